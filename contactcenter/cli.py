@@ -1,0 +1,46 @@
+"""The `contactcenter` command: run | demo | flows ...
+
+Each subcommand's work lives with what it drives (app.py, demo.py, ivr/commands.py); this
+module only parses arguments and sets up logging.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from contactcenter.config import load_config
+from contactcenter.errors import ContactCenterError
+from contactcenter.logs import configure_logging
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="contactcenter", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", help="TOML configuration file (defaults are embedded)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    from contactcenter import app, demo
+    from contactcenter.ivr import commands as flow_commands
+
+    app.add_parser(sub)
+    demo.add_parser(sub)
+    flow_commands.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config)
+        configure_logging(config.log.level, config.log.format)
+        return int(args.handler(args, config) or 0)
+    except ContactCenterError as exc:
+        print(f"contactcenter: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Configuration: a TOML file with embedded defaults, overridden by CC_<SECTION>_<KEY>
+environment variables (so secrets stay out of files and logs).
+
+Example: CC_AMI_SECRET=... overrides [ami] secret; CC_STORE_BACKEND=redis.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from contactcenter.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class AmiConfig:
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str = "cc"
+    secret: str = field(default="", repr=False)
+    action_timeout: float = 5.0
+    reconnect_max_delay: float = 10.0
+
+
+@dataclass(frozen=True)
+class AgiConfig:
+    host: str = "127.0.0.1"
+    port: int = 4573
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    secret_key: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    backend: str = "memory"  # memory | redis
+    redis_url: str = "redis://127.0.0.1:6379/0"
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = "sqlite:///var/contactcenter.db"
+
+
+@dataclass(frozen=True)
+class FlowsConfig:
+    directory: str = "flows"
+    watch: bool = True
+
+
+@dataclass(frozen=True)
+class SpeechConfig:
+    cache_dir: str = "var/prompts"
+    voice: str = ""
+    vosk_model: str = ""
+
+
+@dataclass(frozen=True)
+class LogConfig:
+    level: str = "INFO"
+    format: str = "text"  # text | json
+
+
+@dataclass(frozen=True)
+class Config:
+    ami: AmiConfig = field(default_factory=AmiConfig)
+    agi: AgiConfig = field(default_factory=AgiConfig)
+    web: WebConfig = field(default_factory=WebConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    flows: FlowsConfig = field(default_factory=FlowsConfig)
+    speech: SpeechConfig = field(default_factory=SpeechConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Defaults, then the TOML file (if any), then CC_* environment variables."""
+    env = os.environ if env is None else env
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+    sections = {}
+    for section in dataclasses.fields(Config):
+        cls = section.default_factory  # type: ignore[misc]
+        values = dict(data.pop(section.name, {}) or {})
+        sections[section.name] = _build(cls, section.name, values, env, path)
+    if data:
+        raise ConfigError(f"{path}: unknown section(s): {', '.join(sorted(data))}")
+    return Config(**sections)
+
+
+def _build(cls: Any, name: str, values: dict[str, Any], env: Mapping[str, str], path: Any) -> Any:
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ConfigError(f"{path}: [{name}] unknown key(s): {', '.join(sorted(unknown))}")
+    for key, fld in known.items():
+        env_name = f"CC_{name}_{key}".upper()
+        if env_name in env:
+            values[key] = _cast(env[env_name], fld.type, env_name)
+        elif key in values:
+            values[key] = _cast(values[key], fld.type, f"[{name}] {key}")
+    return cls(**values)
+
+
+def _cast(value: Any, type_name: Any, where: str) -> Any:
+    kind = {"str": str, "int": int, "float": float, "bool": bool}[str(type_name)]
+    if kind is bool and isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+            raise ConfigError(f"{where}: expected a boolean, got {value!r}")
+        return lowered in {"1", "true", "yes", "on"}
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: expected {kind.__name__}, got {value!r}") from exc

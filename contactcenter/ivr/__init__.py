@@ -1,0 +1,4 @@
+"""IVR: the flow model, YAML loader and validator, the pure interpreter and the FastAGI edge.
+
+Owns flow definitions and per-call flow sessions. Must not import agent_console or sim.
+"""
