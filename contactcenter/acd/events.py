@@ -1,0 +1,65 @@
+"""ACD events: what the distributor tells the console, metrics and the interaction log.
+
+Published on the EventBus (contactcenter/events.py). Times are wall-clock seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class AgentStateChanged:
+    """An agent's state changed (see docs/agents.md for the states and transitions)."""
+
+    agent_id: str
+    state: str  # logged_out | available | offered | on_call | wrap_up | paused
+    reason: str = ""
+    call_id: str | None = None
+    at: float = 0.0
+
+
+@dataclass(frozen=True)
+class CallQueued:
+    """A caller joined a queue (or rejoined at its original entry time)."""
+
+    call_id: str
+    queue: str
+    caller_num: str
+    entered_at: float
+    priority: int = 0
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CallOffered:
+    """A waiting call was offered to an agent: their phone rings and the pop is due."""
+
+    call_id: str
+    agent_id: str
+    queue: str
+    at: float
+
+
+@dataclass(frozen=True)
+class CallConnected:
+    """The agent answered: caller and agent are bridged."""
+
+    call_id: str
+    agent_id: str
+    queue: str
+    wait_s: float
+    at: float
+
+
+@dataclass(frozen=True)
+class CallEnded:
+    """A call left the ACD for good: outcome is answered, abandoned or overflowed."""
+
+    call_id: str
+    queue: str
+    outcome: str
+    agent_id: str | None = None
+    wait_s: float = 0.0
+    talk_s: float = 0.0
+    at: float = 0.0

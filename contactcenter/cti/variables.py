@@ -1,0 +1,18 @@
+"""The `CC_*` channel variables: how the IVR hands a call to the ACD through Asterisk.
+
+The IVR's queue step sets them (AGI SET VARIABLE); they ride on the channel, so after a
+restart or AMI reconnect the platform rebuilds its queues from Asterisk alone
+(CoreShowChannels + Getvar). Values never hold CR/LF; FIELDS is URL-encoded.
+"""
+
+CALL_ID = "CC_CALL_ID"  # the platform's call id (the caller channel's Uniqueid)
+QUEUE = "CC_QUEUE"  # queue name; non-empty sends the caller to the cc-wait context
+PRIORITY = "CC_PRIORITY"  # integer, higher is served first
+SKILLS = "CC_SKILLS"  # "billing:2,french:1" (skill:minimum level)
+ENTERED = "CC_ENTERED"  # queue entry time, epoch seconds (keeps FIFO order across restarts)
+FIELDS = "CC_FIELDS"  # IVR answers for the screen pop, urlencoded "account=123&reason=bill"
+IVR_PATH = "CC_IVR_PATH"  # the steps the caller walked, "main:welcome,main:menu"
+FLOW = "CC_FLOW"  # the flow name (and version) the caller ran
+CALLBACK = "CC_CALLBACK"  # number to call back, when the caller chose a queued callback
+
+ALL = (CALL_ID, QUEUE, PRIORITY, SKILLS, ENTERED, FIELDS, IVR_PATH, FLOW, CALLBACK)
