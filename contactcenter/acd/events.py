@@ -39,6 +39,12 @@ class CallOffered:
     agent_id: str
     queue: str
     at: float
+    caller_num: str = ""
+    caller_name: str = ""
+    channel: str = ""
+    entered_at: float = 0.0
+    fields: dict[str, str] = field(default_factory=dict)
+    ivr_path: str = ""
 
 
 @dataclass(frozen=True)
