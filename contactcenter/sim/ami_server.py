@@ -1,0 +1,259 @@
+"""The AMI TCP server: Asterisk 20's manager dialect (banner, login, responses, event fan-out)
+over asyncio streams. Channel work is delegated to a CallControl (the simulator)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from contactcenter.sim.ami_frames import Action, ActionSplitter, Fields, format_message, response
+from contactcenter.sim.channels import Pbx
+
+log = logging.getLogger(__name__)
+BANNER = b"Asterisk Call Manager/9.0.0\r\n"
+OPEN_ACTIONS = frozenset({"login", "logoff", "challenge"})
+
+
+@dataclass(frozen=True)
+class OriginateRequest:
+    """The headers of an Originate action that the simulator acts on."""
+
+    action_id: str
+    device: str
+    application: str
+    data: str
+    timeout_ms: int
+    caller_num: str
+    caller_name: str
+    variables: tuple[tuple[str, str], ...]
+
+
+class CallControl(Protocol):
+    def originate(self, request: OriginateRequest) -> asyncio.Future[bool]: ...
+    def hangup(self, channel: str, cause: int) -> None: ...
+    def redirect(self, channel: str, context: str, exten: str, priority: int) -> None: ...
+
+
+def parse_callerid(value: str) -> tuple[str, str]:
+    """``"Name" <num>`` into (num, name) as ast_callerid_parse; a bare word is a name."""
+    value = value.strip()
+    if "<" in value and value.endswith(">"):
+        name, _, num = value[:-1].partition("<")
+        return num.strip(), name.strip().strip('"')
+    if value.lstrip("+").isdigit():
+        return value, ""
+    return "", value.strip('"')
+
+
+def originate_request(action: Action) -> OriginateRequest:
+    num, name = parse_callerid(action.get("CallerID"))
+    variables: list[tuple[str, str]] = []
+    for header in action.get_all("Variable"):
+        for item in header.split(","):
+            key, sep, value = item.partition("=")
+            if sep:
+                variables.append((key.strip(), value))
+    timeout = action.get("Timeout", "30000")
+    return OriginateRequest(action.action_id, action.get("Channel"), action.get("Application"),
+                            action.get("Data"), int(timeout) if timeout.isdigit() else 30000,
+                            num, name, tuple(variables))
+
+
+class AmiSession:
+    """One manager connection: its login state and whether it wants events."""
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
+        self.authenticated = False
+        self.events = True
+        self.closing = False
+
+    def send(self, fields: Fields) -> None:
+        if not self.closing:
+            self.writer.write(format_message(fields))
+
+
+class AmiServer:
+    """Listens on 127.0.0.1; each action is answered as Asterisk answers it."""
+
+    def __init__(self, pbx: Pbx, control: CallControl, *, username: str, secret: str,
+                 failed_login_delay: float = 1.0) -> None:
+        self._pbx = pbx
+        self._control = control
+        self._username = username
+        self._secret = secret
+        self._failed_login_delay = failed_login_delay
+        self._sessions: set[AmiSession] = set()
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._handlers: dict[str, Callable[[AmiSession, Action], Awaitable[None]]] = {
+            "login": self._login, "logoff": self._logoff, "ping": self._ping,
+            "events": self._events, "coreshowchannels": self._core_show_channels,
+            "getvar": self._getvar, "setvar": self._setvar, "originate": self._originate,
+            "hangup": self._hangup, "redirect": self._redirect,
+        }
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "start() first"
+        return self._server.sockets[0].getsockname()[1]
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = await asyncio.start_server(self._serve, host, port)
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for session in list(self._sessions):
+            session.writer.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    def broadcast(self, fields: Fields) -> None:
+        """An event to every logged-in session with events on (the Pbx's sink)."""
+        for session in self._sessions:
+            if session.authenticated and session.events:
+                session.send(fields)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        session = AmiSession(writer)
+        self._sessions.add(session)
+        splitter = ActionSplitter()
+        try:
+            writer.write(BANNER)
+            while not session.closing and (data := await reader.read(65536)):
+                for action in splitter.feed(data):
+                    await self._dispatch(session, action)
+                    if session.closing:
+                        break
+                await writer.drain()
+        except (ConnectionError, OSError) as exc:
+            log.debug("AMI client gone: %s", exc)
+        finally:
+            self._sessions.discard(session)
+            self._tasks.discard(task)
+            writer.close()
+            with contextlib.suppress(ConnectionError, OSError):
+                await writer.wait_closed()
+
+    async def _dispatch(self, session: AmiSession, action: Action) -> None:
+        name = action.name.lower()
+        if not name:
+            session.send(response(action, "Error", ("Message", "Missing action in request")))
+        elif not session.authenticated and name not in OPEN_ACTIONS:
+            session.send(response(action, "Error", ("Message", "Permission denied")))
+        elif name in self._handlers:
+            await self._handlers[name](session, action)
+        else:
+            session.send(response(action, "Error", (
+                "Message", f"Invalid/unknown command: {action.name}. "
+                           "Use Action: ListCommands to show available commands.")))
+
+    async def _login(self, session: AmiSession, action: Action) -> None:
+        if action.get("Username") != self._username or action.get("Secret") != self._secret:
+            # Asterisk delays the refusal (about 1 s in the transcript), then hangs up.
+            await asyncio.sleep(self._failed_login_delay)
+            session.send(response(action, "Error", ("Message", "Authentication failed")))
+            session.closing = True
+            return
+        session.send(response(action, "Success", ("Message", "Authentication accepted")))
+        session.authenticated = True
+        uptime = str(int(time.time() - self._pbx.started))
+        session.send([("Event", "FullyBooted"), ("Privilege", "system,all"), ("Uptime", uptime),
+                      ("LastReload", uptime), ("Status", "Fully Booted")])
+        peer = session.writer.get_extra_info("peername") or ("127.0.0.1", 0)
+        local = session.writer.get_extra_info("sockname") or ("127.0.0.1", 0)
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime())
+        self.broadcast([("Event", "SuccessfulAuth"), ("Privilege", "security,all"),
+                        ("EventTV", stamp), ("Severity", "Informational"), ("Service", "AMI"),
+                        ("EventVersion", "1"), ("AccountID", self._username),
+                        ("SessionID", hex(id(session))),
+                        ("LocalAddress", f"IPV4/TCP/{local[0]}/{local[1]}"),
+                        ("RemoteAddress", f"IPV4/TCP/{peer[0]}/{peer[1]}"),
+                        ("UsingPassword", "0"), ("SessionTV", stamp)])
+
+    async def _logoff(self, session: AmiSession, action: Action) -> None:
+        session.send(response(action, "Goodbye", ("Message", "Thanks for all the fish.")))
+        session.closing = True
+
+    async def _ping(self, session: AmiSession, action: Action) -> None:
+        session.send(response(action, "Success", ("Ping", "Pong"),
+                              ("Timestamp", f"{time.time():.6f}")))
+
+    async def _events(self, session: AmiSession, action: Action) -> None:
+        session.events = action.get("EventMask", "on").strip().lower() != "off"
+        session.send(response(action, "Success", ("Events", "On" if session.events else "Off")))
+
+    async def _core_show_channels(self, session: AmiSession, action: Action) -> None:
+        session.send(response(action, "Success", ("EventList", "start"),
+                              ("Message", "Channels will follow")))
+        for item in self._pbx.show_channels(action.action_id):
+            session.send(item)
+
+    def _channel_or_error(self, session: AmiSession, action: Action) -> str | None:
+        name = action.get("Channel")
+        if not name:
+            session.send(response(action, "Error", ("Message", "No channel specified")))
+            return None
+        if name not in self._pbx.channels:
+            session.send(response(action, "Error", ("Message", "No such channel")))
+            return None
+        return name
+
+    async def _getvar(self, session: AmiSession, action: Action) -> None:
+        variable = action.get("Variable")
+        if not variable:
+            session.send(response(action, "Error", ("Message", "No variable specified")))
+            return
+        if (name := self._channel_or_error(session, action)) is None:
+            return
+        value = self._pbx.channels[name].variables.get(variable, "")
+        session.send(response(action, "Success", ("Variable", variable), ("Value", value)))
+
+    async def _setvar(self, session: AmiSession, action: Action) -> None:
+        variable = action.get("Variable")
+        if not variable:
+            session.send(response(action, "Error", ("Message", "No variable specified")))
+            return
+        if (name := self._channel_or_error(session, action)) is None:
+            return
+        session.send(response(action, "Success", ("Message", "Variable Set")))
+        self._pbx.set_var(self._pbx.channels[name], variable, action.get("Value"))
+
+    async def _hangup(self, session: AmiSession, action: Action) -> None:
+        if (name := self._channel_or_error(session, action)) is None:
+            return
+        cause = action.get("Cause", "16")
+        session.send(response(action, "Success", ("Message", "Channel Hungup")))
+        self._control.hangup(name, int(cause) if cause.isdigit() else 16)
+
+    async def _redirect(self, session: AmiSession, action: Action) -> None:
+        if (name := self._channel_or_error(session, action)) is None:
+            return
+        priority = action.get("Priority", "1")
+        session.send(response(action, "Success", ("Message", "Redirect successful")))
+        self._control.redirect(name, action.get("Context"), action.get("Exten"),
+                               int(priority) if priority.isdigit() else 1)
+
+    async def _originate(self, session: AmiSession, action: Action) -> None:
+        if not action.get("Channel"):
+            session.send(response(action, "Error", ("Message", "Channel not specified")))
+            return
+        outcome = self._control.originate(originate_request(action))
+        if action.get("Async").lower() in {"true", "yes", "1", "on"}:
+            session.send(response(action, "Success", ("Message", "Originate successfully queued")))
+        elif await outcome:
+            session.send(response(action, "Success", ("Message", "Originate successfully queued")))
+        else:
+            session.send(response(action, "Error", ("Message", "Originate failed")))
