@@ -1,0 +1,201 @@
+"""Interactions: one row per call. The recorder (cti/interactions.py) tracks the call's
+progress; the console's wrap-up adds disposition, notes and a case."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select, true
+from sqlalchemy.orm import Session
+
+from contactcenter.crm import audit
+from contactcenter.crm.database import Database
+from contactcenter.crm.errors import NotFound, ValidationError
+from contactcenter.crm.models import (
+    CaseRow,
+    CustomerRow,
+    DispositionRow,
+    InteractionRow,
+)
+from contactcenter.crm.records import Disposition, Interaction
+
+STATES = ("queued", "offered", "connected", "ended")
+OUTCOMES = ("answered", "abandoned", "overflowed")
+# What the call's progress may set; disposition and notes belong to the wrap-up.
+TRACKED = frozenset({
+    "customer_id", "caller_num", "caller_name", "queue", "agent_id", "state", "outcome",
+    "ivr_path", "ivr_fields", "entered_at", "offered_at", "connected_at", "ended_at",
+    "wait_s", "talk_s",
+})  # fmt: skip
+
+
+class Interactions:
+    """The call history; each call is one short transaction."""
+
+    def __init__(self, db: Database):
+        self._db = db
+
+    def track(self, call_id: str, changes: Mapping[str, Any]) -> Interaction:
+        """Create the call's row if new, then apply `changes` (keys from TRACKED).
+
+        A state never goes backwards: a late 'offered' after 'ended' keeps 'ended'.
+        """
+        if not call_id:
+            raise ValidationError("call_id", "is required")
+        unknown = set(changes) - TRACKED
+        if unknown:
+            raise ValidationError("changes", f"not tracked: {', '.join(sorted(unknown))}")
+        state = changes.get("state")
+        if state is not None and state not in STATES:
+            raise ValidationError("state", f"must be one of {', '.join(STATES)}")
+        outcome = changes.get("outcome")
+        if outcome is not None and outcome not in OUTCOMES:
+            raise ValidationError("outcome", f"must be one of {', '.join(OUTCOMES)}")
+        with self._db.session() as session:
+            row = find_row(session, call_id)
+            if row is None:
+                row = InteractionRow(call_id=call_id, state="queued", ivr_fields={})
+                session.add(row)
+            for key, value in changes.items():
+                if key == "state" and STATES.index(value) < STATES.index(row.state):
+                    continue
+                setattr(row, key, dict(value) if key == "ivr_fields" else value)
+            session.flush()
+            return interaction_record(row)
+
+    def get(self, call_id: str) -> Interaction:
+        with self._db.session() as session:
+            return interaction_record(_get(session, call_id))
+
+    def find(self, call_id: str) -> Interaction | None:
+        with self._db.session() as session:
+            row = find_row(session, call_id)
+            return None if row is None else interaction_record(row)
+
+    def recent_for_customer(self, customer_id: int, limit: int = 5) -> list[Interaction]:
+        """The customer's latest calls, newest first."""
+        return self._recent(InteractionRow.customer_id == customer_id, limit)
+
+    def recent(self, *, agent_id: str | None = None, limit: int = 50) -> list[Interaction]:
+        """The latest calls (of one agent if given), newest first."""
+        condition = true() if agent_id is None else InteractionRow.agent_id == agent_id
+        return self._recent(condition, limit)
+
+    def for_case(self, case_id: int) -> list[Interaction]:
+        return self._recent(InteractionRow.case_id == case_id, 1000)
+
+    def wrap_up(
+        self,
+        call_id: str,
+        *,
+        disposition: str,
+        notes: str = "",
+        case_id: int | None = None,
+        customer_id: int | None = None,
+        actor: str = "system",
+    ) -> Interaction:
+        """The agent's wrap-up: a known, active disposition code, notes, and optionally the
+        case and customer the call belongs to. Refused as a whole on any bad value."""
+        with self._db.session() as session:
+            row = _get(session, call_id)
+            code = session.get(DispositionRow, disposition)
+            if code is None or not code.active:
+                raise ValidationError("disposition", f"unknown disposition {disposition!r}")
+            if customer_id is not None and session.get(CustomerRow, customer_id) is None:
+                raise ValidationError("customer_id", f"no customer {customer_id}")
+            if case_id is not None:
+                case = session.get(CaseRow, case_id)
+                owner = customer_id if customer_id is not None else row.customer_id
+                if case is None or (owner is not None and case.customer_id != owner):
+                    raise ValidationError("case_id", f"no case {case_id} for this customer")
+                row.case_id = case_id
+                row.customer_id = case.customer_id
+            if customer_id is not None:
+                row.customer_id = customer_id
+            row.disposition = disposition
+            row.notes = notes
+            session.flush()
+            audit.record(
+                session,
+                actor,
+                "wrap_up",
+                "interaction",
+                call_id,
+                {"disposition": disposition, "case_id": row.case_id},
+            )
+            return interaction_record(row)
+
+    def dispositions(self, *, include_inactive: bool = False) -> list[Disposition]:
+        query = select(DispositionRow).order_by(DispositionRow.label)
+        if not include_inactive:
+            query = query.where(DispositionRow.active.is_(True))
+        with self._db.session() as session:
+            return [Disposition(r.code, r.label, r.active) for r in session.scalars(query)]
+
+    def set_disposition(
+        self, code: str, label: str, *, active: bool = True, actor: str = "system"
+    ) -> Disposition:
+        """Add or change a disposition code (codes are never deleted: history points at them)."""
+        code = code.strip()
+        if not code or len(code) > 40 or not code.replace("_", "").replace("-", "").isalnum():
+            raise ValidationError("code", "1-40 letters, digits, '_' or '-'")
+        if not label.strip():
+            raise ValidationError("label", "is required")
+        with self._db.session() as session:
+            row = session.get(DispositionRow, code) or DispositionRow(code=code)
+            row.label, row.active = label.strip(), active
+            session.add(row)
+            audit.record(
+                session, actor, "set", "disposition", code, {"label": row.label, "active": active}
+            )
+            return Disposition(row.code, row.label, row.active)
+
+    def _recent(self, condition: Any, limit: int) -> list[Interaction]:
+        newest = InteractionRow.entered_at.desc().nulls_last()
+        query = (
+            select(InteractionRow)
+            .where(condition)
+            .order_by(newest, InteractionRow.id.desc())
+            .limit(max(1, limit))
+        )
+        with self._db.session() as session:
+            return [interaction_record(row) for row in session.scalars(query)]
+
+
+def interaction_record(row: InteractionRow) -> Interaction:
+    return Interaction(
+        id=row.id,
+        call_id=row.call_id,
+        customer_id=row.customer_id,
+        case_id=row.case_id,
+        caller_num=row.caller_num,
+        caller_name=row.caller_name,
+        queue=row.queue,
+        agent_id=row.agent_id,
+        state=row.state,
+        outcome=row.outcome,
+        ivr_path=row.ivr_path,
+        ivr_fields=dict(row.ivr_fields or {}),
+        entered_at=row.entered_at,
+        offered_at=row.offered_at,
+        connected_at=row.connected_at,
+        ended_at=row.ended_at,
+        wait_s=row.wait_s,
+        talk_s=row.talk_s,
+        disposition=row.disposition,
+        notes=row.notes,
+    )
+
+
+def find_row(session: Session, call_id: str) -> InteractionRow | None:
+    return session.scalars(
+        select(InteractionRow).where(InteractionRow.call_id == call_id)
+    ).one_or_none()
+
+
+def _get(session: Session, call_id: str) -> InteractionRow:
+    row = find_row(session, call_id)
+    if row is None:
+        raise NotFound(f"no interaction for call {call_id!r}")
+    return row
