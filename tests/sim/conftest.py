@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,7 +125,7 @@ class ScriptedAgiServer:
                     replies.append(more)
                 replies.append(more)
         if not self.close_after:
-            session["after"] = await reader.read()
+            session["after"] = await reader.readline()  # one reply left over, then we close
         writer.close()
         self.done.set()
 
@@ -133,6 +133,13 @@ class ScriptedAgiServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+
+
+async def eventually(predicate: Callable[[], bool], seconds: float = 2.0) -> None:
+    """Poll a condition the simulator exposes no event for; fail after ``seconds``."""
+    async with asyncio.timeout(seconds):
+        while not predicate():  # noqa: ASYNC110 - polling public state is the point
+            await asyncio.sleep(0.01)
 
 
 FIXTURE_COMMANDS = ['STREAM FILE welcome ""', "GET DATA queue-thereare 4000 1",
