@@ -159,6 +159,10 @@ class AgiSession:
         line_task: asyncio.Future[bytes] | None = None
         try:
             while True:
+                if not self._hangup.is_set() and \
+                        self._caller.hangup_after_commands == self._answered:
+                    self._pbx.caller_hangs_up(self._ch)
+                    self.hang_up(0)
                 line_task = line_task or asyncio.ensure_future(reader.readline())
                 waiting = {line_task} if dead else {line_task, hangup_wait}
                 done, _ = await asyncio.wait(waiting, timeout=self._dead_linger if dead else None,
@@ -176,9 +180,6 @@ class AgiSession:
                     return dead
                 await self._command(raw.decode("utf-8", errors="replace").rstrip("\r\n"),
                                     writer, dead)
-                if not dead and self._caller.hangup_after_commands == self._answered:
-                    self._pbx.caller_hangs_up(self._ch)
-                    self.hang_up(0)
         finally:
             for task in (hangup_wait, line_task):
                 if task is not None and not task.done():
