@@ -211,23 +211,26 @@ class AmiServer:
             return None
         return name
 
-    async def _getvar(self, session: AmiSession, action: Action) -> None:
+    def _variable_target(self, session: AmiSession, action: Action) -> tuple[str, str] | None:
+        """(channel, variable) of a Getvar/Setvar, or None once the error is sent."""
         variable = action.get("Variable")
         if not variable:
             session.send(response(action, "Error", ("Message", "No variable specified")))
+            return None
+        name = self._channel_or_error(session, action)
+        return None if name is None else (name, variable)
+
+    async def _getvar(self, session: AmiSession, action: Action) -> None:
+        if (target := self._variable_target(session, action)) is None:
             return
-        if (name := self._channel_or_error(session, action)) is None:
-            return
+        name, variable = target
         value = self._pbx.channels[name].variables.get(variable, "")
         session.send(response(action, "Success", ("Variable", variable), ("Value", value)))
 
     async def _setvar(self, session: AmiSession, action: Action) -> None:
-        variable = action.get("Variable")
-        if not variable:
-            session.send(response(action, "Error", ("Message", "No variable specified")))
+        if (target := self._variable_target(session, action)) is None:
             return
-        if (name := self._channel_or_error(session, action)) is None:
-            return
+        name, variable = target
         session.send(response(action, "Success", ("Message", "Variable Set")))
         self._pbx.set_var(self._pbx.channels[name], variable, action.get("Value"))
 

@@ -6,17 +6,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from contactcenter.sim.agi_client import AgiSession
 from contactcenter.sim.ami_server import AmiServer, OriginateRequest
 from contactcenter.sim.channels import UNKNOWN, WAIT_CONTEXT, Channel, ChannelView, Pbx, Role
-from contactcenter.sim.scenario import ScriptedAgent, ScriptedCaller, poisson_arrivals
+from contactcenter.sim.scenario import (
+    ScriptedAgent,
+    ScriptedCaller,
+    fixed_arrivals,
+    poisson_arrivals,
+)
 from contactcenter.sim.sounds import SoundLibrary
 from contactcenter.sim.stats import CallOutcome, SimStats
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
@@ -89,11 +97,16 @@ class PbxSimulator:
     def ami_port(self) -> int:
         return self._ami.port
 
-    def _spawn(self, coro: object) -> asyncio.Task[None]:
-        task: asyncio.Task[None] = asyncio.ensure_future(coro)  # type: ignore[arg-type]
+    def _spawn(self, coro: Coroutine[object, object, None]) -> None:
+        """Run ``coro`` as a task owned here: cancelled and awaited by close()."""
+        task = asyncio.ensure_future(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("simulator task failed", exc_info=task.exception())
 
     def _sink(self, fields: list[tuple[str, str]]) -> None:
         self._ami.broadcast(fields)
@@ -147,8 +160,7 @@ class PbxSimulator:
         second (callers cycle through ``callers`` or come from ``make_caller(i)``). Returns once
         the last arrival is placed; calls keep running."""
         if rate is None:
-            step = seconds / max(len(callers), 1)
-            offsets = [i * step for i in range(len(callers))]
+            offsets = fixed_arrivals(callers, seconds)
         else:
             offsets = list(poisson_arrivals(rate, seconds, self._rng))
         loop = asyncio.get_running_loop()

@@ -6,11 +6,9 @@ from __future__ import annotations
 import ast
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pytest
 
 Fields = list[tuple[str, str]]
 LINE = re.compile(r"\s*([\d.]+) (\[conn0\] )?(>>|<<) ?(.*)$")
@@ -145,12 +143,3 @@ async def eventually(predicate: Callable[[], bool], seconds: float = 2.0) -> Non
 FIXTURE_COMMANDS = ['STREAM FILE welcome ""', "GET DATA queue-thereare 4000 1",
                     'SET VARIABLE CC_QUEUE "support"', "GET VARIABLE CALLERID(num)",
                     'EXEC Playback "beep"', "GET DATA nonexistent-file 100 1", "NOSUCHCOMMAND foo"]
-
-
-@pytest.fixture
-async def fixture_agi() -> AsyncIterator[ScriptedAgiServer]:
-    server = ScriptedAgiServer(FIXTURE_COMMANDS)
-    await server.start()
-    yield server
-    await server.close()
-
