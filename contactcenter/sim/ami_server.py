@@ -74,8 +74,11 @@ class AmiSession:
         self.closing = False
 
     def send(self, fields: Fields) -> None:
+        self.send_bytes(format_message(fields))
+
+    def send_bytes(self, data: bytes) -> None:
         if not self.closing:
-            self.writer.write(format_message(fields))
+            self.writer.write(data)
 
 
 class AmiServer:
@@ -119,9 +122,10 @@ class AmiServer:
 
     def broadcast(self, fields: Fields) -> None:
         """An event to every logged-in session with events on (the Pbx's sink)."""
+        data = format_message(fields)
         for session in self._sessions:
             if session.authenticated and session.events:
-                session.send(fields)
+                session.send_bytes(data)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()

@@ -205,3 +205,11 @@ async def test_traffic_counts_every_outcome() -> None:
                                        make_caller=lambda i: ScriptedCaller(patience=0.01))
         assert placed and sim.stats.offered == 4 + len(placed)
     await agi.close()
+
+
+async def test_a_platform_that_is_not_listening_ends_the_call_in_the_ivr(unused_port) -> None:
+    async with PbxSimulator(agi_port=unused_port) as sim:
+        call = sim.place_call(ScriptedCaller())
+        async with asyncio.timeout(6):
+            assert await call.wait() is CallOutcome.ENDED_IN_IVR
+        assert sim.stats.ended_in_ivr == 1
