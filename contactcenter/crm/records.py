@@ -23,13 +23,13 @@ class Customer:
     updated_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class QueueMembership:
     queue: str
     penalty: int = 0  # lower is offered calls first
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Skill:
     name: str
     level: int = 1

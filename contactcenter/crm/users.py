@@ -170,8 +170,8 @@ def _user(row: UserRow) -> User:
         role=row.role,
         device=row.device,
         active=row.active,
-        queues=tuple(QueueMembership(q.queue, q.penalty) for q in row.queues),
-        skills=tuple(Skill(s.skill, s.level) for s in row.skills),
+        queues=tuple(sorted(QueueMembership(q.queue, q.penalty) for q in row.queues)),
+        skills=tuple(sorted(Skill(s.skill, s.level) for s in row.skills)),
     )
 
 
