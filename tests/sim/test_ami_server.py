@@ -213,3 +213,25 @@ async def test_a_platform_that_is_not_listening_ends_the_call_in_the_ivr(unused_
         async with asyncio.timeout(6):
             assert await call.wait() is CallOutcome.ENDED_IN_IVR
         assert sim.stats.ended_in_ivr == 1
+
+
+async def test_redirect_into_an_agi_context_runs_the_fastagi_client_again() -> None:
+    agi, sim, ami = await queued_setup({}, agi_contexts={"cc-survey": "survey"})
+    try:
+        call = sim.place_call(ScriptedCaller())
+        await ami.until("MusicOnHoldStart", Channel=call.channel)
+        await ami.send(f"Action: Redirect\r\nActionID: r\r\nChannel: {call.channel}\r\n"
+                       "Context: cc-survey\r\nExten: s\r\nPriority: 1\r\n\r\n".encode())
+        msgs = await ami.until("MusicOnHoldStart", Channel=call.channel)
+        events = [dict(m).get("Event") for m in msgs]
+        assert events.index("MusicOnHoldStop") < events.index("AGIExecStart")
+        assert len(agi.sessions) == 2
+        assert agi.sessions[1]["env"][1] == b"agi_network_script: survey\n"
+        assert b"agi_context: cc-survey\n" in agi.sessions[1]["env"]
+        # Any other context: the channel is hung up.
+        await ami.send(f"Action: Redirect\r\nActionID: r2\r\nChannel: {call.channel}\r\n"
+                       "Context: nowhere\r\nExten: s\r\nPriority: 1\r\n\r\n".encode())
+        await ami.until("Hangup", Channel=call.channel)
+        assert await asyncio.wait_for(call.wait(), 2) is CallOutcome.CLEARED
+    finally:
+        await teardown(agi, sim, ami)
