@@ -113,10 +113,12 @@ class AmiServer:
         if self._server is not None:
             self._server.close()
         for session in list(self._sessions):
-            session.writer.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+            session.writer.close()  # the reader sees EOF and the session task ends
+        if self._tasks:
+            _, stuck = await asyncio.wait(set(self._tasks), timeout=1.0)
+            for task in stuck:
+                task.cancel()
+            await asyncio.gather(*stuck, return_exceptions=True)
         if self._server is not None:
             await self._server.wait_closed()
 
@@ -144,6 +146,10 @@ class AmiServer:
                 await writer.drain()
         except (ConnectionError, OSError) as exc:
             log.debug("AMI client gone: %s", exc)
+        except asyncio.CancelledError:
+            # Top of a connection task we own: asyncio would log a cancelled handler as an
+            # error, so end quietly (close() cancels only sessions stuck past its grace time).
+            log.debug("AMI session cancelled on close")
         finally:
             self._sessions.discard(session)
             self._tasks.discard(task)
