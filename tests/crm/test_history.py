@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from contactcenter.crm.cases import Cases
+from contactcenter.crm.customers import Customers
+from contactcenter.crm.database import Database
+from contactcenter.crm.errors import NotFound, ValidationError
+from contactcenter.crm.interactions import Interactions
+
+T0 = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def interactions(db: Database) -> Interactions:
+    history = Interactions(db)
+    history.set_disposition("resolved", "Resolved on the call")
+    history.set_disposition("old", "Retired code", active=False)
+    return history
+
+
+def test_track_creates_then_updates_one_row_and_never_goes_back(
+    interactions: Interactions,
+) -> None:
+    interactions.track(
+        "c1",
+        {
+            "queue": "support",
+            "caller_num": "+14155550123",
+            "entered_at": T0,
+            "ivr_fields": {"account": "1001"},
+        },
+    )
+    interactions.track(
+        "c1", {"state": "offered", "agent_id": "agent101", "offered_at": T0 + timedelta(seconds=20)}
+    )
+    interactions.track(
+        "c1",
+        {
+            "state": "ended",
+            "outcome": "answered",
+            "talk_s": 61.5,
+            "ended_at": T0 + timedelta(seconds=90),
+        },
+    )
+    late = interactions.track("c1", {"state": "connected", "wait_s": 21.0})
+    assert late.state == "ended"
+    assert (late.queue, late.agent_id, late.outcome) == ("support", "agent101", "answered")
+    assert (late.wait_s, late.talk_s) == (21.0, 61.5)
+    assert late.entered_at == T0
+    assert late.ended_at == T0 + timedelta(seconds=90)
+    assert late.ivr_fields == {"account": "1001"}
+    assert interactions.get("c1") == late
+
+
+def test_track_refuses_unknown_fields_and_states(interactions: Interactions) -> None:
+    with pytest.raises(ValidationError, match="disposition"):
+        interactions.track("c1", {"disposition": "resolved"})
+    with pytest.raises(ValidationError) as caught:
+        interactions.track("c1", {"state": "lost"})
+    assert caught.value.field == "state"
+    assert interactions.find("c1") is None
+
+
+def test_wrap_up_adds_disposition_notes_and_case(db: Database, interactions: Interactions) -> None:
+    ada = Customers(db).create(name="Ada Lovelace", phones=["+14155550123"])
+    interactions.track("c1", {"customer_id": ada.id, "state": "ended", "outcome": "answered"})
+    case = Cases(db).open(ada.id, "Invoice disputed", actor="agent101")
+    done = interactions.wrap_up(
+        "c1", disposition="resolved", notes="Explained the bill.", case_id=case.id, actor="agent101"
+    )
+    assert (done.disposition, done.notes, done.case_id) == (
+        "resolved",
+        "Explained the bill.",
+        case.id,
+    )
+    assert interactions.for_case(case.id) == [done]
+    # The recorder's late events never erase the wrap-up.
+    assert interactions.track("c1", {"talk_s": 30.0}).disposition == "resolved"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"disposition": "nope"}, "disposition"),
+        ({"disposition": "old"}, "disposition"),
+        ({"disposition": "resolved", "case_id": 999}, "case_id"),
+        ({"disposition": "resolved", "customer_id": 999}, "customer_id"),
+    ],
+)
+def test_bad_wrap_up_is_refused_as_a_whole(
+    interactions: Interactions, kwargs: dict, field: str
+) -> None:
+    interactions.track("c1", {"state": "ended"})
+    with pytest.raises(ValidationError) as caught:
+        interactions.wrap_up("c1", notes="lost?", **kwargs)
+    assert caught.value.field == field
+    kept = interactions.get("c1")
+    assert (kept.disposition, kept.notes, kept.case_id) == (None, "", None)
+    with pytest.raises(NotFound):
+        interactions.wrap_up("ghost", disposition="resolved")
+
+
+def test_a_case_of_another_customer_cannot_be_linked(
+    db: Database, interactions: Interactions
+) -> None:
+    customers = Customers(db)
+    ada = customers.create(name="Ada Lovelace")
+    grace = customers.create(name="Grace Hopper")
+    graces_case = Cases(db).open(grace.id, "Router replacement")
+    interactions.track("c1", {"customer_id": ada.id})
+    with pytest.raises(ValidationError, match="case_id"):
+        interactions.wrap_up("c1", disposition="resolved", case_id=graces_case.id)
+
+
+def test_recent_interactions_of_a_customer_newest_first(
+    db: Database, interactions: Interactions
+) -> None:
+    ada = Customers(db).create(name="Ada Lovelace")
+    for i in range(7):
+        interactions.track(f"c{i}", {"customer_id": ada.id, "entered_at": T0 + timedelta(days=i)})
+    interactions.track("other", {"entered_at": T0 + timedelta(days=30)})
+    recent = interactions.recent_for_customer(ada.id, limit=3)
+    assert [i.call_id for i in recent] == ["c6", "c5", "c4"]
+    assert [i.call_id for i in interactions.recent(limit=2)] == ["other", "c6"]
+
+
+def test_cases_open_resolve_and_list_open_ones(db: Database, interactions: Interactions) -> None:
+    ada = Customers(db).create(name="Ada Lovelace")
+    cases = Cases(db)
+    interactions.track("c1", {"queue": "support"})
+    first = cases.open(ada.id, "Invoice disputed", "Twice billed", call_id="c1", actor="agent101")
+    second = cases.open(ada.id, "Router replacement")
+    assert first.status == "open" and first.created_by == "agent101"
+    assert interactions.get("c1").customer_id == ada.id
+    assert {c.id for c in cases.open_for_customer(ada.id)} == {first.id, second.id}
+    resolved = cases.resolve(first.id, actor="agent102")
+    assert resolved.status == "resolved" and resolved.resolved_at is not None
+    assert cases.open_for_customer(ada.id) == [cases.get(second.id)]
+    assert len(cases.for_customer(ada.id)) == 2
+    reopened = cases.update(first.id, status="open")
+    assert reopened.resolved_at is None
+    with pytest.raises(ValidationError):
+        cases.update(first.id, status="closed-ish")
+    with pytest.raises(ValidationError):
+        cases.open(ada.id, "")
+    with pytest.raises(ValidationError):
+        cases.open(424242, "No such customer")
+    with pytest.raises(NotFound):
+        cases.get(424242)
