@@ -287,9 +287,9 @@ class AgiSession:
         return AgiReply("200 result=0") if value is None else AgiReply(f"200 result=1 ({value})")
 
     async def _get_full_variable(self, argv: list[str]) -> AgiReply:
-        if not 3 <= len(argv) <= 4:
+        if not 4 <= len(argv) <= 5:
             return AgiReply("", 520)
-        value = VARIABLE_REF.sub(lambda m: self._lookup(m.group(1)) or "", argv[2])
+        value = VARIABLE_REF.sub(lambda m: self._lookup(m.group(1)) or "", argv[3])
         return AgiReply(f"200 result=1 ({value})")
 
     async def _exec(self, argv: list[str]) -> AgiReply:

@@ -11,7 +11,7 @@ from contactcenter.sim.agi_client import parse_args
 from contactcenter.sim.scenario import ScriptedCaller, Speech
 from contactcenter.sim.simulator import PbxSimulator
 from contactcenter.sim.stats import CallOutcome
-from tests.sim.conftest import FIXTURE_COMMANDS, ScriptedAgiServer, eventually
+from tests.sim.conftest import FIXTURE_COMMANDS, RawAmi, ScriptedAgiServer, eventually
 
 
 def transcript_lines(path) -> tuple[list[bytes], list[bytes]]:
@@ -136,3 +136,29 @@ def test_parse_args_follows_res_agi_quoting() -> None:
     assert parse_args('STREAM FILE welcome ""') == ["STREAM", "FILE", "welcome", ""]
     assert parse_args('SET VARIABLE X "a b"') == ["SET", "VARIABLE", "X", "a b"]
     assert parse_args(r"SET VARIABLE X a\"b") == ["SET", "VARIABLE", "X", 'a"b']
+
+
+async def test_ami_hangup_during_the_agi_sends_hangup_then_hangs_up_when_it_ends() -> None:
+    agi = ScriptedAgiServer(['GET FULL VARIABLE "${CALLERID(num)}-${EXTEN}"', "NOOP"],
+                            close_after=False)
+    await agi.start()
+    async with PbxSimulator(agi_port=agi.port) as sim:
+        ami = await RawAmi.connect(sim.ami_port)
+        await ami.login()
+        call = sim.place_call(ScriptedCaller())
+        await ami.until("AGIExecEnd", Channel=call.channel)  # GET FULL VARIABLE answered
+        await ami.send(f"Action: Hangup\r\nActionID: h\r\nChannel: {call.channel}\r\n\r\n"
+                       .encode())
+        msgs = await ami.until("Hangup", Channel=call.channel)
+        events = [dict(m).get("Event") for m in msgs]
+        # The channel lives on until the AGI is over: AGISTATUS, then the Hangup event.
+        assert events[-3:] == ["SoftHangupRequest", "VarSet", "Hangup"]
+        status = [dict(m)["Value"] for m in msgs if dict(m).get("Variable") == "AGISTATUS"]
+        assert status == ["HANGUP"]
+        session = agi.sessions[0]
+        assert session["replies"][0] == b"200 result=1 (+14155550123-5000)\n"
+        assert b"HANGUP\n" in (session["replies"][1], session["after"])
+        async with asyncio.timeout(2):
+            assert await call.wait() is CallOutcome.ENDED_IN_IVR
+        await ami.close()
+    await agi.close()
