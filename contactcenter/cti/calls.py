@@ -81,6 +81,9 @@ class CallModel:
         self._clock = clock
         self._channels: dict[str, LiveChannel] = {}
         self._expected: list[_Expected] = []  # Originates sent, leg not yet seen
+        self._resyncing = False
+        self._born: set[str] = set()  # channels created / gone since begin_resync
+        self._gone: set[str] = set()
         self._handlers: dict[str, Callable[[Mapping[str, Any]], list[object]]] = {
             "Newchannel": self._newchannel,
             "Newstate": self._newstate,
@@ -104,16 +107,29 @@ class CallModel:
         """The bridge is about to send an Originate to `device` for `call_id`."""
         self._expected.append(_Expected(action_id, device, call_id))
 
+    def forget_originate(self, action_id: str) -> None:
+        """The Originate was never accepted: its device must not claim a later channel."""
+        self._expected = [e for e in self._expected if e.action_id != action_id]
+
     def feed(self, message: Mapping[str, Any]) -> list[object]:
         """The call-model events one AMI message means (often none)."""
         handler = self._handlers.get(message.get("Event", ""))
         return handler(message) if handler is not None else []
 
+    def begin_resync(self) -> None:
+        """A resync starts: remember channels born or gone while its actions run."""
+        self._resyncing = True
+        self._born.clear()
+        self._gone.clear()
+
     def load(self, snapshots: Iterable[ChannelSnapshot]) -> None:
-        """Replace the table with what a resync saw (events during an outage are lost)."""
+        """Replace the table with what a resync saw (events during an outage are lost),
+        keeping channels born and dropping channels gone since begin_resync."""
         old = self._channels
-        self._channels = {}
+        self._channels = {u: old[u] for u in self._born if u in old}
         for snap in snapshots:
+            if snap.uniqueid in self._gone or snap.uniqueid in self._channels:
+                continue
             known = old.get(snap.uniqueid)
             self._channels[snap.uniqueid] = LiveChannel(
                 uniqueid=snap.uniqueid,
@@ -126,6 +142,9 @@ class CallModel:
                 call_id=known.call_id if known else "",
                 rang=known.rang if known else False,
             )
+        self._resyncing = False
+        self._born.clear()
+        self._gone.clear()
 
     # -- handlers ----------------------------------------------------------------------
 
@@ -137,6 +156,8 @@ class CallModel:
         chan = LiveChannel(uniqueid, name, msg.get("CallerIDNum", ""),
                            msg.get("CallerIDName", ""), msg.get("ChannelState", ""))
         self._channels[uniqueid] = chan
+        if self._resyncing:
+            self._born.add(uniqueid)
         expected = self._claim_expected(name)
         if expected is not None:
             chan.device, chan.call_id = expected.device, expected.call_id
@@ -195,7 +216,7 @@ class CallModel:
     def _originate_response(self, msg: Mapping[str, Any]) -> list[object]:
         action_id = msg.get("ActionID", "")
         # A leg that never appeared (device unreachable) must not claim a later channel.
-        self._expected = [e for e in self._expected if e.action_id != action_id]
+        self.forget_originate(action_id)
         uniqueid = msg.get("Uniqueid", "")
         return [OriginateResult(
             action_id=action_id,
@@ -222,5 +243,7 @@ class CallModel:
     def _hangup(self, msg: Mapping[str, Any]) -> list[object]:
         uniqueid = msg.get("Uniqueid", "")
         self._channels.pop(uniqueid, None)
+        if self._resyncing:
+            self._gone.add(uniqueid)
         return [CallHungUp(uniqueid, msg.get("Channel", ""), _int(msg.get("Cause")),
                            msg.get("Cause-txt", ""), self._clock())]

@@ -136,12 +136,17 @@ def test_load_rebuilds_the_table_and_keeps_agent_legs() -> None:
     model.expect_originate("o-1", "SIP/agent1", "c-1")
     model.feed({"Event": "Newchannel", "Channel": "SIP/agent1-00000001", "Uniqueid": "2"})
     model.feed({"Event": "Newchannel", "Channel": "SIP/gone-00000001", "Uniqueid": "3"})
+    model.begin_resync()
+    # while the resync's actions run: one channel is born, one listed channel hangs up
+    model.feed({"Event": "Newchannel", "Channel": "SIP/new-00000001", "Uniqueid": "4"})
+    model.feed({"Event": "Hangup", "Channel": "SIP/late-00000001", "Uniqueid": "5"})
     model.load([
         ChannelSnapshot("1", "SIP/carrier-1", "+1", "A", "cc-wait", "MusicOnHold", "",
                         {"CC_QUEUE": "support"}),
         ChannelSnapshot("2", "SIP/agent1-00000001", "+1", "A", "agents", "AppDial2", "b"),
+        ChannelSnapshot("5", "SIP/late-00000001", "", "", "from-pstn", "AGI", ""),
     ])
-    assert set(model.channels) == {"1", "2"}
+    assert set(model.channels) == {"1", "2", "4"}
     assert model.channels["1"].variables == {"CC_QUEUE": "support"}
     assert model.channels["2"].call_id == "c-1" and model.channels["2"].bridge_id == "b"
 

@@ -1,0 +1,193 @@
+"""AmiBridge: the platform's one link to Asterisk (or the simulator). It feeds every AMI
+event through the call model onto the bus, reconnects with backoff, resyncs after every
+(re)connect, and offers call control that never lets CR/LF reach the socket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Mapping
+
+from panoramisk.message import Message
+
+from contactcenter.config import AmiConfig
+from contactcenter.cti import variables as cc_vars
+from contactcenter.cti.ami import AmiManager
+from contactcenter.cti.calls import CallModel
+from contactcenter.cti.events import ChannelSnapshot, LinkDown, Resynced
+from contactcenter.errors import AmiError
+from contactcenter.events import EventBus
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY = 0.1  # seconds before the first reconnect attempt; doubles up to the cap
+
+
+class AmiBridge:
+    """Owns the AMI session, the call model and the reconnect task."""
+
+    def __init__(self, config: AmiConfig, bus: EventBus, *, model: CallModel | None = None,
+                 first_retry: float = FIRST_RETRY) -> None:
+        self._config = config
+        self._bus = bus
+        self.model = model or CallModel()
+        self._first_retry = first_retry
+        self._manager: AmiManager | None = None
+        self._lost = asyncio.Event()
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self._manager is not None and self._manager.connected
+
+    async def start(self) -> None:
+        """Connect, log in (verified), Events on, resync; AmiError if any of it fails."""
+        await self._connect()
+        self._task = asyncio.create_task(self._keep_linked(), name="ami-reconnect")
+
+    async def close(self) -> None:
+        """Stop reconnecting, log off, and wait for the task and the socket."""
+        self._closing = True
+        self._lost.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        manager, self._manager = self._manager, None
+        if manager is not None:
+            if manager.connected:
+                with contextlib.suppress(AmiError):
+                    await manager.action({"Action": "Logoff"})
+            manager.close()
+            await manager.wait_closed()
+
+    # -- link ---------------------------------------------------------------------------
+
+    async def _connect(self) -> None:
+        cfg = self._config
+        manager = AmiManager(host=cfg.host, port=cfg.port, username=cfg.username,
+                             secret=cfg.secret, action_timeout=cfg.action_timeout,
+                             on_lost=self._on_lost)
+        manager.register_event("*", self._on_event)
+        self._lost.clear()
+        await manager.start()
+        self._manager = manager
+        try:
+            await self.resync()
+        except AmiError:
+            manager.close()
+            raise
+
+    def _on_lost(self) -> None:
+        if not self._closing:
+            self._bus.publish(LinkDown(at=time.time()))
+        self._lost.set()
+
+    def _on_event(self, _manager: AmiManager, message: Message) -> None:
+        for event in self.model.feed(message):
+            self._bus.publish(event)
+
+    async def _keep_linked(self) -> None:
+        """After each loss: reconnect with exponential backoff capped at
+        config.reconnect_max_delay, then resync (inside _connect)."""
+        while not self._closing:
+            await self._lost.wait()
+            delay = self._first_retry
+            while not self._closing:
+                await asyncio.sleep(delay)
+                try:
+                    await self._connect()
+                    log.info("AMI link restored")
+                    break
+                except AmiError as exc:
+                    log.warning("AMI reconnect failed (%s); next try in %.1f s", exc,
+                                min(delay * 2, self._config.reconnect_max_delay))
+                    delay = min(delay * 2, self._config.reconnect_max_delay)
+
+    def _session(self) -> AmiManager:
+        if self._manager is None or not self._manager.connected:
+            raise AmiError("AMI link is down")
+        return self._manager
+
+    # -- resync -------------------------------------------------------------------------
+
+    async def resync(self) -> tuple[ChannelSnapshot, ...]:
+        """CoreShowChannels + Getvar of every CC_* variable; rebuilds the call model's table
+        and publishes Resynced. A channel that hangs up meanwhile is left out."""
+        self.model.begin_resync()
+        channels = []
+        for snap in await self.show_channels():
+            values = {}
+            try:
+                for name in cc_vars.ALL:
+                    value = await self.get_variable(snap.channel, name)
+                    if value is not None:
+                        values[name] = value
+            except AmiError as exc:
+                if not self.connected:
+                    raise
+                log.info("resync: %s skipped (%s)", snap.channel, exc)
+                continue
+            channels.append(ChannelSnapshot(
+                snap.uniqueid, snap.channel, snap.caller_num, snap.caller_name, snap.context,
+                snap.application, snap.bridge_id, values))
+        self.model.load(channels)
+        self._bus.publish(Resynced(channels=tuple(channels), at=time.time()))
+        return tuple(channels)
+
+    # -- call control ---------------------------------------------------------------------
+
+    async def show_channels(self) -> list[ChannelSnapshot]:
+        """The live channels (without their variables)."""
+        replies = await self._session().action({"Action": "CoreShowChannels"})
+        return [ChannelSnapshot(
+            uniqueid=m.get("Uniqueid", ""), channel=m.get("Channel", ""),
+            caller_num=m.get("CallerIDNum", ""), caller_name=m.get("CallerIDName", ""),
+            context=m.get("Context", ""), application=m.get("Application", ""),
+            bridge_id=m.get("BridgeId", ""),
+        ) for m in replies[1:] if m.get("Event") == "CoreShowChannel"]
+
+    async def originate_bridge(self, *, device: str, caller_channel: str, timeout_ms: int,
+                               caller_id: str, call_id: str,
+                               variables: Mapping[str, str] | None = None) -> str:
+        """Ring `device`; when it answers, Bridge it to `caller_channel`. Returns the ActionID;
+        the outcome arrives as OriginateResult (and AgentLegRinging carries call_id)."""
+        session = self._session()
+        action_id = session.next_action_id()
+        headers = [("Action", "Originate"), ("Channel", device), ("Application", "Bridge"),
+                   ("Data", caller_channel), ("Timeout", str(int(timeout_ms))),
+                   ("CallerID", caller_id), ("Async", "true"),
+                   ("Variable", f"{cc_vars.CALL_ID}={call_id}")]
+        headers += [("Variable", f"{name}={value}") for name, value in (variables or {}).items()]
+        self.model.expect_originate(action_id, device, call_id)
+        try:
+            await session.action(headers, action_id=action_id)
+        except AmiError:
+            self.model.forget_originate(action_id)
+            raise
+        return action_id
+
+    async def hangup(self, channel: str, cause: int = 16) -> None:
+        await self._session().action([("Action", "Hangup"), ("Channel", channel),
+                                      ("Cause", str(int(cause)))])
+
+    async def redirect(self, channel: str, context: str, exten: str, priority: int = 1) -> None:
+        await self._session().action([("Action", "Redirect"), ("Channel", channel),
+                                      ("Context", context), ("Exten", exten),
+                                      ("Priority", str(int(priority)))])
+
+    async def set_variable(self, channel: str, name: str, value: str) -> None:
+        await self._session().action([("Action", "Setvar"), ("Channel", channel),
+                                      ("Variable", name), ("Value", value)])
+
+    async def get_variable(self, channel: str, name: str) -> str | None:
+        """The value, or None when the variable is unset (Asterisk answers an empty Value)."""
+        replies = await self._session().action([("Action", "Getvar"), ("Channel", channel),
+                                                ("Variable", name)])
+        value = replies[0].get("Value", "")
+        return value or None
+
