@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from contactcenter.acd.events import AgentStateChanged, CallOffered
+from contactcenter.crm.cases import Cases
+from contactcenter.crm.customers import Customers
+from contactcenter.crm.database import Database
+from contactcenter.crm.interactions import Interactions
+from contactcenter.cti.events import ScreenPop
+from contactcenter.cti.screenpop import CallerContext, ScreenPopper, build_pop, lookup_caller
+from contactcenter.events import EventBus
+from tests.crm.databases import BACKENDS, fresh_database_url
+
+T0 = 1_767_600_000.0  # 2026-01-05 08:00 UTC
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """Ada (account 1001) with two past calls, one open and one resolved case; Grace (1002)."""
+    with fresh_database_url(request, request.param) as url:
+        database = Database.open(url)
+        customers = Customers(database)
+        ada = customers.create(name="Ada Lovelace", phones=["+14155550123"], account_number="1001")
+        customers.create(name="Grace Hopper", phones=["+442071838750"], account_number="1002")
+        history = Interactions(database)
+        for day in (1, 2):
+            history.track(f"old-{day}", {
+                "customer_id": ada.id, "queue": "support", "state": "ended",
+                "outcome": "answered", "entered_at": datetime(2025, 12, day, tzinfo=UTC),
+            })  # fmt: skip
+        cases = Cases(database)
+        cases.open(ada.id, "Invoice disputed")
+        cases.resolve(cases.open(ada.id, "Password reset").id)
+        yield database
+        database.close()
+
+
+def offer(
+    call_id: str = "c1",
+    agent_id: str = "agent101",
+    caller_num: str = "4155550123",
+    fields: dict[str, str] | None = None,
+    caller_name: str = "",
+) -> CallOffered:
+    return CallOffered(
+        call_id=call_id,
+        agent_id=agent_id,
+        queue="support",
+        at=T0 + 42.5,
+        caller_num=caller_num,
+        caller_name=caller_name,
+        channel="SIP/trunk-00000001",
+        entered_at=T0,
+        fields=fields or {},
+        ivr_path="main:welcome,main:menu,main:account",
+    )
+
+
+def test_known_caller_by_number_gets_record_history_and_open_cases(db: Database) -> None:
+    pop = build_pop(offer(fields={"reason": "bill"}), lookup_caller(db, offer()))
+    assert pop["matched_by"] == "phone"
+    assert pop["customer"]["name"] == "Ada Lovelace"
+    assert pop["customer"]["phones"] == ["+14155550123"]
+    assert pop["new_customer"] is None
+    assert [i["call_id"] for i in pop["recent_interactions"]] == ["old-2", "old-1"]
+    assert [c["subject"] for c in pop["open_cases"]] == ["Invoice disputed"]
+    assert pop["ivr"] == {
+        "path": ["main:welcome", "main:menu", "main:account"],
+        "answers": {"reason": "bill"},
+    }
+    assert pop["wait_s"] == 42.5
+    assert (pop["call_id"], pop["agent_id"], pop["queue"]) == ("c1", "agent101", "support")
+
+
+def test_the_account_number_from_the_ivr_wins_over_the_caller_number(db: Database) -> None:
+    call = offer(caller_num="+14155550123", fields={"account": "1002"})
+    pop = build_pop(call, lookup_caller(db, call))
+    assert pop["matched_by"] == "account"
+    assert pop["customer"]["name"] == "Grace Hopper"
+    assert pop["recent_interactions"] == [] and pop["open_cases"] == []
+
+
+def test_unknown_caller_gets_a_new_customer_form_with_the_number(db: Database) -> None:
+    call = offer(caller_num="(212) 555-0199", caller_name="Joan Clarke", fields={"account": "7777"})
+    pop = build_pop(call, lookup_caller(db, call))
+    assert pop["customer"] is None and pop["matched_by"] == ""
+    assert pop["new_customer"] == {
+        "name": "Joan Clarke",
+        "phones": ["+12125550199"],
+        "account_number": "7777",
+    }
+    anonymous = offer(caller_num="anonymous", caller_name="anonymous")
+    form = build_pop(anonymous, lookup_caller(db, anonymous))["new_customer"]
+    assert form == {"name": "", "phones": ["anonymous"], "account_number": ""}
+
+
+def test_the_offered_call_itself_is_not_listed_as_history() -> None:
+    context = CallerContext(
+        "phone", {"id": 1, "name": "Ada"}, interactions=({"call_id": "c1"}, {"call_id": "old"})
+    )
+    assert build_pop(offer(), context)["recent_interactions"] == [{"call_id": "old"}]
+
+
+async def _pops(queue: asyncio.Queue[object], count: int) -> list[ScreenPop]:
+    found: list[ScreenPop] = []
+    while len(found) < count:
+        event = await asyncio.wait_for(queue.get(), timeout=5)
+        if isinstance(event, ScreenPop):
+            found.append(event)
+    return found
+
+
+async def test_popper_publishes_one_pop_per_offer_for_that_agent(db: Database) -> None:
+    bus = EventBus()
+    with bus.subscribe() as seen:
+        async with ScreenPopper(bus, db, clock=lambda: T0 + 43):
+            bus.publish(AgentStateChanged("agent101", "available"))
+            for n in range(20):
+                bus.publish(
+                    offer(
+                        call_id=f"c{n}",
+                        agent_id=f"agent{n}",
+                        caller_num="4155550123" if n % 2 else "+12125550100",
+                    )
+                )
+            pops = await _pops(seen, 20)
+        assert not any(isinstance(e, ScreenPop) for e in _drain(seen))
+    by_call = {p.call_id: p for p in pops}
+    assert sorted(by_call) == sorted(f"c{n}" for n in range(20))
+    for n in range(20):
+        pop = by_call[f"c{n}"]
+        assert pop.agent_id == pop.payload["agent_id"] == f"agent{n}"
+        assert pop.at == T0 + 43
+        known = pop.payload["customer"] is not None
+        assert known == bool(n % 2)
+
+
+async def test_leaving_the_popper_pops_what_was_already_offered(db: Database) -> None:
+    bus = EventBus()
+    with bus.subscribe() as seen:
+        async with ScreenPopper(bus, db):
+            bus.publish(offer())
+        pops = [e for e in _drain(seen) if isinstance(e, ScreenPop)]
+        assert bus.subscribers == 1  # only this test's queue: the popper unsubscribed
+    assert [p.call_id for p in pops] == ["c1"]
+
+
+async def test_a_crm_failure_still_pops_the_call(tmp_path) -> None:
+    broken = Database(f"sqlite:///{tmp_path}/never-migrated.db")  # no tables
+    bus = EventBus()
+    with bus.subscribe() as seen:
+        async with ScreenPopper(bus, broken):
+            bus.publish(offer())
+            (pop,) = await _pops(seen, 1)
+    broken.close()
+    assert pop.payload["crm_error"] == "customer lookup failed"
+    assert pop.payload["customer"] is None
+    assert pop.payload["new_customer"]["phones"] == ["4155550123"]
+
+
+def _drain(queue: asyncio.Queue[object]) -> list[object]:
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
