@@ -1,0 +1,121 @@
+"""The interaction recorder: every call the ACD reports lands in the CRM's interactions
+table (queued, offered, connected, ended with outcome, wait and talk time, IVR path).
+
+interaction_changes() is pure: event -> the columns it sets. The recorder applies them
+in event order, one at a time, in a worker thread (sync SQLAlchemy). Disposition and
+notes come later from the console's wrap-up (crm.interactions.Interactions.wrap_up).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from contactcenter.acd.events import CallConnected, CallEnded, CallOffered, CallQueued
+from contactcenter.crm.customers import Customers
+from contactcenter.crm.database import Database
+from contactcenter.crm.interactions import Interactions
+from contactcenter.crm.phones import DEFAULT_REGION
+from contactcenter.cti.screenpop import ACCOUNT_FIELD
+from contactcenter.events import EventBus
+
+log = logging.getLogger(__name__)
+
+RECORDED = (CallQueued, CallOffered, CallConnected, CallEnded)
+
+
+def interaction_changes(event: object) -> tuple[str, dict[str, Any]] | None:
+    """(call_id, columns to set) for an ACD call event; None for any other event."""
+    if isinstance(event, CallQueued):
+        return event.call_id, _drop_empty({
+            "state": "queued", "queue": event.queue, "caller_num": event.caller_num,
+            "entered_at": _when(event.entered_at), "ivr_fields": dict(event.fields),
+        })  # fmt: skip
+    if isinstance(event, CallOffered):
+        return event.call_id, _drop_empty({
+            "state": "offered", "queue": event.queue, "agent_id": event.agent_id,
+            "caller_num": event.caller_num, "caller_name": event.caller_name,
+            "entered_at": _when(event.entered_at), "offered_at": _when(event.at),
+            "ivr_path": event.ivr_path, "ivr_fields": dict(event.fields),
+        })  # fmt: skip
+    if isinstance(event, CallConnected):
+        return event.call_id, _drop_empty({
+            "state": "connected", "queue": event.queue, "agent_id": event.agent_id,
+            "connected_at": _when(event.at), "wait_s": event.wait_s,
+        })  # fmt: skip
+    if isinstance(event, CallEnded):
+        return event.call_id, _drop_empty({
+            "state": "ended", "queue": event.queue, "agent_id": event.agent_id,
+            "outcome": event.outcome, "ended_at": _when(event.at), "wait_s": event.wait_s,
+            "talk_s": event.talk_s,
+        })  # fmt: skip
+    return None
+
+
+def _when(epoch: float) -> datetime | None:
+    return datetime.fromtimestamp(epoch, UTC) if epoch else None
+
+
+def _drop_empty(changes: dict[str, Any]) -> dict[str, Any]:
+    """An event that does not know a value (empty, zero, None) leaves the column alone."""
+    return {key: value for key, value in changes.items() if value not in ("", None, {}, 0)}
+
+
+class InteractionRecorder:
+    """Writes the bus's call events to the interactions table, in order.
+
+    `async with InteractionRecorder(bus, db):` subscribes on entry; on exit it writes
+    what was already published, then stops. A failed write is logged and skipped.
+    """
+
+    def __init__(self, bus: EventBus, db: Database, *, region: str = DEFAULT_REGION):
+        self._bus = bus
+        self._interactions = Interactions(db)
+        self._customers = Customers(db, region)
+        self._subscription = contextlib.ExitStack()
+        self._queue: asyncio.Queue[object] | None = None
+        self._writer: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> InteractionRecorder:
+        self._queue = self._subscription.enter_context(self._bus.subscribe())
+        self._writer = asyncio.create_task(self._write(self._queue), name="interaction-recorder")
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._queue is not None and self._writer is not None
+        self._queue.put_nowait(_STOP)
+        try:
+            await self._writer
+        finally:
+            self._writer.cancel()
+            await asyncio.gather(self._writer, return_exceptions=True)
+            self._subscription.close()
+
+    def record(self, event: object) -> None:
+        """Apply one event to the database (blocking): link the caller, then the columns."""
+        found = interaction_changes(event)
+        if found is None:
+            return
+        call_id, changes = found
+        if isinstance(event, CallQueued | CallOffered):
+            customer, _ = self._customers.identify(
+                account=event.fields.get(ACCOUNT_FIELD, ""), phone=event.caller_num
+            )
+            if customer is not None:
+                changes["customer_id"] = customer.id
+        self._interactions.track(call_id, changes)
+
+    async def _write(self, queue: asyncio.Queue[object]) -> None:
+        while (event := await queue.get()) is not _STOP:
+            if not isinstance(event, RECORDED):
+                continue
+            try:
+                await asyncio.to_thread(self.record, event)
+            except Exception:
+                log.exception("interaction recorder: could not record %r", event)
+
+
+_STOP = object()
