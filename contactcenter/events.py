@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 log = logging.getLogger(__name__)
 
@@ -38,3 +38,41 @@ class EventBus:
     @property
     def subscribers(self) -> int:
         return len(self._queues)
+
+
+class BusConsumer:
+    """One subscription read by one owned task, for components that live in `async with`.
+
+    Entry subscribes at once (nothing published afterwards is missed); exit lets the task
+    handle what was already published, then stops it (cancelled if the exit is).
+    """
+
+    def __init__(self, bus: EventBus, handle: Callable[[object], Awaitable[None]], name: str):
+        self._bus = bus
+        self._handle = handle
+        self._name = name
+        self._subscription = contextlib.ExitStack()
+        self._queue: asyncio.Queue[object] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> BusConsumer:
+        self._queue = self._subscription.enter_context(self._bus.subscribe())
+        self._task = asyncio.create_task(self._read(self._queue), name=self._name)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._queue is not None and self._task is not None
+        self._queue.put_nowait(_STOP)
+        try:
+            await self._task
+        finally:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._subscription.close()
+
+    async def _read(self, queue: asyncio.Queue[object]) -> None:
+        while (event := await queue.get()) is not _STOP:
+            await self._handle(event)
+
+
+_STOP = object()

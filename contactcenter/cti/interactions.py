@@ -9,7 +9,6 @@ notes come later from the console's wrap-up (crm.interactions.Interactions.wrap_
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +19,7 @@ from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.phones import DEFAULT_REGION
 from contactcenter.cti.screenpop import ACCOUNT_FIELD
-from contactcenter.events import EventBus
+from contactcenter.events import BusConsumer, EventBus
 
 log = logging.getLogger(__name__)
 
@@ -75,24 +74,14 @@ class InteractionRecorder:
         self._bus = bus
         self._interactions = Interactions(db)
         self._customers = Customers(db, region)
-        self._subscription = contextlib.ExitStack()
-        self._queue: asyncio.Queue[object] | None = None
-        self._writer: asyncio.Task[None] | None = None
+        self._consumer = BusConsumer(bus, self._write, "interaction-recorder")
 
     async def __aenter__(self) -> InteractionRecorder:
-        self._queue = self._subscription.enter_context(self._bus.subscribe())
-        self._writer = asyncio.create_task(self._write(self._queue), name="interaction-recorder")
+        await self._consumer.__aenter__()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        assert self._queue is not None and self._writer is not None
-        self._queue.put_nowait(_STOP)
-        try:
-            await self._writer
-        finally:
-            self._writer.cancel()
-            await asyncio.gather(self._writer, return_exceptions=True)
-            self._subscription.close()
+        await self._consumer.__aexit__(*exc_info)
 
     def record(self, event: object) -> None:
         """Apply one event to the database (blocking): link the caller, then the columns."""
@@ -108,14 +97,10 @@ class InteractionRecorder:
                 changes["customer_id"] = customer.id
         self._interactions.track(call_id, changes)
 
-    async def _write(self, queue: asyncio.Queue[object]) -> None:
-        while (event := await queue.get()) is not _STOP:
-            if not isinstance(event, RECORDED):
-                continue
-            try:
-                await asyncio.to_thread(self.record, event)
-            except Exception:
-                log.exception("interaction recorder: could not record %r", event)
-
-
-_STOP = object()
+    async def _write(self, event: object) -> None:
+        if not isinstance(event, RECORDED):
+            return
+        try:
+            await asyncio.to_thread(self.record, event)
+        except Exception:
+            log.exception("interaction recorder: could not record %r", event)

@@ -8,7 +8,6 @@ build_pop() is pure: offer + plain dicts -> the payload the console renders.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.phones import DEFAULT_REGION, maybe_e164
 from contactcenter.crm.records import as_json
 from contactcenter.cti.events import ScreenPop
-from contactcenter.events import EventBus
+from contactcenter.events import BusConsumer, EventBus
 
 log = logging.getLogger(__name__)
 
@@ -123,25 +122,21 @@ class ScreenPopper:
         self._history = history
         self._region = region
         self._clock = clock
-        self._subscription = contextlib.ExitStack()
-        self._queue: asyncio.Queue[object] | None = None
-        self._reader: asyncio.Task[None] | None = None
+        self._consumer = BusConsumer(bus, self._on_event, "screen-popper")
         self._pops: set[asyncio.Task[ScreenPop]] = set()
 
     async def __aenter__(self) -> ScreenPopper:
-        self._queue = self._subscription.enter_context(self._bus.subscribe())
-        self._reader = asyncio.create_task(self._read(self._queue), name="screen-popper")
+        await self._consumer.__aenter__()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        assert self._queue is not None and self._reader is not None
-        self._queue.put_nowait(_STOP)
         try:
-            await self._reader
+            await self._consumer.__aexit__(*exc_info)
             await asyncio.gather(*self._pops)
         finally:
-            await _cancel(self._reader, *self._pops)
-            self._subscription.close()
+            for task in self._pops:
+                task.cancel()
+            await asyncio.gather(*self._pops, return_exceptions=True)
 
     async def pop(self, offer: CallOffered) -> ScreenPop:
         """Build the pop for `offer` and publish it; a CRM failure still pops the call."""
@@ -161,19 +156,8 @@ class ScreenPopper:
         self._bus.publish(event)
         return event
 
-    async def _read(self, queue: asyncio.Queue[object]) -> None:
-        while (event := await queue.get()) is not _STOP:
-            if isinstance(event, CallOffered):
-                task = asyncio.create_task(self.pop(event), name=f"pop-{event.call_id}")
-                self._pops.add(task)
-                task.add_done_callback(self._pops.discard)
-
-
-_STOP = object()
-
-
-async def _cancel(*tasks: asyncio.Task[Any]) -> None:
-    """Cancel what is still running (we are being cancelled ourselves) and wait for it."""
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    async def _on_event(self, event: object) -> None:
+        if isinstance(event, CallOffered):
+            task = asyncio.create_task(self.pop(event), name=f"pop-{event.call_id}")
+            self._pops.add(task)
+            task.add_done_callback(self._pops.discard)
