@@ -16,6 +16,7 @@ event registry (`register_event`). Replaced, because their behaviour is the defe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -125,6 +126,7 @@ class AmiManager(Manager):
         self.action_timeout = action_timeout
         self._on_lost = on_lost
         self._ids = count(1)
+        self._closed_here = False
         self._prefix = f"cc-{id(self):x}"
         self.protocol: AmiProtocol | None = None
 
@@ -199,11 +201,23 @@ class AmiManager(Manager):
     def connection_lost(self, exc: Exception | None) -> None:
         """No reconnect and no replay here: the owner decides (see AmiBridge)."""
         self.authenticated = False
-        log.warning("AMI link to %s:%s lost", self.config["host"], self.config["port"])
+        log.log(logging.INFO if self._closed_here else logging.WARNING, "AMI link to %s:%s %s",
+                self.config["host"], self.config["port"],
+                "closed" if self._closed_here else "lost")
         if self._on_lost is not None:
             self._on_lost()
 
+    async def logoff(self) -> None:
+        """Say goodbye (best effort) and close; the loss that follows is expected."""
+        self._closed_here = True
+        if self.connected:
+            with contextlib.suppress(AmiError):
+                await self.action({"Action": "Logoff"})
+        self.close()
+        await self.wait_closed()
+
     def close(self) -> None:
+        self._closed_here = True
         if self.protocol is not None:
             self.protocol.close()
 

@@ -59,11 +59,7 @@ class AmiBridge:
             self._task = None
         manager, self._manager = self._manager, None
         if manager is not None:
-            if manager.connected:
-                with contextlib.suppress(AmiError):
-                    await manager.action({"Action": "Logoff"})
-            manager.close()
-            await manager.wait_closed()
+            await manager.logoff()
 
     # -- link ---------------------------------------------------------------------------
 
