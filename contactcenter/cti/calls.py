@@ -159,6 +159,8 @@ class CallModel:
         if self._resyncing:
             self._born.add(uniqueid)
         expected = self._claim_expected(name)
+        if expected is None:
+            expected = self._local_sibling(name)
         if expected is not None:
             chan.device, chan.call_id = expected.device, expected.call_id
             return []
@@ -170,6 +172,16 @@ class CallModel:
         for i, expected in enumerate(self._expected):
             if expected.device == device:
                 return self._expected.pop(i)
+        return None
+
+    def _local_sibling(self, channel: str) -> _Expected | None:
+        """`Local/x@ctx-0001;2` is the far half of our leg `Local/x@ctx-0001;1`, not a call."""
+        if not channel.startswith("Local/") or not channel.endswith(";2"):
+            return None
+        first = channel[:-1] + "1"
+        for chan in self._channels.values():
+            if chan.channel == first and chan.agent_leg:
+                return _Expected("", chan.device, chan.call_id)
         return None
 
     def _newstate(self, msg: Mapping[str, Any]) -> list[object]:

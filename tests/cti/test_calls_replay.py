@@ -151,6 +151,18 @@ def test_load_rebuilds_the_table_and_keeps_agent_legs() -> None:
     assert model.channels["2"].call_id == "c-1" and model.channels["2"].bridge_id == "b"
 
 
+def test_the_far_half_of_a_local_agent_leg_is_not_a_call() -> None:
+    model = CallModel(clock=lambda: 1.0)
+    model.expect_originate("o-1", "Local/101@agents", "c-1")
+    for uid, name in (("7.1", "Local/101@agents-00000001;1"),
+                      ("7.2", "Local/101@agents-00000001;2")):
+        assert model.feed({"Event": "Newchannel", "Channel": name, "Uniqueid": uid}) == []
+    assert model.channels["7.2"].call_id == "c-1"
+    other = model.feed({"Event": "Newchannel", "Channel": "Local/5000@from-pstn-00000002;2",
+                        "Uniqueid": "7.3", "Exten": "5000"})
+    assert isinstance(other[0], CallArrived)
+
+
 def test_device_of_strips_the_channel_sequence() -> None:
     assert device_of("SIP/agent102-0000000e") == "SIP/agent102"
     assert device_of("PJSIP/alice-bob-00000001") == "PJSIP/alice-bob"
