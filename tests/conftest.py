@@ -88,19 +88,19 @@ def postgres_url() -> Iterator[str]:
     workdir.chmod(0o700)
     data = workdir / "data"
     port = free_port()
-    subprocess.run(
-        [*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-         "--no-sync", "-E", "UTF8", "--locale", "C"],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    pg_ctl = [*as_user, str(bindir / "pg_ctl"), "-D", str(data)]
     options = (f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c fsync=off "
                "-c synchronous_commit=off -c full_page_writes=off")
-    pg_ctl = [*as_user, str(bindir / "pg_ctl"), "-D", str(data)]
-    subprocess.run(
-        [*pg_ctl, "-o", options, "-l", str(workdir / "log"), "-w", "-t", "30", "start"],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
     try:
+        subprocess.run(
+            [*as_user, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+             "--no-sync", "-E", "UTF8", "--locale", "C"],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        subprocess.run(
+            [*pg_ctl, "-o", options, "-l", str(workdir / "log"), "-w", "-t", "30", "start"],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run([*pg_ctl, "-m", "immediate", "-w", "stop"],

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -75,6 +76,7 @@ def test_known_caller_by_number_gets_record_history_and_open_cases(db: Database)
     }
     assert pop["wait_s"] == 42.5
     assert (pop["call_id"], pop["agent_id"], pop["queue"]) == ("c1", "agent101", "support")
+    assert json.loads(json.dumps(pop)) == pop  # it travels over a websocket as JSON
 
 
 def test_the_account_number_from_the_ivr_wins_over_the_caller_number(db: Database) -> None:
