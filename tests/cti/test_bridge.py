@@ -7,8 +7,6 @@ from collections.abc import Callable
 
 import panoramisk.utils
 import pytest
-from panoramisk.ami_protocol import AMIProtocol
-from panoramisk.message import Message
 
 from contactcenter.cti.bridge import AmiBridge
 from contactcenter.cti.events import CallArrived, LinkDown, Resynced
@@ -38,26 +36,6 @@ async def until(condition: Callable[[], bool], within: float = 2.0) -> None:
 
 
 # -- UTF-8 split across reads -------------------------------------------------------------
-
-class _Collect:
-    def __init__(self) -> None:
-        self.events: list[Message] = []
-
-    def dispatch(self, message: Message) -> None:
-        self.events.append(message)
-
-
-def test_bare_panoramisk_drops_a_split_utf8_character() -> None:
-    """The defect itself, so that the fix below is known to be needed."""
-    data = newchannel("1.1", "SIP/carrier-1", name="Jürgen")
-    cut = data.index("ü".encode()) + 1
-    protocol = AMIProtocol()
-    protocol.connection_made(None)
-    protocol.factory = _Collect()
-    protocol.data_received(data[:cut])
-    protocol.data_received(data[cut:])
-    assert protocol.factory.events[0]["CallerIDName"] == "Jrgen"
-
 
 async def test_a_utf8_character_split_across_reads_survives(asterisk: FakeAsterisk,
                                                             bridge: Bridge) -> None:
