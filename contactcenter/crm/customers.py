@@ -16,6 +16,7 @@ from contactcenter.crm.database import Database
 from contactcenter.crm.errors import Conflict, NotFound, ValidationError
 from contactcenter.crm.models import CustomerRow, PhoneRow
 from contactcenter.crm.phones import DEFAULT_REGION, maybe_e164, to_e164
+from contactcenter.crm.profiles import Caller, caller_profiles
 from contactcenter.crm.records import Customer
 
 ACCOUNT = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
@@ -122,13 +123,10 @@ class Customers:
 
         Returns (customer, "account" | "phone") or (None, "").
         """
-        customer = self.find_by_account(account)
-        if customer is not None:
-            return customer, "account"
-        customer = self.find_by_phone(phone)
-        if customer is not None:
-            return customer, "phone"
-        return None, ""
+        (profile,) = caller_profiles(
+            self._db, [Caller(account, phone)], history=0, open_cases=False, region=self._region
+        )
+        return profile.customer, profile.matched_by
 
     def search(self, text: str, limit: int = 20) -> list[Customer]:
         """Customers whose name, email or account number contains `text`, or whose phone

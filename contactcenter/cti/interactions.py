@@ -18,7 +18,7 @@ from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.phones import DEFAULT_REGION
-from contactcenter.cti.screenpop import ACCOUNT_FIELD
+from contactcenter.cti.screenpop import caller_of
 from contactcenter.events import BusConsumer, EventBus
 
 log = logging.getLogger(__name__)
@@ -90,9 +90,8 @@ class InteractionRecorder:
             return
         call_id, changes = found
         if isinstance(event, CallQueued | CallOffered):
-            customer, _ = self._customers.identify(
-                account=event.fields.get(ACCOUNT_FIELD, ""), phone=event.caller_num
-            )
+            caller = caller_of(event)
+            customer, _ = self._customers.identify(account=caller.account, phone=caller.phone)
             if customer is not None:
                 changes["customer_id"] = customer.id
         self._interactions.track(call_id, changes)

@@ -12,8 +12,10 @@ from contactcenter.crm.cases import Cases
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
+from contactcenter.crm.profiles import CallerProfile, caller_profiles
+from contactcenter.crm.records import Interaction
 from contactcenter.cti.events import ScreenPop
-from contactcenter.cti.screenpop import CallerContext, ScreenPopper, build_pop, lookup_caller
+from contactcenter.cti.screenpop import ScreenPopper, build_pop, caller_of
 from contactcenter.events import EventBus
 from tests.crm.databases import BACKENDS, fresh_database_url
 
@@ -62,8 +64,13 @@ def offer(
     )
 
 
+def pop_for(db: Database, call: CallOffered) -> dict:
+    (profile,) = caller_profiles(db, [caller_of(call)], history=6)
+    return build_pop(call, profile)
+
+
 def test_known_caller_by_number_gets_record_history_and_open_cases(db: Database) -> None:
-    pop = build_pop(offer(fields={"reason": "bill"}), lookup_caller(db, offer()))
+    pop = pop_for(db, offer(fields={"reason": "bill"}))
     assert pop["matched_by"] == "phone"
     assert pop["customer"]["name"] == "Ada Lovelace"
     assert pop["customer"]["phones"] == ["+14155550123"]
@@ -81,7 +88,7 @@ def test_known_caller_by_number_gets_record_history_and_open_cases(db: Database)
 
 def test_the_account_number_from_the_ivr_wins_over_the_caller_number(db: Database) -> None:
     call = offer(caller_num="+14155550123", fields={"account": "1002"})
-    pop = build_pop(call, lookup_caller(db, call))
+    pop = pop_for(db, call)
     assert pop["matched_by"] == "account"
     assert pop["customer"]["name"] == "Grace Hopper"
     assert pop["recent_interactions"] == [] and pop["open_cases"] == []
@@ -89,7 +96,7 @@ def test_the_account_number_from_the_ivr_wins_over_the_caller_number(db: Databas
 
 def test_unknown_caller_gets_a_new_customer_form_with_the_number(db: Database) -> None:
     call = offer(caller_num="(212) 555-0199", caller_name="Joan Clarke", fields={"account": "7777"})
-    pop = build_pop(call, lookup_caller(db, call))
+    pop = pop_for(db, call)
     assert pop["customer"] is None and pop["matched_by"] == ""
     assert pop["new_customer"] == {
         "name": "Joan Clarke",
@@ -97,15 +104,38 @@ def test_unknown_caller_gets_a_new_customer_form_with_the_number(db: Database) -
         "account_number": "7777",
     }
     anonymous = offer(caller_num="anonymous", caller_name="anonymous")
-    form = build_pop(anonymous, lookup_caller(db, anonymous))["new_customer"]
+    form = pop_for(db, anonymous)["new_customer"]
     assert form == {"name": "", "phones": ["anonymous"], "account_number": ""}
 
 
 def test_the_offered_call_itself_is_not_listed_as_history() -> None:
-    context = CallerContext(
-        "phone", {"id": 1, "name": "Ada"}, interactions=({"call_id": "c1"}, {"call_id": "old"})
-    )
-    assert build_pop(offer(), context)["recent_interactions"] == [{"call_id": "old"}]
+    def call(call_id: str) -> Interaction:
+        return Interaction(
+            call_id=call_id,
+            id=1,
+            customer_id=1,
+            case_id=None,
+            caller_num="",
+            caller_name="",
+            queue="support",
+            agent_id=None,
+            state="queued",
+            outcome=None,
+            ivr_path="",
+            ivr_fields={},
+            entered_at=None,
+            offered_at=None,
+            connected_at=None,
+            ended_at=None,
+            wait_s=0.0,
+            talk_s=0.0,
+            disposition=None,
+            notes="",
+        )
+
+    profile = CallerProfile(None, "", None, interactions=(call("c1"), call("a"), call("b")))
+    recent = build_pop(offer(), profile, history=1)["recent_interactions"]
+    assert [i["call_id"] for i in recent] == ["a"]
 
 
 async def _pops(queue: asyncio.Queue[object], count: int) -> list[ScreenPop]:
@@ -162,7 +192,7 @@ async def test_a_crm_failure_still_pops_the_call(tmp_path) -> None:
     broken.close()
     assert pop.payload["crm_error"] == "customer lookup failed"
     assert pop.payload["customer"] is None
-    assert pop.payload["new_customer"]["phones"] == ["4155550123"]
+    assert pop.payload["new_customer"]["phones"] == ["+14155550123"]
 
 
 def _drain(queue: asyncio.Queue[object]) -> list[object]:

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from contactcenter.crm.cases import Cases
+from contactcenter.crm.customers import Customers
+from contactcenter.crm.database import Database
+from contactcenter.crm.interactions import Interactions
+from contactcenter.crm.profiles import Caller, caller_profiles
+
+T0 = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+
+
+def test_many_callers_in_one_read_keep_their_order_and_own_history(db: Database) -> None:
+    customers = Customers(db)
+    ada = customers.create(
+        name="Ada Lovelace", phones=["+14155550123", "+14155550124"], account_number="1001"
+    )
+    grace = customers.create(name="Grace Hopper", phones=["+442071838750"], account_number="1002")
+    history = Interactions(db)
+    for day in range(4):
+        history.track(f"ada-{day}", {"customer_id": ada.id, "entered_at": T0 + timedelta(day)})
+    history.track("grace-0", {"customer_id": grace.id, "entered_at": T0})
+    cases = Cases(db)
+    open_case = cases.open(ada.id, "Invoice disputed")
+    cases.resolve(cases.open(ada.id, "Password reset").id)
+
+    profiles = caller_profiles(db, [
+        Caller(phone="(415) 555-0124"),
+        Caller(account="1002", phone="+14155550123"),
+        Caller(account="9999", phone="anonymous"),
+        Caller(phone="+14155550123"),
+    ], history=2)  # fmt: skip
+
+    first, second, unknown, again = profiles
+    assert (first.customer, first.matched_by, first.phone_e164) == (ada, "phone", "+14155550124")
+    assert [i.call_id for i in first.interactions] == ["ada-3", "ada-2"]
+    assert first.open_cases == (cases.get(open_case.id),)
+    assert (second.customer, second.matched_by) == (grace, "account")
+    assert [i.call_id for i in second.interactions] == ["grace-0"] and second.open_cases == ()
+    assert (unknown.customer, unknown.matched_by, unknown.phone_e164) == (None, "", None)
+    assert unknown.interactions == () and unknown.open_cases == ()
+    assert (again.customer, again.interactions) == (ada, first.interactions)
+
+
+def test_no_callers_and_no_history_are_cheap_answers(db: Database) -> None:
+    ada = Customers(db).create(name="Ada Lovelace", phones=["+14155550123"])
+    Interactions(db).track("c1", {"customer_id": ada.id})
+    assert caller_profiles(db, []) == []
+    (profile,) = caller_profiles(db, [Caller(phone="4155550123")], history=0, open_cases=False)
+    assert profile.customer == ada and profile.interactions == ()
