@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 
 from contactcenter.crm.errors import ValidationError
@@ -26,8 +28,12 @@ def to_e164(raw: str, region: str = DEFAULT_REGION, field: str = "phone") -> str
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=4096)
 def maybe_e164(raw: str, region: str = DEFAULT_REGION) -> str | None:
-    """E.164 for lookups: a caller ID like 'anonymous' or '' matches nobody (None)."""
+    """E.164 for lookups: a caller ID like 'anonymous' or '' matches nobody (None).
+
+    Cached: the same callers ring again and again, and parsing is the costly part.
+    """
     try:
         return to_e164(raw, region)
     except ValidationError:

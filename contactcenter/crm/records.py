@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -109,13 +110,23 @@ class AuditEntry:
 
 
 def as_json(record: Any) -> dict[str, Any]:
-    """A record as a JSON-ready dict: datetimes become ISO 8601 strings, tuples lists."""
-    return {key: _plain(value) for key, value in dataclasses.asdict(record).items()}
+    """A record as a JSON-ready dict: datetimes become ISO 8601 strings, tuples lists.
+
+    Shallow and fast (dataclasses.asdict deep-copies): it runs for every screen pop.
+    """
+    return {field.name: _plain(getattr(record, field.name)) for field in _fields(type(record))}
+
+
+@functools.cache
+def _fields(cls: type) -> tuple[dataclasses.Field[Any], ...]:
+    return dataclasses.fields(cls)
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return as_json(value)
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
     if isinstance(value, dict):

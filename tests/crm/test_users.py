@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
@@ -8,7 +10,7 @@ from contactcenter.crm.audit import AuditLog
 from contactcenter.crm.database import Database
 from contactcenter.crm.errors import Conflict, NotFound, ValidationError
 from contactcenter.crm.models import UserRow
-from contactcenter.crm.records import QueueMembership, Skill
+from contactcenter.crm.records import QueueMembership, Skill, as_json
 from contactcenter.crm.users import Users
 
 
@@ -116,3 +118,10 @@ def test_set_password_replaces_the_old_one(db: Database, users: Users) -> None:
     assert users.authenticate("agent101", "new password") is not None
     with pytest.raises(NotFound):
         users.set_password("ghost", "new password")
+
+
+def test_a_user_record_becomes_json_without_its_hash(db: Database, users: Users) -> None:
+    user = users.create("agent101", "password1", device="SIP/agent101", queues={"support": 1})
+    plain = as_json(user)
+    assert plain["queues"] == [{"queue": "support", "penalty": 1}]
+    assert "password_hash" not in plain and json.loads(json.dumps(plain)) == plain
