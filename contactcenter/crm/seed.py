@@ -22,15 +22,6 @@ from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.users import Users
 
-DISPOSITIONS = {
-    "resolved": "Resolved on the call",
-    "callback": "Callback promised",
-    "escalated": "Escalated",
-    "sale": "Sale made",
-    "info": "Information given",
-    "wrong_number": "Wrong number",
-}
-
 USERS = (
     (
         "agent101",
@@ -144,8 +135,7 @@ def seed(
     now = now or datetime.now(UTC)
     rng = random.Random(seed_value)
     interactions = Interactions(db)
-    for code, label in DISPOSITIONS.items():
-        interactions.set_disposition(code, label, actor="seed")
+    codes = [d.code for d in interactions.dispositions()]  # the migrations' defaults
     for username, role, name, device, queues, skills in USERS:
         users.create(
             username,
@@ -221,7 +211,7 @@ def seed(
             )
             interactions.wrap_up(
                 call_id,
-                disposition=rng.choice(list(DISPOSITIONS)),
+                disposition=rng.choice(codes),
                 notes="Demo history.",
                 actor="seed",
             )

@@ -4,7 +4,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from contactcenter.crm.database import migrate
+from contactcenter.crm.database import Database, migrate
+from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.models import Base
 
 
@@ -27,6 +28,15 @@ def test_upgrade_twice_is_a_no_op(db_url: str) -> None:
     engine = create_engine(db_url)
     try:
         with engine.connect() as connection:
-            assert MigrationContext.configure(connection).get_current_revision() == "0001"
+            assert MigrationContext.configure(connection).get_current_revision() == "0002"
     finally:
         engine.dispose()
+
+
+def test_a_fresh_database_has_the_default_disposition_codes(db_url: str) -> None:
+    db = Database.open(db_url)
+    try:
+        codes = {d.code for d in Interactions(db).dispositions()}
+    finally:
+        db.close()
+    assert {"resolved", "callback", "escalated", "wrong_number"} <= codes
