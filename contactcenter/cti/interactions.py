@@ -71,7 +71,6 @@ class InteractionRecorder:
     """
 
     def __init__(self, bus: EventBus, db: Database, *, region: str = DEFAULT_REGION):
-        self._bus = bus
         self._interactions = Interactions(db)
         self._customers = Customers(db, region)
         self._consumer = BusConsumer(bus, self._write, "interaction-recorder")
