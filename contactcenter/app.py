@@ -1,10 +1,53 @@
-"""Wiring: configuration -> components, opened and closed in one place (`contactcenter run`)."""
+"""Wiring: configuration -> components, opened in order and closed in reverse in one place.
+
+`open_platform()` is the whole platform as one async context manager; `contactcenter run`
+and `contactcenter demo` both use it, so the demo runs exactly what production runs.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from contactcenter.config import Config
+from contactcenter.crm.database import Database
+from contactcenter.cti.bridge import AmiBridge
+from contactcenter.cti.interactions import InteractionRecorder
+from contactcenter.cti.screenpop import ScreenPopper
+from contactcenter.events import EventBus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Platform:
+    """The running components, for the demo, the console and tests to reach."""
+
+    config: Config
+    bus: EventBus
+    db: Database
+    bridge: AmiBridge
+
+
+@contextlib.asynccontextmanager
+async def open_platform(config: Config, *, bus: EventBus | None = None) -> AsyncIterator[Platform]:
+    """Database, then the bus consumers (so no event is missed), then the AMI link."""
+    bus = bus or EventBus()
+    async with contextlib.AsyncExitStack() as stack:
+        db = await asyncio.to_thread(Database.open, config.database.url)
+        stack.callback(db.close)
+        await stack.enter_async_context(InteractionRecorder(bus, db))
+        await stack.enter_async_context(ScreenPopper(bus, db))
+        bridge = AmiBridge(config.ami, bus)
+        await bridge.start()
+        stack.push_async_callback(bridge.close)
+        log.info("platform up: AMI %s:%s", config.ami.host, config.ami.port)
+        yield Platform(config=config, bus=bus, db=db, bridge=bridge)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -13,4 +56,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace, config: Config) -> int:
-    raise NotImplementedError("contactcenter run is wired once the components land")
+    asyncio.run(_run(config))
+    return 0
+
+
+async def _run(config: Config) -> None:
+    async with open_platform(config):
+        await wait_for_stop_signal()
+
+
+async def wait_for_stop_signal() -> None:
+    """Until SIGINT or SIGTERM: components then close in reverse order."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
