@@ -1,0 +1,54 @@
+"""Text to speech for prompts: pyttsx3 (espeak-ng) renders, sox converts to the 8 kHz mono
+16-bit WAV Asterisk plays; files are cached by a hash of voice and text, so each prompt is
+synthesised once however many callers hear it."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+import pyttsx3
+
+from contactcenter.errors import ContactCenterError
+
+
+class SpeechError(ContactCenterError):
+    """A prompt could not be rendered (no espeak-ng, no sox, or an engine failure)."""
+
+
+class PromptRenderer:
+    """Renders text to `<cache_dir>/<sha256>.wav`; returns the path without `.wav`, which is
+    what STREAM FILE and GET DATA expect. Blocking: async callers use a worker thread."""
+
+    def __init__(self, cache_dir: str | Path, *, voice: str = "") -> None:
+        self.cache_dir = Path(cache_dir).resolve()
+        self.voice = voice
+        self._lock = threading.Lock()  # the pyttsx3 engine is not thread-safe
+
+    def path_for(self, text: str) -> Path:
+        digest = hashlib.sha256(f"{self.voice}\0{text}".encode()).hexdigest()[:32]
+        return self.cache_dir / digest
+
+    def render(self, text: str) -> Path:
+        target = self.path_for(text)
+        wav = target.with_suffix(".wav")
+        if wav.exists():
+            return target
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        with self._lock, tempfile.TemporaryDirectory(dir=self.cache_dir) as tmp:
+            raw = Path(tmp) / "raw.wav"
+            try:
+                engine = pyttsx3.init("espeak")
+                if self.voice:
+                    engine.setProperty("voice", self.voice)
+                engine.save_to_file(text, str(raw))
+                engine.runAndWait()
+                subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16",
+                                str(Path(tmp) / "out.wav")], check=True, capture_output=True)
+            except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
+                raise SpeechError(f"cannot render prompt {text!r}: {exc}") from exc
+            (Path(tmp) / "out.wav").replace(wav)  # atomic: a reader never sees half a file
+        return target
