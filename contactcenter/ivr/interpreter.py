@@ -1,0 +1,227 @@
+"""The pure flow interpreter: one FlowRun per call, AGI results in, actions out.
+
+No awaits and no sockets: the FastAGI session (ivr/runtime.py) and the dry-run simulator
+(`flows simulate`) both drive it, so what admins simulate is what callers get.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from contactcenter.cti import variables as cc
+from contactcenter.ivr.flow import CONDITION, VARIABLE, Flow, Step
+
+MAX_STEPS = 500  # a safety net: the validator already refuses loops without input
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    uniqueid: str
+    channel: str = ""
+    caller_num: str = ""
+    caller_name: str = ""
+    dnis: str = ""
+
+
+@dataclass(frozen=True)
+class Play:
+    """Play a prompt: `text` is spoken (kind say) or a sound file name (kind play)."""
+
+    text: str
+    kind: str = "say"
+
+
+@dataclass(frozen=True)
+class Ask:
+    """Play a prompt and read up to `max_digits` keys; the answer is the digits or None."""
+
+    text: str
+    timeout_ms: int
+    max_digits: int
+    kind: str = "say"
+
+
+@dataclass(frozen=True)
+class SetVariable:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Exec:
+    app: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Finish:
+    """Where the call leaves the IVR: queued, transferred, hangup, or error."""
+
+    outcome: str
+    step: str
+    queue: str = ""
+    target: str = ""
+    variables: dict[str, str] = field(default_factory=dict)
+
+
+Action = Play | Ask | SetVariable | Exec | Finish
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        n = int(char)
+        if i % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return bool(digits) and total % 10 == 0
+
+
+class FlowRun:
+    """Walks one flow for one call. `start()` gives the first action; `resume(result)`
+    takes the result of the last one (digits or None for Ask, True/False otherwise)."""
+
+    def __init__(self, flow: Flow, call: CallInfo, *, clock: Callable[[], float] = time.time):
+        self.flow = flow
+        self.call = call
+        self.clock = clock
+        self.path: list[str] = []
+        self.vars: dict[str, str] = {"caller_num": call.caller_num,
+                                     "caller_name": call.caller_name, "dnis": call.dnis}
+        self.collected: dict[str, str] = {}
+        self._walk = self._steps()
+
+    @property
+    def last_step(self) -> str:
+        return self.path[-1] if self.path else ""
+
+    def start(self) -> Action:
+        return next(self._walk)
+
+    def resume(self, result: str | bool | None) -> Action:
+        return self._walk.send(result)
+
+    def text(self, template: str) -> str:
+        return VARIABLE.sub(lambda m: self.vars.get(m.group(1), ""), template)
+
+    def _steps(self) -> Generator[Action, str | bool | None, None]:
+        step_id: str | None = self.flow.start
+        for _ in range(MAX_STEPS):
+            step = self.flow.steps[step_id]
+            self.path.append(step.id)
+            handler = getattr(self, f"_{step.action}")
+            step_id = yield from handler(step)
+            if step_id is None:
+                return
+        yield Finish("error", self.last_step)
+
+    # -- one generator per action: yields actions, returns the next step id (None: done) --
+
+    def _say(self, step: Step) -> Generator[Action, object, str | None]:
+        ok = yield Play(self.text(step.params))
+        return step.next if ok or not step.on_error else step.on_error
+
+    def _play(self, step: Step) -> Generator[Action, object, str | None]:
+        ok = yield Play(step.params, kind="play")
+        return step.next if ok or not step.on_error else step.on_error
+
+    def _set(self, step: Step) -> Generator[Action, object, str | None]:
+        for name, value in step.params.items():
+            self.vars[str(name)] = self.text(str(value))
+        return step.next
+        yield  # a generator that asks nothing
+
+    def _goto(self, step: Step) -> Generator[Action, object, str | None]:
+        return step.params
+        yield
+
+    def _branch(self, step: Step) -> Generator[Action, object, str | None]:
+        for case in step.params.get("cases", []):
+            if self._holds(case["if"]):
+                return case["goto"]
+        return step.params["otherwise"]
+        yield
+
+    def _holds(self, condition: str) -> bool:
+        name, op, operand = CONDITION.fullmatch(condition).groups()  # type: ignore[union-attr]
+        value = self.vars.get(name, "")
+        operand = self.text(operand.strip("'\""))
+        if op == "==":
+            return value == operand
+        if op == "!=":
+            return value != operand
+        if op == "matches":
+            return re.fullmatch(operand, value) is not None
+        return (not value) if operand == "empty" else bool(value)  # is empty / is set
+
+    def _menu(self, step: Step) -> Generator[Action, object, str | None]:
+        params = step.params
+        choices = {str(k): v for k, v in params["choices"].items()}
+        prompt = self.text(params["prompt"])
+        for _ in range(params.get("retries", 2) + 1):
+            key = yield Ask(prompt, params.get("timeout", 5) * 1000, 1)
+            if key in choices:
+                self.vars[f"{step.id}_choice"] = str(key)
+                return choices[str(key)]
+            apology = params.get("no_input" if not key else "invalid")
+            if apology:
+                yield Play(self.text(apology))
+        return step.on_exhausted
+
+    def _collect(self, step: Step) -> Generator[Action, object, str | None]:
+        params = step.params
+        low, high = params.get("min", 1), params.get("max", 20)
+        for _ in range(params.get("retries", 2) + 1):
+            digits = yield Ask(self.text(params["prompt"]), params.get("timeout", 5) * 1000,
+                               high)
+            digits = str(digits or "").rstrip(params.get("terminator", "#"))
+            if self._valid(digits, low, high, params):
+                self.vars[params["into"]] = self.collected[params["into"]] = digits
+                return step.next
+            if params.get("invalid"):
+                yield Play(self.text(params["invalid"]))
+        return step.on_exhausted
+
+    @staticmethod
+    def _valid(digits: str, low: int, high: int, params: dict) -> bool:
+        if not digits.isdigit() or not low <= len(digits) <= high:
+            return False
+        if "pattern" in params and not re.fullmatch(str(params["pattern"]), digits):
+            return False
+        return not params.get("luhn") or luhn_ok(digits)
+
+    def _queue(self, step: Step) -> Generator[Action, object, str | None]:
+        params = step.params
+        wanted = params.get("fields") or list(self.collected)
+        fields = {name: self.vars[name] for name in wanted if self.vars.get(name)}
+        values = {
+            cc.CALL_ID: self.call.uniqueid,
+            cc.QUEUE: params["name"],
+            cc.PRIORITY: str(params.get("priority", 0)),
+            cc.SKILLS: ",".join(f"{k}:{v}" for k, v in (params.get("skills") or {}).items()),
+            cc.ENTERED: f"{self.clock():.3f}",
+            cc.FIELDS: urlencode(fields),
+            cc.IVR_PATH: ",".join(f"{self.flow.name}:{s}" for s in self.path),
+            cc.FLOW: f"{self.flow.name}@{self.flow.version}" if self.flow.version
+            else self.flow.name,
+        }
+        for name, value in values.items():
+            yield SetVariable(name, value)
+        yield Finish("queued", step.id, queue=params["name"], variables=values)
+        return None
+
+    def _transfer(self, step: Step) -> Generator[Action, object, str | None]:
+        target = self.text(step.params)
+        yield Exec("Transfer", target)
+        yield Finish("transferred", step.id, target=target)
+        return None
+
+    def _hangup(self, step: Step) -> Generator[Action, object, str | None]:
+        if isinstance(step.params, str):
+            yield Play(self.text(step.params))
+        yield Finish("hangup", step.id)
+        return None

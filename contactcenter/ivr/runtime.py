@@ -1,0 +1,144 @@
+"""The IVR at run time: the flow registry (load, validate, hot reload) and the FastAGI
+session loop that drives a pure FlowRun per call.
+
+A reload swaps the registry's mapping; a call keeps the Flow object it started with, so
+calls in progress finish on their version while new calls get the new one. A file that
+fails validation keeps its previous version and reports its errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from contactcenter.events import EventBus
+from contactcenter.ivr.events import IvrFinished
+from contactcenter.ivr.fastagi import AgiSession, quote
+from contactcenter.ivr.flow import Flow, FlowErrors, load_flow, load_queue_names
+from contactcenter.ivr.interpreter import (
+    Action,
+    Ask,
+    CallInfo,
+    Exec,
+    Finish,
+    FlowRun,
+    Play,
+    SetVariable,
+)
+from contactcenter.speech.tts import PromptRenderer
+
+log = logging.getLogger(__name__)
+
+QUEUES_FILE = "queues.yaml"
+
+
+def flow_files(directory: Path) -> list[Path]:
+    """The flow files of a directory: *.yaml except queues.yaml and *.test.yaml."""
+    return sorted(p for p in directory.glob("*.yaml")
+                  if p.name != QUEUES_FILE and not p.name.endswith(".test.yaml"))
+
+
+class FlowRegistry:
+    """The current version of every flow in a directory."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self.flows: dict[str, Flow] = {}
+        self._stamps: dict[Path, float] = {}
+
+    def known_queues(self) -> set[str] | None:
+        path = self.directory / QUEUES_FILE
+        return load_queue_names(path) if path.exists() else None
+
+    def reload(self) -> list[str]:
+        """Load every flow file; return the error lines (empty when all loaded)."""
+        errors: list[str] = []
+        queues = self.known_queues()
+        flows = dict(self.flows)
+        for path in flow_files(self.directory):
+            try:
+                flow = load_flow(path, queues)
+            except FlowErrors as exc:
+                errors += [str(e) for e in exc.errors]
+                continue
+            except OSError as exc:
+                errors.append(f"{path}:0:0: {exc}")
+                continue
+            version = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
+            flows[flow.name] = replace(flow, version=version)
+            self._stamps[path] = path.stat().st_mtime
+        self.flows = flows
+        for line in errors:
+            log.error("flow rejected, previous version stays: %s", line)
+        return errors
+
+    def changed(self) -> bool:
+        """Whether any flow file was added or modified since the last reload."""
+        return any(self._stamps.get(p) != p.stat().st_mtime for p in flow_files(self.directory))
+
+    async def watch(self, interval: float = 1.0) -> None:
+        """Reload whenever a file changes (run mode); runs until cancelled."""
+        while True:
+            await asyncio.sleep(interval)
+            if self.changed():
+                self.reload()
+
+
+class IvrService:
+    """Runs the flow named by the AGI script for each call and reports how it ended."""
+
+    def __init__(self, registry: FlowRegistry, renderer: PromptRenderer, bus: EventBus,
+                 *, default_flow: str = "main") -> None:
+        self.registry = registry
+        self.renderer = renderer
+        self.bus = bus
+        self.default_flow = default_flow
+
+    async def handle(self, session: AgiSession) -> None:
+        env = session.env
+        flow = self.registry.flows.get(session.flow) or self.registry.flows.get(self.default_flow)
+        call = CallInfo(uniqueid=env.get("agi_uniqueid", ""), channel=env.get("agi_channel", ""),
+                        caller_num=env.get("agi_callerid", ""),
+                        caller_name=env.get("agi_calleridname", ""),
+                        dnis=(session.args or [env.get("agi_extension", "")])[0])
+        if flow is None:
+            log.error("no flow %r for %s: the dialplan continues", session.flow, call.channel)
+            return
+        run = FlowRun(flow, call)
+        outcome = "caller_hung_up"
+        try:
+            action = run.start()
+            while not isinstance(action, Finish):
+                action = run.resume(await self._perform(session, action))
+            outcome = action.outcome
+        finally:
+            self.bus.publish(IvrFinished(call.uniqueid, flow.name, flow.version, outcome,
+                                         run.last_step, tuple(run.path), dict(run.collected),
+                                         time.time()))
+
+    async def _perform(self, session: AgiSession, action: Action) -> str | bool | None:
+        if isinstance(action, Ask):
+            prompt = await self._prompt(action.text, action.kind)
+            reply = await session.command(
+                f"GET DATA {prompt} {action.timeout_ms} {action.max_digits}")
+            return reply.result if reply.ok and reply.result not in ("", "-1") else None
+        if isinstance(action, Play):
+            prompt = await self._prompt(action.text, action.kind)
+            reply = await session.command(f'STREAM FILE {prompt} ""')
+            return reply.ok and reply.result != "-1"
+        if isinstance(action, SetVariable):
+            reply = await session.command(f"SET VARIABLE {action.name} {quote(action.value)}")
+            return reply.ok
+        assert isinstance(action, Exec)
+        reply = await session.command(f"EXEC {action.app} {quote(action.data)}")
+        return reply.ok
+
+    async def _prompt(self, text: str, kind: str) -> str:
+        if kind == "play":
+            quote(text)
+            return text
+        return str(await asyncio.to_thread(self.renderer.render, text))

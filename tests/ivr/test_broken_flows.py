@@ -1,0 +1,49 @@
+"""A corpus of broken flow files: each is rejected with its message at its line, and
+`flows check` prints them all as file:line:column in one run with a non-zero exit."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from contactcenter.cli import main
+from contactcenter.ivr.flow import FlowErrors, load_flow
+from contactcenter.ivr.runtime import flow_files
+
+BROKEN = Path(__file__).parent / "broken"  # its queues.yaml names the known queues
+QUEUES = {"billing", "support", "sales", "operator"}
+
+
+def expectation(path: Path) -> tuple[int, str]:
+    line, message = re.match(r"# expect: (\d+): (.*)", path.read_text().splitlines()[0]).groups()
+    return int(line) + 1, message  # +1: the expectation comment is line 1 of the file
+
+
+@pytest.mark.parametrize("path", flow_files(BROKEN), ids=lambda p: p.stem)
+def test_broken_flow_reports_message_and_line(path: Path) -> None:
+    line, message = expectation(path)
+    with pytest.raises(FlowErrors) as info:
+        load_flow(path, QUEUES)
+    found = [(e.line, e.message) for e in info.value.errors]
+    assert any(ln == line and message in text for ln, text in found), found
+    assert all(e.file == str(path) and e.column >= 1 for e in info.value.errors)
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(flow_files(BROKEN)) >= 30
+
+
+def test_check_prints_every_error_and_fails(capsys) -> None:
+    assert main(["flows", "check", str(BROKEN)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    for path in flow_files(BROKEN):
+        line, _ = expectation(path)
+        assert any(o.startswith(f"{path}:{line}:") for o in out), path.name
+
+
+def test_shipped_flows_pass_check(capsys) -> None:
+    flows = Path(__file__).parents[2] / "flows"
+    assert main(["flows", "check", str(flows)]) == 0
+    assert "0 error(s)" in capsys.readouterr().out

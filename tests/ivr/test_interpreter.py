@@ -1,0 +1,144 @@
+"""The pure interpreter: every step type and every error path, no sockets."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+import pytest
+
+from contactcenter.ivr.flow import parse_flow
+from contactcenter.ivr.interpreter import (
+    Ask,
+    CallInfo,
+    Exec,
+    Finish,
+    FlowRun,
+    Play,
+    SetVariable,
+    luhn_ok,
+)
+
+MAIN = """
+name: main
+start: welcome
+steps:
+  welcome:
+    say: Hello ${caller_name}.
+    next: menu
+  menu:
+    menu:
+      prompt: Press 1 for billing or 2 for support.
+      choices: {"1": account, "2": support}
+      retries: 1
+      invalid: Not a choice.
+      no_input: I heard nothing.
+    on_exhausted: goodbye
+  account:
+    collect:
+      prompt: Your card number?
+      into: card
+      min: 12
+      max: 19
+      luhn: true
+      retries: 1
+      invalid: Invalid.
+    next: check
+    on_exhausted: goodbye
+  check:
+    branch:
+      cases:
+        - {if: "card matches 4.*", goto: visa}
+      otherwise: support
+  visa:
+    set: {kind: visa}
+    next: billing
+  billing:
+    queue: {name: billing, priority: 2, skills: {english: 1}, fields: [card, kind]}
+  support:
+    queue: {name: support}
+  goodbye:
+    hangup: Goodbye.
+"""
+
+
+def walk(text: str, answers: list[str | None], *, play_ok: bool = True):
+    flow, errors = parse_flow(text, "t.yaml")
+    assert not errors, errors
+    run = FlowRun(flow, CallInfo("17.1", "SIP/x", "+14155550123", "Ada"), clock=lambda: 100.0)
+    actions = [run.start()]
+    while not isinstance(actions[-1], Finish):
+        last = actions[-1]
+        actions.append(run.resume(answers.pop(0) if isinstance(last, Ask) else play_ok))
+    return run, actions
+
+
+def test_keys_lead_to_the_queue_with_its_channel_variables() -> None:
+    run, actions = walk(MAIN, ["1", "4111111111111111"])
+    assert actions[0] == Play("Hello Ada.")
+    sets = {a.name: a.value for a in actions if isinstance(a, SetVariable)}
+    assert sets["CC_QUEUE"] == "billing" and sets["CC_PRIORITY"] == "2"
+    assert sets["CC_CALL_ID"] == "17.1" and sets["CC_SKILLS"] == "english:1"
+    assert sets["CC_ENTERED"] == "100.000"
+    assert parse_qs(sets["CC_FIELDS"]) == {"card": ["4111111111111111"], "kind": ["visa"]}
+    assert sets["CC_IVR_PATH"] == "main:welcome,main:menu,main:account,main:check,main:visa,main:billing"
+    assert actions[-1] == Finish("queued", "billing", queue="billing", variables=sets)
+
+
+def test_branch_otherwise_and_luhn_failure_retry() -> None:
+    run, actions = walk(MAIN, ["1", "4111111111111112", "5500000000000004"])
+    assert Play("Invalid.") in actions
+    assert actions[-1].queue == "support"
+    assert run.collected == {"card": "5500000000000004"}
+
+
+def test_invalid_key_and_silence_exhaust_the_menu() -> None:
+    run, actions = walk(MAIN, ["9", None])
+    assert Play("Not a choice.") in actions and Play("I heard nothing.") in actions
+    assert actions[-2:] == [Play("Goodbye."), Finish("hangup", "goodbye")]
+    assert run.path == ["welcome", "menu", "goodbye"]
+
+
+def test_collect_exhausted_goes_where_the_flow_says() -> None:
+    _, actions = walk(MAIN, ["1", "12", None])
+    assert actions[-1] == Finish("hangup", "goodbye")
+
+
+def test_failed_prompt_follows_on_error() -> None:
+    text = """
+name: t
+steps:
+  a: {play: missing-file, next: b, on_error: c}
+  b: {hangup: }
+  c: {transfer: "PJSIP/operator"}
+"""
+    _, actions = walk(text, [], play_ok=False)
+    assert actions == [Play("missing-file", kind="play"), Exec("Transfer", "PJSIP/operator"),
+                       Finish("transferred", "c", target="PJSIP/operator")]
+
+
+def test_goto_set_and_conditions() -> None:
+    text = """
+name: t
+steps:
+  a: {set: {lang: fr, who: "${caller_num}"}, next: b}
+  b: {goto: c}
+  c:
+    branch:
+      cases:
+        - {if: "lang == en", goto: en}
+        - {if: "missing is set", goto: en}
+        - {if: "lang != fr", goto: en}
+        - {if: "who is empty", goto: en}
+        - {if: "who == ${caller_num}", goto: fr}
+      otherwise: en
+  en: {hangup: Bye}
+  fr: {hangup: Au revoir}
+"""
+    run, actions = walk(text, [])
+    assert actions[-2] == Play("Au revoir") and run.vars["who"] == "+14155550123"
+
+
+@pytest.mark.parametrize(("digits", "ok"), [("4111111111111111", True), ("79927398713", True),
+                                            ("79927398710", False), ("", False)])
+def test_luhn(digits: str, ok: bool) -> None:
+    assert luhn_ok(digits) is ok
