@@ -19,7 +19,11 @@ from contactcenter.crm.database import Database
 from contactcenter.cti.bridge import AmiBridge
 from contactcenter.cti.interactions import InteractionRecorder
 from contactcenter.cti.screenpop import ScreenPopper
+from contactcenter.errors import ConfigError
 from contactcenter.events import EventBus
+from contactcenter.ivr.fastagi import FastAgiServer
+from contactcenter.ivr.runtime import FlowRegistry, IvrService
+from contactcenter.speech.tts import PromptRenderer
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,8 @@ class Platform:
     bus: EventBus
     db: Database
     bridge: AmiBridge
+    flows: FlowRegistry
+    agi: FastAgiServer
 
 
 @contextlib.asynccontextmanager
@@ -43,11 +49,30 @@ async def open_platform(config: Config, *, bus: EventBus | None = None) -> Async
         stack.callback(db.close)
         await stack.enter_async_context(InteractionRecorder(bus, db))
         await stack.enter_async_context(ScreenPopper(bus, db))
+        flows = FlowRegistry(config.flows.directory)
+        for line in await asyncio.to_thread(flows.reload):
+            log.error("%s", line)
+        if not flows.flows:
+            raise ConfigError(f"no valid flow in {config.flows.directory!r}")
+        ivr = IvrService(flows, PromptRenderer(config.speech.cache_dir, voice=config.speech.voice),
+                         bus)
+        agi = await stack.enter_async_context(
+            FastAgiServer(ivr.handle, host=config.agi.host, port=config.agi.port))
+        if config.flows.watch:
+            watcher = asyncio.create_task(flows.watch(), name="flow-watcher")
+            stack.push_async_callback(_cancel, watcher)
         bridge = AmiBridge(config.ami, bus)
         await bridge.start()
         stack.push_async_callback(bridge.close)
-        log.info("platform up: AMI %s:%s", config.ami.host, config.ami.port)
-        yield Platform(config=config, bus=bus, db=db, bridge=bridge)
+        log.info("platform up: AMI %s:%s, FastAGI %s:%s", config.ami.host, config.ami.port,
+                 config.agi.host, agi.port)
+        yield Platform(config=config, bus=bus, db=db, bridge=bridge, flows=flows, agi=agi)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

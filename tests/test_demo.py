@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 from contactcenter.cli import main
 from contactcenter.config import load_config
@@ -12,12 +13,16 @@ from contactcenter.demo import CallLedger, run_demo
 from contactcenter.sim import ScriptedCaller, SimCall
 from tests.conftest import free_port
 
+FLOWS = str(Path(__file__).parents[1] / "flows")
+
 
 def _config(tmp_path):
     config = load_config(None, env={})
     return dataclasses.replace(
         config,
         agi=dataclasses.replace(config.agi, port=free_port()),
+        flows=dataclasses.replace(config.flows, directory=FLOWS, watch=False),
+        speech=dataclasses.replace(config.speech, cache_dir=str(tmp_path / "prompts")),
         database=dataclasses.replace(config.database, url=f"sqlite:///{tmp_path}/cc.db"),
     )
 
@@ -33,6 +38,7 @@ async def test_headless_demo_tracks_every_call(tmp_path) -> None:
 
 def test_demo_command_prints_one_json_object(tmp_path, capsys, monkeypatch) -> None:
     monkeypatch.setenv("CC_AGI_PORT", str(free_port()))
+    monkeypatch.setenv("CC_FLOWS_DIRECTORY", FLOWS)
     monkeypatch.chdir(tmp_path)
     assert main(["demo", "--headless", "--seconds", "1", "--json", "--rate", "3"]) == 0
     summary = json.loads(capsys.readouterr().out)

@@ -4,8 +4,10 @@ synthesised once however many callers hear it."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -38,7 +40,10 @@ class PromptRenderer:
         if wav.exists():
             return target
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        with self._lock, tempfile.TemporaryDirectory(dir=self.cache_dir) as tmp:
+        # pyttsx3's espeak driver prints "Audio saved to ..." on stdout, which belongs to
+        # our commands' output (demo --json): its chatter goes to stderr
+        with self._lock, tempfile.TemporaryDirectory(dir=self.cache_dir) as tmp, \
+                contextlib.redirect_stdout(sys.stderr):
             raw = Path(tmp) / "raw.wav"
             try:
                 engine = pyttsx3.init("espeak")

@@ -1,0 +1,61 @@
+"""End to end over the PBX simulator: scripted callers drive the shipped main flow through
+the FastAGI server; what reaches Asterisk (CC_* variables, music on hold) is read back
+through the AMI bridge, as the ACD will read it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from contactcenter.config import AmiConfig
+from contactcenter.cti.bridge import AmiBridge
+from contactcenter.cti.events import CallVariableSet, CallWaiting
+from contactcenter.events import EventBus
+from contactcenter.ivr.events import IvrFinished
+from contactcenter.ivr.fastagi import FastAgiServer
+from contactcenter.ivr.runtime import FlowRegistry, IvrService
+from contactcenter.sim import PbxSimulator, ScriptedCaller
+from contactcenter.speech.tts import PromptRenderer
+
+FLOWS = Path(__file__).parents[2] / "flows"
+
+
+async def run_callers(tmp_path: Path, callers: list[ScriptedCaller]) -> list[object]:
+    bus = EventBus()
+    registry = FlowRegistry(FLOWS)
+    assert registry.reload() == []
+    ivr = IvrService(registry, PromptRenderer(tmp_path / "prompts"), bus)
+    with bus.subscribe() as events:
+        async with FastAgiServer(ivr.handle, port=0) as agi, \
+                PbxSimulator(agi_port=agi.port) as sim:
+            bridge = AmiBridge(AmiConfig(port=sim.ami_port, secret="ccsecret"), bus)
+            await bridge.start()
+            try:
+                calls = [sim.place_call(caller) for caller in callers]
+                for _ in range(300):
+                    if all(c.phase in ("waiting", "done") for c in calls):
+                        break
+                    await asyncio.sleep(0.05)
+                await asyncio.sleep(0.1)
+            finally:
+                await bridge.close()
+        return [events.get_nowait() for _ in range(events.qsize())]
+
+
+async def test_keys_reach_the_billing_queue_with_the_account(tmp_path: Path) -> None:
+    events = await run_callers(tmp_path, [ScriptedCaller(answers=("1", "1001#"))])
+    variables = {e.name: e.value for e in events if isinstance(e, CallVariableSet)}
+    assert variables["CC_QUEUE"] == "billing"
+    assert parse_qs(variables["CC_FIELDS"]) == {"account": ["1001"]}
+    assert variables["CC_IVR_PATH"] == "main:welcome,main:menu,main:account,main:billing"
+    assert any(isinstance(e, CallWaiting) for e in events)  # parked in music on hold
+    [finished] = [e for e in events if isinstance(e, IvrFinished)]
+    assert (finished.outcome, finished.last_step) == ("queued", "billing")
+
+
+async def test_caller_hanging_up_mid_menu_is_recorded_where_they_dropped(tmp_path: Path) -> None:
+    events = await run_callers(tmp_path, [ScriptedCaller(hangup_after_commands=1)])
+    [finished] = [e for e in events if isinstance(e, IvrFinished)]
+    assert (finished.outcome, finished.last_step) == ("caller_hung_up", "menu")
+    assert not any(isinstance(e, CallWaiting) for e in events)
