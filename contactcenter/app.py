@@ -14,8 +14,11 @@ import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from contactcenter.acd.agents import AgentProfile
+from contactcenter.acd.distributor import Distributor
 from contactcenter.config import Config
 from contactcenter.crm.database import Database
+from contactcenter.crm.users import Users
 from contactcenter.cti.bridge import AmiBridge
 from contactcenter.cti.interactions import InteractionRecorder
 from contactcenter.cti.screenpop import ScreenPopper
@@ -23,6 +26,7 @@ from contactcenter.errors import ConfigError
 from contactcenter.events import EventBus
 from contactcenter.ivr.fastagi import FastAgiServer
 from contactcenter.ivr.runtime import FlowRegistry, IvrService
+from contactcenter.queue.memory_store import MemoryStore
 from contactcenter.speech.tts import PromptRenderer
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,7 @@ class Platform:
     bridge: AmiBridge
     flows: FlowRegistry
     agi: FastAgiServer
+    distributor: Distributor
 
 
 @contextlib.asynccontextmanager
@@ -61,12 +66,28 @@ async def open_platform(config: Config, *, bus: EventBus | None = None) -> Async
         if config.flows.watch:
             watcher = asyncio.create_task(flows.watch(), name="flow-watcher")
             stack.push_async_callback(_cancel, watcher)
+        if config.store.backend != "memory":
+            raise ConfigError(f"[store] backend {config.store.backend!r}: only 'memory' is "
+                              "available in this version")
         bridge = AmiBridge(config.ami, bus)
+        distributor = await stack.enter_async_context(
+            Distributor(MemoryStore(), bridge, bus))
+        for profile in await asyncio.to_thread(agent_profiles, db):
+            await distributor.register_agent(profile)
         await bridge.start()
         stack.push_async_callback(bridge.close)
         log.info("platform up: AMI %s:%s, FastAGI %s:%s", config.ami.host, config.ami.port,
                  config.agi.host, agi.port)
-        yield Platform(config=config, bus=bus, db=db, bridge=bridge, flows=flows, agi=agi)
+        yield Platform(config=config, bus=bus, db=db, bridge=bridge, flows=flows, agi=agi,
+                       distributor=distributor)
+
+
+def agent_profiles(db: Database) -> list[AgentProfile]:
+    """The ACD's view of the CRM's active agents: phone, queues with penalty, skills."""
+    return [AgentProfile(user.username, user.device,
+                         {m.queue: m.penalty for m in user.queues},
+                         {s.name: s.level for s in user.skills})
+            for user in Users(db).list(role="agent") if user.active and user.device]
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:

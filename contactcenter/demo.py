@@ -19,12 +19,17 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from contactcenter.acd.events import CallEnded, CallQueued
 from contactcenter.app import open_platform, wait_for_stop_signal
 from contactcenter.config import Config
+from contactcenter.crm.database import Database
 from contactcenter.crm.seed import demo_password, seed
 from contactcenter.cti.events import CallArrived, CallHungUp
 from contactcenter.events import BusConsumer, EventBus
 from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller, SimCall
+from contactcenter.sim.stats import CallOutcome
+
+QUEUED_OUTCOMES = (CallOutcome.ANSWERED, CallOutcome.ABANDONED, CallOutcome.CLEARED)
 
 log = logging.getLogger(__name__)
 
@@ -58,23 +63,33 @@ class CallLedger:
     def __init__(self) -> None:
         self.arrived: set[str] = set()
         self.hung_up: set[str] = set()
+        self.queued: set[str] = set()
+        self.closed: set[str] = set()
 
     async def feed(self, event: object) -> None:
         if isinstance(event, CallArrived):
             self.arrived.add(event.uniqueid)
         elif isinstance(event, CallHungUp):
             self.hung_up.add(event.uniqueid)
+        elif isinstance(event, CallQueued):
+            self.queued.add(event.call_id)
+        elif isinstance(event, CallEnded):
+            self.closed.add(event.call_id)
 
     def lost(self, calls: Sequence[SimCall], live: set[str]) -> list[str]:
-        """Calls the platform lost track of: never seen arriving, ended unnoticed, or alive
-        in the PBX but missing from the platform's call model (`live`)."""
+        """Calls the platform lost track of: never seen arriving, ended unnoticed, alive in
+        the PBX but missing from the call model (`live`), parked but never queued by the
+        ACD, or gone from the queue without the ACD closing them."""
         lost = []
         for call in calls:
-            if call.uniqueid not in self.arrived:
-                lost.append(call.uniqueid)
-            elif call.ended.is_set() and call.uniqueid not in self.hung_up:
-                lost.append(call.uniqueid)
-            elif not call.ended.is_set() and call.uniqueid not in live:
+            ended = call.ended.is_set()
+            reached_queue = call.outcome in QUEUED_OUTCOMES or call.phase in ("waiting",
+                                                                              "talking")
+            if (call.uniqueid not in self.arrived
+                    or (ended and call.uniqueid not in self.hung_up)
+                    or (not ended and call.uniqueid not in live)
+                    or (reached_queue and call.uniqueid not in self.queued)
+                    or (ended and reached_queue and call.uniqueid not in self.closed)):
                 lost.append(call.uniqueid)
         return lost
 
@@ -108,9 +123,11 @@ async def run_demo(config: Config, *, headless: bool, seconds: float, rate: floa
                 config.ami, host="127.0.0.1", port=sim.ami_port, secret=secret))
             bus = EventBus()
             ledger = CallLedger()
+            await asyncio.to_thread(seed_demo_data, config.database.url)
             async with BusConsumer(bus, ledger.feed, "demo-ledger"), \
                     open_platform(config, bus=bus) as platform:
-                await asyncio.to_thread(seed_demo_data, platform.db)
+                for agent in DEMO_AGENTS:  # simulated agents: their phones answer by script
+                    await platform.distributor.login(agent)
                 if not headless:
                     print_welcome(config)
                 traffic = asyncio.create_task(sim.run_traffic(
@@ -129,11 +146,12 @@ async def run_demo(config: Config, *, headless: bool, seconds: float, rate: floa
                 live = set(platform.bridge.model.channels)
                 stats = sim.stats
                 lost = ledger.lost(sim.calls, live)
+                acd = platform.distributor.counts
         return {
             "offered": stats.offered,
-            "answered": stats.answered,
-            "abandoned": stats.abandoned,
-            "overflowed": 0,
+            "answered": acd["answered"],
+            "abandoned": acd["abandoned"],
+            "overflowed": acd["overflowed"],
             "ended_in_ivr": stats.hung_up_in_ivr + stats.ended_in_ivr,
             "in_progress": stats.in_progress,
             "lost": len(lost),
@@ -141,9 +159,13 @@ async def run_demo(config: Config, *, headless: bool, seconds: float, rate: floa
         }
 
 
-def seed_demo_data(db: object) -> None:
-    summary = seed(db)  # type: ignore[arg-type]
-    log.info("demo data: %s", summary)
+def seed_demo_data(url: str) -> None:
+    """Demo customers and users, before the platform reads its agents from them."""
+    db = Database.open(url)
+    try:
+        log.info("demo data: %s", seed(db))
+    finally:
+        db.close()
 
 
 def print_welcome(config: Config) -> None:

@@ -1,0 +1,14 @@
+"""What the distributor needs from the PBX link (cti.bridge.AmiBridge provides it)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+
+class CallControl(Protocol):
+    async def originate_bridge(self, *, device: str, caller_channel: str, timeout_ms: int,
+                               caller_id: str, call_id: str,
+                               variables: Mapping[str, str] | None = None) -> str: ...
+
+    async def hangup(self, channel: str, cause: int = 16) -> None: ...

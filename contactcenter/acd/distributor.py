@@ -1,0 +1,314 @@
+"""The distributor: the ACD's async edge. It turns call-model events into queue and agent
+changes, offers calls through the store (atomically) and the PBX link, and publishes the
+ACD events the console, metrics and the interaction log read.
+
+Callers enter the queue when the dialplan parks them in music on hold (CallWaiting) with
+the CC_* variables the IVR set; after a restart or AMI reconnect the same variables,
+read back by the resync, rebuild the queue at the original entry times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
+from contactcenter.acd.call_control import CallControl
+from contactcenter.acd.events import (
+    AgentStateChanged,
+    CallConnected,
+    CallEnded,
+    CallOffered,
+    CallQueued,
+)
+from contactcenter.acd.routing import WaitingCall, queue_figures
+from contactcenter.cti import variables as cc
+from contactcenter.cti.events import (
+    AgentLegRinging,
+    CallArrived,
+    CallBridged,
+    CallHungUp,
+    CallVariableSet,
+    CallWaiting,
+    OriginateResult,
+    Resynced,
+)
+from contactcenter.errors import AmiError, InvalidTransition
+from contactcenter.events import BusConsumer, EventBus
+from contactcenter.queue.store import QueueStore
+
+log = logging.getLogger(__name__)
+
+NO_ANSWER = "no answer"
+
+
+@dataclass
+class _Offer:
+    call: WaitingCall
+    agent_id: str
+    action_id: str = ""
+    agent_channel: str = ""
+    connected_at: float = 0.0
+
+
+class Distributor:
+    """`async with Distributor(store, control, bus):` consumes the bus until closed."""
+
+    def __init__(self, store: QueueStore, control: CallControl, bus: EventBus, *,
+                 ring_timeout_ms: int = 15000, wrap_up_seconds: float = 5.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.control = control
+        self.bus = bus
+        self.ring_timeout_ms = ring_timeout_ms
+        self.wrap_up_seconds = wrap_up_seconds
+        self.clock = clock
+        self._vars: dict[str, dict[str, str]] = {}
+        self._callers: dict[str, tuple[str, str]] = {}
+        self._offers: dict[str, _Offer] = {}  # call_id -> offer in progress or connected
+        self._timers: set[asyncio.Task[None]] = set()
+        self._consumer = BusConsumer(bus, self.handle, "distributor")
+        self.counts = {"answered": 0, "abandoned": 0, "overflowed": 0}
+
+    async def __aenter__(self) -> Distributor:
+        await self._consumer.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        await asyncio.gather(*self._timers, return_exceptions=True)
+        await self._consumer.__aexit__(*exc)
+
+    # -- agents ---------------------------------------------------------------------------
+
+    async def register_agent(self, profile: AgentProfile) -> None:
+        current = await self.store.agent(profile.agent_id)
+        await self.store.put_agent(Agent(profile) if current is None
+                                   else Agent(profile, current.state, current.reason,
+                                              current.since, current.idle_since,
+                                              current.call_id))
+
+    async def login(self, agent_id: str) -> None:
+        await self._move(agent_id, AgentState.AVAILABLE)
+        await self.dispatch()
+
+    async def set_available(self, agent_id: str) -> None:
+        await self._move(agent_id, AgentState.AVAILABLE)
+        await self.dispatch()
+
+    finish_wrap_up = set_available
+
+    async def pause(self, agent_id: str, reason: str) -> None:
+        await self._move(agent_id, AgentState.PAUSED, reason=reason)
+
+    async def logout(self, agent_id: str) -> None:
+        agent = await self._agent(agent_id)
+        if agent.state is AgentState.OFFERED and agent.call_id in self._offers:
+            await self._cancel_offer(self._offers[agent.call_id])
+        await self._move(agent_id, AgentState.LOGGED_OUT)
+
+    async def hangup(self, agent_id: str) -> None:
+        """Hang up the caller the agent is talking to (the bridge ends both legs)."""
+        agent = await self._agent(agent_id)
+        offer = self._offers.get(agent.call_id or "")
+        if offer is None or agent.state is not AgentState.ON_CALL:
+            raise InvalidTransition(f"agent {agent_id} has no call to hang up")
+        await self.control.hangup(offer.call.channel)
+
+    async def agent_view(self, agent_id: str) -> dict[str, object]:
+        agent = await self._agent(agent_id)
+        offer = self._offers.get(agent.call_id or "")
+        return {"agent_id": agent_id, "state": agent.state.value, "reason": agent.reason,
+                "since": agent.since, "call_id": agent.call_id,
+                "caller": offer.call.caller_num if offer else None,
+                "queue": offer.call.queue if offer else None}
+
+    async def wallboard(self) -> dict[str, object]:
+        calls = {c.call_id: c for c in await self.store.waiting()}
+        agents = {a.agent_id: a for a in await self.store.agents()}
+        return {"queues": queue_figures(calls, agents, self.clock()), **self.counts}
+
+    async def _agent(self, agent_id: str) -> Agent:
+        agent = await self.store.agent(agent_id)
+        if agent is None:
+            raise InvalidTransition(f"unknown agent {agent_id!r}")
+        return agent
+
+    async def _move(self, agent_id: str, state: AgentState, *, reason: str = "",
+                    call_id: str | None = None) -> Agent:
+        agent = transition(await self._agent(agent_id), state, self.clock(), reason=reason,
+                           call_id=call_id)
+        await self.store.put_agent(agent)
+        self.bus.publish(AgentStateChanged(agent_id, state.value, agent.reason, agent.call_id,
+                                           agent.since))
+        return agent
+
+    # -- offers ---------------------------------------------------------------------------
+
+    async def dispatch(self) -> None:
+        """Offer calls while a waiting call has a qualified available agent."""
+        while (pair := await self.store.offer_next(self.clock())) is not None:
+            call, agent = pair
+            offer = _Offer(call, agent.agent_id)
+            self._offers[call.call_id] = offer
+            now = self.clock()
+            self.bus.publish(AgentStateChanged(agent.agent_id, agent.state.value, "",
+                                               call.call_id, now))
+            self.bus.publish(CallOffered(call.call_id, agent.agent_id, call.queue, now,
+                                         call.caller_num, call.caller_name, call.channel,
+                                         call.entered_at, dict(call.fields), call.ivr_path))
+            try:
+                offer.action_id = await self.control.originate_bridge(
+                    device=agent.profile.device, caller_channel=call.channel,
+                    timeout_ms=self.ring_timeout_ms, call_id=call.call_id,
+                    caller_id=f'"{call.caller_name}" <{call.caller_num}>')
+            except AmiError as exc:
+                log.warning("offer of %s to %s failed: %s", call.call_id, agent.agent_id, exc)
+                await self._ring_no_answer(offer)
+
+    async def _ring_no_answer(self, offer: _Offer) -> None:
+        """The call goes back to the head of its queue (original entry time); the agent
+        who did not answer is paused, so the next caller is not sent to them."""
+        self._offers.pop(offer.call.call_id, None)
+        await self.store.return_to_queue(offer.call.call_id)
+        await self._move(offer.agent_id, AgentState.PAUSED, reason=NO_ANSWER)
+        await self.dispatch()
+
+    async def _cancel_offer(self, offer: _Offer) -> None:
+        self._offers.pop(offer.call.call_id, None)
+        if offer.agent_channel:
+            try:
+                await self.control.hangup(offer.agent_channel)
+            except AmiError as exc:
+                log.info("agent leg %s already gone: %s", offer.agent_channel, exc)
+
+    # -- events -----------------------------------------------------------------------------
+
+    async def handle(self, event: object) -> None:
+        try:
+            await self._handle(event)
+        except (AmiError, InvalidTransition) as exc:
+            log.warning("distributor: %s while handling %s", exc, type(event).__name__)
+
+    async def _handle(self, event: object) -> None:
+        if isinstance(event, CallArrived):
+            self._callers[event.uniqueid] = (event.caller_num, event.caller_name)
+        elif isinstance(event, CallVariableSet):
+            self._vars.setdefault(event.uniqueid, {})[event.name] = event.value
+        elif isinstance(event, CallWaiting):
+            await self._enqueue(event.uniqueid, event.channel)
+        elif isinstance(event, AgentLegRinging):
+            if event.call_id in self._offers:
+                self._offers[event.call_id].agent_channel = event.channel
+        elif isinstance(event, OriginateResult):
+            offer = next((o for o in self._offers.values() if o.action_id == event.action_id),
+                         None)
+            if offer is not None and not event.success and not offer.connected_at:
+                await self._ring_no_answer(offer)
+        elif isinstance(event, CallBridged):
+            offer = self._offers.get(event.uniqueid)
+            if offer is not None and not offer.connected_at:
+                await self._connected(offer, event.at)
+        elif isinstance(event, CallHungUp):
+            await self._hung_up(event)
+        elif isinstance(event, Resynced):
+            await self._reconcile(event)
+
+    async def _enqueue(self, uniqueid: str, channel: str) -> None:
+        values = self._vars.get(uniqueid, {})
+        if not values.get(cc.QUEUE) or uniqueid in self._offers:
+            return
+        num, name = self._callers.get(uniqueid, ("", ""))
+        call = WaitingCall(
+            call_id=uniqueid, channel=channel, queue=values[cc.QUEUE],
+            entered_at=_number(values.get(cc.ENTERED), self.clock()),
+            priority=int(_number(values.get(cc.PRIORITY), 0)), caller_num=num,
+            caller_name=name, skills=_skills(values.get(cc.SKILLS, "")),
+            fields=dict(parse_qsl(values.get(cc.FIELDS, ""))),
+            ivr_path=values.get(cc.IVR_PATH, ""))
+        if await self.store.add_call(call):
+            self.bus.publish(CallQueued(call.call_id, call.queue, num, call.entered_at,
+                                        call.priority, dict(call.fields)))
+            await self.dispatch()
+
+    async def _connected(self, offer: _Offer, at: float) -> None:
+        offer.connected_at = at
+        await self.store.settle(offer.call.call_id)
+        await self._move(offer.agent_id, AgentState.ON_CALL, call_id=offer.call.call_id)
+        self.bus.publish(CallConnected(offer.call.call_id, offer.agent_id, offer.call.queue,
+                                       max(0.0, at - offer.call.entered_at), at))
+
+    async def _hung_up(self, event: CallHungUp) -> None:
+        self._callers.pop(event.uniqueid, None)
+        self._vars.pop(event.uniqueid, None)
+        offer = self._offers.get(event.uniqueid) or next(
+            (o for o in self._offers.values() if o.agent_channel == event.channel), None)
+        if offer is None:
+            call = await self.store.remove_call(event.uniqueid)
+            if call is not None:
+                self._end(call, "abandoned", None, event.at)
+            return
+        if offer.connected_at:  # after talk: the agent wraps up
+            self._offers.pop(offer.call.call_id, None)
+            self._end(offer.call, "answered", offer.agent_id, event.at, offer.connected_at)
+            await self._move(offer.agent_id, AgentState.WRAP_UP, call_id=offer.call.call_id)
+            self._start_wrap_up_timer(offer.agent_id)
+        elif event.uniqueid == offer.call.call_id:  # the caller left while the agent rang
+            await self.store.remove_call(offer.call.call_id)
+            await self._cancel_offer(offer)
+            self._end(offer.call, "abandoned", None, event.at)
+            await self._move(offer.agent_id, AgentState.AVAILABLE)
+            await self.dispatch()
+
+    def _end(self, call: WaitingCall, outcome: str, agent_id: str | None, at: float,
+             connected_at: float = 0.0) -> None:
+        self.counts[outcome] += 1
+        wait = (connected_at or at) - call.entered_at
+        self.bus.publish(CallEnded(call.call_id, call.queue, outcome, agent_id,
+                                   round(max(0.0, wait), 3),
+                                   round(at - connected_at, 3) if connected_at else 0.0, at))
+
+    def _start_wrap_up_timer(self, agent_id: str) -> None:
+        async def wrap_up() -> None:
+            await asyncio.sleep(self.wrap_up_seconds)
+            agent = await self.store.agent(agent_id)
+            if agent is not None and agent.state is AgentState.WRAP_UP:
+                await self.set_available(agent_id)
+
+        task = asyncio.create_task(wrap_up(), name=f"wrap-up-{agent_id}")
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
+
+    async def _reconcile(self, event: Resynced) -> None:
+        """Calls whose channel is gone are abandoned; parked channels the store lacks are
+        queued again at their original entry time."""
+        live = {snap.uniqueid: snap for snap in event.channels}
+        for call in await self.store.waiting():
+            if call.call_id not in live:
+                await self.store.remove_call(call.call_id)
+                self._end(call, "abandoned", None, event.at)
+        for snap in event.channels:
+            if snap.variables.get(cc.QUEUE) and snap.application == "MusicOnHold":
+                self._vars[snap.uniqueid] = dict(snap.variables)
+                self._callers.setdefault(snap.uniqueid, (snap.caller_num, snap.caller_name))
+                await self._enqueue(snap.uniqueid, snap.channel)
+
+
+def _number(text: str | None, default: float) -> float:
+    try:
+        return float(text) if text else default
+    except ValueError:
+        return default
+
+
+def _skills(text: str) -> dict[str, int]:
+    skills = {}
+    for part in filter(None, text.split(",")):
+        name, _, level = part.partition(":")
+        skills[name.strip()] = int(_number(level, 0))
+    return skills
