@@ -29,7 +29,7 @@ from contactcenter.ivr.interpreter import (
     Play,
     SetVariable,
 )
-from contactcenter.speech.tts import PromptRenderer
+from contactcenter.speech.tts import PromptRenderer, SpeechError
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,15 @@ class IvrService:
                                          time.time()))
 
     async def _perform(self, session: AgiSession, action: Action) -> str | bool | None:
+        """One action on the channel; a prompt that cannot be rendered counts as a failed
+        prompt (the flow's error path), never as a dropped call."""
+        try:
+            return await self._command(session, action)
+        except SpeechError as exc:
+            log.error("%s", exc)
+            return None if isinstance(action, Ask) else False
+
+    async def _command(self, session: AgiSession, action: Action) -> str | bool | None:
         if isinstance(action, Ask):
             prompt = await self._prompt(action.text, action.kind)
             reply = await session.command(

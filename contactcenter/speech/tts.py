@@ -21,6 +21,18 @@ class SpeechError(ContactCenterError):
     """A prompt could not be rendered (no espeak-ng, no sox, or an engine failure)."""
 
 
+_ENGINE_LOCK = threading.Lock()  # espeak-ng's synthesis callback is process-global
+_engines: list[pyttsx3.Engine] = []
+
+
+def _engine() -> pyttsx3.Engine:
+    """The one pyttsx3 engine of this process (call with _ENGINE_LOCK held): a second
+    engine would re-register espeak's global callback and write into the first one's file."""
+    if not _engines:
+        _engines.append(pyttsx3.init("espeak"))
+    return _engines[0]
+
+
 class PromptRenderer:
     """Renders text to `<cache_dir>/<sha256>.wav`; returns the path without `.wav`, which is
     what STREAM FILE and GET DATA expect. Blocking: async callers use a worker thread."""
@@ -28,7 +40,6 @@ class PromptRenderer:
     def __init__(self, cache_dir: str | Path, *, voice: str = "") -> None:
         self.cache_dir = Path(cache_dir).resolve()
         self.voice = voice
-        self._lock = threading.Lock()  # the pyttsx3 engine is not thread-safe
 
     def path_for(self, text: str) -> Path:
         digest = hashlib.sha256(f"{self.voice}\0{text}".encode()).hexdigest()[:32]
@@ -42,11 +53,13 @@ class PromptRenderer:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         # pyttsx3's espeak driver prints "Audio saved to ..." on stdout, which belongs to
         # our commands' output (demo --json): its chatter goes to stderr
-        with self._lock, tempfile.TemporaryDirectory(dir=self.cache_dir) as tmp, \
+        with _ENGINE_LOCK, tempfile.TemporaryDirectory(dir=self.cache_dir) as tmp, \
                 contextlib.redirect_stdout(sys.stderr):
+            if wav.exists():  # rendered by another caller while we waited for the engine
+                return target
             raw = Path(tmp) / "raw.wav"
             try:
-                engine = pyttsx3.init("espeak")
+                engine = _engine()
                 if self.voice:
                     engine.setProperty("voice", self.voice)
                 engine.save_to_file(text, str(raw))

@@ -16,7 +16,7 @@ from contactcenter.ivr.events import IvrFinished
 from contactcenter.ivr.fastagi import FastAgiServer
 from contactcenter.ivr.runtime import FlowRegistry, IvrService
 from contactcenter.sim import PbxSimulator, ScriptedCaller
-from contactcenter.speech.tts import PromptRenderer
+from contactcenter.speech.tts import PromptRenderer, SpeechError
 
 FLOWS = Path(__file__).parents[2] / "flows"
 
@@ -59,3 +59,28 @@ async def test_caller_hanging_up_mid_menu_is_recorded_where_they_dropped(tmp_pat
     [finished] = [e for e in events if isinstance(e, IvrFinished)]
     assert (finished.outcome, finished.last_step) == ("caller_hung_up", "menu")
     assert not any(isinstance(e, CallWaiting) for e in events)
+
+
+class BrokenRenderer(PromptRenderer):
+    def render(self, text: str) -> Path:
+        raise SpeechError("espeak-ng is gone")
+
+
+async def test_unrenderable_prompts_take_the_error_path_not_the_call(tmp_path: Path) -> None:
+    """With no speech at all, the caller still reaches a queue: the menu times out into
+    on_exhausted (operator), as the flow says."""
+    bus = EventBus()
+    registry = FlowRegistry(FLOWS)
+    registry.reload()
+    ivr = IvrService(registry, BrokenRenderer(tmp_path), bus)
+    with bus.subscribe() as events:
+        async with FastAgiServer(ivr.handle, port=0) as agi, \
+                PbxSimulator(agi_port=agi.port) as sim:
+            call = sim.place_call(ScriptedCaller(answers=("2",)))
+            for _ in range(100):
+                if call.phase != "ivr":
+                    break
+                await asyncio.sleep(0.02)
+        found = [events.get_nowait() for _ in range(events.qsize())]
+    [finished] = [e for e in found if isinstance(e, IvrFinished)]
+    assert (finished.outcome, finished.last_step) == ("queued", "operator")

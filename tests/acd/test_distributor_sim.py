@@ -1,0 +1,60 @@
+"""The ACD end to end over the PBX simulator: real FastAGI, real AMI, the shipped flows.
+Callers press 2 (support); one agent answers, one never does; some callers give up.
+Every call must end answered or abandoned, none lost, none offered twice."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from contactcenter.acd.agents import AgentProfile
+from contactcenter.acd.distributor import Distributor
+from contactcenter.acd.events import AgentStateChanged, CallEnded, CallOffered
+from contactcenter.config import AmiConfig
+from contactcenter.cti.bridge import AmiBridge
+from contactcenter.events import EventBus
+from contactcenter.ivr.fastagi import FastAgiServer
+from contactcenter.ivr.runtime import FlowRegistry, IvrService
+from contactcenter.queue.memory_store import MemoryStore
+from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller
+from contactcenter.speech.tts import PromptRenderer
+
+FLOWS = Path(__file__).parents[2] / "flows"
+
+
+async def test_every_call_ends_answered_or_abandoned_none_offered_twice(tmp_path) -> None:
+    bus = EventBus()
+    registry = FlowRegistry(FLOWS)
+    registry.reload()
+    ivr = IvrService(registry, PromptRenderer(tmp_path / "prompts"), bus)
+    agents = {"SIP/agent101": ScriptedAgent(answer_after=0.1, talk_seconds=0.3),
+              "SIP/agent102": ScriptedAgent(answer_after=None)}
+    callers = [ScriptedCaller(number=f"+1415555010{i}", answers=("2",),
+                              patience=0.4 if i in (2, 4) else None) for i in range(6)]
+    with bus.subscribe() as events:
+        async with FastAgiServer(ivr.handle, port=0) as agi, \
+                PbxSimulator(agi_port=agi.port, agents=agents) as sim:
+            bridge = AmiBridge(AmiConfig(port=sim.ami_port, secret="ccsecret"), bus)
+            async with Distributor(MemoryStore(), bridge, bus, ring_timeout_ms=300,
+                                   wrap_up_seconds=0.05) as acd:
+                for agent in ("agent101", "agent102"):
+                    await acd.register_agent(AgentProfile(agent, f"SIP/{agent}", {"support": 0}))
+                    await acd.login(agent)
+                await bridge.start()
+                try:
+                    calls = [sim.place_call(c) for c in callers]
+                    await asyncio.wait_for(asyncio.gather(*(c.wait() for c in calls)), 20)
+                    await asyncio.sleep(0.2)
+                finally:
+                    await bridge.close()
+        seen = [events.get_nowait() for _ in range(events.qsize())]
+    ended = [e for e in seen if isinstance(e, CallEnded)]
+    assert sorted(e.call_id for e in ended) == sorted(c.uniqueid for c in calls)  # none lost
+    assert {e.outcome for e in ended} <= {"answered", "abandoned"}
+    answered = [e for e in ended if e.outcome == "answered"]
+    assert answered and all(e.agent_id == "agent101" for e in answered)
+    assert sim.stats.answered == len(answered) and sim.stats.double_offers == 0
+    assert any(isinstance(e, AgentStateChanged) and e.agent_id == "agent102"
+               and e.reason == "no answer" for e in seen)
+    offers = [e for e in seen if isinstance(e, CallOffered)]
+    assert all(e.caller_num.startswith("+1415555010") for e in offers)
