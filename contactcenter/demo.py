@@ -169,8 +169,9 @@ def seed_demo_data(url: str) -> None:
 
 
 def print_welcome(config: Config) -> None:
-    print(f"contactcenter demo: simulated PBX on AMI 127.0.0.1:{config.ami.port}")
-    print(f"  console: http://{config.web.host}:{config.web.port}/")
+    print(f"contactcenter demo: simulated PBX on AMI 127.0.0.1:{config.ami.port}, "
+          f"FastAGI {config.agi.host}:{config.agi.port}, database {config.database.url}")
+    print("  the agent console is not built yet; demo users for it (password):")
     for user in DEMO_LOGINS:
-        print(f"  login {user:<10} password {demo_password(user)}")
-    print("  Ctrl-C stops the demo.")
+        print(f"  {user:<10} {demo_password(user)}")
+    print("  callers arrive continuously; the log shows them queued and answered. Ctrl-C stops.")
