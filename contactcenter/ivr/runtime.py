@@ -150,4 +150,5 @@ class IvrService:
         if kind == "play":
             quote(text)
             return text
-        return str(await asyncio.to_thread(self.renderer.render, text))
+        known = self.renderer.cached(text)
+        return str(known or await asyncio.to_thread(self.renderer.render, text))

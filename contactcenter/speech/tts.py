@@ -40,6 +40,12 @@ class PromptRenderer:
     def __init__(self, cache_dir: str | Path, *, voice: str = "") -> None:
         self.cache_dir = Path(cache_dir).resolve()
         self.voice = voice
+        self._rendered: dict[str, Path] = {}
+
+    def cached(self, text: str) -> Path | None:
+        """The prompt if this renderer already produced it: no disk or thread needed, so the
+        IVR answers the next AGI command without leaving the event loop."""
+        return self._rendered.get(text)
 
     def path_for(self, text: str) -> Path:
         digest = hashlib.sha256(f"{self.voice}\0{text}".encode()).hexdigest()[:32]
@@ -49,6 +55,7 @@ class PromptRenderer:
         target = self.path_for(text)
         wav = target.with_suffix(".wav")
         if wav.exists():
+            self._rendered[text] = target
             return target
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         # pyttsx3's espeak driver prints "Audio saved to ..." on stdout, which belongs to
@@ -69,4 +76,5 @@ class PromptRenderer:
             except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
                 raise SpeechError(f"cannot render prompt {text!r}: {exc}") from exc
             (Path(tmp) / "out.wav").replace(wav)  # atomic: a reader never sees half a file
+        self._rendered[text] = target
         return target

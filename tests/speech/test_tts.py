@@ -18,3 +18,11 @@ def test_prompt_is_8khz_mono_16bit_speech_and_cached(tmp_path) -> None:
     assert renderer.render("For billing, press one.") == path
     assert wav.stat().st_mtime_ns == mtime  # synthesised once
     assert renderer.render("For support, press two.") != path
+
+
+def test_cached_knows_only_prompts_this_renderer_produced(tmp_path) -> None:
+    renderer = PromptRenderer(tmp_path)
+    assert renderer.cached("Goodbye.") is None
+    path = renderer.render("Goodbye.")
+    assert renderer.cached("Goodbye.") == path
+    assert renderer.cached("Hello.") is None
