@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -20,10 +22,10 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from contactcenter.errors import FlowError
 
-ACTIONS = ("say", "play", "menu", "collect", "set", "branch", "queue", "transfer", "hangup",
-           "goto")
+ACTIONS = ("say", "play", "menu", "collect", "set", "branch", "hours", "queue", "transfer",
+           "hangup", "goto")
 TERMINAL = ("queue", "transfer", "hangup")
-NEEDS_NEXT = ("say", "play", "set", "collect")
+NEEDS_NEXT = ("say", "play", "set", "collect", "hours")
 ROUTING = ("next", "on_exhausted", "on_error")
 FIELDS: dict[str, set[str]] = {
     "menu": {"prompt", "choices", "timeout", "retries", "invalid", "no_input"},
@@ -31,7 +33,10 @@ FIELDS: dict[str, set[str]] = {
                 "luhn", "invalid"},
     "queue": {"name", "priority", "skills", "fields"},
     "branch": {"cases", "otherwise"},
+    "hours": {"timezone", "open", "holidays", "closed"},
 }
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HOURS = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])")
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -66,6 +71,8 @@ class Flow:
             cases = params.get("cases") if isinstance(params.get("cases"), list) else []
             found += [case.get("goto") for case in cases if isinstance(case, dict)]
             found.append(params.get("otherwise"))
+        elif step.action == "hours":
+            found.append(params.get("closed"))
         elif step.action == "goto":
             found.append(step.params)
         return [t for t in found if isinstance(t, str)]
@@ -258,6 +265,40 @@ def _check_params(step_id: str, action: str, params: Any, node: CommentedMap,
         if not isinstance(params.get("otherwise"), str):
             errors.add(params, f"{where} needs 'otherwise': the step when no case holds",
                        None)
+    elif action == "hours":
+        _check_hours(where, params, errors)
+
+
+def day_range(days: str) -> list[int]:
+    """'mon-fri' -> [0..4], 'sat' -> [5]; [] when unreadable."""
+    first, _, last = str(days).partition("-")
+    if first not in DAYS or (last and last not in DAYS):
+        return []
+    low, high = DAYS.index(first), DAYS.index(last or first)
+    return list(range(low, high + 1)) if low <= high else []
+
+
+def _check_hours(where: str, params: CommentedMap, errors: _Errors) -> None:
+    try:
+        ZoneInfo(str(params.get("timezone")))
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.add(params, f"{where}: unknown timezone {params.get('timezone')!r}",
+                   "timezone" if "timezone" in params else None)
+    opening = params.get("open")
+    if not isinstance(opening, CommentedMap) or not opening:
+        errors.add(params, f"{where} needs 'open': days (mon-fri) to hours (09:00-17:00)",
+                   "open" if "open" in params else None)
+    else:
+        for days, span in opening.items():
+            if not day_range(days) or not HOURS.fullmatch(str(span)):
+                errors.add(opening, f"{where}: cannot read {days}: {span} (write: mon-fri: "
+                           "09:00-17:00)", days)
+    for i, day in enumerate(params.get("holidays") or []):
+        if not isinstance(day, date):
+            errors.add(params["holidays"], f"{where}: holiday {day!r} is not a date "
+                       "(YYYY-MM-DD)", i)
+    if not isinstance(params.get("closed"), str):
+        errors.add(params, f"{where} needs 'closed': the step when closed", None)
 
 
 CONDITION = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s+(==|!=|matches|is)\s+(.*?)\s*")

@@ -10,10 +10,12 @@ import re
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from contactcenter.cti import variables as cc
-from contactcenter.ivr.flow import CONDITION, VARIABLE, Flow, Step
+from contactcenter.ivr.flow import CONDITION, HOURS, VARIABLE, Flow, Step, day_range
 
 MAX_STEPS = 500  # a safety net: the validator already refuses loops without input
 
@@ -144,6 +146,19 @@ class FlowRun:
             if self._holds(case["if"]):
                 return case["goto"]
         return step.params["otherwise"]
+        yield
+
+    def _hours(self, step: Step) -> Generator[Action, object, str | None]:
+        params = step.params
+        now = datetime.fromtimestamp(self.clock(), ZoneInfo(params["timezone"]))
+        holidays = {str(day) for day in params.get("holidays") or []}
+        minute = now.hour * 60 + now.minute
+        for days, span in params["open"].items():
+            h1, m1, h2, m2 = (int(x) for x in HOURS.fullmatch(str(span)).groups())  # type: ignore[union-attr]
+            if (now.weekday() in day_range(days) and str(now.date()) not in holidays
+                    and h1 * 60 + m1 <= minute < h2 * 60 + m2):
+                return step.next
+        return params["closed"]
         yield
 
     def _holds(self, condition: str) -> bool:

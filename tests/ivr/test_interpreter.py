@@ -142,3 +142,39 @@ steps:
                                             ("79927398710", False), ("", False)])
 def test_luhn(digits: str, ok: bool) -> None:
     assert luhn_ok(digits) is ok
+
+
+HOURS_FLOW = """
+name: hours
+start: check
+steps:
+  check:
+    hours:
+      timezone: America/New_York
+      open: {mon-fri: "09:00-17:00", sat: "10:00-12:00"}
+      holidays: [2026-12-25]
+      closed: closed
+    next: open
+  open: {hangup: Open.}
+  closed: {hangup: Closed.}
+"""
+
+
+@pytest.mark.parametrize(("utc", "ends"), [
+    ("2026-11-23T14:00:00", "open"),    # Monday 09:00 in New York: opens
+    ("2026-11-23T13:59:00", "closed"),  # 08:59
+    ("2026-11-23T22:00:00", "closed"),  # 17:00: closed at the end of the span
+    ("2026-11-28T16:30:00", "open"),    # Saturday 11:30
+    ("2026-11-29T16:30:00", "closed"),  # Sunday
+    ("2026-12-25T16:00:00", "closed"),  # a Friday, but a holiday
+])
+def test_hours_in_the_flow_time_zone(utc: str, ends: str) -> None:
+    from datetime import UTC, datetime
+    flow, errors = parse_flow(HOURS_FLOW, "t.yaml")
+    assert not errors, errors
+    at = datetime.fromisoformat(utc).replace(tzinfo=UTC).timestamp()
+    run = FlowRun(flow, CallInfo("17.1", "SIP/x", "+1", "Ada"), clock=lambda: at)
+    action = run.start()
+    while not isinstance(action, Finish):
+        action = run.resume(True)
+    assert run.path == ["check", ends]
