@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 from pathlib import Path
 
 from contactcenter.config import Config
@@ -23,6 +25,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     simulate.add_argument("--input", action="append", default=[],
                           help="keys the caller presses at the next prompt ('' for silence)")
     simulate.set_defaults(handler=simulate_command)
+    reload = commands.add_parser("reload", help="tell a running platform to reload its flows")
+    reload.add_argument("--pid", type=int, required=True, help="the platform's process id")
+    reload.set_defaults(handler=reload_command)
+
+
+def reload_command(args: argparse.Namespace, config: Config) -> int:
+    try:
+        os.kill(args.pid, signal.SIGHUP)
+    except OSError as exc:
+        print(f"cannot signal process {args.pid}: {exc.strerror}")
+        return 1
+    print(f"asked process {args.pid} to reload its flows")
+    return 0
 
 
 def check_command(args: argparse.Namespace, config: Config) -> int:

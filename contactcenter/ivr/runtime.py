@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import signal
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -79,6 +80,10 @@ class FlowRegistry:
     def changed(self) -> bool:
         """Whether any flow file was added or modified since the last reload."""
         return any(self._stamps.get(p) != p.stat().st_mtime for p in flow_files(self.directory))
+
+    def reload_on_sighup(self) -> None:
+        """`contactcenter flows reload --pid N` sends SIGHUP; the running loop reloads."""
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.reload)
 
     async def watch(self, interval: float = 1.0) -> None:
         """Reload whenever a file changes (run mode); runs until cancelled."""
