@@ -62,6 +62,7 @@ class FlowRegistry:
         flows = dict(self.flows)
         for path in flow_files(self.directory):
             try:
+                self._stamps[path] = path.stat().st_mtime  # a rejected file is not retried
                 flow = load_flow(path, queues)
             except FlowErrors as exc:
                 errors += [str(e) for e in exc.errors]
@@ -71,7 +72,6 @@ class FlowRegistry:
                 continue
             version = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
             flows[flow.name] = replace(flow, version=version)
-            self._stamps[path] = path.stat().st_mtime
         self.flows = flows
         for line in errors:
             log.error("flow rejected, previous version stays: %s", line)

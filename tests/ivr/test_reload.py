@@ -54,6 +54,7 @@ def test_reload_swaps_valid_versions_and_keeps_the_last_good_one(tmp_path: Path)
     assert f"{file}:6:5: step 'hello' goes to 'nowhere', which does not exist" in errors
     assert all(line.startswith(f"{file}:") for line in errors)
     assert registry.flows["main"] is second
+    assert not registry.changed()  # the watcher waits for the next edit, not retrying
 
 
 async def test_flows_reload_command_signals_the_running_platform(tmp_path: Path) -> None:
