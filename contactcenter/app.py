@@ -107,7 +107,8 @@ def run_command(args: argparse.Namespace, config: Config) -> int:
 
 
 async def _run(config: Config) -> None:
-    async with open_platform(config):
+    async with open_platform(config) as platform:
+        platform.flows.reload_on_sighup()  # `contactcenter flows reload --pid N`
         await wait_for_stop_signal()
 
 
