@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -25,6 +25,7 @@ from contactcenter.acd.events import (
     CallOffered,
     CallQueued,
 )
+from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.routing import WaitingCall, queue_figures
 from contactcenter.cti import variables as cc
 from contactcenter.cti.events import (
@@ -56,16 +57,21 @@ class _Offer:
 
 
 class Distributor:
-    """`async with Distributor(store, control, bus):` consumes the bus until closed."""
+    """`async with Distributor(store, control, bus):` consumes the bus until closed.
+
+    Ring timeout and wrap-up come from the call's queue in `queues` (load_queue_definitions),
+    else from the ring_timeout_ms / wrap_up_seconds defaults."""
 
     def __init__(self, store: QueueStore, control: CallControl, bus: EventBus, *,
                  ring_timeout_ms: int = 15000, wrap_up_seconds: float = 5.0,
+                 queues: Mapping[str, QueueDefinition] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.control = control
         self.bus = bus
         self.ring_timeout_ms = ring_timeout_ms
         self.wrap_up_seconds = wrap_up_seconds
+        self.queues = dict(queues or {})
         self.clock = clock
         self._vars: dict[str, dict[str, str]] = {}
         self._callers: dict[str, tuple[str, str]] = {}
@@ -165,7 +171,7 @@ class Distributor:
             try:
                 offer.action_id = await self.control.originate_bridge(
                     device=agent.profile.device, caller_channel=call.channel,
-                    timeout_ms=self.ring_timeout_ms, call_id=call.call_id,
+                    timeout_ms=self._ring_timeout_ms(call.queue), call_id=call.call_id,
                     caller_id=f'"{call.caller_name}" <{call.caller_num}>')
             except AmiError as exc:
                 log.warning("offer of %s to %s failed: %s", call.call_id, agent.agent_id, exc)
@@ -257,7 +263,7 @@ class Distributor:
             self._offers.pop(offer.call.call_id, None)
             self._end(offer.call, "answered", offer.agent_id, event.at, offer.connected_at)
             await self._move(offer.agent_id, AgentState.WRAP_UP, call_id=offer.call.call_id)
-            self._start_wrap_up_timer(offer.agent_id)
+            self._start_wrap_up_timer(offer.agent_id, offer.call.queue)
         elif event.uniqueid == offer.call.call_id:  # the caller left while the agent rang
             await self.store.remove_call(offer.call.call_id)
             await self._cancel_offer(offer)
@@ -273,9 +279,17 @@ class Distributor:
                                    round(max(0.0, wait), 3),
                                    round(at - connected_at, 3) if connected_at else 0.0, at))
 
-    def _start_wrap_up_timer(self, agent_id: str) -> None:
+    def _ring_timeout_ms(self, queue: str) -> int:
+        definition = self.queues.get(queue)
+        return round(definition.ring_timeout_seconds * 1000) if definition \
+            else self.ring_timeout_ms
+
+    def _start_wrap_up_timer(self, agent_id: str, queue: str) -> None:
+        definition = self.queues.get(queue)
+        seconds = definition.wrap_up_seconds if definition else self.wrap_up_seconds
+
         async def wrap_up() -> None:
-            await asyncio.sleep(self.wrap_up_seconds)
+            await asyncio.sleep(seconds)
             agent = await self.store.agent(agent_id)
             if agent is not None and agent.state is AgentState.WRAP_UP:
                 await self.set_available(agent_id)
