@@ -13,9 +13,11 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from contactcenter.acd.agents import AgentProfile
 from contactcenter.acd.distributor import Distributor
+from contactcenter.acd.queues import load_queue_definitions
 from contactcenter.config import Config
 from contactcenter.crm.database import Database
 from contactcenter.crm.users import Users
@@ -69,9 +71,11 @@ async def open_platform(config: Config, *, bus: EventBus | None = None) -> Async
         if config.store.backend != "memory":
             raise ConfigError(f"[store] backend {config.store.backend!r}: only 'memory' is "
                               "available in this version")
+        queues = await asyncio.to_thread(
+            load_queue_definitions, Path(config.flows.directory) / "queues.yaml")
         bridge = AmiBridge(config.ami, bus)
         distributor = await stack.enter_async_context(
-            Distributor(MemoryStore(), bridge, bus))
+            Distributor(MemoryStore(), bridge, bus, queues=queues))
         for profile in await asyncio.to_thread(agent_profiles, db):
             await distributor.register_agent(profile)
         await bridge.start()
