@@ -1,0 +1,256 @@
+"""The console's aiohttp application: pages, REST API, one websocket per agent page.
+
+Every route but the login needs a session (401 for /api and /ws, redirect for pages);
+every state change needs the session's CSRF token; supervisor routes need the role.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import WSMsgType, web
+
+from contactcenter.crm.customers import Customers
+from contactcenter.crm.database import Database
+from contactcenter.crm.errors import CrmError
+from contactcenter.crm.interactions import Interactions
+from contactcenter.crm.records import as_json
+from contactcenter.crm.users import Users
+from contactcenter.errors import InvalidTransition
+from contactcenter.events import BusConsumer, EventBus
+
+from . import openapi
+from .auth import LoginLimiter, Session, Sessions
+from .desk import AgentDesk
+from .pops import PopHub
+
+STATIC = Path(__file__).parent / "static"
+COOKIE = "cc_session"
+DESK = web.AppKey("desk", AgentDesk)
+DB = web.AppKey("db", Database)
+BUS = web.AppKey("bus", EventBus)
+SESSIONS = web.AppKey("sessions", Sessions)
+LIMITER = web.AppKey("limiter", LoginLimiter)
+HUB = web.AppKey("hub", PopHub)
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+PUBLIC = {"/login", "/static/console.css"}
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
+               limiter: LoginLimiter | None = None,
+               heartbeat_s: float = 10.0) -> web.Application:
+    app = web.Application(middlewares=[_security])
+    app[DESK], app[DB], app[BUS] = desk, db, bus
+    app[SESSIONS], app[LIMITER], app[HUB] = Sessions(), limiter or LoginLimiter(), PopHub()
+    app.cleanup_ctx.append(_pop_consumer)
+    ws = _websocket(heartbeat_s)
+    app.router.add_get("/login", _page("login.html"))
+    app.router.add_post("/login", _login)
+    app.router.add_post("/logout", _logout)
+    app.router.add_get("/", _home)
+    app.router.add_get("/agent", _page("agent.html"))
+    app.router.add_get("/supervisor", _supervisor(_page("supervisor.html")))
+    app.router.add_get("/ws", ws)
+    app.router.add_get("/api/openapi.json", _openapi)
+    app.router.add_get("/api/session", _session_info)
+    app.router.add_get("/api/agent", _agent)
+    app.router.add_post("/api/state", _state)
+    app.router.add_post("/api/hangup", _hangup)
+    app.router.add_post("/api/wrapup", _wrapup)
+    app.router.add_get("/api/dispositions", _dispositions)
+    app.router.add_get("/api/customers", _customers)
+    app.router.add_get("/api/wallboard", _supervisor(_wallboard))
+    app.router.add_post("/api/agents/{agent_id}/{action:pause|logout}", _supervisor(_force))
+    app.router.add_static("/static", STATIC)
+    return app
+
+
+async def _pop_consumer(app: web.Application) -> AsyncIterator[None]:
+    async with BusConsumer(app[BUS], app[HUB].handle, "console-pops"):
+        yield
+        for sockets in list(app[HUB].sockets.values()):
+            for ws in list(sockets):
+                await ws.close()
+
+
+def _session(request: web.Request) -> Session:
+    session = request.app[SESSIONS].get(request.cookies.get(COOKIE))
+    assert session is not None  # the middleware let the request through
+    return session
+
+
+@web.middleware
+async def _security(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path in PUBLIC:
+        return await handler(request)
+    session = request.app[SESSIONS].get(request.cookies.get(COOKIE))
+    if session is None:
+        if request.path.startswith(("/api", "/ws")):
+            raise web.HTTPUnauthorized(text="login required")
+        raise web.HTTPFound("/login")
+    if request.method not in SAFE_METHODS:
+        token = request.headers.get("X-CSRF-Token")
+        if token is None and request.content_type == "application/x-www-form-urlencoded":
+            token = str((await request.post()).get("csrf", ""))
+        if token != session.csrf:
+            raise web.HTTPForbidden(text="missing or wrong CSRF token")
+    try:
+        return await handler(request)
+    except (InvalidTransition, CrmError, ValueError) as exc:
+        raise web.HTTPConflict(text=json.dumps({"error": str(exc)}),
+                               content_type="application/json") from exc
+
+
+def _supervisor(handler: Handler) -> Handler:
+    async def checked(request: web.Request) -> web.StreamResponse:
+        if _session(request).role not in ("supervisor", "admin"):
+            raise web.HTTPForbidden(text="supervisor role required")
+        return await handler(request)
+    return checked
+
+
+def _page(name: str) -> Handler:
+    async def page(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(STATIC / name)
+    return page
+
+
+async def _login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    address = request.remote or ""
+    limiter = request.app[LIMITER]
+    if limiter.blocked(username, address):
+        raise web.HTTPTooManyRequests(text="too many failed logins; try again later")
+    users = Users(request.app[DB])
+    user = await asyncio.to_thread(users.authenticate, username, password)
+    if user is None:
+        limiter.failed(username, address)
+        raise web.HTTPFound("/login?failed=1")
+    limiter.succeeded(username, address)
+    session = request.app[SESSIONS].create(user.username, user.role)
+    response = web.HTTPFound("/")
+    response.set_cookie(COOKIE, session.sid, httponly=True, samesite="Strict", path="/")
+    raise response
+
+
+async def _logout(request: web.Request) -> web.StreamResponse:
+    request.app[SESSIONS].drop(_session(request).sid)
+    response = web.HTTPFound("/login")
+    response.del_cookie(COOKIE, path="/")
+    raise response
+
+
+async def _home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/agent" if _session(request).role == "agent" else "/supervisor")
+
+
+async def _openapi(request: web.Request) -> web.StreamResponse:
+    return web.json_response(openapi.document())
+
+
+async def _session_info(request: web.Request) -> web.StreamResponse:
+    session = _session(request)
+    return web.json_response({"username": session.username, "role": session.role,
+                              "csrf": session.csrf})
+
+
+async def _agent(request: web.Request) -> web.StreamResponse:
+    agent_id = _session(request).username
+    view = await request.app[DESK].agent_view(agent_id)
+    return web.json_response({"agent": view, "pop": request.app[HUB].last_pop.get(agent_id)},
+                             dumps=_dumps)
+
+
+async def _state(request: web.Request) -> web.StreamResponse:
+    body = await request.json()
+    agent_id, desk = _session(request).username, request.app[DESK]
+    state, reason = body.get("state"), str(body.get("reason", ""))
+    if state == "available":
+        await desk.set_available(agent_id)
+    elif state == "paused":
+        await desk.pause(agent_id, reason or "break")
+    elif state == "login":
+        await desk.login(agent_id)
+    elif state == "logout":
+        await desk.logout(agent_id)
+    else:
+        raise web.HTTPBadRequest(text=f"unknown state {state!r}")
+    return web.json_response(await desk.agent_view(agent_id), dumps=_dumps)
+
+
+async def _hangup(request: web.Request) -> web.StreamResponse:
+    await request.app[DESK].hangup(_session(request).username)
+    return web.json_response({"ok": True})
+
+
+async def _wrapup(request: web.Request) -> web.StreamResponse:
+    body = await request.json()
+    interactions = Interactions(request.app[DB])
+    record = await asyncio.to_thread(
+        interactions.wrap_up, str(body.get("call_id", "")),
+        disposition=str(body.get("disposition", "")), notes=str(body.get("notes", "")),
+        case_id=_optional_int(body.get("case_id")),
+        customer_id=_optional_int(body.get("customer_id")),
+        actor=_session(request).username)
+    return web.json_response(as_json(record), dumps=_dumps)
+
+
+async def _dispositions(request: web.Request) -> web.StreamResponse:
+    codes = await asyncio.to_thread(Interactions(request.app[DB]).dispositions)
+    return web.json_response([as_json(code) for code in codes], dumps=_dumps)
+
+
+async def _customers(request: web.Request) -> web.StreamResponse:
+    found = await asyncio.to_thread(Customers(request.app[DB]).search,
+                                    request.query.get("q", ""))
+    return web.json_response([as_json(customer) for customer in found], dumps=_dumps)
+
+
+async def _wallboard(request: web.Request) -> web.StreamResponse:
+    return web.json_response(await request.app[DESK].wallboard(), dumps=_dumps)
+
+
+async def _force(request: web.Request) -> web.StreamResponse:
+    agent_id, desk = request.match_info["agent_id"], request.app[DESK]
+    if request.match_info["action"] == "pause":
+        await desk.pause(agent_id, f"supervisor {_session(request).username}")
+    else:
+        await desk.logout(agent_id)
+    return web.json_response(await desk.agent_view(agent_id), dumps=_dumps)
+
+
+def _websocket(heartbeat_s: float) -> Handler:
+    async def websocket(request: web.Request) -> web.StreamResponse:
+        """The agent's live channel: state and pops for this agent only; replays the pop."""
+        agent_id, hub = _session(request).username, request.app[HUB]
+        ws = web.WebSocketResponse(heartbeat=heartbeat_s)
+        await ws.prepare(request)
+        hub.sockets[agent_id].add(ws)
+        try:
+            if (pop := hub.last_pop.get(agent_id)) is not None:
+                await ws.send_str(_dumps(pop))
+            async for message in ws:
+                if message.type == WSMsgType.ERROR:
+                    break
+        finally:
+            hub.sockets[agent_id].discard(ws)
+        return ws
+    return websocket
+
+
+def _optional_int(value: object) -> int | None:
+    if value in (None, ""):
+        return None
+    with contextlib.suppress(TypeError, ValueError):
+        return int(str(value))
+    raise web.HTTPBadRequest(text=f"not a number: {value!r}")
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, default=str)

@@ -1,0 +1,38 @@
+"""The REST API's OpenAPI document, built from one table so it cannot drift from routes."""
+
+from __future__ import annotations
+
+API: tuple[tuple[str, str, str, bool], ...] = (
+    # method, path, summary, state-changing (needs X-CSRF-Token)
+    ("get", "/api/session", "Current user, role and CSRF token", False),
+    ("get", "/api/agent", "My agent state and the current call's pop", False),
+    ("post", "/api/state", "Change my state: {state: available|paused|login|logout, reason}",
+     True),
+    ("post", "/api/hangup", "Hang up my current call", True),
+    ("post", "/api/wrapup", "Save the wrap-up: {call_id, disposition, notes, case_id?, "
+     "customer_id?}", True),
+    ("get", "/api/dispositions", "Active disposition codes", False),
+    ("get", "/api/customers", "Search customers: ?q=text", False),
+    ("get", "/api/wallboard", "Queue figures and agent states (supervisor)", False),
+    ("post", "/api/agents/{agent_id}/pause", "Force an agent to pause (supervisor)", True),
+    ("post", "/api/agents/{agent_id}/logout", "Force an agent to log out (supervisor)", True),
+)
+
+
+def document() -> dict[str, object]:
+    paths: dict[str, dict[str, object]] = {}
+    for method, path, summary, changes in API:
+        operation: dict[str, object] = {
+            "summary": summary,
+            "responses": {"200": {"description": "OK"}, "401": {"description": "no session"},
+                          "403": {"description": "wrong role or CSRF token"}},
+        }
+        if changes:
+            operation["parameters"] = [{"name": "X-CSRF-Token", "in": "header",
+                                        "required": True, "schema": {"type": "string"}}]
+        paths.setdefault(path, {})[method] = operation
+    return {"openapi": "3.0.3", "info": {"title": "contactcenter agent console",
+                                         "version": "1"},
+            "components": {"securitySchemes": {"session": {
+                "type": "apiKey", "in": "cookie", "name": "cc_session"}}},
+            "security": [{"session": []}], "paths": paths}
