@@ -64,6 +64,8 @@ def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
     app.router.add_post("/api/wrapup", _wrapup)
     app.router.add_get("/api/dispositions", _dispositions)
     app.router.add_get("/api/customers", _customers)
+    app.router.add_post("/api/customers", _save_customer)
+    app.router.add_post("/api/customers/{customer_id:\\d+}", _save_customer)
     app.router.add_get("/api/wallboard", _supervisor(_wallboard))
     app.router.add_post("/api/agents/{agent_id}/{action:pause|logout}", _supervisor(_force))
     app.router.add_static("/static", STATIC)
@@ -210,6 +212,23 @@ async def _customers(request: web.Request) -> web.StreamResponse:
     found = await asyncio.to_thread(Customers(request.app[DB]).search,
                                     request.query.get("q", ""))
     return web.json_response([as_json(customer) for customer in found], dumps=_dumps)
+
+
+CUSTOMER_FIELDS = ("name", "phones", "email", "account_number", "segment", "notes")
+
+
+async def _save_customer(request: web.Request) -> web.StreamResponse:
+    """Create (no id in the path) or edit a customer; the CRM validates every field."""
+    body = await request.json()
+    fields = {key: body[key] for key in CUSTOMER_FIELDS if key in body}
+    customers, actor = Customers(request.app[DB]), _session(request).username
+    if "customer_id" in request.match_info:
+        record = await asyncio.to_thread(customers.update,
+                                         int(request.match_info["customer_id"]),
+                                         actor=actor, **fields)
+    else:
+        record = await asyncio.to_thread(customers.create, actor=actor, **fields)
+    return web.json_response(as_json(record), dumps=_dumps)
 
 
 async def _wallboard(request: web.Request) -> web.StreamResponse:

@@ -13,6 +13,9 @@ API: tuple[tuple[str, str, str, bool], ...] = (
      "customer_id?}", True),
     ("get", "/api/dispositions", "Active disposition codes", False),
     ("get", "/api/customers", "Search customers: ?q=text", False),
+    ("post", "/api/customers", "Create a customer: {name, phones, email, account_number, "
+     "segment, notes}", True),
+    ("post", "/api/customers/{customer_id}", "Edit a customer (given fields only)", True),
     ("get", "/api/wallboard", "Queue figures and agent states (supervisor)", False),
     ("post", "/api/agents/{agent_id}/pause", "Force an agent to pause (supervisor)", True),
     ("post", "/api/agents/{agent_id}/logout", "Force an agent to log out (supervisor)", True),

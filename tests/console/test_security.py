@@ -15,8 +15,9 @@ from contactcenter.cti.events import ScreenPop
 from .conftest import logged_in
 
 PAGES = ("/", "/agent", "/supervisor")
-ROUTES = tuple((method.upper(), path.replace("{agent_id}", "agent101"))
-               for method, path, _summary, _changes in API)
+ROUTES = tuple(
+    (method.upper(), path.replace("{agent_id}", "agent101").replace("{customer_id}", "1"))
+    for method, path, _summary, _changes in API)
 
 
 async def test_without_a_session_api_and_ws_are_401_and_pages_redirect(console) -> None:

@@ -6,22 +6,40 @@ function showPop(pop) {
   currentCall = pop.call_id;
   const p = pop.payload, box = $("customer"), c = p.customer;
   box.replaceChildren();
-  $("call").textContent = `Call ${pop.call_id} from ${p.caller_num || p.caller || "unknown"}`;
+  $("call").textContent = `Call from ${p.caller?.number || "unknown"} (${p.queue || ""})`;
   const dl = document.createElement("dl");
   const add = (k, v) => { dl.append(cc.el("dt", k), cc.el("dd", v)); };
+  customerId = c ? c.id : null;
   if (c) {
-    customerId = c.id;
     add("Customer", c.name);
     add("Account", c.account_number || "");
     add("Phones", (c.phones || []).join(", "));
+    add("Segment", c.segment || "");
   } else {
-    customerId = null;
-    add("Customer", "Unknown caller " + (p.caller_num || ""));
+    add("Customer", "Unknown caller");
   }
-  for (const [k, v] of Object.entries(p)) {
-    if (k !== "customer") add(k, typeof v === "string" ? v : JSON.stringify(v));
-  }
+  add("Waited", `${Math.round(p.wait_s || 0)} s`);
+  add("IVR path", (p.ivr?.path || []).join(" → "));
+  for (const [k, v] of Object.entries(p.ivr?.answers || {})) add(k, v);
+  add("Open cases", (p.open_cases || []).map(x => `#${x.id} ${x.subject || ""}`).join("; ") || "none");
+  add("History", (p.recent_interactions || []).map(i => `${(i.entered_at || "").slice(0, 16)} ${i.disposition || i.outcome || ""}`).join("; ") || "none");
+  if (p.crm_error) add("CRM", p.crm_error);
   box.append(dl);
+  if (!c && p.new_customer) box.append(newCustomerForm(p.new_customer));
+}
+function newCustomerForm(prefill) {
+  const form = document.createElement("form");
+  form.id = "new-customer";
+  const input = (name, value) => { const i = document.createElement("input"); i.name = name; i.value = value || ""; i.placeholder = name; form.append(i); return i; };
+  const name = input("name", prefill.name), phone = input("phone", (prefill.phones || [])[0]), account = input("account_number", prefill.account_number);
+  const save = cc.el("button", "Create customer"); save.className = "primary"; form.append(save);
+  form.onsubmit = async e => {
+    e.preventDefault();
+    const created = await cc.post("/api/customers", {name: name.value, phones: phone.value ? [phone.value] : [], account_number: account.value || null});
+    customerId = created.id;
+    form.replaceWith(cc.el("p", `Created ${created.name}`));
+  };
+  return form;
 }
 function connect() {
   const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
