@@ -61,3 +61,29 @@ async def test_agent_sees_the_callers_record_then_saves_a_disposition(console, d
     record = await asyncio.to_thread(Interactions(db).get, "call-ada")
     assert (record.disposition, record.notes) == (code, "asked about an invoice")
     assert record.customer_id is not None
+
+
+@pytest.mark.browser
+async def test_supervisor_sees_the_wallboard_and_forces_a_pause(console, tmp_path) -> None:
+    server, _bus, desk = console
+    await desk.login("agent102")
+    base = str(server.make_url("")).rstrip("/")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                           args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1366, "height": 768})
+            await page.goto(f"{base}/login")
+            await page.fill("input[name=username]", "supervisor")
+            await page.fill("input[name=password]", "supervisor-demo")
+            await page.click("button[type=submit]")
+            await page.wait_for_url(f"{base}/supervisor")
+            await page.wait_for_selector("#queues >> text=support")
+            await page.fill("#agent", "agent102")
+            await page.click("#force-pause")
+            await page.wait_for_selector("#result >> text=agent102: paused", timeout=2000)
+            await page.wait_for_selector("#queues >> text=paused 1", timeout=3000)
+            await page.screenshot(path=str(tmp_path / "supervisor-1366x768.png"))
+        finally:
+            await browser.close()
+    assert (await desk.agent_view("agent102"))["state"] == "paused"
