@@ -193,13 +193,18 @@ async def _hangup(request: web.Request) -> web.StreamResponse:
 
 async def _wrapup(request: web.Request) -> web.StreamResponse:
     body = await request.json()
+    call_id, session = str(body.get("call_id", "")), _session(request)
     interactions = Interactions(request.app[DB])
+    call = await asyncio.to_thread(interactions.find, call_id)
+    if call is not None and call.agent_id not in (None, session.username) \
+            and session.role == "agent":
+        raise web.HTTPForbidden(text=f"call {call_id} was not yours")
     record = await asyncio.to_thread(
-        interactions.wrap_up, str(body.get("call_id", "")),
+        interactions.wrap_up, call_id,
         disposition=str(body.get("disposition", "")), notes=str(body.get("notes", "")),
         case_id=_optional_int(body.get("case_id")),
         customer_id=_optional_int(body.get("customer_id")),
-        actor=_session(request).username)
+        actor=session.username)
     return web.json_response(as_json(record), dumps=_dumps)
 
 

@@ -1,0 +1,71 @@
+"""The REST API's operations against the real CRM: wrap-up, customers, bad input."""
+
+from __future__ import annotations
+
+import asyncio
+
+from contactcenter.crm.customers import Customers
+from contactcenter.crm.interactions import Interactions
+
+from .conftest import logged_in
+
+
+async def test_wrap_up_saves_only_a_known_disposition_and_only_for_my_call(console, db) -> None:
+    server, _bus, _desk = console
+    interactions = Interactions(db)
+    await asyncio.to_thread(interactions.track, "call-1", {"agent_id": "agent101",
+                                                           "caller_num": "+14155550123"})
+    await asyncio.to_thread(interactions.track, "call-2", {"agent_id": "agent102"})
+    code = (await asyncio.to_thread(interactions.dispositions))[0].code
+    client, csrf = await logged_in(server, "agent101")
+    headers = {"X-CSRF-Token": csrf}
+    try:
+        bad = await client.post("/api/wrapup", headers=headers,
+                                json={"call_id": "call-1", "disposition": "no-such-code"})
+        assert bad.status == 409 and "disposition" in await bad.text()
+        assert (await asyncio.to_thread(interactions.get, "call-1")).disposition is None
+        theirs = await client.post("/api/wrapup", headers=headers,
+                                   json={"call_id": "call-2", "disposition": code})
+        assert theirs.status == 403
+        assert (await asyncio.to_thread(interactions.get, "call-2")).disposition is None
+        ok = await client.post("/api/wrapup", headers=headers,
+                               json={"call_id": "call-1", "disposition": code, "notes": "n"})
+        assert ok.status == 200
+        saved = await asyncio.to_thread(interactions.get, "call-1")
+        assert (saved.disposition, saved.notes) == (code, "n")
+    finally:
+        await client.close()
+
+
+async def test_customers_are_created_searched_and_edited(console, db) -> None:
+    server, _bus, _desk = console
+    client, csrf = await logged_in(server, "agent101")
+    headers = {"X-CSRF-Token": csrf}
+    try:
+        created = await client.post("/api/customers", headers=headers,
+                                    json={"name": "Zebulon Quartermaine", "phones": ["+14155550999"]})
+        assert created.status == 200
+        customer_id = (await created.json())["id"]
+        found = await (await client.get("/api/customers", params={"q": "Quartermaine"})).json()
+        assert [c["id"] for c in found] == [customer_id]
+        edited = await client.post(f"/api/customers/{customer_id}", headers=headers,
+                                   json={"email": "zeb@example.org"})
+        assert edited.status == 200
+        stored = await asyncio.to_thread(Customers(db).get, customer_id)
+        assert (stored.name, stored.email) == ("Zebulon Quartermaine", "zeb@example.org")
+        nameless = await client.post("/api/customers", headers=headers, json={"name": " "})
+        assert nameless.status == 409
+        assert len(await asyncio.to_thread(Customers(db).search, "Quartermaine")) == 1
+    finally:
+        await client.close()
+
+
+async def test_hang_up_without_a_call_is_refused_clearly(console) -> None:
+    server, _bus, desk = console
+    await desk.login("agent101")
+    client, csrf = await logged_in(server, "agent101")
+    try:
+        response = await client.post("/api/hangup", headers={"X-CSRF-Token": csrf})
+        assert response.status == 409 and "no call" in await response.text()
+    finally:
+        await client.close()
