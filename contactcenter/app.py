@@ -15,9 +15,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from aiohttp import web
+
 from contactcenter.acd.agents import AgentProfile
 from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.queues import load_queue_definitions
+from contactcenter.agent_console.app import create_app
 from contactcenter.config import Config
 from contactcenter.crm.database import Database
 from contactcenter.crm.users import Users
@@ -48,8 +51,10 @@ class Platform:
 
 
 @contextlib.asynccontextmanager
-async def open_platform(config: Config, *, bus: EventBus | None = None) -> AsyncIterator[Platform]:
-    """Database, then the bus consumers (so no event is missed), then the AMI link."""
+async def open_platform(config: Config, *, bus: EventBus | None = None,
+                        console: bool = True) -> AsyncIterator[Platform]:
+    """Database, then the bus consumers (so no event is missed), then the AMI link, then
+    the agent console (unless `console` is False)."""
     bus = bus or EventBus()
     async with contextlib.AsyncExitStack() as stack:
         db = await asyncio.to_thread(Database.open, config.database.url)
@@ -80,6 +85,12 @@ async def open_platform(config: Config, *, bus: EventBus | None = None) -> Async
             await distributor.register_agent(profile)
         await bridge.start()
         stack.push_async_callback(bridge.close)
+        if console:
+            runner = web.AppRunner(create_app(desk=distributor, db=db, bus=bus))
+            await runner.setup()
+            stack.push_async_callback(runner.cleanup)
+            await web.TCPSite(runner, config.web.host, config.web.port).start()
+            log.info("console on http://%s:%s/", config.web.host, config.web.port)
         log.info("platform up: AMI %s:%s, FastAGI %s:%s", config.ami.host, config.ami.port,
                  config.agi.host, agi.port)
         yield Platform(config=config, bus=bus, db=db, bridge=bridge, flows=flows, agi=agi,

@@ -34,6 +34,7 @@ QUEUED_OUTCOMES = (CallOutcome.ANSWERED, CallOutcome.ABANDONED, CallOutcome.CLEA
 log = logging.getLogger(__name__)
 
 DEMO_AGENTS = ("agent101", "agent102", "agent103")
+HUMAN_AGENT = "agent101"  # with the console, a person takes this agent's calls
 DEMO_LOGINS = (*DEMO_AGENTS, "supervisor", "admin")
 KNOWN_CALLERS = (("+14155550123", "Ada Lovelace"), ("+442071838750", "Grace Hopper"))
 SETTLE_SECONDS = 1.0  # after traffic stops: time for the last events to cross the AMI link
@@ -114,8 +115,11 @@ async def run_demo(config: Config, *, headless: bool, seconds: float, rate: floa
             config = dataclasses.replace(
                 config, database=dataclasses.replace(config.database,
                                                      url=f"sqlite:///{Path(tmp) / 'demo.db'}"))
+        robots = DEMO_AGENTS if headless else tuple(a for a in DEMO_AGENTS if a != HUMAN_AGENT)
+        # the human's phone auto-answers and stays up until they hang up in the console
         agents = {f"SIP/{agent}": ScriptedAgent(answer_after=rng.uniform(0.5, 2.0),
-                                                talk_seconds=rng.uniform(3.0, 8.0))
+                                                talk_seconds=rng.uniform(3.0, 8.0)
+                                                if agent in robots else None)
                   for agent in DEMO_AGENTS}
         async with PbxSimulator(secret=secret, agi_host=config.agi.host,
                                 agi_port=config.agi.port, agents=agents, seed=seed) as sim:
@@ -125,8 +129,8 @@ async def run_demo(config: Config, *, headless: bool, seconds: float, rate: floa
             ledger = CallLedger()
             await asyncio.to_thread(seed_demo_data, config.database.url)
             async with BusConsumer(bus, ledger.feed, "demo-ledger"), \
-                    open_platform(config, bus=bus) as platform:
-                for agent in DEMO_AGENTS:  # simulated agents: their phones answer by script
+                    open_platform(config, bus=bus, console=not headless) as platform:
+                for agent in robots:  # simulated agents: their phones answer by script
                     await platform.distributor.login(agent)
                 if not headless:
                     print_welcome(config)
@@ -171,7 +175,8 @@ def seed_demo_data(url: str) -> None:
 def print_welcome(config: Config) -> None:
     print(f"contactcenter demo: simulated PBX on AMI 127.0.0.1:{config.ami.port}, "
           f"FastAGI {config.agi.host}:{config.agi.port}, database {config.database.url}")
-    print("  the agent console is not built yet; demo users for it (password):")
+    print(f"  console: http://{config.web.host}:{config.web.port}/  (user / password)")
     for user in DEMO_LOGINS:
         print(f"  {user:<10} {demo_password(user)}")
-    print("  callers arrive continuously; the log shows them queued and answered. Ctrl-C stops.")
+    print(f"  {HUMAN_AGENT} is yours: log in, go available, take calls; the others are"
+          " simulated. Ctrl-C stops.")
