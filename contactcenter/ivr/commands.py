@@ -8,9 +8,9 @@ import signal
 from pathlib import Path
 
 from contactcenter.config import Config
-from contactcenter.ivr.flow import FlowErrors, load_flow, load_queue_names
+from contactcenter.ivr.flow import FlowErrors, load_flow
 from contactcenter.ivr.interpreter import Ask, CallInfo, Exec, Finish, FlowRun, Play, SetVariable
-from contactcenter.ivr.runtime import QUEUES_FILE, FlowRegistry, flow_files
+from contactcenter.ivr.runtime import FlowRegistry, flow_files, known_queues
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -46,8 +46,7 @@ def check_command(args: argparse.Namespace, config: Config) -> int:
     checked = 0
     for path in paths:
         files = flow_files(path) if path.is_dir() else [path]
-        queues_file = (path if path.is_dir() else path.parent) / QUEUES_FILE
-        queues = load_queue_names(queues_file) if queues_file.exists() else None
+        queues = known_queues(path if path.is_dir() else path.parent, errors)
         for file in files:
             checked += 1
             try:

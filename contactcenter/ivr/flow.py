@@ -358,8 +358,3 @@ def _silent_targets(flow: Flow, step_id: str) -> Iterable[str]:
     step = flow.steps[step_id]
     return [] if step.action in ("menu", "collect") else flow.targets(step)
 
-
-def load_queue_names(path: str | Path) -> set[str]:
-    """The queue names defined in a queues.yaml (`queues:` mapping)."""
-    doc = YAML(typ="safe").load(Path(path).read_text(encoding="utf-8")) or {}
-    return set((doc.get("queues") or {}).keys())

@@ -16,10 +16,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from contactcenter.acd.queues import load_queue_definitions
+from contactcenter.errors import FlowError
 from contactcenter.events import EventBus
 from contactcenter.ivr.events import IvrFinished
 from contactcenter.ivr.fastagi import AgiSession, quote
-from contactcenter.ivr.flow import Flow, FlowErrors, load_flow, load_queue_names
+from contactcenter.ivr.flow import Flow, FlowErrors, load_flow
 from contactcenter.ivr.interpreter import (
     Action,
     Ask,
@@ -43,6 +45,19 @@ def flow_files(directory: Path) -> list[Path]:
                   if p.name != QUEUES_FILE and not p.name.endswith(".test.yaml"))
 
 
+def known_queues(directory: Path, errors: list[str]) -> set[str] | None:
+    """The queue names of the directory's queues.yaml (the ACD's own loader, so a broken
+    queues file is reported once, with its position); None when there is no such file."""
+    path = directory / QUEUES_FILE
+    if not path.exists():
+        return None
+    try:
+        return set(load_queue_definitions(path))
+    except FlowError as exc:
+        errors.append(str(exc))
+        return None
+
+
 class FlowRegistry:
     """The current version of every flow in a directory."""
 
@@ -51,14 +66,10 @@ class FlowRegistry:
         self.flows: dict[str, Flow] = {}
         self._stamps: dict[Path, float] = {}
 
-    def known_queues(self) -> set[str] | None:
-        path = self.directory / QUEUES_FILE
-        return load_queue_names(path) if path.exists() else None
-
     def reload(self) -> list[str]:
         """Load every flow file; return the error lines (empty when all loaded)."""
         errors: list[str] = []
-        queues = self.known_queues()
+        queues = known_queues(self.directory, errors)
         flows = dict(self.flows)
         for path in flow_files(self.directory):
             try:

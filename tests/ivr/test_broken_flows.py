@@ -47,3 +47,10 @@ def test_shipped_flows_pass_check(capsys) -> None:
     flows = Path(__file__).parents[2] / "flows"
     assert main(["flows", "check", str(flows)]) == 0
     assert "0 error(s)" in capsys.readouterr().out
+
+
+def test_check_reports_a_broken_queues_file_with_its_position(tmp_path, capsys) -> None:
+    (tmp_path / "queues.yaml").write_text("queues:\n  support:\n    wrap_up_seconds: -1\n")
+    (tmp_path / "main.yaml").write_text("name: main\nsteps:\n  a: {hangup: }\n")
+    assert main(["flows", "check", str(tmp_path)]) == 1
+    assert f"{tmp_path / 'queues.yaml'}:3:" in capsys.readouterr().out
