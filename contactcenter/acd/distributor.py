@@ -25,8 +25,9 @@ from contactcenter.acd.events import (
     CallOffered,
     CallQueued,
 )
+from contactcenter.acd.metrics import QueueMetrics
 from contactcenter.acd.queues import QueueDefinition
-from contactcenter.acd.routing import WaitingCall, queue_figures
+from contactcenter.acd.routing import WaitingCall
 from contactcenter.cti import variables as cc
 from contactcenter.cti.events import (
     AgentLegRinging,
@@ -65,6 +66,7 @@ class Distributor:
     def __init__(self, store: QueueStore, control: CallControl, bus: EventBus, *,
                  ring_timeout_ms: int = 15000, wrap_up_seconds: float = 5.0,
                  queues: Mapping[str, QueueDefinition] | None = None,
+                 metrics_window_seconds: float = 900.0,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.control = control
@@ -78,7 +80,8 @@ class Distributor:
         self._offers: dict[str, _Offer] = {}  # call_id -> offer in progress or connected
         self._timers: set[asyncio.Task[None]] = set()
         self._consumer = BusConsumer(bus, self.handle, "distributor")
-        self.counts = {"answered": 0, "abandoned": 0, "overflowed": 0}
+        self.counts = {"answered": 0, "abandoned": 0, "overflowed": 0}  # since start
+        self.metrics = QueueMetrics(self.queues, window_seconds=metrics_window_seconds)
 
     async def __aenter__(self) -> Distributor:
         await self._consumer.__aenter__()
@@ -107,8 +110,6 @@ class Distributor:
         await self._move(agent_id, AgentState.AVAILABLE)
         await self.dispatch()
 
-    finish_wrap_up = set_available
-
     async def pause(self, agent_id: str, reason: str) -> None:
         await self._move(agent_id, AgentState.PAUSED, reason=reason)
 
@@ -135,9 +136,21 @@ class Distributor:
                 "queue": offer.call.queue if offer else None}
 
     async def wallboard(self) -> dict[str, object]:
-        calls = {c.call_id: c for c in await self.store.waiting()}
-        agents = {a.agent_id: a for a in await self.store.agents()}
-        return {"queues": queue_figures(calls, agents, self.clock()), **self.counts}
+        """The supervisor's figures (acd/metrics.py defines each):
+        {"queues": {name: F, ...}, "total": F, "window_start": epoch s,
+         "answered": n, "abandoned": n, "overflowed": n}  (final outcomes since start)
+        F = {"waiting", "longest_wait_s", "agents": {state: n}, "answered", "abandoned",
+             "overflowed", "service_level_pct", "abandon_rate_pct", "asa_s", "aht_s"}
+        (+ "service_level_s" per queue); waiting includes calls ringing an agent; rates
+        and averages are None when there is nothing to count yet."""
+        offered = [call for call, _ in (await self.store.offered()).values()]
+        board = self.metrics.figures(self.clock(), [*await self.store.waiting(), *offered],
+                                     await self.store.agents())
+        return {**board, **self.counts}
+
+    def _publish(self, event: object) -> None:
+        self.metrics.record(event)
+        self.bus.publish(event)
 
     async def _agent(self, agent_id: str) -> Agent:
         agent = await self.store.agent(agent_id)
@@ -150,7 +163,7 @@ class Distributor:
         agent = transition(await self._agent(agent_id), state, self.clock(), reason=reason,
                            call_id=call_id)
         await self.store.put_agent(agent)
-        self.bus.publish(AgentStateChanged(agent_id, state.value, agent.reason, agent.call_id,
+        self._publish(AgentStateChanged(agent_id, state.value, agent.reason, agent.call_id,
                                            agent.since))
         return agent
 
@@ -163,9 +176,9 @@ class Distributor:
             offer = _Offer(call, agent.agent_id)
             self._offers[call.call_id] = offer
             now = self.clock()
-            self.bus.publish(AgentStateChanged(agent.agent_id, agent.state.value, "",
+            self._publish(AgentStateChanged(agent.agent_id, agent.state.value, "",
                                                call.call_id, now))
-            self.bus.publish(CallOffered(call.call_id, agent.agent_id, call.queue, now,
+            self._publish(CallOffered(call.call_id, agent.agent_id, call.queue, now,
                                          call.caller_num, call.caller_name, call.channel,
                                          call.entered_at, dict(call.fields), call.ivr_path))
             try:
@@ -238,7 +251,7 @@ class Distributor:
             fields=dict(parse_qsl(values.get(cc.FIELDS, ""))),
             ivr_path=values.get(cc.IVR_PATH, ""))
         if await self.store.add_call(call):
-            self.bus.publish(CallQueued(call.call_id, call.queue, num, call.entered_at,
+            self._publish(CallQueued(call.call_id, call.queue, num, call.entered_at,
                                         call.priority, dict(call.fields)))
             await self.dispatch()
 
@@ -246,7 +259,7 @@ class Distributor:
         offer.connected_at = at
         await self.store.settle(offer.call.call_id)
         await self._move(offer.agent_id, AgentState.ON_CALL, call_id=offer.call.call_id)
-        self.bus.publish(CallConnected(offer.call.call_id, offer.agent_id, offer.call.queue,
+        self._publish(CallConnected(offer.call.call_id, offer.agent_id, offer.call.queue,
                                        max(0.0, at - offer.call.entered_at), at))
 
     async def _hung_up(self, event: CallHungUp) -> None:
@@ -275,7 +288,7 @@ class Distributor:
              connected_at: float = 0.0) -> None:
         self.counts[outcome] += 1
         wait = (connected_at or at) - call.entered_at
-        self.bus.publish(CallEnded(call.call_id, call.queue, outcome, agent_id,
+        self._publish(CallEnded(call.call_id, call.queue, outcome, agent_id,
                                    round(max(0.0, wait), 3),
                                    round(at - connected_at, 3) if connected_at else 0.0, at))
 

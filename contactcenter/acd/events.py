@@ -69,3 +69,16 @@ class CallEnded:
     wait_s: float = 0.0
     talk_s: float = 0.0
     at: float = 0.0
+
+
+@dataclass(frozen=True)
+class CallOverflowed:
+    """An overflow rule or a queue limit moved a call out of `queue`: to another queue
+    (it goes on waiting there, at its original entry time) or out of the ACD (voicemail,
+    message: a CallEnded with outcome "overflowed" follows)."""
+
+    call_id: str
+    queue: str
+    to: str  # queue:<name> | voicemail | callback | message:<prompt>
+    wait_s: float
+    at: float

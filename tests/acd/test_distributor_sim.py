@@ -49,6 +49,7 @@ async def test_every_call_ends_answered_or_abandoned_none_offered_twice(tmp_path
                     calls = [sim.place_call(c) for c in callers]
                     await asyncio.wait_for(asyncio.gather(*(c.wait() for c in calls)), 20)
                     await asyncio.sleep(0.2)
+                    board = await acd.wallboard()
                 finally:
                     await bridge.close()
         seen = [events.get_nowait() for _ in range(events.qsize())]
@@ -62,3 +63,10 @@ async def test_every_call_ends_answered_or_abandoned_none_offered_twice(tmp_path
                and e.reason == "no answer" for e in seen)
     offers = [e for e in seen if isinstance(e, CallOffered)]
     assert all(e.caller_num.startswith("+1415555010") for e in offers)
+    support = board["queues"]["support"]  # the wallboard counts what the events say
+    abandoned = len(ended) - len(answered)
+    assert (support["answered"], support["abandoned"]) == (len(answered), abandoned)
+    assert (board["answered"], board["abandoned"], board["overflowed"]) == (
+        len(answered), abandoned, 0)
+    assert support["waiting"] == 0 and support["agents"]["paused"] == 1
+    assert support["asa_s"] is not None and support["aht_s"] >= 0.3  # talk 0.3 + wrap-up

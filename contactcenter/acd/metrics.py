@@ -1,0 +1,156 @@
+"""Wallboard metrics (pure): the ACD's events in, per-queue and overall figures out.
+
+Fed the distributor's own events (CallConnected, CallOverflowed, CallEnded,
+AgentStateChanged) as they happen; `figures()` adds what is true now (the calls waiting,
+the agents) and counts only what happened inside the window: the last `window_seconds`,
+or since midnight in `tz` when window_seconds is 0 ("today").
+
+Definitions (what a supervisor reads):
+- answered / ASA / service level are counted when the agent answers;
+  abandoned and overflowed when the caller leaves the queue; AHT when wrap-up ends.
+- service level = answered within the queue's service_level_seconds, over answered plus
+  abandoned or overflowed after that threshold. Abandons (and overflows) within the
+  threshold are left out: the queue could not be expected to answer them yet.
+- abandon rate = abandoned over answered + abandoned + overflowed.
+- ASA = mean wait of answered calls; AHT = mean talk + wrap-up of finished calls.
+- overflowed counts calls that left this queue by an overflow rule or limit
+  (CallOverflowed), to another queue or out of the ACD.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+
+from contactcenter.acd.agents import Agent, AgentState
+from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded, CallOverflowed
+from contactcenter.acd.queues import QueueDefinition
+from contactcenter.acd.routing import WaitingCall
+
+DEFAULT_SERVICE_LEVEL_S = 20.0
+
+
+@dataclass(frozen=True)
+class _Fact:
+    """One finished thing in one queue: `kind` is answered, abandoned, overflowed or
+    handled; `seconds` is the wait (handled: talk + wrap-up)."""
+
+    kind: str
+    queue: str
+    seconds: float
+    at: float
+
+
+class QueueMetrics:
+    """Sliding-window wallboard figures; `record()` every ACD event, `figures()` to read."""
+
+    def __init__(self, queues: Mapping[str, QueueDefinition] | None = None, *,
+                 window_seconds: float = 900.0, tz: tzinfo = UTC) -> None:
+        self.queues = dict(queues or {})
+        self.window_seconds = window_seconds
+        self.tz = tz
+        self._facts: deque[_Fact] = deque()
+        self._talk: dict[str, tuple[str, float]] = {}  # call_id -> (queue, talk_s)
+        self._wrapping: dict[str, tuple[str, float]] = {}  # agent_id -> (call_id, since)
+
+    def window_start(self, now: float) -> float:
+        if self.window_seconds > 0:
+            return now - self.window_seconds
+        day = datetime.fromtimestamp(now, self.tz).replace(hour=0, minute=0, second=0,
+                                                           microsecond=0)
+        return day.timestamp()
+
+    def service_level_s(self, queue: str) -> float:
+        definition = self.queues.get(queue)
+        return definition.service_level_seconds if definition else DEFAULT_SERVICE_LEVEL_S
+
+    def record(self, event: object) -> None:
+        """Take in one ACD event; anything else is ignored."""
+        if isinstance(event, CallConnected):
+            self._facts.append(_Fact("answered", event.queue, event.wait_s, event.at))
+        elif isinstance(event, CallOverflowed):
+            self._facts.append(_Fact("overflowed", event.queue, event.wait_s, event.at))
+        elif isinstance(event, CallEnded) and event.outcome == "answered":
+            self._talk[event.call_id] = (event.queue, event.talk_s)
+        elif isinstance(event, CallEnded) and event.outcome == "abandoned":
+            self._facts.append(_Fact("abandoned", event.queue, event.wait_s, event.at))
+        elif isinstance(event, AgentStateChanged):
+            self._agent_changed(event)
+
+    def _agent_changed(self, event: AgentStateChanged) -> None:
+        ended = self._wrapping.pop(event.agent_id, None)
+        if ended is not None:
+            call_id, since = ended
+            queue, talk_s = self._talk.pop(call_id, ("", 0.0))
+            if queue:
+                self._facts.append(_Fact("handled", queue, talk_s + event.at - since,
+                                         event.at))
+        if event.state == AgentState.WRAP_UP.value and event.call_id:
+            self._wrapping[event.agent_id] = (event.call_id, event.at)
+
+    def average_handle_s(self, queue: str, now: float) -> float | None:
+        """Mean talk + wrap-up of the queue's calls finished in the window (for EWT)."""
+        handled = [f.seconds for f in self._window(now) if f.kind == "handled"
+                   and f.queue == queue]
+        return sum(handled) / len(handled) if handled else None
+
+    def figures(self, now: float, waiting: Iterable[WaitingCall],
+                agents: Iterable[Agent]) -> dict[str, object]:
+        """{"queues": {name: figures}, "total": figures, "window_start": epoch s}.
+
+        figures = waiting, longest_wait_s, agents {state: n}, answered, abandoned,
+        overflowed, service_level_pct, service_level_s (queues only), abandon_rate_pct,
+        asa_s, aht_s. A rate or average with nothing to count is None."""
+        facts = self._window(now)
+        calls, members = list(waiting), list(agents)
+        names = set(self.queues) | {c.queue for c in calls} | {f.queue for f in facts}
+        names |= {q for a in members for q in a.profile.queues}
+        queues = {}
+        for name in sorted(names):
+            queues[name] = {
+                **self._figures(now, [c for c in calls if c.queue == name],
+                                [a for a in members if name in a.profile.queues],
+                                [f for f in facts if f.queue == name]),
+                "service_level_s": self.service_level_s(name)}
+        return {"queues": queues, "total": self._figures(now, calls, members, facts),
+                "window_start": self.window_start(now)}
+
+    def _window(self, now: float) -> list[_Fact]:
+        start = self.window_start(now)
+        while self._facts and self._facts[0].at < start:
+            self._facts.popleft()
+        return [f for f in self._facts if f.at <= now]
+
+    def _figures(self, now: float, calls: list[WaitingCall], agents: list[Agent],
+                 facts: list[_Fact]) -> dict[str, object]:
+        by_kind: dict[str, list[_Fact]] = {"answered": [], "abandoned": [], "overflowed": [],
+                                           "handled": []}
+        for fact in facts:
+            by_kind[fact.kind].append(fact)
+        answered, abandoned = by_kind["answered"], by_kind["abandoned"]
+        overflowed = by_kind["overflowed"]
+        in_time = sum(f.seconds <= self.service_level_s(f.queue) for f in answered)
+        late = sum(f.seconds > self.service_level_s(f.queue) for f in abandoned + overflowed)
+        return {
+            "waiting": len(calls),
+            "longest_wait_s": round(max((now - c.entered_at for c in calls), default=0.0), 1),
+            "agents": {state.value: sum(a.state is state for a in agents)
+                       for state in AgentState},
+            "answered": len(answered),
+            "abandoned": len(abandoned),
+            "overflowed": len(overflowed),
+            "service_level_pct": _percent(in_time, len(answered) + late),
+            "abandon_rate_pct": _percent(len(abandoned), len(facts) - len(by_kind["handled"])),
+            "asa_s": _mean(answered),
+            "aht_s": _mean(by_kind["handled"]),
+        }
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def _mean(facts: list[_Fact]) -> float | None:
+    return round(sum(f.seconds for f in facts) / len(facts), 1) if facts else None

@@ -1,0 +1,170 @@
+"""Wallboard metrics from plain events: counts, service level, abandon rate, ASA, AHT, the
+sliding window and "today"."""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+
+import pytest
+
+from contactcenter.acd.agents import Agent, AgentProfile, AgentState
+from contactcenter.acd.events import (
+    AgentStateChanged,
+    CallConnected,
+    CallEnded,
+    CallOverflowed,
+    CallQueued,
+)
+from contactcenter.acd.metrics import DEFAULT_SERVICE_LEVEL_S, QueueMetrics
+from contactcenter.acd.queues import QueueDefinition
+from contactcenter.acd.routing import WaitingCall
+
+QUEUES = {"support": QueueDefinition("support", service_level_seconds=30),
+          "sales": QueueDefinition("sales", service_level_seconds=10)}
+
+
+def metrics(*events: object, window: float = 3600.0) -> QueueMetrics:
+    m = QueueMetrics(QUEUES, window_seconds=window)
+    for event in events:
+        m.record(event)
+    return m
+
+
+def answered(cid: str, wait: float, at: float, queue: str = "support") -> CallConnected:
+    return CallConnected(cid, "agent1", queue, wait, at)
+
+
+def abandoned(cid: str, wait: float, at: float, queue: str = "support") -> CallEnded:
+    return CallEnded(cid, queue, "abandoned", None, wait, 0.0, at)
+
+
+def handled(cid: str, agent: str, talk: float, end: float, wrap: float,
+            queue: str = "support") -> list[object]:
+    """The events of one call's end: CallEnded(answered), wrap-up, then available."""
+    return [CallEnded(cid, queue, "answered", agent, 5.0, talk, end),
+            AgentStateChanged(agent, "wrap_up", "", cid, end),
+            AgentStateChanged(agent, "available", "", None, end + wrap)]
+
+
+def agent(name: str, state: AgentState, queues: tuple[str, ...] = ("support",)) -> Agent:
+    return Agent(AgentProfile(name, f"SIP/{name}", dict.fromkeys(queues, 0)), state)
+
+
+def waiting(cid: str, entered: float, queue: str = "support") -> WaitingCall:
+    return WaitingCall(cid, f"SIP/c-{cid}", queue, entered)
+
+
+def test_empty_metrics_list_the_defined_queues_with_no_rates() -> None:
+    board = metrics().figures(1000.0, [], [])
+    assert set(board["queues"]) == {"sales", "support"}
+    support = board["queues"]["support"]
+    assert support["waiting"] == 0 and support["longest_wait_s"] == 0.0
+    assert (support["answered"], support["abandoned"], support["overflowed"]) == (0, 0, 0)
+    for key in ("service_level_pct", "abandon_rate_pct", "asa_s", "aht_s"):
+        assert support[key] is None and board["total"][key] is None
+    assert support["service_level_s"] == 30
+
+
+def test_waiting_longest_wait_and_agents_by_state_come_from_now() -> None:
+    calls = [waiting("a", 900.0), waiting("b", 960.0), waiting("c", 990.0, "sales")]
+    agents = [agent("x", AgentState.AVAILABLE), agent("y", AgentState.ON_CALL),
+              agent("z", AgentState.PAUSED, ("support", "sales")),
+              agent("w", AgentState.AVAILABLE, ("billing",))]
+    board = metrics().figures(1000.0, calls, agents)
+    support, sales, billing = (board["queues"][q] for q in ("support", "sales", "billing"))
+    assert (support["waiting"], support["longest_wait_s"]) == (2, 100.0)
+    assert (sales["waiting"], sales["longest_wait_s"]) == (1, 10.0)
+    assert support["agents"] == {"logged_out": 0, "available": 1, "offered": 0, "on_call": 1,
+                                 "wrap_up": 0, "paused": 1}
+    assert sales["agents"]["paused"] == 1 and billing["agents"]["available"] == 1
+    total = board["total"]
+    assert (total["waiting"], total["longest_wait_s"]) == (3, 100.0)
+    assert total["agents"]["available"] == 2  # each agent once, whatever their queues
+
+
+def test_service_level_counts_late_abandons_and_leaves_short_ones_out() -> None:
+    m = metrics(answered("a1", 10.0, 100.0), answered("a2", 30.0, 110.0),  # in time (<= 30)
+                answered("a3", 45.0, 120.0),  # late
+                abandoned("b1", 5.0, 130.0),  # short abandon: not counted against the queue
+                abandoned("b2", 60.0, 140.0))  # late abandon: counted as missed
+    support = m.figures(200.0, [], [])["queues"]["support"]
+    assert (support["answered"], support["abandoned"]) == (3, 2)
+    assert support["service_level_pct"] == pytest.approx(100 * 2 / 4, abs=0.1)
+    assert support["abandon_rate_pct"] == 40.0  # 2 of 5 callers gave up
+    assert support["asa_s"] == pytest.approx((10 + 30 + 45) / 3, abs=0.1)
+
+
+def test_each_queue_uses_its_own_threshold_and_the_total_mixes_them() -> None:
+    m = metrics(answered("s", 20.0, 100.0, "support"),  # in time for support (30 s)
+                answered("l", 20.0, 100.0, "sales"))  # late for sales (10 s)
+    board = m.figures(200.0, [], [])
+    assert board["queues"]["support"]["service_level_pct"] == 100.0
+    assert board["queues"]["sales"]["service_level_pct"] == 0.0
+    assert board["total"]["service_level_pct"] == 50.0
+    assert board["total"]["answered"] == 2
+
+
+def test_an_unknown_queue_uses_the_default_threshold() -> None:
+    m = metrics(answered("a", DEFAULT_SERVICE_LEVEL_S + 1, 100.0, "billing"))
+    assert m.figures(200.0, [], [])["queues"]["billing"]["service_level_pct"] == 0.0
+
+
+def test_overflows_count_for_the_queue_they_left_and_late_ones_miss_service_level() -> None:
+    m = metrics(CallOverflowed("o1", "sales", "queue:support", 120.0, 100.0),
+                CallOverflowed("o2", "sales", "message:all-busy", 0.0, 110.0),
+                CallEnded("o2", "sales", "overflowed", None, 0.0, 0.0, 111.0),  # not twice
+                answered("a", 5.0, 120.0, "sales"))
+    sales = m.figures(200.0, [], [])["queues"]["sales"]
+    assert sales["overflowed"] == 2
+    assert sales["service_level_pct"] == 50.0  # o1 waited past 10 s, o2 left at once
+    assert sales["abandon_rate_pct"] == 0.0
+
+
+def test_handle_time_is_talk_plus_wrap_up() -> None:
+    m = metrics(*handled("c1", "agent1", talk=100.0, end=500.0, wrap=20.0),
+                *handled("c2", "agent2", talk=200.0, end=600.0, wrap=40.0, queue="sales"))
+    board = m.figures(700.0, [], [])
+    assert board["queues"]["support"]["aht_s"] == 120.0
+    assert board["queues"]["sales"]["aht_s"] == 240.0
+    assert board["total"]["aht_s"] == 180.0
+    assert m.average_handle_s("support", 700.0) == 120.0
+    assert m.average_handle_s("billing", 700.0) is None
+
+
+def test_wrap_up_ending_in_a_pause_or_logout_also_finishes_the_call() -> None:
+    m = metrics(CallEnded("c", "support", "answered", "a", 1.0, 50.0, 100.0),
+                AgentStateChanged("a", "wrap_up", "", "c", 100.0),
+                AgentStateChanged("a", "paused", "lunch", None, 130.0))
+    assert m.figures(200.0, [], [])["queues"]["support"]["aht_s"] == 80.0
+
+
+def test_handle_time_waits_for_the_end_of_wrap_up() -> None:
+    m = metrics(CallEnded("c", "support", "answered", "a", 1.0, 50.0, 100.0),
+                AgentStateChanged("a", "wrap_up", "", "c", 100.0))
+    assert m.figures(200.0, [], [])["queues"]["support"]["aht_s"] is None
+
+
+def test_events_that_say_nothing_new_are_ignored() -> None:
+    m = metrics(CallQueued("c", "support", "+1", 100.0), object(),
+                AgentStateChanged("a", "available", "", None, 100.0))
+    assert m.figures(200.0, [], [])["total"]["answered"] == 0
+
+
+def test_the_window_slides_old_facts_out() -> None:
+    m = metrics(answered("old", 10.0, 100.0), abandoned("old2", 50.0, 150.0),
+                answered("new", 20.0, 1000.0), window=600.0)
+    support = m.figures(1200.0, [], [])["queues"]["support"]
+    assert (support["answered"], support["abandoned"], support["asa_s"]) == (1, 0, 20.0)
+    assert m.figures(1200.0, [], [])["window_start"] == 600.0
+    assert m.figures(1700.0, [], [])["queues"]["support"]["answered"] == 0
+
+
+def test_today_starts_at_midnight_in_the_configured_zone() -> None:
+    zone = timezone(timedelta(hours=2))
+    m = QueueMetrics(QUEUES, window_seconds=0, tz=zone)
+    midnight = 1_700_000_000 - (1_700_000_000 + 7200) % 86400  # 00:00 at UTC+2
+    m.record(answered("yesterday", 5.0, midnight - 1))
+    m.record(answered("today", 5.0, midnight + 1))
+    board = m.figures(midnight + 3600, [], [])
+    assert board["window_start"] == midnight
+    assert board["total"]["answered"] == 1
