@@ -9,6 +9,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 
 from panoramisk.message import Message
 
@@ -23,6 +24,7 @@ from contactcenter.events import EventBus
 log = logging.getLogger(__name__)
 
 FIRST_RETRY = 0.1  # seconds before the first reconnect attempt; doubles up to the cap
+RESYNC_CONCURRENCY = 64  # Getvars in flight during a resync
 
 
 class AmiBridge:
@@ -113,27 +115,36 @@ class AmiBridge:
 
     async def resync(self) -> tuple[ChannelSnapshot, ...]:
         """CoreShowChannels + Getvar of every CC_* variable; rebuilds the call model's table
-        and publishes Resynced. A channel that hangs up meanwhile is left out."""
+        and publishes Resynced. A channel that hangs up meanwhile is left out. The Getvars
+        go out concurrently (at most RESYNC_CONCURRENCY in flight), so a reconnect with
+        thousands of waiting callers costs round trips in parallel, not in series."""
         self.model.begin_resync()
-        channels = []
-        for snap in await self.show_channels():
-            values = {}
-            try:
-                for name in cc_vars.ALL:
-                    value = await self.get_variable(snap.channel, name)
-                    if value is not None:
-                        values[name] = value
-            except AmiError as exc:
-                if not self.connected:
-                    raise
-                log.info("resync: %s skipped (%s)", snap.channel, exc)
-                continue
-            channels.append(ChannelSnapshot(
-                snap.uniqueid, snap.channel, snap.caller_num, snap.caller_name, snap.context,
-                snap.application, snap.bridge_id, values))
-        self.model.load(channels)
-        self._bus.publish(Resynced(channels=tuple(channels), at=time.time()))
-        return tuple(channels)
+        limit = asyncio.Semaphore(RESYNC_CONCURRENCY)
+        found = await asyncio.gather(*(self._snapshot(snap, limit)
+                                       for snap in await self.show_channels()))
+        channels = tuple(snap for snap in found if snap is not None)
+        self.model.load(list(channels))
+        self._bus.publish(Resynced(channels=channels, at=time.time()))
+        return channels
+
+    async def _snapshot(self, snap: ChannelSnapshot,
+                        limit: asyncio.Semaphore) -> ChannelSnapshot | None:
+        """`snap` with its CC_* variables; None if the channel went away meanwhile."""
+        async def getvar(name: str) -> str | None:
+            async with limit:
+                return await self.get_variable(snap.channel, name)
+
+        values = await asyncio.gather(*(getvar(name) for name in cc_vars.ALL),
+                                      return_exceptions=True)
+        failed = next((v for v in values if isinstance(v, BaseException)), None)
+        if failed is not None:
+            if not isinstance(failed, AmiError) or not self.connected:
+                raise failed
+            log.info("resync: %s skipped (%s)", snap.channel, failed)
+            return None
+        return replace(snap, variables={name: value for name, value in
+                                        zip(cc_vars.ALL, values, strict=True)
+                                        if isinstance(value, str)})
 
     # -- call control ---------------------------------------------------------------------
 

@@ -1,0 +1,57 @@
+"""The resync's Getvars go out concurrently, bounded, and still read every value right."""
+
+from __future__ import annotations
+
+import asyncio
+
+from contactcenter.cti import variables as cc
+from contactcenter.cti.bridge import RESYNC_CONCURRENCY, AmiBridge
+from contactcenter.events import EventBus
+from tests.cti.conftest import FakeAsterisk, ami_config
+from tests.cti.test_bridge import until
+
+CALLERS = 40
+
+
+def park(asterisk: FakeAsterisk, count: int) -> None:
+    for i in range(count):
+        name = f"SIP/trunk-{i:08x}"
+        asterisk.channels[name] = {cc.QUEUE: "support", cc.ENTERED: str(1000 + i),
+                                   cc.CALL_ID: f"call-{i}"}
+        asterisk.uniqueids[name] = f"1800000000.{i}"
+
+
+async def test_resync_reads_every_variable_of_every_channel(asterisk: FakeAsterisk) -> None:
+    park(asterisk, CALLERS)
+    ami = AmiBridge(ami_config(asterisk.port), EventBus())
+    await ami.start()
+    try:
+        channels = await ami.resync()
+    finally:
+        await ami.close()
+    by_id = {c.uniqueid: c.variables for c in channels}
+    assert len(by_id) == CALLERS + 1
+    for i in range(CALLERS):
+        assert by_id[f"1800000000.{i}"] == {cc.QUEUE: "support", cc.ENTERED: str(1000 + i),
+                                            cc.CALL_ID: f"call-{i}"}
+
+
+async def test_getvars_are_in_flight_together_up_to_the_bound() -> None:
+    """Asterisk holds every Getvar unanswered: a serial resync would have sent one."""
+    asterisk = FakeAsterisk()
+    park(asterisk, CALLERS)
+    await asterisk.start()
+    ami = AmiBridge(ami_config(asterisk.port, action_timeout=2.0), EventBus())
+    try:
+        await ami.start()  # the first resync, answered
+        asterisk.silent.add("Getvar")
+        asterisk.received.clear()
+        resync = asyncio.create_task(ami.resync())
+        await until(lambda: len(asterisk.actions("Getvar")) >= RESYNC_CONCURRENCY)
+        await asyncio.sleep(0.1)  # no more than the bound go out while none is answered
+        assert len(asterisk.actions("Getvar")) == RESYNC_CONCURRENCY
+        resync.cancel()
+        await asyncio.gather(resync, return_exceptions=True)
+    finally:
+        await ami.close()
+        await asterisk.close()
