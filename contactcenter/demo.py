@@ -29,7 +29,8 @@ from contactcenter.events import BusConsumer, EventBus
 from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller, SimCall
 from contactcenter.sim.stats import CallOutcome
 
-QUEUED_OUTCOMES = (CallOutcome.ANSWERED, CallOutcome.ABANDONED, CallOutcome.CLEARED)
+QUEUED_OUTCOMES = (CallOutcome.ANSWERED, CallOutcome.ABANDONED, CallOutcome.CLEARED,
+                   CallOutcome.OVERFLOWED)
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
@@ -23,10 +23,12 @@ from contactcenter.acd.events import (
     CallConnected,
     CallEnded,
     CallOffered,
+    CallOverflowed,
     CallQueued,
 )
 from contactcenter.acd.metrics import QueueMetrics
-from contactcenter.acd.queues import QueueDefinition
+from contactcenter.acd.overflow import at_entry, destination, overflows_due
+from contactcenter.acd.queues import OverflowRule, QueueDefinition
 from contactcenter.acd.routing import WaitingCall
 from contactcenter.cti import variables as cc
 from contactcenter.cti.events import (
@@ -46,6 +48,8 @@ from contactcenter.queue.store import QueueStore
 log = logging.getLogger(__name__)
 
 NO_ANSWER = "no answer"
+VOICEMAIL_CONTEXT = "cc-voicemail"  # extensions.conf: the Redirect's exten is the queue
+MESSAGE_CONTEXT = "cc-message"  # extensions.conf: the Redirect's exten is the prompt
 
 
 @dataclass
@@ -61,12 +65,13 @@ class Distributor:
     """`async with Distributor(store, control, bus):` consumes the bus until closed.
 
     Ring timeout and wrap-up come from the call's queue in `queues` (load_queue_definitions),
-    else from the ring_timeout_ms / wrap_up_seconds defaults."""
+    else from the ring_timeout_ms / wrap_up_seconds defaults. Every `tick_seconds` the
+    waiting calls are checked for timed overflows and max waits (acd/overflow.py)."""
 
     def __init__(self, store: QueueStore, control: CallControl, bus: EventBus, *,
                  ring_timeout_ms: int = 15000, wrap_up_seconds: float = 5.0,
                  queues: Mapping[str, QueueDefinition] | None = None,
-                 metrics_window_seconds: float = 900.0,
+                 metrics_window_seconds: float = 900.0, tick_seconds: float = 1.0,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.control = control
@@ -75,6 +80,9 @@ class Distributor:
         self.wrap_up_seconds = wrap_up_seconds
         self.queues = dict(queues or {})
         self.clock = clock
+        self.tick_seconds = tick_seconds
+        self._lock = asyncio.Lock()  # events and ticks change the queues one at a time
+        self._joined: dict[str, float] = {}  # call_id -> when it joined its current queue
         self._vars: dict[str, dict[str, str]] = {}
         self._callers: dict[str, tuple[str, str]] = {}
         self._offers: dict[str, _Offer] = {}  # call_id -> offer in progress or connected
@@ -85,6 +93,7 @@ class Distributor:
 
     async def __aenter__(self) -> Distributor:
         await self._consumer.__aenter__()
+        self._own(self._watch_queues(), "acd-queue-watch")
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -210,7 +219,8 @@ class Distributor:
 
     async def handle(self, event: object) -> None:
         try:
-            await self._handle(event)
+            async with self._lock:
+                await self._handle(event)
         except (AmiError, InvalidTransition) as exc:
             log.warning("distributor: %s while handling %s", exc, type(event).__name__)
 
@@ -238,7 +248,9 @@ class Distributor:
         elif isinstance(event, Resynced):
             await self._reconcile(event)
 
-    async def _enqueue(self, uniqueid: str, channel: str) -> None:
+    async def _enqueue(self, uniqueid: str, channel: str, *, fresh: bool = True) -> None:
+        """Queue a parked caller; a `fresh` one (not rebuilt by a resync) first meets the
+        queue's limits at entry."""
         values = self._vars.get(uniqueid, {})
         if not values.get(cc.QUEUE) or uniqueid in self._offers:
             return
@@ -250,10 +262,74 @@ class Distributor:
             caller_name=name, skills=_skills(values.get(cc.SKILLS, "")),
             fields=dict(parse_qsl(values.get(cc.FIELDS, ""))),
             ivr_path=values.get(cc.IVR_PATH, ""))
-        if await self.store.add_call(call):
-            self._publish(CallQueued(call.call_id, call.queue, num, call.entered_at,
-                                        call.priority, dict(call.fields)))
-            await self.dispatch()
+        if not await self.store.add_call(call):
+            return
+        self._joined[call.call_id] = _number(values.get(cc.JOINED), call.entered_at)
+        self._publish(CallQueued(call.call_id, call.queue, num, call.entered_at,
+                                 call.priority, dict(call.fields)))
+        if fresh:
+            others = sum(c.queue == call.queue for c in await self.store.waiting()) - 1
+            rule = at_entry(self.queues.get(call.queue), others)
+            if rule is not None:
+                await self._overflow(call, rule)
+                return
+        await self.dispatch()
+
+    # -- overflow -------------------------------------------------------------------------
+
+    async def _watch_queues(self) -> None:
+        """Timed overflows and max waits, every tick_seconds, until closed."""
+        while True:
+            await asyncio.sleep(self.tick_seconds)
+            try:
+                async with self._lock:
+                    for call, rule in overflows_due(await self.store.waiting(), self.queues,
+                                                    self._joined, self.clock()):
+                        await self._overflow(call, rule)
+            except (AmiError, InvalidTransition) as exc:
+                log.warning("distributor: %s while watching the queues", exc)
+
+    async def _overflow(self, call: WaitingCall, rule: OverflowRule) -> None:
+        """Move a waiting call out of its queue as `rule` says. If the PBX refuses, the call
+        waits on: the next tick tries again, or its hangup closes it as abandoned."""
+        if await self.store.remove_call(call.call_id) is None:
+            return  # offered or gone meanwhile
+        now = self.clock()
+        try:
+            if rule.kind == "queue":
+                await self._move_to_queue(call, rule.target, now)
+                return
+            await self._leave_queue(call, rule)
+        except AmiError as exc:
+            log.warning("overflow of %s to %s failed: %s", call.call_id, destination(rule), exc)
+            await self.store.add_call(call)
+            return
+        self._publish(CallOverflowed(call.call_id, call.queue, destination(rule),
+                                     round(now - call.entered_at, 3), now))
+        self._end(call, "overflowed", None, now)
+
+    async def _move_to_queue(self, call: WaitingCall, queue: str, now: float) -> None:
+        """The caller waits on in `queue` at their original entry time, in music on hold;
+        the channel's CC_QUEUE and CC_JOINED follow, so a restart finds them there."""
+        await self.control.set_variable(call.channel, cc.QUEUE, queue)
+        await self.control.set_variable(call.channel, cc.JOINED, f"{now:.3f}")
+        moved = replace(call, queue=queue)
+        await self.store.add_call(moved)
+        self._joined[call.call_id] = now
+        self._publish(CallOverflowed(call.call_id, call.queue, f"queue:{queue}",
+                                     round(now - call.entered_at, 3), now))
+        self._publish(CallQueued(call.call_id, queue, call.caller_num, call.entered_at,
+                                 call.priority, dict(call.fields)))
+        await self.dispatch()
+
+    async def _leave_queue(self, call: WaitingCall, rule: OverflowRule) -> None:
+        """Send the caller out of the ACD: the queue's voicemail box or a message."""
+        if rule.kind == "voicemail":
+            await self.control.redirect(call.channel, VOICEMAIL_CONTEXT, call.queue)
+        elif rule.kind == "message":
+            await self.control.redirect(call.channel, MESSAGE_CONTEXT, rule.target)
+        else:
+            raise AmiError(f"overflow to {rule.kind} is not available")
 
     async def _connected(self, offer: _Offer, at: float) -> None:
         offer.connected_at = at
@@ -287,6 +363,7 @@ class Distributor:
     def _end(self, call: WaitingCall, outcome: str, agent_id: str | None, at: float,
              connected_at: float = 0.0) -> None:
         self.counts[outcome] += 1
+        self._joined.pop(call.call_id, None)
         wait = (connected_at or at) - call.entered_at
         self._publish(CallEnded(call.call_id, call.queue, outcome, agent_id,
                                    round(max(0.0, wait), 3),
@@ -307,7 +384,11 @@ class Distributor:
             if agent is not None and agent.state is AgentState.WRAP_UP:
                 await self.set_available(agent_id)
 
-        task = asyncio.create_task(wrap_up(), name=f"wrap-up-{agent_id}")
+        self._own(wrap_up(), f"wrap-up-{agent_id}")
+
+    def _own(self, coro: Coroutine[object, object, None], name: str) -> None:
+        """Run `coro` as a task cancelled and awaited on close."""
+        task = asyncio.create_task(coro, name=name)
         self._timers.add(task)
         task.add_done_callback(self._timers.discard)
 
@@ -323,7 +404,7 @@ class Distributor:
             if snap.variables.get(cc.QUEUE) and snap.application == "MusicOnHold":
                 self._vars[snap.uniqueid] = dict(snap.variables)
                 self._callers.setdefault(snap.uniqueid, (snap.caller_num, snap.caller_name))
-                await self._enqueue(snap.uniqueid, snap.channel)
+                await self._enqueue(snap.uniqueid, snap.channel, fresh=False)
 
 
 def _number(text: str | None, default: float) -> float:

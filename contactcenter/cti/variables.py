@@ -14,5 +14,6 @@ FIELDS = "CC_FIELDS"  # IVR answers for the screen pop, urlencoded "account=123&
 IVR_PATH = "CC_IVR_PATH"  # the steps the caller walked, "main:welcome,main:menu"
 FLOW = "CC_FLOW"  # the flow name (and version) the caller ran
 CALLBACK = "CC_CALLBACK"  # number to call back, when the caller chose a queued callback
+JOINED = "CC_JOINED"  # when an overflow moved the call into CC_QUEUE (its overflow clock)
 
-ALL = (CALL_ID, QUEUE, PRIORITY, SKILLS, ENTERED, FIELDS, IVR_PATH, FLOW, CALLBACK)
+ALL = (CALL_ID, QUEUE, PRIORITY, SKILLS, ENTERED, FIELDS, IVR_PATH, FLOW, CALLBACK, JOINED)

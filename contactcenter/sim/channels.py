@@ -18,6 +18,9 @@ UNKNOWN = "<unknown>"
 STATE_DESC = {0: "Down", 4: "Ring", 5: "Ringing", 6: "Up"}
 CAUSE_TEXT = {0: "Unknown", 16: "Normal Clearing", 19: "User alerting, no answer"}
 WAIT_CONTEXT = "cc-wait"
+# Overflow contexts of extensions.conf: context -> (application, data for the Redirect's exten)
+OVERFLOW_APPS = {"cc-voicemail": ("VoiceMail", "{exten}@contactcenter,u"),
+                 "cc-message": ("Playback", "contactcenter/{exten}")}
 INBOUND_CONTEXT = "from-pstn"
 AGENT_CONTEXT = "agents"
 EventSink = Callable[[Fields], None]

@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 
 from contactcenter.sim.agi_client import AgiSession
 from contactcenter.sim.ami_server import AmiServer, OriginateRequest
-from contactcenter.sim.channels import UNKNOWN, WAIT_CONTEXT, Channel, ChannelView, Pbx, Role
+from contactcenter.sim.channels import (
+    OVERFLOW_APPS,
+    UNKNOWN,
+    WAIT_CONTEXT,
+    Channel,
+    ChannelView,
+    Pbx,
+    Role,
+)
 from contactcenter.sim.scenario import (
     ScriptedAgent,
     ScriptedCaller,
@@ -38,6 +46,7 @@ class SimCall:
     answered: bool = False
     outcome: CallOutcome | None = None
     redirect_flow: str | None = None
+    overflowed_to: str = ""  # "cc-voicemail,<queue>" or "cc-message,<prompt>"
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -56,7 +65,8 @@ class PbxSimulator:
                  agents: Mapping[str, ScriptedAgent] | None = None, flow: str = "main",
                  agi_contexts: Mapping[str, str] | None = None,
                  sounds: SoundLibrary | None = None, failed_login_delay: float = 1.0,
-                 dead_linger: float = 5.0, ami_port: int = 0, seed: int | None = None) -> None:
+                 dead_linger: float = 5.0, ami_port: int = 0, seed: int | None = None,
+                 overflow_seconds: float = 0.2) -> None:
         self.pbx = Pbx(self._sink)
         self.pbx.on_gone(self._channel_gone)
         self._ami = AmiServer(self.pbx, self, username=username, secret=secret,
@@ -67,6 +77,7 @@ class PbxSimulator:
         self._agi_contexts = dict(agi_contexts or {})
         self._sounds = sounds or SoundLibrary()
         self._dead_linger = dead_linger
+        self._overflow_seconds = overflow_seconds
         self._rng = random.Random(seed)
         self._tasks: set[asyncio.Task[None]] = set()
         self._calls: list[SimCall] = []
@@ -134,6 +145,7 @@ class PbxSimulator:
             hung_up_in_ivr=outcomes[CallOutcome.HUNG_UP_IN_IVR],
             ended_in_ivr=outcomes[CallOutcome.ENDED_IN_IVR],
             cleared_while_waiting=outcomes[CallOutcome.CLEARED],
+            overflowed=outcomes[CallOutcome.OVERFLOWED],
             waiting=sum(call.phase == "waiting" and call.outcome is None for call in self._calls),
             in_progress=sum(call.outcome is None for call in self._calls),
             double_offers=self._double_offers,
@@ -233,6 +245,8 @@ class PbxSimulator:
             return
         if call.answered:
             call.outcome = CallOutcome.ANSWERED
+        elif call.overflowed_to:
+            call.outcome = CallOutcome.OVERFLOWED
         elif call.phase == "ivr":
             call.outcome = (CallOutcome.HUNG_UP_IN_IVR if ch.pending_cause == 0
                             else CallOutcome.ENDED_IN_IVR)
@@ -265,6 +279,9 @@ class PbxSimulator:
         if context == WAIT_CONTEXT:
             self.pbx.enter_wait(ch)
             call.phase = "waiting"
+        elif context in OVERFLOW_APPS:
+            self._overflow(call, ch, context, exten)
+            return
         elif context in self._agi_contexts:
             ch.context, ch.exten, ch.priority = context, exten, priority
             call.redirect_flow = self._agi_contexts[context]
@@ -274,6 +291,22 @@ class PbxSimulator:
             ch.pending_cause = 16
             self.pbx.dialplan_hangup(ch, priority)
         call.wake.set()
+
+    def _overflow(self, call: SimCall, ch: Channel, context: str, exten: str) -> None:
+        """``[cc-voicemail]`` / ``[cc-message]``: the application runs for overflow_seconds
+        (the caller leaves a message, or hears one), then the dialplan hangs up."""
+        app, data = OVERFLOW_APPS[context]
+        self.pbx.newexten(ch, context, exten, 1, app, data.format(exten=exten))
+        call.phase, call.overflowed_to = "overflowed", f"{context},{exten}"
+        call.wake.set()
+
+        async def finish() -> None:
+            await asyncio.sleep(self._overflow_seconds)
+            if ch.name in self.pbx.channels:
+                ch.pending_cause = 16
+                self.pbx.dialplan_hangup(ch, 2)
+
+        self._spawn(finish())
 
     def originate(self, request: OriginateRequest) -> asyncio.Future[bool]:
         outcome: asyncio.Future[bool] = asyncio.get_running_loop().create_future()

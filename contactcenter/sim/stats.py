@@ -12,6 +12,7 @@ class CallOutcome(Enum):
     HUNG_UP_IN_IVR = "hung_up_in_ivr"  # the caller hung up during the AGI session
     ENDED_IN_IVR = "ended_in_ivr"      # the dialplan or the platform ended it in the IVR
     CLEARED = "cleared"                # the platform hung up a waiting caller
+    OVERFLOWED = "overflowed"          # sent from the queue to voicemail or a message
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class SimStats:
     waiting: int
     in_progress: int
     double_offers: int
+    overflowed: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

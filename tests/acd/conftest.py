@@ -1,0 +1,80 @@
+"""The ACD over the PBX simulator: real FastAGI running the shipped flows, real AMI, a
+Distributor on a memory store. Callers press 1-3 or 0 to pick a queue (flows/main.yaml)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from contactcenter.acd.distributor import Distributor
+from contactcenter.acd.queues import QueueDefinition
+from contactcenter.config import AmiConfig
+from contactcenter.cti.bridge import AmiBridge
+from contactcenter.events import EventBus
+from contactcenter.ivr.fastagi import FastAgiServer
+from contactcenter.ivr.runtime import FlowRegistry, IvrService
+from contactcenter.queue.memory_store import MemoryStore
+from contactcenter.sim import PbxSimulator, ScriptedAgent
+from contactcenter.speech.tts import PromptRenderer
+
+FLOWS = Path(__file__).parents[2] / "flows"
+KEYS = {"billing": "1", "support": "2", "sales": "3", "operator": "0"}
+E = TypeVar("E")
+
+
+@dataclass
+class AcdRig:
+    sim: PbxSimulator
+    acd: Distributor
+    bridge: AmiBridge
+    events: asyncio.Queue[object]
+    seen: list[object]
+
+    async def next(self, kind: type[E], where: Callable[[E], bool] = lambda _e: True,
+                   within: float = 10.0) -> E:
+        """The next event of `kind` that satisfies `where` (all events are kept in seen)."""
+        async with asyncio.timeout(within):
+            while True:
+                event = await self.events.get()
+                self.seen.append(event)
+                if isinstance(event, kind) and where(event):
+                    return event
+
+    def drain(self) -> list[object]:
+        while not self.events.empty():
+            self.seen.append(self.events.get_nowait())
+        return self.seen
+
+    def of(self, kind: type[E]) -> list[E]:
+        return [e for e in self.drain() if isinstance(e, kind)]
+
+
+@contextlib.asynccontextmanager
+async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None = None,
+                  queues: Mapping[str, QueueDefinition] | None = None,
+                  agi_contexts: Mapping[str, str] | None = None,
+                  ivr: Callable[[IvrService], Any] | None = None,
+                  **distributor: Any) -> AsyncIterator[AcdRig]:
+    """Everything up and linked; closes in reverse order. `ivr` may wrap the FastAGI
+    handler (to serve more than the IVR's flows)."""
+    bus = EventBus()
+    registry = FlowRegistry(FLOWS)
+    registry.reload()
+    service = IvrService(registry, PromptRenderer(tmp_path / "prompts"), bus)
+    handler = ivr(service) if ivr else service.handle
+    with bus.subscribe() as events:
+        async with FastAgiServer(handler, port=0) as agi, \
+                PbxSimulator(agi_port=agi.port, agents=agents or {},
+                             agi_contexts=agi_contexts, overflow_seconds=0.05) as sim:
+            bridge = AmiBridge(AmiConfig(port=sim.ami_port, secret="ccsecret"), bus)
+            async with Distributor(MemoryStore(), bridge, bus, queues=queues,
+                                   **{"tick_seconds": 0.05, **distributor}) as acd:
+                await bridge.start()
+                try:
+                    yield AcdRig(sim, acd, bridge, events, [])
+                finally:
+                    await bridge.close()
