@@ -20,6 +20,7 @@ from contactcenter.ivr.runtime import FlowRegistry, IvrService
 from contactcenter.queue.memory_store import MemoryStore
 from contactcenter.sim import PbxSimulator, ScriptedAgent
 from contactcenter.speech.tts import PromptRenderer
+from tests.cti.test_bridge_sim import CuttableLink
 
 FLOWS = Path(__file__).parents[2] / "flows"
 KEYS = {"billing": "1", "support": "2", "sales": "3", "operator": "0"}
@@ -33,6 +34,7 @@ class AcdRig:
     bridge: AmiBridge
     events: asyncio.Queue[object]
     seen: list[object]
+    link: CuttableLink
 
     async def next(self, kind: type[E], where: Callable[[E], bool] = lambda _e: True,
                    within: float = 10.0) -> E:
@@ -59,8 +61,8 @@ async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None 
                   agi_contexts: Mapping[str, str] | None = None,
                   ivr: Callable[[IvrService], Any] | None = None,
                   **distributor: Any) -> AsyncIterator[AcdRig]:
-    """Everything up and linked; closes in reverse order. `ivr` may wrap the FastAGI
-    handler (to serve more than the IVR's flows)."""
+    """Everything up and linked (the AMI through a link the test may cut); closes in
+    reverse order. `ivr` may wrap the FastAGI handler (to serve more than the IVR's flows)."""
     bus = EventBus()
     registry = FlowRegistry(FLOWS)
     registry.reload()
@@ -70,11 +72,17 @@ async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None 
         async with FastAgiServer(handler, port=0) as agi, \
                 PbxSimulator(agi_port=agi.port, agents=agents or {},
                              agi_contexts=agi_contexts, overflow_seconds=0.05) as sim:
-            bridge = AmiBridge(AmiConfig(port=sim.ami_port, secret="ccsecret"), bus)
-            async with Distributor(MemoryStore(), bridge, bus, queues=queues,
-                                   **{"tick_seconds": 0.05, **distributor}) as acd:
-                await bridge.start()
-                try:
-                    yield AcdRig(sim, acd, bridge, events, [])
-                finally:
-                    await bridge.close()
+            link = CuttableLink(sim.ami_port)
+            await link.start()
+            bridge = AmiBridge(AmiConfig(port=link.port, secret="ccsecret"), bus,
+                               first_retry=0.02)
+            try:
+                async with Distributor(MemoryStore(), bridge, bus, queues=queues,
+                                       **{"tick_seconds": 0.05, **distributor}) as acd:
+                    await bridge.start()
+                    try:
+                        yield AcdRig(sim, acd, bridge, events, [], link)
+                    finally:
+                        await bridge.close()
+            finally:
+                await link.close()

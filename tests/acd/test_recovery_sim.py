@@ -1,0 +1,63 @@
+"""Distributor._reconcile over the simulator: after an AMI outage, a caller who left while
+the link was down is closed as abandoned, and a caller who parked meanwhile joins the queue
+at the entry time the IVR wrote on the channel (CC_ENTERED), so the order holds."""
+
+from __future__ import annotations
+
+import asyncio
+
+from contactcenter.acd.agents import AgentProfile
+from contactcenter.acd.events import CallConnected, CallEnded, CallQueued
+from contactcenter.acd.queues import QueueDefinition
+from contactcenter.cti.events import LinkDown, Resynced
+from contactcenter.sim import ScriptedAgent, ScriptedCaller, SimCall
+from contactcenter.sim.stats import CallOutcome
+from tests.acd.conftest import KEYS, AcdRig, acd_rig
+from tests.cti.test_bridge import until
+
+
+async def queued(rig: AcdRig, number: str) -> SimCall:
+    call = rig.sim.place_call(ScriptedCaller(number=number, answers=(KEYS["support"],)))
+    await rig.next(CallQueued, lambda e: e.call_id == call.uniqueid)
+    return call
+
+
+async def test_an_outage_abandons_the_gone_and_queues_the_new_at_their_own_time(
+        tmp_path) -> None:
+    queues = {"support": QueueDefinition("support", wrap_up_seconds=0.05)}
+    agents = {"SIP/agent101": ScriptedAgent(answer_after=0.05, talk_seconds=0.1)}
+    async with acd_rig(tmp_path, queues=queues, agents=agents) as rig:
+        await rig.acd.register_agent(AgentProfile("agent101", "SIP/agent101", {"support": 0}))
+        first = await queued(rig, "+14155550121")
+        leaving = await queued(rig, "+14155550122")
+        third = await queued(rig, "+14155550123")
+
+        rig.link.cut()
+        await rig.next(LinkDown)
+        gone = rig.sim.pbx.channels[leaving.channel]  # hangs up unseen by the platform
+        rig.sim.pbx.caller_hangs_up(gone)
+        rig.sim.pbx.hangup(gone, 0)
+        late = rig.sim.place_call(ScriptedCaller(number="+14155550124",
+                                                 answers=(KEYS["support"],)))
+        await until(lambda: late.channel in rig.sim.channels
+                    and rig.sim.channels[late.channel].on_hold, within=10)
+        entered = float(rig.sim.pbx.channels[late.channel].variables["CC_ENTERED"])
+        await asyncio.sleep(0.1)  # the resync comes clearly after the IVR's entry time
+        rig.link.down = False
+
+        await rig.next(Resynced)
+        abandoned = await rig.next(CallEnded, lambda e: e.call_id == leaving.uniqueid)
+        requeued = await rig.next(CallQueued, lambda e: e.call_id == late.uniqueid)
+        assert (await rig.acd.wallboard())["queues"]["support"]["waiting"] == 3
+        await rig.acd.login("agent101")
+        calls = (first, third, late)
+        outcomes = await asyncio.wait_for(asyncio.gather(*(c.wait() for c in calls)), 10)
+        await rig.next(CallEnded, lambda e: e.call_id == late.uniqueid)
+    assert abandoned.outcome == "abandoned"
+    assert requeued.entered_at == entered  # the IVR's time, not the resync's
+    assert outcomes == [CallOutcome.ANSWERED] * 3
+    assert [e.call_id for e in rig.of(CallConnected)] == [c.uniqueid for c in calls]
+    ended = {e.call_id: e.outcome for e in rig.of(CallEnded)}  # every call closed, once
+    assert ended == {first.uniqueid: "answered", leaving.uniqueid: "abandoned",
+                     third.uniqueid: "answered", late.uniqueid: "answered"}
+    assert len(rig.of(CallEnded)) == 4
