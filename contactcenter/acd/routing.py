@@ -26,6 +26,7 @@ class WaitingCall:
     skills: Mapping[str, int] = field(default_factory=dict)
     fields: Mapping[str, str] = field(default_factory=dict)
     ivr_path: str = ""
+    callback: str = ""  # a queued callback: the number to call; the caller's channel is gone
 
 
 def call_order(call: WaitingCall) -> tuple[int, float, str]:
