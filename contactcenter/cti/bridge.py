@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 FIRST_RETRY = 0.1  # seconds before the first reconnect attempt; doubles up to the cap
 RESYNC_CONCURRENCY = 64  # Getvars in flight during a resync
+CALLBACK_CONTEXT = "cc-callback"  # extensions.conf: dials the Exten, bridged to the agent
 
 
 class AmiBridge:
@@ -163,16 +164,32 @@ class AmiBridge:
                                variables: Mapping[str, str] | None = None) -> str:
         """Ring `device`; when it answers, Bridge it to `caller_channel`. Returns the ActionID;
         the outcome arrives as OriginateResult (and AgentLegRinging carries call_id)."""
+        return await self._originate(device, call_id, [
+            ("Application", "Bridge"), ("Data", caller_channel),
+            ("Timeout", str(int(timeout_ms))), ("CallerID", caller_id)], variables or {})
+
+    async def originate_callback(self, *, device: str, number: str, timeout_ms: int,
+                                 caller_id: str, call_id: str) -> str:
+        """Ring `device`; when the agent answers, the dialplan's cc-callback context dials
+        `number` and bridges them. Returns the ActionID; OriginateResult tells whether the
+        agent answered, BridgeEnter on the agent leg that the customer did."""
+        return await self._originate(device, call_id, [
+            ("Context", CALLBACK_CONTEXT), ("Exten", number), ("Priority", "1"),
+            ("Timeout", str(int(timeout_ms))), ("CallerID", caller_id)])
+
+    async def _originate(self, device: str, call_id: str, headers: list[tuple[str, str]],
+                         variables: Mapping[str, str] | None = None) -> str:
+        """An async Originate of an agent leg the call model will know as `call_id`'s."""
         session = self._session()
         action_id = session.next_action_id()
-        headers = [("Action", "Originate"), ("Channel", device), ("Application", "Bridge"),
-                   ("Data", caller_channel), ("Timeout", str(int(timeout_ms))),
-                   ("CallerID", caller_id), ("Async", "true"),
-                   ("Variable", f"{cc_vars.CALL_ID}={call_id}")]
-        headers += [("Variable", f"{name}={value}") for name, value in (variables or {}).items()]
         self.model.expect_originate(action_id, device, call_id)
         try:
-            await session.action(headers, action_id=action_id)
+            await session.action([("Action", "Originate"), ("Channel", device), *headers,
+                                  ("Async", "true"),
+                                  ("Variable", f"{cc_vars.CALL_ID}={call_id}"),
+                                  *(("Variable", f"{name}={value}")
+                                    for name, value in (variables or {}).items())],
+                                 action_id=action_id)
         except AmiError:
             self.model.forget_originate(action_id)
             raise

@@ -105,11 +105,11 @@ class AgiSession:
     the platform closes; ``dead_linger`` bounds that wait (AGIEXITONHANGUP-like)."""
 
     def __init__(self, pbx: Pbx, ch: Channel, caller: ScriptedCaller, sounds: SoundLibrary,
-                 *, dead_linger: float = 5.0) -> None:
+                 *, dead_linger: float = 5.0, keys: Keypad | None = None) -> None:
         self._pbx = pbx
         self._ch = ch
         self._caller = caller
-        self._keys = Keypad.of(caller)
+        self._keys = keys or Keypad.of(caller)  # shared by a call's AGI runs
         self._sounds = sounds
         self._dead_linger = dead_linger
         self._hangup = asyncio.Event()
@@ -131,6 +131,11 @@ class AgiSession:
         """Soft hang-up from outside; the Hangup event follows when the AGI ends."""
         if self._ch.pending_cause is None:
             self._ch.pending_cause = cause
+        self._hangup.set()
+
+    def intercept(self) -> None:
+        """Another channel's Bridge() took this one out of its dialplan: the AGI sees HANGUP
+        while the channel lives on, bridged."""
         self._hangup.set()
 
     async def run(self, host: str, port: int, url: str, args: tuple[str, ...]) -> str:

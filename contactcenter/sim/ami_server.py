@@ -31,6 +31,8 @@ class OriginateRequest:
     caller_num: str
     caller_name: str
     variables: tuple[tuple[str, str], ...]
+    context: str = ""  # Originate to a dialplan extension instead of an application
+    exten: str = ""
 
 
 class CallControl(Protocol):
@@ -61,7 +63,8 @@ def originate_request(action: Action) -> OriginateRequest:
     timeout = action.get("Timeout", "30000")
     return OriginateRequest(action.action_id, action.get("Channel"), action.get("Application"),
                             action.get("Data"), int(timeout) if timeout.isdigit() else 30000,
-                            num, name, tuple(variables))
+                            num, name, tuple(variables), action.get("Context"),
+                            action.get("Exten"))
 
 
 class AmiSession:

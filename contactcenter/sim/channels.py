@@ -22,6 +22,7 @@ WAIT_CONTEXT = "cc-wait"
 OVERFLOW_APPS = {"cc-voicemail": ("VoiceMail", "{exten}@contactcenter,u"),
                  "cc-message": ("Playback", "contactcenter/{exten}")}
 INBOUND_CONTEXT = "from-pstn"
+CALLBACK_CONTEXT = "cc-callback"  # an agent leg that dials the customer back
 AGENT_CONTEXT = "agents"
 EventSink = Callable[[Fields], None]
 
@@ -247,6 +248,20 @@ class Pbx:
         self.set_state(ch, 5)
         self.emit("DeviceStateChange", "call,all", [("Device", device), ("State", "NOT_INUSE")])
         self.emit("DialState", "call,all", [*dest_fields(ch), ("DialStatus", "RINGING")])
+        return ch
+
+    def dial_customer(self, agent: Channel, number: str, dial_seconds: float) -> Channel:
+        """``[cc-callback]`` on an answered agent leg: Dial() to the customer, who rings."""
+        self.newexten(agent, CALLBACK_CONTEXT, number, 1, "Dial",
+                      f"SIP/carrier/{number},{int(dial_seconds)}")
+        ch = self._new_channel("SIP/carrier", Role.CALLER)
+        ch.caller_num, ch.caller_name = agent.caller_num, agent.caller_name
+        ch.connected_num, ch.exten, ch.linkedid = number, number, agent.linkedid
+        self.channels[ch.name] = ch
+        self.emit_channel("Newchannel", "call,all", ch)
+        self.emit("DialBegin", "call,all", [*channel_fields(agent), *dest_fields(ch),
+                                            ("DialString", f"carrier/{number}")])
+        self.set_state(ch, 5)
         return ch
 
     def agent_answers(self, ch: Channel, bridge_to: str) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from contactcenter.sim.agi_client import AgiSession
 from contactcenter.sim.ami_server import AmiServer, OriginateRequest
 from contactcenter.sim.channels import (
+    CALLBACK_CONTEXT,
     OVERFLOW_APPS,
     UNKNOWN,
     WAIT_CONTEXT,
@@ -24,6 +25,7 @@ from contactcenter.sim.channels import (
     Role,
 )
 from contactcenter.sim.scenario import (
+    Keypad,
     ScriptedAgent,
     ScriptedCaller,
     fixed_arrivals,
@@ -47,6 +49,7 @@ class SimCall:
     outcome: CallOutcome | None = None
     redirect_flow: str | None = None
     overflowed_to: str = ""  # "cc-voicemail,<queue>" or "cc-message,<prompt>"
+    keys: Keypad | None = None  # what the caller will press, across the call's AGI runs
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -66,7 +69,9 @@ class PbxSimulator:
                  agi_contexts: Mapping[str, str] | None = None,
                  sounds: SoundLibrary | None = None, failed_login_delay: float = 1.0,
                  dead_linger: float = 5.0, ami_port: int = 0, seed: int | None = None,
-                 overflow_seconds: float = 0.2) -> None:
+                 overflow_seconds: float = 0.2,
+                 customers: Mapping[str, ScriptedAgent] | None = None,
+                 callback_dial_seconds: float = 30.0) -> None:
         self.pbx = Pbx(self._sink)
         self.pbx.on_gone(self._channel_gone)
         self._ami = AmiServer(self.pbx, self, username=username, secret=secret,
@@ -78,6 +83,9 @@ class PbxSimulator:
         self._sounds = sounds or SoundLibrary()
         self._dead_linger = dead_linger
         self._overflow_seconds = overflow_seconds
+        self._customers = dict(customers or {})  # phones that answer callbacks, by number
+        self._callback_dial_seconds = callback_dial_seconds
+        self._callbacks: list[SimCall] = []
         self._rng = random.Random(seed)
         self._tasks: set[asyncio.Task[None]] = set()
         self._calls: list[SimCall] = []
@@ -128,6 +136,11 @@ class PbxSimulator:
         return list(self._calls)
 
     @property
+    def callbacks(self) -> list[SimCall]:
+        """The customers the platform called back (cc-callback), in dialling order."""
+        return list(self._callbacks)
+
+    @property
     def channels(self) -> dict[str, ChannelView]:
         """The live channels, by name."""
         return {name: self.pbx.view(ch) for name, ch in self.pbx.channels.items()}
@@ -154,7 +167,7 @@ class PbxSimulator:
     # -- traffic ----------------------------------------------------------------------------
     def place_call(self, caller: ScriptedCaller) -> SimCall:
         """A call arrives now: the channel exists when this returns; the AGI runs in a task."""
-        call = SimCall(caller)
+        call = SimCall(caller, keys=Keypad.of(caller))
         ch = self.pbx.new_inbound(caller.number, caller.name, caller.dnis,
                                   f"{self._agi_url(self._flow)},{caller.dnis}")
         call.channel, call.uniqueid = ch.name, ch.uniqueid
@@ -200,16 +213,17 @@ class PbxSimulator:
         while ch.name in self.pbx.channels:
             call.phase = "ivr"
             session = AgiSession(self.pbx, ch, call.caller, self._sounds,
-                                 dead_linger=self._dead_linger)
+                                 dead_linger=self._dead_linger, keys=call.keys)
             self._agi[ch.name] = session
             try:
                 status = await session.run(self._agi_host, self._agi_port, self._agi_url(flow),
                                            (ch.exten,))
             finally:
                 del self._agi[ch.name]
-            if not self.pbx.after_agi(ch, status):
-                return
-            call.phase = "waiting"
+            if not ch.bridge_id:  # else an agent's Bridge() took the caller out of the AGI
+                if not self.pbx.after_agi(ch, status):
+                    return
+                call.phase = "waiting"
             next_flow = await self._wait_in_queue(call, ch)
             if next_flow is None:
                 return
@@ -361,12 +375,42 @@ class PbxSimulator:
         if bridging:
             self._connect(ch, request)
             hold = agent.talk_seconds
+        elif request.context == CALLBACK_CONTEXT:
+            await self._call_back(ch, request.exten)
+            hold = agent.talk_seconds
         else:
             hold = float(request.data) if request.application.lower() == "wait" else 0.0
         if ch.name in self.pbx.channels:
             with contextlib.suppress(TimeoutError, ValueError):
                 await asyncio.wait_for(gone.wait(), hold)
             self.pbx.hangup(ch, 16)
+
+    async def _call_back(self, agent_ch: Channel, number: str) -> None:
+        """The answered agent leg dials the customer, whose phone answers per ``customers``
+        (an unknown number never does); unanswered, Dial() returns and the leg hangs up."""
+        customer = self.pbx.dial_customer(agent_ch, number, self._callback_dial_seconds)
+        call = SimCall(ScriptedCaller(number=number), customer.name, customer.uniqueid,
+                       phase="callback")
+        self._callbacks.append(call)
+        self._by_channel[customer.name] = call
+        gone = self._gone[customer.name] = asyncio.Event()
+        script = self._customers.get(number)
+        answers = script is not None and script.answer_after is not None \
+            and script.answer_after < self._callback_dial_seconds
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(gone.wait(), script.answer_after if answers and script
+                                   else self._callback_dial_seconds)
+        if gone.is_set() or agent_ch.name not in self.pbx.channels:
+            self.pbx.hangup(customer, 16)
+            return
+        if not answers:
+            customer.pending_cause = 19
+            self.pbx.hangup(customer, 19)
+            self.pbx.dialplan_hangup(agent_ch, 2)
+            return
+        self.pbx.set_state(customer, 6)
+        self.pbx.bridge(agent_ch, customer)
+        call.answered, call.phase = True, "talking"
 
     def _connect(self, ch: Channel, request: OriginateRequest) -> None:
         """Bridge(caller) on the answered leg; a caller channel that is gone (or is not a
@@ -375,6 +419,9 @@ class PbxSimulator:
         if caller is None or caller.role is not Role.CALLER:
             self.pbx.bridge_fails(ch)
             return
+        session = self._agi.get(caller.name)
+        if session is not None:
+            session.intercept()
         self.pbx.bridge(ch, caller)
         call = self._by_channel.get(caller.name)
         if call is not None:
