@@ -1,22 +1,33 @@
-"""A console over a real Distributor (memory store), a seeded SQLite CRM and a real bus."""
+"""A console over a real Distributor (memory store), a seeded SQLite CRM and a real bus;
+the whole platform over the PBX simulator; Debian's Chromium for the browser tests."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from playwright.async_api import Browser, Page, async_playwright
 
 from contactcenter.acd.agents import AgentProfile
 from contactcenter.acd.distributor import Distributor
 from contactcenter.agent_console.app import create_app
+from contactcenter.app import Platform, open_platform
+from contactcenter.config import load_config
 from contactcenter.crm.database import Database
 from contactcenter.crm.seed import demo_password, seed
 from contactcenter.events import EventBus
 from contactcenter.queue.memory_store import MemoryStore
+from contactcenter.sim import PbxSimulator, ScriptedAgent
+from tests.conftest import free_port
 
 AGENTS = ("agent101", "agent102")
+FLOWS = Path(__file__).parents[2] / "flows"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 
 
 class NoPbx:
@@ -41,10 +52,16 @@ def seeded_db_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def db(seeded_db_file: Path, tmp_path: Path) -> Iterator[Database]:
+def db_url(seeded_db_file: Path, tmp_path: Path) -> str:
+    """A fresh copy of the seeded CRM for one test."""
     copy = tmp_path / "crm.db"
     copy.write_bytes(seeded_db_file.read_bytes())
-    database = Database.open(f"sqlite:///{copy}")
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database.open(db_url)
     yield database
     database.close()
 
@@ -74,3 +91,57 @@ async def logged_in(server: TestServer, username: str) -> tuple[TestClient, str]
     assert response.status == 302 and response.headers["Location"] == "/"
     session = await (await client.get("/api/session")).json()
     return client, session["csrf"]
+
+
+@dataclass
+class LivePlatform:
+    """The platform as `contactcenter run` wires it, over a PBX simulator on loopback."""
+
+    platform: Platform
+    sim: PbxSimulator
+    base: str  # the console's URL, without a trailing slash
+
+
+@pytest.fixture
+async def live(db_url: str, tmp_path: Path) -> AsyncIterator[LivePlatform]:
+    """Simulator, then open_platform() on free ports with the seeded CRM and the shipped
+    flows. Agent phones answer after 0.2 s and stay up until someone hangs up."""
+    config = load_config(None, env={})
+    config = dataclasses.replace(
+        config,
+        agi=dataclasses.replace(config.agi, port=free_port()),
+        web=dataclasses.replace(config.web, host="127.0.0.1", port=free_port()),
+        flows=dataclasses.replace(config.flows, directory=str(FLOWS), watch=False),
+        speech=dataclasses.replace(config.speech, cache_dir=str(tmp_path / "prompts")),
+        database=dataclasses.replace(config.database, url=db_url))
+    phones = {f"SIP/{agent}": ScriptedAgent(answer_after=0.2, talk_seconds=None)
+              for agent in AGENTS}
+    async with PbxSimulator(agi_port=config.agi.port, agents=phones) as sim:
+        config = dataclasses.replace(config, ami=dataclasses.replace(
+            config.ami, host="127.0.0.1", port=sim.ami_port, secret="ccsecret"))
+        async with open_platform(config) as platform:
+            yield LivePlatform(platform, sim, f"http://127.0.0.1:{config.web.port}")
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, headless, closed after the test."""
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(executable_path="/usr/bin/chromium",
+                                            args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def signed_in_page(browser: Browser, base: str, username: str) -> Page:
+    """A 1366x768 page signed in as `username` through the login form, on its home page."""
+    page = await browser.new_page(viewport={"width": 1366, "height": 768})
+    await page.goto(f"{base}/login")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", demo_password(username))
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{base}/agent" if username.startswith("agent")
+                            else f"{base}/supervisor")
+    return page

@@ -1,89 +1,77 @@
-"""The agent page in Debian's real Chromium: log in, go available, see the right customer
-pop within a second of the offer, see the call end, save a disposition into the CRM."""
+"""The console in Debian's real Chromium at 1366x768, driven by real calls: the PBX
+simulator places them through the whole platform (FastAGI IVR, AMI, ACD, CRM)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import TypeVar
 
 import pytest
-from playwright.async_api import async_playwright
 
-from contactcenter.acd.events import CallEnded, CallOffered
+from contactcenter.acd.events import CallConnected, CallOffered
+from contactcenter.crm.customers import Customers
 from contactcenter.crm.interactions import Interactions
-from contactcenter.cti.interactions import InteractionRecorder
-from contactcenter.cti.screenpop import ScreenPopper
+from contactcenter.sim import CallOutcome, ScriptedCaller
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from .conftest import signed_in_page
+
+ADA = ScriptedCaller(number="+14155550123", name="Ada Lovelace", answers=("2",))  # support
+E = TypeVar("E")
+
+
+async def next_event(events: asyncio.Queue[object], kind: type[E], within: float = 10.0) -> E:
+    async with asyncio.timeout(within):
+        while not isinstance(event := await events.get(), kind):
+            pass
+        return event
 
 
 @pytest.mark.browser
-async def test_agent_sees_the_callers_record_then_saves_a_disposition(console, db,
-                                                                      tmp_path) -> None:
-    server, bus, desk = console
-    base = str(server.make_url("")).rstrip("/")
-    async with ScreenPopper(bus, db), InteractionRecorder(bus, db), async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                           args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1366, "height": 768})
-            await page.goto(f"{base}/login")
-            await page.fill("input[name=username]", "agent101")
-            await page.fill("input[name=password]", "agent101-demo")
-            await page.click("button[type=submit]")
-            await page.wait_for_url(f"{base}/agent")
-            await page.click("#login")
-            await page.click("#available")
-            await page.wait_for_function(
-                "document.getElementById('state').textContent === 'available'")
-            assert (await desk.agent_view("agent101"))["state"] == "available"
+async def test_a_simulated_call_pops_the_caller_then_the_agent_hangs_up_and_wraps_up(
+        live, browser, tmp_path) -> None:
+    page = await signed_in_page(browser, live.base, "agent101")
+    await page.click("#available")
+    await page.wait_for_selector("#state >> text=available")
+    with live.platform.bus.subscribe() as events:
+        call = live.sim.place_call(ADA)
+        offer = await next_event(events, CallOffered)
+        assert (offer.call_id, offer.agent_id) == (call.uniqueid, "agent101")
+        await page.wait_for_selector("#customer >> text=Ada Lovelace", timeout=1000)
+        assert time.time() - offer.at < 1.0
+        assert "main:menu → main:support" in await page.inner_text("#customer")
+        await next_event(events, CallConnected)
+    await page.wait_for_selector("#state >> text=on_call")
+    await page.screenshot(path=str(tmp_path / "agent-1366x768.png"))
 
-            offered = time.monotonic()
-            bus.publish(CallOffered("call-ada", "agent101", "support", time.time(),
-                                    caller_num="+14155550123", entered_at=time.time() - 12,
-                                    fields={"reason": "billing"}, ivr_path="main,support"))
-            await page.wait_for_selector("#customer >> text=Ada Lovelace", timeout=1000)
-            assert time.monotonic() - offered < 1.0
-            assert "main → support" in await page.inner_text("#customer")
-            await page.screenshot(path=str(tmp_path / "agent-1366x768.png"))
+    await page.click("#hangup")
+    assert await asyncio.wait_for(call.wait(), 5) is CallOutcome.ANSWERED
+    await page.wait_for_selector("#call >> text=ended", timeout=2000)
+    await page.select_option("#disposition", index=0)
+    code = await page.input_value("#disposition")
+    await page.fill("#notes", "asked about an invoice")
+    await page.click("#wrapup button[type=submit]")
+    await page.wait_for_selector("#saved >> text=Saved", timeout=2000)
 
-            bus.publish(CallEnded("call-ada", "support", "answered", agent_id="agent101",
-                                  talk_s=30.0, at=time.time()))
-            await page.wait_for_selector("#call >> text=ended", timeout=2000)
-            await page.select_option("#disposition", index=0)
-            code = await page.input_value("#disposition")
-            await page.fill("#notes", "asked about an invoice")
-            await page.click("#wrapup button[type=submit]")
-            await page.wait_for_selector("#saved >> text=Saved", timeout=2000)
-        finally:
-            await browser.close()
-    record = await asyncio.to_thread(Interactions(db).get, "call-ada")
+    db = live.platform.db
+    record = await asyncio.to_thread(Interactions(db).get, call.uniqueid)
+    ada = (await asyncio.to_thread(Customers(db).search, "Ada Lovelace"))[0]
     assert (record.disposition, record.notes) == (code, "asked about an invoice")
-    assert record.customer_id is not None
+    assert (record.customer_id, record.agent_id, record.outcome) == (ada.id, "agent101",
+                                                                     "answered")
+    assert record.talk_s and record.talk_s > 0
 
 
 @pytest.mark.browser
-async def test_supervisor_sees_the_wallboard_and_forces_a_pause(console, tmp_path) -> None:
+async def test_supervisor_sees_the_wallboard_and_forces_a_pause(console, browser,
+                                                                tmp_path) -> None:
     server, _bus, desk = console
     await desk.login("agent102")
-    base = str(server.make_url("")).rstrip("/")
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium",
-                                           args=CHROMIUM_ARGS)
-        try:
-            page = await browser.new_page(viewport={"width": 1366, "height": 768})
-            await page.goto(f"{base}/login")
-            await page.fill("input[name=username]", "supervisor")
-            await page.fill("input[name=password]", "supervisor-demo")
-            await page.click("button[type=submit]")
-            await page.wait_for_url(f"{base}/supervisor")
-            await page.wait_for_selector("#queues >> text=support")
-            await page.fill("#agent", "agent102")
-            await page.click("#force-pause")
-            await page.wait_for_selector("#result >> text=agent102: paused", timeout=2000)
-            await page.wait_for_selector("#queues >> text=paused 1", timeout=3000)
-            await page.screenshot(path=str(tmp_path / "supervisor-1366x768.png"))
-        finally:
-            await browser.close()
+    page = await signed_in_page(browser, str(server.make_url("")).rstrip("/"), "supervisor")
+    await page.wait_for_selector("#queues >> text=support")
+    await page.fill("#agent", "agent102")
+    await page.click("#force-pause")
+    await page.wait_for_selector("#result >> text=agent102: paused", timeout=2000)
+    await page.wait_for_selector("#queues >> text=paused 1", timeout=3000)
+    await page.screenshot(path=str(tmp_path / "supervisor-1366x768.png"))
     assert (await desk.agent_view("agent102"))["state"] == "paused"
