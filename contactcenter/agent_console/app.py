@@ -14,12 +14,14 @@ from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
+from contactcenter.crm.cases import Cases
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.errors import CrmError
 from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.records import as_json
 from contactcenter.crm.users import Users
+from contactcenter.crm.wrapup import CaseChange, wrap_up_with_case
 from contactcenter.errors import InvalidTransition
 from contactcenter.events import BusConsumer, EventBus
 
@@ -66,6 +68,7 @@ def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
     app.router.add_get("/api/customers", _customers)
     app.router.add_post("/api/customers", _save_customer)
     app.router.add_post("/api/customers/{customer_id:\\d+}", _save_customer)
+    app.router.add_get("/api/customers/{customer_id:\\d+}/cases", _cases)
     app.router.add_get("/api/wallboard", _supervisor(_wallboard))
     app.router.add_post("/api/agents/{agent_id}/{action:pause|logout}", _supervisor(_force))
     app.router.add_static("/static", STATIC)
@@ -192,20 +195,43 @@ async def _hangup(request: web.Request) -> web.StreamResponse:
 
 
 async def _wrapup(request: web.Request) -> web.StreamResponse:
+    """Disposition and notes for my call; `case` opens ({subject, status?, notes?}) or
+    updates ({id, subject?, status?, notes?}) a case in the same transaction."""
     body = await request.json()
     call_id, session = str(body.get("call_id", "")), _session(request)
-    interactions = Interactions(request.app[DB])
-    call = await asyncio.to_thread(interactions.find, call_id)
+    db = request.app[DB]
+    call = await asyncio.to_thread(Interactions(db).find, call_id)
     if call is not None and call.agent_id not in (None, session.username) \
             and session.role == "agent":
         raise web.HTTPForbidden(text=f"call {call_id} was not yours")
-    record = await asyncio.to_thread(
-        interactions.wrap_up, call_id,
-        disposition=str(body.get("disposition", "")), notes=str(body.get("notes", "")),
-        case_id=_optional_int(body.get("case_id")),
-        customer_id=_optional_int(body.get("customer_id")),
-        actor=session.username)
-    return web.json_response(as_json(record), dumps=_dumps)
+    fields = {"disposition": str(body.get("disposition", "")),
+              "notes": str(body.get("notes", "")),
+              "customer_id": _optional_int(body.get("customer_id")), "actor": session.username}
+    if body.get("case") is not None and body.get("case_id") not in (None, ""):
+        raise web.HTTPBadRequest(text="give case_id (link a case) or case (open or update "
+                                      "one), not both")
+    if body.get("case") is None:
+        record = await asyncio.to_thread(Interactions(db).wrap_up, call_id,
+                                         case_id=_optional_int(body.get("case_id")), **fields)
+        return web.json_response({**as_json(record), "case": None}, dumps=_dumps)
+    record, case = await asyncio.to_thread(wrap_up_with_case, db, call_id,
+                                           _case_change(body["case"]), **fields)
+    return web.json_response({**as_json(record), "case": as_json(case)}, dumps=_dumps)
+
+
+def _case_change(value: object) -> CaseChange:
+    if not isinstance(value, dict):
+        raise web.HTTPBadRequest(text="case: an object {id?, subject?, status?, notes?}")
+    text = {key: None if value.get(key) is None else str(value[key])
+            for key in ("subject", "status")}
+    return CaseChange(_optional_int(value.get("id")), notes=str(value.get("notes") or ""),
+                      **text)
+
+
+async def _cases(request: web.Request) -> web.StreamResponse:
+    found = await asyncio.to_thread(Cases(request.app[DB]).for_customer,
+                                    int(request.match_info["customer_id"]))
+    return web.json_response([as_json(case) for case in found], dumps=_dumps)
 
 
 async def _dispositions(request: web.Request) -> web.StreamResponse:

@@ -9,13 +9,15 @@ API: tuple[tuple[str, str, str, bool], ...] = (
     ("post", "/api/state", "Change my state: {state: available|paused|login|logout, reason}",
      True),
     ("post", "/api/hangup", "Hang up my current call", True),
-    ("post", "/api/wrapup", "Save the wrap-up: {call_id, disposition, notes, case_id?, "
-     "customer_id?}", True),
+    ("post", "/api/wrapup", "Save the wrap-up: {call_id, disposition, notes, customer_id?, "
+     "case_id? (link a case) or case? (open {subject, status?, notes?} or update {id, "
+     "subject?, status?, notes?}; notes are appended)}", True),
     ("get", "/api/dispositions", "Active disposition codes", False),
     ("get", "/api/customers", "Search customers: ?q=text", False),
     ("post", "/api/customers", "Create a customer: {name, phones, email, account_number, "
      "segment, notes}", True),
     ("post", "/api/customers/{customer_id}", "Edit a customer (given fields only)", True),
+    ("get", "/api/customers/{customer_id}/cases", "A customer's cases, newest first", False),
     ("get", "/api/wallboard", "Queue figures and agent states (supervisor)", False),
     ("post", "/api/agents/{agent_id}/pause", "Force an agent to pause (supervisor)", True),
     ("post", "/api/agents/{agent_id}/logout", "Force an agent to log out (supervisor)", True),

@@ -31,23 +31,9 @@ class Cases:
         actor: str = "system",
     ) -> Case:
         """A new open case for the customer, linked to the call `call_id` if given."""
-        subject = _subject(subject)
         with self._db.session() as session:
-            if session.get(CustomerRow, customer_id) is None:
-                raise ValidationError("customer_id", f"no customer {customer_id}")
-            row = CaseRow(
-                customer_id=customer_id,
-                subject=subject,
-                description=description,
-                status="open",
-                created_by=actor,
-            )
-            session.add(row)
-            session.flush()
-            if call_id is not None:
-                _link(session, row, call_id)
-            audit.record(session, actor, "open", "case", row.id, {"subject": subject})
-            return case_record(row)
+            return case_record(open_row(session, customer_id, subject, description,
+                                        call_id=call_id, actor=actor))
 
     def update(
         self,
@@ -60,24 +46,10 @@ class Cases:
         actor: str = "system",
     ) -> Case:
         """Change the given fields; status 'resolved' stamps resolved_at, 'open' clears it."""
-        if status is not None and status not in STATUSES:
-            raise ValidationError("status", f"must be one of {', '.join(STATUSES)}")
-        changes: dict[str, object] = {}
         with self._db.session() as session:
-            row = _get(session, case_id)
-            if subject is not None:
-                row.subject = changes["subject"] = _subject(subject)
-            if description is not None:
-                row.description = changes["description"] = description
-            if status is not None and status != row.status:
-                row.status = changes["status"] = status
-                row.resolved_at = utcnow() if status == "resolved" else None
-            if call_id is not None:
-                _link(session, row, call_id)
-                changes["call_id"] = call_id
-            session.flush()
-            audit.record(session, actor, "update", "case", row.id, changes)
-            return case_record(row)
+            return case_record(update_row(session, case_id, subject=subject,
+                                          description=description, status=status,
+                                          call_id=call_id, actor=actor))
 
     def resolve(self, case_id: int, *, actor: str = "system") -> Case:
         return self.update(case_id, status="resolved", actor=actor)
@@ -111,6 +83,46 @@ def case_record(row: CaseRow) -> Case:
         updated_at=row.updated_at,
         resolved_at=row.resolved_at,
     )
+
+
+def open_row(session: Session, customer_id: int, subject: str, description: str = "", *,
+             call_id: str | None = None, actor: str) -> CaseRow:
+    """A new open case inside the caller's transaction (so a wrap-up can open one too)."""
+    subject = _subject(subject)
+    if session.get(CustomerRow, customer_id) is None:
+        raise ValidationError("customer_id", f"no customer {customer_id}")
+    row = CaseRow(customer_id=customer_id, subject=subject, description=description,
+                  status="open", created_by=actor)
+    session.add(row)
+    session.flush()
+    if call_id is not None:
+        _link(session, row, call_id)
+    audit.record(session, actor, "open", "case", row.id, {"subject": subject})
+    return row
+
+
+def update_row(session: Session, case_id: int, *, subject: str | None = None,
+               description: str | None = None, status: str | None = None,
+               call_id: str | None = None, actor: str) -> CaseRow:
+    """Change the given fields inside the caller's transaction; status 'resolved' stamps
+    resolved_at, 'open' clears it."""
+    if status is not None and status not in STATUSES:
+        raise ValidationError("status", f"must be one of {', '.join(STATUSES)}")
+    row = _get(session, case_id)
+    changes: dict[str, object] = {}
+    if subject is not None:
+        row.subject = changes["subject"] = _subject(subject)
+    if description is not None:
+        row.description = changes["description"] = description
+    if status is not None and status != row.status:
+        row.status = changes["status"] = status
+        row.resolved_at = utcnow() if status == "resolved" else None
+    if call_id is not None:
+        _link(session, row, call_id)
+        changes["call_id"] = call_id
+    session.flush()
+    audit.record(session, actor, "update", "case", row.id, changes)
+    return row
 
 
 def _get(session: Session, case_id: int) -> CaseRow:

@@ -98,33 +98,8 @@ class Interactions:
         """The agent's wrap-up: a known, active disposition code, notes, and optionally the
         case and customer the call belongs to. Refused as a whole on any bad value."""
         with self._db.session() as session:
-            row = _get(session, call_id)
-            code = session.get(DispositionRow, disposition)
-            if code is None or not code.active:
-                raise ValidationError("disposition", f"unknown disposition {disposition!r}")
-            if customer_id is not None and session.get(CustomerRow, customer_id) is None:
-                raise ValidationError("customer_id", f"no customer {customer_id}")
-            if case_id is not None:
-                case = session.get(CaseRow, case_id)
-                owner = customer_id if customer_id is not None else row.customer_id
-                if case is None or (owner is not None and case.customer_id != owner):
-                    raise ValidationError("case_id", f"no case {case_id} for this customer")
-                row.case_id = case_id
-                row.customer_id = case.customer_id
-            if customer_id is not None:
-                row.customer_id = customer_id
-            row.disposition = disposition
-            row.notes = notes
-            session.flush()
-            audit.record(
-                session,
-                actor,
-                "wrap_up",
-                "interaction",
-                call_id,
-                {"disposition": disposition, "case_id": row.case_id},
-            )
-            return interaction_record(row)
+            return apply_wrap_up(session, call_id, disposition=disposition, notes=notes,
+                                 case_id=case_id, customer_id=customer_id, actor=actor)
 
     def dispositions(self, *, include_inactive: bool = False) -> list[Disposition]:
         query = select(DispositionRow).order_by(DispositionRow.label)
@@ -161,6 +136,32 @@ class Interactions:
         )
         with self._db.session() as session:
             return [interaction_record(row) for row in session.scalars(query)]
+
+
+def apply_wrap_up(session: Session, call_id: str, *, disposition: str, notes: str,
+                  case_id: int | None, customer_id: int | None, actor: str) -> Interaction:
+    """Interactions.wrap_up inside the caller's transaction (crm/wrapup.py adds a case)."""
+    row = _get(session, call_id)
+    code = session.get(DispositionRow, disposition)
+    if code is None or not code.active:
+        raise ValidationError("disposition", f"unknown disposition {disposition!r}")
+    if customer_id is not None and session.get(CustomerRow, customer_id) is None:
+        raise ValidationError("customer_id", f"no customer {customer_id}")
+    if case_id is not None:
+        case = session.get(CaseRow, case_id)
+        owner = customer_id if customer_id is not None else row.customer_id
+        if case is None or (owner is not None and case.customer_id != owner):
+            raise ValidationError("case_id", f"no case {case_id} for this customer")
+        row.case_id = case_id
+        row.customer_id = case.customer_id
+    if customer_id is not None:
+        row.customer_id = customer_id
+    row.disposition = disposition
+    row.notes = notes
+    session.flush()
+    audit.record(session, actor, "wrap_up", "interaction", call_id,
+                 {"disposition": disposition, "case_id": row.case_id})
+    return interaction_record(row)
 
 
 def interaction_record(row: InteractionRow) -> Interaction:

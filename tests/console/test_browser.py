@@ -10,6 +10,7 @@ from typing import TypeVar
 import pytest
 
 from contactcenter.acd.events import CallConnected, CallOffered
+from contactcenter.crm.cases import Cases
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.interactions import Interactions
 from contactcenter.sim import CallOutcome, ScriptedCaller
@@ -50,12 +51,22 @@ async def test_a_simulated_call_pops_the_caller_then_the_agent_hangs_up_and_wrap
     await page.select_option("#disposition", index=0)
     code = await page.input_value("#disposition")
     await page.fill("#notes", "asked about an invoice")
-    await page.click("#wrapup button[type=submit]")
-    await page.wait_for_selector("#saved >> text=Saved", timeout=2000)
-
     db = live.platform.db
-    record = await asyncio.to_thread(Interactions(db).get, call.uniqueid)
     ada = (await asyncio.to_thread(Customers(db).search, "Ada Lovelace"))[0]
+    case = (await asyncio.to_thread(Cases(db).open_for_customer, ada.id))[0]
+    await page.select_option("#case", str(case.id))  # her open case, listed by the pop
+    assert await page.input_value("#case-subject") == case.subject
+    await page.select_option("#case-status", "resolved")
+    await page.fill("#case-notes", "refund sent")
+    await page.click("#wrapup button[type=submit]")
+    await page.wait_for_selector(f"#saved >> text=Saved, case #{case.id} resolved",
+                                 timeout=2000)
+
+    record = await asyncio.to_thread(Interactions(db).get, call.uniqueid)
+    resolved = await asyncio.to_thread(Cases(db).get, case.id)
+    assert (resolved.status, resolved.description.endswith("\n\nrefund sent")) == (
+        "resolved", True)
+    assert record.case_id == case.id
     assert (record.disposition, record.notes) == (code, "asked about an invoice")
     assert (record.customer_id, record.agent_id, record.outcome) == (ada.id, "agent101",
                                                                      "answered")

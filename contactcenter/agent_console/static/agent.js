@@ -1,5 +1,5 @@
 // The agent page: state buttons, live pop over a reconnecting websocket, wrap-up, search.
-let currentCall = null, customerId = null;
+let currentCall = null, customerId = null, openCases = [];
 const $ = id => document.getElementById(id);
 function showState(agent) { $("state").textContent = agent.state; }
 function showPop(pop) {
@@ -25,7 +25,28 @@ function showPop(pop) {
   add("History", (p.recent_interactions || []).map(i => `${(i.entered_at || "").slice(0, 16)} ${i.disposition || i.outcome || ""}`).join("; ") || "none");
   if (p.crm_error) add("CRM", p.crm_error);
   box.append(dl);
+  showCases(p.open_cases || []);
   if (!c && p.new_customer) box.append(newCustomerForm(p.new_customer));
+}
+function showCases(cases) {
+  openCases = cases;
+  const options = [cc.el("option", "No case"), cc.el("option", "New case")];
+  options[0].value = ""; options[1].value = "new";
+  for (const c of cases) { const o = cc.el("option", `#${c.id} ${c.subject}`); o.value = c.id; options.push(o); }
+  $("case").replaceChildren(...options);
+  pickCase();
+}
+function pickCase() {
+  const chosen = openCases.find(c => String(c.id) === $("case").value);
+  $("case-subject").value = chosen ? chosen.subject : "";
+  $("case-status").value = chosen ? chosen.status : "open";
+  for (const id of ["case-subject", "case-status", "case-notes"]) $(id).disabled = !$("case").value;
+}
+function caseChange() {
+  const chosen = $("case").value;
+  if (!chosen) return null;
+  const change = {subject: $("case-subject").value, status: $("case-status").value, notes: $("case-notes").value};
+  return chosen === "new" ? change : {id: Number(chosen), ...change};
 }
 function newCustomerForm(prefill) {
   const form = document.createElement("form");
@@ -62,11 +83,18 @@ async function start() {
     $(s).onclick = async () => showState(await cc.post("/api/state", {state: s}));
   $("pause").onclick = async () => showState(await cc.post("/api/state", {state: "paused", reason: $("reason").value}));
   $("hangup").onclick = () => cc.post("/api/hangup");
+  $("case").onchange = pickCase;
+  pickCase();
   $("wrapup").onsubmit = async e => {
     e.preventDefault();
-    await cc.post("/api/wrapup", {call_id: currentCall, disposition: $("disposition").value,
-      notes: $("notes").value, customer_id: customerId});
-    $("saved").textContent = "Saved";
+    const saved = await cc.post("/api/wrapup", {call_id: currentCall, disposition: $("disposition").value,
+      notes: $("notes").value, customer_id: customerId, case: caseChange()});
+    $("saved").textContent = saved.case ? `Saved, case #${saved.case.id} ${saved.case.status}` : "Saved";
+    $("case-notes").value = "";
+    if (customerId) {
+      const cases = await (await fetch(`/api/customers/${customerId}/cases`)).json();
+      showCases(cases.filter(c => c.status === "open"));
+    }
   };
   $("search").onclick = async () => {
     const rows = await (await fetch("/api/customers?q=" + encodeURIComponent($("q").value))).json();
