@@ -18,6 +18,7 @@ from pathlib import Path
 from aiohttp import web
 
 from contactcenter.acd.agents import AgentProfile
+from contactcenter.acd.announcer import Announcer
 from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.queues import load_queue_definitions
 from contactcenter.agent_console.app import create_app
@@ -66,10 +67,8 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
             log.error("%s", line)
         if not flows.flows:
             raise ConfigError(f"no valid flow in {config.flows.directory!r}")
-        ivr = IvrService(flows, PromptRenderer(config.speech.cache_dir, voice=config.speech.voice),
-                         bus)
-        agi = await stack.enter_async_context(
-            FastAgiServer(ivr.handle, host=config.agi.host, port=config.agi.port))
+        renderer = PromptRenderer(config.speech.cache_dir, voice=config.speech.voice)
+        ivr = IvrService(flows, renderer, bus)
         if config.flows.watch:
             watcher = asyncio.create_task(flows.watch(), name="flow-watcher")
             stack.push_async_callback(_cancel, watcher)
@@ -81,6 +80,9 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         bridge = AmiBridge(config.ami, bus)
         distributor = await stack.enter_async_context(
             Distributor(MemoryStore(), bridge, bus, queues=queues))
+        agi = await stack.enter_async_context(FastAgiServer(  # the queue's announcements too
+            Announcer(distributor, renderer).route(ivr.handle), host=config.agi.host,
+            port=config.agi.port))
         for profile in await asyncio.to_thread(agent_profiles, db):
             await distributor.register_agent(profile)
         await bridge.start()

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from contactcenter.acd.announcer import ANNOUNCE_CONTEXT, ANNOUNCE_FLOW
 from contactcenter.acd.events import CallEnded, CallQueued
 from contactcenter.app import open_platform, wait_for_stop_signal
 from contactcenter.config import Config
@@ -102,8 +103,9 @@ def demo_caller(rng: random.Random) -> ScriptedCaller:
         number, name = rng.choice(KNOWN_CALLERS)
     else:
         number, name = f"+1415555{rng.randrange(1000, 9999)}", "Unknown"
+    queue = rng.choice("123")  # billing (1) asks for an account number
     return ScriptedCaller(number=number, name=name, dnis="5000",
-                          answers=(str(rng.choice("123")), "1001"),
+                          answers=(queue, "1001") if queue == "1" else (queue,),
                           patience=rng.choice((None, 8.0, 20.0)))
 
 
@@ -123,7 +125,8 @@ async def run_demo(config: Config, *, headless: bool, seconds: float, rate: floa
                                                 if agent in robots else None)
                   for agent in DEMO_AGENTS}
         async with PbxSimulator(secret=secret, agi_host=config.agi.host,
-                                agi_port=config.agi.port, agents=agents, seed=seed) as sim:
+                                agi_port=config.agi.port, agents=agents, seed=seed,
+                                agi_contexts={ANNOUNCE_CONTEXT: ANNOUNCE_FLOW}) as sim:
             config = dataclasses.replace(config, ami=dataclasses.replace(
                 config.ami, host="127.0.0.1", port=sim.ami_port, secret=secret))
             bus = EventBus()

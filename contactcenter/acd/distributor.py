@@ -5,6 +5,11 @@ ACD events the console, metrics and the interaction log read.
 Callers enter the queue when the dialplan parks them in music on hold (CallWaiting) with
 the CC_* variables the IVR set; after a restart or AMI reconnect the same variables,
 read back by the resync, rebuild the queue at the original entry times.
+
+A queued callback (CallbackRequested from the IVR, or the announcement's key) keeps the
+caller's place after they hang up; its turn rings the agent first, then the dialplan dials
+the customer. A callback the customer does not answer is tried again after
+callback_retry_seconds, callback_attempts times in all, then ends as abandoned.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
+from contactcenter.acd.announcer import ANNOUNCE_CONTEXT, announcements_due, dialable
 from contactcenter.acd.call_control import CallControl
 from contactcenter.acd.events import (
     AgentStateChanged,
+    CallbackQueued,
     CallConnected,
     CallEnded,
     CallOffered,
@@ -27,9 +34,9 @@ from contactcenter.acd.events import (
     CallQueued,
 )
 from contactcenter.acd.metrics import QueueMetrics
-from contactcenter.acd.overflow import at_entry, destination, overflows_due
+from contactcenter.acd.overflow import ALL_BUSY, at_entry, destination, overflows_due
 from contactcenter.acd.queues import OverflowRule, QueueDefinition
-from contactcenter.acd.routing import WaitingCall
+from contactcenter.acd.routing import WaitingCall, estimated_wait, position
 from contactcenter.cti import variables as cc
 from contactcenter.cti.events import (
     AgentLegRinging,
@@ -43,6 +50,7 @@ from contactcenter.cti.events import (
 )
 from contactcenter.errors import AmiError, InvalidTransition
 from contactcenter.events import BusConsumer, EventBus
+from contactcenter.ivr.events import CallbackRequested
 from contactcenter.queue.store import QueueStore
 
 log = logging.getLogger(__name__)
@@ -50,6 +58,10 @@ log = logging.getLogger(__name__)
 NO_ANSWER = "no answer"
 VOICEMAIL_CONTEXT = "cc-voicemail"  # extensions.conf: the Redirect's exten is the queue
 MESSAGE_CONTEXT = "cc-message"  # extensions.conf: the Redirect's exten is the prompt
+CALLBACK_QUEUED_PROMPT = "callback-queued"  # said before hanging up a callback overflow
+DEFAULT_HANDLE_S = 180.0  # the estimated wait's handle time until a queue has finished calls
+SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CALL,
+                     AgentState.WRAP_UP})
 
 
 @dataclass
@@ -58,6 +70,7 @@ class _Offer:
     agent_id: str
     action_id: str = ""
     agent_channel: str = ""
+    agent_answered: bool = False  # a callback's agent leg is up and dialling the customer
     connected_at: float = 0.0
 
 
@@ -72,6 +85,7 @@ class Distributor:
                  ring_timeout_ms: int = 15000, wrap_up_seconds: float = 5.0,
                  queues: Mapping[str, QueueDefinition] | None = None,
                  metrics_window_seconds: float = 900.0, tick_seconds: float = 1.0,
+                 callback_attempts: int = 3, callback_retry_seconds: float = 60.0,
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.control = control
@@ -81,8 +95,13 @@ class Distributor:
         self.queues = dict(queues or {})
         self.clock = clock
         self.tick_seconds = tick_seconds
+        self.callback_attempts = callback_attempts
+        self.callback_retry_seconds = callback_retry_seconds
         self._lock = asyncio.Lock()  # events and ticks change the queues one at a time
         self._joined: dict[str, float] = {}  # call_id -> when it joined its current queue
+        self._announced: dict[str, float] = {}  # call_id -> last announcement
+        self._callbacks: set[str] = set()  # callbacks whose caller's hangup is no abandon
+        self._attempts: dict[str, int] = {}  # call_id -> failed callback attempts
         self._vars: dict[str, dict[str, str]] = {}
         self._callers: dict[str, tuple[str, str]] = {}
         self._offers: dict[str, _Offer] = {}  # call_id -> offer in progress or connected
@@ -157,6 +176,40 @@ class Distributor:
                                      await self.store.agents())
         return {**board, **self.counts}
 
+    async def wait_estimate(self, call_id: str) -> tuple[int, float] | None:
+        """(place in its queue, estimated seconds to wait) of a waiting call, else None.
+        The wait is the place times the queue's recent handle time, over its agents at work."""
+        calls = await self.store.waiting()
+        place = position(calls, call_id)
+        if place is None:
+            return None
+        queue = next(c.queue for c in calls if c.call_id == call_id)
+        serving = sum(a.state in SERVING and queue in a.profile.queues
+                      for a in await self.store.agents())
+        handle = self.metrics.average_handle_s(queue, self.clock()) or DEFAULT_HANDLE_S
+        return place, estimated_wait(place, handle, serving)
+
+    async def request_callback(self, call_id: str, number: str) -> bool:
+        """The waiting caller will hang up and be called back at `number`, keeping their
+        place; False if the call is no longer waiting (then nothing changes)."""
+        if not dialable(number):
+            return False
+        async with self._lock:
+            call = next((c for c in await self.store.waiting() if c.call_id == call_id), None)
+            if call is None or call.callback:
+                return False
+            await self.store.remove_call(call_id)
+            return await self._add_callback(replace(call, callback=number))
+
+    async def _add_callback(self, call: WaitingCall) -> bool:
+        """Hold a callback in the store at its place; False if the store has that call."""
+        if not await self.store.add_call(call):
+            return False
+        self._callbacks.add(call.call_id)
+        self._publish(CallbackQueued(call.call_id, call.queue, call.callback, call.entered_at,
+                                     self.clock()))
+        return True
+
     def _publish(self, event: object) -> None:
         self.metrics.record(event)
         self.bus.publish(event)
@@ -173,7 +226,7 @@ class Distributor:
                            call_id=call_id)
         await self.store.put_agent(agent)
         self._publish(AgentStateChanged(agent_id, state.value, agent.reason, agent.call_id,
-                                           agent.since))
+                                        agent.since))
         return agent
 
     # -- offers ---------------------------------------------------------------------------
@@ -186,15 +239,21 @@ class Distributor:
             self._offers[call.call_id] = offer
             now = self.clock()
             self._publish(AgentStateChanged(agent.agent_id, agent.state.value, "",
-                                               call.call_id, now))
+                                            call.call_id, now))
             self._publish(CallOffered(call.call_id, agent.agent_id, call.queue, now,
-                                         call.caller_num, call.caller_name, call.channel,
-                                         call.entered_at, dict(call.fields), call.ivr_path))
+                                      call.caller_num, call.caller_name, call.channel,
+                                      call.entered_at, dict(call.fields), call.ivr_path))
+            ring_ms = self._ring_timeout_ms(call.queue)
             try:
-                offer.action_id = await self.control.originate_bridge(
-                    device=agent.profile.device, caller_channel=call.channel,
-                    timeout_ms=self._ring_timeout_ms(call.queue), call_id=call.call_id,
-                    caller_id=f'"{call.caller_name}" <{call.caller_num}>')
+                if call.callback:
+                    offer.action_id = await self.control.originate_callback(
+                        device=agent.profile.device, number=call.callback, timeout_ms=ring_ms,
+                        call_id=call.call_id, caller_id=f'"{call.caller_name}" <{call.callback}>')
+                else:
+                    offer.action_id = await self.control.originate_bridge(
+                        device=agent.profile.device, caller_channel=call.channel,
+                        timeout_ms=ring_ms, call_id=call.call_id,
+                        caller_id=f'"{call.caller_name}" <{call.caller_num}>')
             except AmiError as exc:
                 log.warning("offer of %s to %s failed: %s", call.call_id, agent.agent_id, exc)
                 await self._ring_no_answer(offer)
@@ -237,16 +296,38 @@ class Distributor:
         elif isinstance(event, OriginateResult):
             offer = next((o for o in self._offers.values() if o.action_id == event.action_id),
                          None)
-            if offer is not None and not event.success and not offer.connected_at:
+            if offer is not None and event.success:
+                offer.agent_answered = True
+            elif offer is not None and not offer.connected_at:
                 await self._ring_no_answer(offer)
         elif isinstance(event, CallBridged):
-            offer = self._offers.get(event.uniqueid)
+            offer = self._offers.get(event.uniqueid) or self._callback_leg(event.channel)
             if offer is not None and not offer.connected_at:
                 await self._connected(offer, event.at)
+        elif isinstance(event, CallbackRequested):
+            await self._callback_requested(event)
         elif isinstance(event, CallHungUp):
             await self._hung_up(event)
         elif isinstance(event, Resynced):
             await self._reconcile(event)
+
+    def _callback_leg(self, channel: str) -> _Offer | None:
+        """The callback offer whose agent leg is `channel` (the customer's leg is unknown)."""
+        return next((o for o in self._offers.values()
+                     if o.call.callback and o.agent_channel == channel), None)
+
+    async def _callback_requested(self, event: CallbackRequested) -> None:
+        """The IVR's callback step: the call joins at `at` with nobody on the line."""
+        if not dialable(event.number):
+            log.warning("callback for %s: %r cannot be dialled", event.call_id, event.number)
+            return
+        call = WaitingCall(event.call_id, "", event.queue, event.at, event.priority,
+                           event.number, event.caller_name, dict(event.skills),
+                           dict(event.fields), event.ivr_path, callback=event.number)
+        if await self._add_callback(call):
+            self._publish(CallQueued(call.call_id, call.queue, call.caller_num,
+                                     call.entered_at, call.priority, dict(call.fields)))
+            await self.dispatch()
 
     async def _enqueue(self, uniqueid: str, channel: str, *, fresh: bool = True) -> None:
         """Queue a parked caller; a `fresh` one (not rebuilt by a resync) first meets the
@@ -265,6 +346,8 @@ class Distributor:
         if not await self.store.add_call(call):
             return
         self._joined[call.call_id] = _number(values.get(cc.JOINED), call.entered_at)
+        if not fresh:  # told on its first entry already
+            self._announced[call.call_id] = self.clock()
         self._publish(CallQueued(call.call_id, call.queue, num, call.entered_at,
                                  call.priority, dict(call.fields)))
         if fresh:
@@ -278,7 +361,7 @@ class Distributor:
     # -- overflow -------------------------------------------------------------------------
 
     async def _watch_queues(self) -> None:
-        """Timed overflows and max waits, every tick_seconds, until closed."""
+        """Timed overflows, max waits and announcements, every tick_seconds, until closed."""
         while True:
             await asyncio.sleep(self.tick_seconds)
             try:
@@ -286,8 +369,20 @@ class Distributor:
                     for call, rule in overflows_due(await self.store.waiting(), self.queues,
                                                     self._joined, self.clock()):
                         await self._overflow(call, rule)
+                    await self._announce(await self.store.waiting())
             except (AmiError, InvalidTransition) as exc:
                 log.warning("distributor: %s while watching the queues", exc)
+
+    async def _announce(self, calls: list[WaitingCall]) -> None:
+        """Send the callers due an announcement into cc-announce (acd/announcer.py); the
+        dialplan brings them back to music on hold, still in the queue."""
+        now = self.clock()
+        for call in announcements_due(calls, self.queues, self._announced, now):
+            self._announced[call.call_id] = now
+            try:
+                await self.control.redirect(call.channel, ANNOUNCE_CONTEXT, "s")
+            except AmiError as exc:
+                log.info("announcement to %s skipped: %s", call.call_id, exc)
 
     async def _overflow(self, call: WaitingCall, rule: OverflowRule) -> None:
         """Move a waiting call out of its queue as `rule` says. If the PBX refuses, the call
@@ -298,6 +393,9 @@ class Distributor:
         try:
             if rule.kind == "queue":
                 await self._move_to_queue(call, rule.target, now)
+                return
+            if rule.kind == "callback" and dialable(call.caller_num):
+                await self._overflow_to_callback(call, now)
                 return
             await self._leave_queue(call, rule)
         except AmiError as exc:
@@ -322,25 +420,36 @@ class Distributor:
                                  call.priority, dict(call.fields)))
         await self.dispatch()
 
+    async def _overflow_to_callback(self, call: WaitingCall, now: float) -> None:
+        """Tell the caller they will be called back at their number, hang up, keep the place."""
+        await self.control.redirect(call.channel, MESSAGE_CONTEXT, CALLBACK_QUEUED_PROMPT)
+        self._publish(CallOverflowed(call.call_id, call.queue, "callback",
+                                     round(now - call.entered_at, 3), now))
+        await self._add_callback(replace(call, callback=call.caller_num))
+
     async def _leave_queue(self, call: WaitingCall, rule: OverflowRule) -> None:
-        """Send the caller out of the ACD: the queue's voicemail box or a message."""
+        """Send the caller out of the ACD: the queue's voicemail box or a message (a
+        callback to a caller ID that cannot be dialled gets the all-busy message)."""
         if rule.kind == "voicemail":
             await self.control.redirect(call.channel, VOICEMAIL_CONTEXT, call.queue)
-        elif rule.kind == "message":
-            await self.control.redirect(call.channel, MESSAGE_CONTEXT, rule.target)
         else:
-            raise AmiError(f"overflow to {rule.kind} is not available")
+            prompt = rule.target if rule.kind == "message" else ALL_BUSY.target
+            await self.control.redirect(call.channel, MESSAGE_CONTEXT, prompt)
 
     async def _connected(self, offer: _Offer, at: float) -> None:
         offer.connected_at = at
         await self.store.settle(offer.call.call_id)
         await self._move(offer.agent_id, AgentState.ON_CALL, call_id=offer.call.call_id)
         self._publish(CallConnected(offer.call.call_id, offer.agent_id, offer.call.queue,
-                                       max(0.0, at - offer.call.entered_at), at))
+                                    max(0.0, at - offer.call.entered_at), at))
 
     async def _hung_up(self, event: CallHungUp) -> None:
         self._callers.pop(event.uniqueid, None)
         self._vars.pop(event.uniqueid, None)
+        self._announced.pop(event.uniqueid, None)
+        if event.uniqueid in self._callbacks:  # the caller who asked to be called back
+            self._callbacks.discard(event.uniqueid)
+            return
         offer = self._offers.get(event.uniqueid) or next(
             (o for o in self._offers.values() if o.agent_channel == event.channel), None)
         if offer is None:
@@ -353,6 +462,8 @@ class Distributor:
             self._end(offer.call, "answered", offer.agent_id, event.at, offer.connected_at)
             await self._move(offer.agent_id, AgentState.WRAP_UP, call_id=offer.call.call_id)
             self._start_wrap_up_timer(offer.agent_id, offer.call.queue)
+        elif offer.call.callback and offer.agent_answered:  # the customer did not answer
+            await self._callback_failed(offer, event.at)
         elif event.uniqueid == offer.call.call_id:  # the caller left while the agent rang
             await self.store.remove_call(offer.call.call_id)
             await self._cancel_offer(offer)
@@ -360,14 +471,36 @@ class Distributor:
             await self._move(offer.agent_id, AgentState.AVAILABLE)
             await self.dispatch()
 
+    async def _callback_failed(self, offer: _Offer, at: float) -> None:
+        """The agent answered but the customer did not: the agent is free again; the
+        callback keeps its place and is tried again later, or ends after the last try."""
+        call = offer.call
+        self._offers.pop(call.call_id, None)
+        self._attempts[call.call_id] = attempts = self._attempts.get(call.call_id, 0) + 1
+        if attempts >= self.callback_attempts:
+            await self.store.remove_call(call.call_id)
+            self._end(call, "abandoned", None, at)
+        else:
+            self._own(self._retry_callback(call.call_id), f"callback-retry-{call.call_id}")
+        await self._move(offer.agent_id, AgentState.AVAILABLE)
+        await self.dispatch()
+
+    async def _retry_callback(self, call_id: str) -> None:
+        await asyncio.sleep(self.callback_retry_seconds)
+        async with self._lock:
+            await self.store.return_to_queue(call_id)
+            await self.dispatch()
+
     def _end(self, call: WaitingCall, outcome: str, agent_id: str | None, at: float,
              connected_at: float = 0.0) -> None:
         self.counts[outcome] += 1
-        self._joined.pop(call.call_id, None)
+        for kept in (self._joined, self._announced, self._attempts):
+            kept.pop(call.call_id, None)
+        self._callbacks.discard(call.call_id)
         wait = (connected_at or at) - call.entered_at
         self._publish(CallEnded(call.call_id, call.queue, outcome, agent_id,
-                                   round(max(0.0, wait), 3),
-                                   round(at - connected_at, 3) if connected_at else 0.0, at))
+                                round(max(0.0, wait), 3),
+                                round(at - connected_at, 3) if connected_at else 0.0, at))
 
     def _ring_timeout_ms(self, queue: str) -> int:
         definition = self.queues.get(queue)
@@ -397,7 +530,7 @@ class Distributor:
         queued again at their original entry time."""
         live = {snap.uniqueid: snap for snap in event.channels}
         for call in await self.store.waiting():
-            if call.call_id not in live:
+            if call.call_id not in live and not call.callback:
                 await self.store.remove_call(call.call_id)
                 self._end(call, "abandoned", None, event.at)
         for snap in event.channels:

@@ -82,3 +82,15 @@ class CallOverflowed:
     to: str  # queue:<name> | voicemail | callback | message:<prompt>
     wait_s: float
     at: float
+
+
+@dataclass(frozen=True)
+class CallbackQueued:
+    """The caller will be called back at `number` and may hang up: the call keeps its
+    place in `queue` (entered_at unchanged); its hangup is not an abandon."""
+
+    call_id: str
+    queue: str
+    number: str
+    entered_at: float
+    at: float

@@ -10,7 +10,8 @@ Rules are tried in the order queues.yaml lists them; the first that holds wins.
 - The limit destination is the first rule's; a queue with no rule plays the all-busy
   message and hangs up.
 A caller moved by an overflow is never refused by the next queue's limits, so limits
-cannot bounce a caller between queues.
+cannot bounce a caller between queues. A queued callback (nobody on the line) never
+overflows: it keeps its place until an agent calls back.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def overflows_due(calls: Iterable[WaitingCall], definitions: Mapping[str, QueueD
     `joined` is when each call joined its current queue (default: its entry time)."""
     due = []
     for call in sorted(calls, key=lambda c: (c.entered_at, c.call_id)):
+        if call.callback:
+            continue
         rule = while_waiting(definitions.get(call.queue),
                              now - joined.get(call.call_id, call.entered_at))
         if rule is not None:

@@ -1,15 +1,17 @@
-"""The ACD over the PBX simulator: real FastAGI running the shipped flows, real AMI, a
-Distributor on a memory store. Callers press 1-3 or 0 to pick a queue (flows/main.yaml)."""
+"""The ACD over the PBX simulator: real FastAGI running the shipped flows and the queue
+announcements, real AMI, a Distributor on a memory store. Callers press 1-3 or 0 to pick a
+queue (flows/main.yaml)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from contactcenter.acd.announcer import ANNOUNCE_CONTEXT, ANNOUNCE_FLOW, Announcer
 from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.queues import QueueDefinition
 from contactcenter.config import AmiConfig
@@ -55,23 +57,35 @@ class AcdRig:
         return [e for e in self.drain() if isinstance(e, kind)]
 
 
+@dataclass
+class Router:
+    """The FastAGI handler, swapped once the distributor (which announcements ask) exists."""
+
+    handle: Callable[[Any], Awaitable[None]]
+
+    async def __call__(self, session: Any) -> None:
+        await self.handle(session)
+
+
 @contextlib.asynccontextmanager
 async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None = None,
                   queues: Mapping[str, QueueDefinition] | None = None,
-                  agi_contexts: Mapping[str, str] | None = None,
-                  ivr: Callable[[IvrService], Any] | None = None,
+                  customers: Mapping[str, ScriptedAgent] | None = None,
                   **distributor: Any) -> AsyncIterator[AcdRig]:
     """Everything up and linked (the AMI through a link the test may cut); closes in
-    reverse order. `ivr` may wrap the FastAGI handler (to serve more than the IVR's flows)."""
+    reverse order. The simulator dials back `customers` with a 0.5 s Dial timeout."""
     bus = EventBus()
     registry = FlowRegistry(FLOWS)
     registry.reload()
-    service = IvrService(registry, PromptRenderer(tmp_path / "prompts"), bus)
-    handler = ivr(service) if ivr else service.handle
+    renderer = PromptRenderer(tmp_path / "prompts")
+    service = IvrService(registry, renderer, bus)
+    handler = Router(service.handle)
     with bus.subscribe() as events:
         async with FastAgiServer(handler, port=0) as agi, \
                 PbxSimulator(agi_port=agi.port, agents=agents or {},
-                             agi_contexts=agi_contexts, overflow_seconds=0.05) as sim:
+                             agi_contexts={ANNOUNCE_CONTEXT: ANNOUNCE_FLOW},
+                             customers=customers, callback_dial_seconds=0.5,
+                             overflow_seconds=0.05) as sim:
             link = CuttableLink(sim.ami_port)
             await link.start()
             bridge = AmiBridge(AmiConfig(port=link.port, secret="ccsecret"), bus,
@@ -79,6 +93,7 @@ async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None 
             try:
                 async with Distributor(MemoryStore(), bridge, bus, queues=queues,
                                        **{"tick_seconds": 0.05, **distributor}) as acd:
+                    handler.handle = Announcer(acd, renderer).route(service.handle)
                     await bridge.start()
                     try:
                         yield AcdRig(sim, acd, bridge, events, [], link)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import aiohttp
 
+from contactcenter.acd.announcer import ANNOUNCE_CONTEXT, ANNOUNCE_FLOW
 from contactcenter.crm.database import Database
 from contactcenter.crm.seed import demo_password, seed
 from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller, SimCall
@@ -35,7 +36,7 @@ steps:
       name: support
 """
 QUEUES = """queues:
-  support: {wrap_up_seconds: 0.1, ring_timeout_seconds: 5}
+  support: {wrap_up_seconds: 0.1, ring_timeout_seconds: 5, announce: {on_entry: false}}
   sales: {wrap_up_seconds: 0.1}
   billing: {wrap_up_seconds: 0.1}
 """
@@ -119,7 +120,8 @@ async def test_a_killed_platform_is_replaced_and_loses_no_caller(tmp_path) -> No
     agi_port, web_port = free_port(), free_port()
     base = f"http://127.0.0.1:{web_port}"
     agents = {"SIP/agent101": ScriptedAgent(answer_after=0.05, talk_seconds=0.2)}
-    async with PbxSimulator(secret=SECRET, agi_port=agi_port, agents=agents) as sim:
+    async with PbxSimulator(secret=SECRET, agi_port=agi_port, agents=agents,
+                            agi_contexts={ANNOUNCE_CONTEXT: ANNOUNCE_FLOW}) as sim:
         config = write_config(tmp_path, sim.ami_port, agi_port, web_port)
         log = tmp_path / "platform.log"
         async with platform(config, web_port, log) as first:
