@@ -68,9 +68,11 @@ SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CAL
 class _Offer:
     call: WaitingCall
     agent_id: str
+    device: str
     action_id: str = ""
     agent_channel: str = ""
     agent_answered: bool = False  # a callback's agent leg is up and dialling the customer
+    withdrawn: bool = False  # the agent logged out before their leg rang
     connected_at: float = 0.0
 
 
@@ -100,6 +102,7 @@ class Distributor:
         self._lock = asyncio.Lock()  # events and ticks change the queues one at a time
         self._joined: dict[str, float] = {}  # call_id -> when it joined its current queue
         self._announced: dict[str, float] = {}  # call_id -> last announcement
+        self._announcing: set[str] = set()  # sent to cc-announce, not yet back on hold
         self._callbacks: set[str] = set()  # callbacks whose caller's hangup is no abandon
         self._attempts: dict[str, int] = {}  # call_id -> failed callback attempts
         self._vars: dict[str, dict[str, str]] = {}
@@ -142,18 +145,30 @@ class Distributor:
         await self._move(agent_id, AgentState.PAUSED, reason=reason)
 
     async def logout(self, agent_id: str) -> None:
+        """Log out; a call ringing this agent goes back to the head of its queue once their
+        leg is hung up (a leg not ringing yet is hung up when it does: never two legs)."""
         agent = await self._agent(agent_id)
-        if agent.state is AgentState.OFFERED and agent.call_id in self._offers:
-            await self._cancel_offer(self._offers[agent.call_id])
+        offer = self._offers.get(agent.call_id or "") \
+            if agent.state is AgentState.OFFERED else None
+        if offer is not None and not offer.agent_channel:
+            offer.withdrawn = True
+            offer = None
+        if offer is not None:
+            await self._cancel_offer(offer)
+            await self.store.return_to_queue(offer.call.call_id)
         await self._move(agent_id, AgentState.LOGGED_OUT)
+        if offer is not None:
+            await self.dispatch()
 
     async def hangup(self, agent_id: str) -> None:
-        """Hang up the caller the agent is talking to (the bridge ends both legs)."""
+        """Hang up the call the agent is on (the bridge ends both legs); a callback's
+        customer leg is unknown to us, so the agent's own leg is hung up."""
         agent = await self._agent(agent_id)
         offer = self._offers.get(agent.call_id or "")
         if offer is None or agent.state is not AgentState.ON_CALL:
             raise InvalidTransition(f"agent {agent_id} has no call to hang up")
-        await self.control.hangup(offer.call.channel)
+        await self.control.hangup(offer.agent_channel if offer.call.callback
+                                  else offer.call.channel)
 
     async def agent_view(self, agent_id: str) -> dict[str, object]:
         agent = await self._agent(agent_id)
@@ -235,7 +250,7 @@ class Distributor:
         """Offer calls while a waiting call has a qualified available agent."""
         while (pair := await self.store.offer_next(self.clock())) is not None:
             call, agent = pair
-            offer = _Offer(call, agent.agent_id)
+            offer = _Offer(call, agent.agent_id, agent.profile.device)
             self._offers[call.call_id] = offer
             now = self.clock()
             self._publish(AgentStateChanged(agent.agent_id, agent.state.value, "",
@@ -289,15 +304,19 @@ class Distributor:
         elif isinstance(event, CallVariableSet):
             self._vars.setdefault(event.uniqueid, {})[event.name] = event.value
         elif isinstance(event, CallWaiting):
+            self._announcing.discard(event.uniqueid)
             await self._enqueue(event.uniqueid, event.channel)
         elif isinstance(event, AgentLegRinging):
-            if event.call_id in self._offers:
-                self._offers[event.call_id].agent_channel = event.channel
+            await self._agent_leg_rings(event)
         elif isinstance(event, OriginateResult):
             offer = next((o for o in self._offers.values() if o.action_id == event.action_id),
                          None)
             if offer is not None and event.success:
                 offer.agent_answered = True
+            elif offer is not None and offer.withdrawn:
+                self._offers.pop(offer.call.call_id, None)
+                await self.store.return_to_queue(offer.call.call_id)
+                await self.dispatch()
             elif offer is not None and not offer.connected_at:
                 await self._ring_no_answer(offer)
         elif isinstance(event, CallBridged):
@@ -310,6 +329,18 @@ class Distributor:
             await self._hung_up(event)
         elif isinstance(event, Resynced):
             await self._reconcile(event)
+
+    async def _agent_leg_rings(self, event: AgentLegRinging) -> None:
+        """Note the leg of the offer; a leg whose offer was withdrawn before it rang (the
+        agent logged out at once) is hung up: its failed Originate then returns the call."""
+        offer = self._offers.get(event.call_id)
+        if offer is not None and offer.device == event.device and not offer.withdrawn:
+            offer.agent_channel = event.channel
+            return
+        try:
+            await self.control.hangup(event.channel)
+        except AmiError as exc:
+            log.info("withdrawn agent leg %s already gone: %s", event.channel, exc)
 
     def _callback_leg(self, channel: str) -> _Offer | None:
         """The callback offer whose agent leg is `channel` (the customer's leg is unknown)."""
@@ -366,12 +397,16 @@ class Distributor:
             await asyncio.sleep(self.tick_seconds)
             try:
                 async with self._lock:
-                    for call, rule in overflows_due(await self.store.waiting(), self.queues,
+                    for call, rule in overflows_due(await self._on_hold(), self.queues,
                                                     self._joined, self.clock()):
                         await self._overflow(call, rule)
-                    await self._announce(await self.store.waiting())
+                    await self._announce(await self._on_hold())
             except (AmiError, InvalidTransition) as exc:
                 log.warning("distributor: %s while watching the queues", exc)
+
+    async def _on_hold(self) -> list[WaitingCall]:
+        """The waiting calls that can be Redirected now: not in an announcement."""
+        return [c for c in await self.store.waiting() if c.call_id not in self._announcing]
 
     async def _announce(self, calls: list[WaitingCall]) -> None:
         """Send the callers due an announcement into cc-announce (acd/announcer.py); the
@@ -381,6 +416,7 @@ class Distributor:
             self._announced[call.call_id] = now
             try:
                 await self.control.redirect(call.channel, ANNOUNCE_CONTEXT, "s")
+                self._announcing.add(call.call_id)
             except AmiError as exc:
                 log.info("announcement to %s skipped: %s", call.call_id, exc)
 
@@ -447,6 +483,7 @@ class Distributor:
         self._callers.pop(event.uniqueid, None)
         self._vars.pop(event.uniqueid, None)
         self._announced.pop(event.uniqueid, None)
+        self._announcing.discard(event.uniqueid)
         if event.uniqueid in self._callbacks:  # the caller who asked to be called back
             self._callbacks.discard(event.uniqueid)
             return

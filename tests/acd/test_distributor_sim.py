@@ -9,16 +9,20 @@ from pathlib import Path
 
 from contactcenter.acd.agents import AgentProfile
 from contactcenter.acd.distributor import Distributor
-from contactcenter.acd.events import AgentStateChanged, CallEnded, CallOffered
-from contactcenter.acd.queues import QueueDefinition
+from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded, CallOffered
+from contactcenter.acd.queues import Announcements, QueueDefinition
 from contactcenter.config import AmiConfig
 from contactcenter.cti.bridge import AmiBridge
+from contactcenter.cti.events import AgentLegRinging
 from contactcenter.events import EventBus
 from contactcenter.ivr.fastagi import FastAgiServer
 from contactcenter.ivr.runtime import FlowRegistry, IvrService
 from contactcenter.queue.memory_store import MemoryStore
 from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller
+from contactcenter.sim.stats import CallOutcome
 from contactcenter.speech.tts import PromptRenderer
+from tests.acd.conftest import KEYS, acd_rig
+from tests.cti.test_bridge import until
 
 FLOWS = Path(__file__).parents[2] / "flows"
 
@@ -70,3 +74,24 @@ async def test_every_call_ends_answered_or_abandoned_none_offered_twice(tmp_path
         len(answered), abandoned, 0)
     assert support["waiting"] == 0 and support["agents"]["paused"] == 1
     assert support["asa_s"] is not None and support["aht_s"] >= 0.3  # talk 0.3 + wrap-up
+
+
+async def test_a_call_ringing_an_agent_who_logs_out_goes_to_the_next_agent(tmp_path) -> None:
+    agents = {"SIP/agent101": ScriptedAgent(answer_after=None),
+              "SIP/agent102": ScriptedAgent(answer_after=0.05, talk_seconds=0.1)}
+    queues = {"support": QueueDefinition("support", ring_timeout_seconds=30,
+                                         announcements=Announcements(on_entry=False))}
+    async with acd_rig(tmp_path, agents=agents, queues=queues) as rig:
+        for agent in ("agent101", "agent102"):
+            await rig.acd.register_agent(AgentProfile(agent, f"SIP/{agent}", {"support": 0}))
+        await rig.acd.login("agent101")
+        call = rig.sim.place_call(ScriptedCaller(answers=(KEYS["support"],)))
+        await rig.next(AgentLegRinging)
+        await rig.acd.logout("agent101")  # while their phone rings
+        await rig.acd.login("agent102")
+        assert await asyncio.wait_for(call.wait(), 10) is CallOutcome.ANSWERED
+        await rig.next(CallEnded)
+        await until(lambda: not rig.sim.channels)  # agent101's leg was hung up, not left
+    assert [e.agent_id for e in rig.of(CallConnected)] == ["agent102"]
+    assert [(e.call_id, e.outcome) for e in rig.of(CallEnded)] == [(call.uniqueid, "answered")]
+    assert rig.sim.stats.double_offers == 0
