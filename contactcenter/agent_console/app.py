@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -38,17 +39,19 @@ BUS = web.AppKey("bus", EventBus)
 SESSIONS = web.AppKey("sessions", Sessions)
 LIMITER = web.AppKey("limiter", LoginLimiter)
 HUB = web.AppKey("hub", PopHub)
+SESSION = web.RequestKey("session", Session)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PUBLIC = {"/login", "/static/console.css"}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
-               limiter: LoginLimiter | None = None,
+               sessions: Sessions | None = None, limiter: LoginLimiter | None = None,
                heartbeat_s: float = 10.0) -> web.Application:
+    """Sessions and the login limit default to ones kept in `db` (auth.py)."""
     app = web.Application(middlewares=[_security])
-    app[DESK], app[DB], app[BUS] = desk, db, bus
-    app[SESSIONS], app[LIMITER], app[HUB] = Sessions(), limiter or LoginLimiter(), PopHub()
+    app[DESK], app[DB], app[BUS], app[HUB] = desk, db, bus, PopHub()
+    app[SESSIONS], app[LIMITER] = sessions or Sessions(db), limiter or LoginLimiter(db)
     app.cleanup_ctx.append(_pop_consumer)
     ws = _websocket(heartbeat_s)
     app.router.add_get("/login", _page("login.html"))
@@ -84,16 +87,14 @@ async def _pop_consumer(app: web.Application) -> AsyncIterator[None]:
 
 
 def _session(request: web.Request) -> Session:
-    session = request.app[SESSIONS].get(request.cookies.get(COOKIE))
-    assert session is not None  # the middleware let the request through
-    return session
+    return request[SESSION]  # the middleware put it there, or refused the request
 
 
 @web.middleware
 async def _security(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path in PUBLIC:
         return await handler(request)
-    session = request.app[SESSIONS].get(request.cookies.get(COOKIE))
+    session = await asyncio.to_thread(request.app[SESSIONS].get, request.cookies.get(COOKIE))
     if session is None:
         if request.path.startswith(("/api", "/ws")):
             raise web.HTTPUnauthorized(text="login required")
@@ -102,8 +103,9 @@ async def _security(request: web.Request, handler: Handler) -> web.StreamRespons
         token = request.headers.get("X-CSRF-Token")
         if token is None and request.content_type == "application/x-www-form-urlencoded":
             token = str((await request.post()).get("csrf", ""))
-        if token != session.csrf:
+        if token is None or not hmac.compare_digest(token, session.csrf):
             raise web.HTTPForbidden(text="missing or wrong CSRF token")
+    request[SESSION] = session
     try:
         return await handler(request)
     except (InvalidTransition, CrmError, ValueError) as exc:
@@ -130,22 +132,22 @@ async def _login(request: web.Request) -> web.StreamResponse:
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     address = request.remote or ""
     limiter = request.app[LIMITER]
-    if limiter.blocked(username, address):
+    if await asyncio.to_thread(limiter.blocked, username, address):
         raise web.HTTPTooManyRequests(text="too many failed logins; try again later")
     users = Users(request.app[DB])
     user = await asyncio.to_thread(users.authenticate, username, password)
     if user is None:
-        limiter.failed(username, address)
+        await asyncio.to_thread(limiter.failed, username, address)
         raise web.HTTPFound("/login?failed=1")
-    limiter.succeeded(username, address)
-    session = request.app[SESSIONS].create(user.username, user.role)
+    await asyncio.to_thread(limiter.succeeded, username, address)
+    session = await asyncio.to_thread(request.app[SESSIONS].create, user.username, user.role)
     response = web.HTTPFound("/")
     response.set_cookie(COOKIE, session.sid, httponly=True, samesite="Strict", path="/")
     raise response
 
 
 async def _logout(request: web.Request) -> web.StreamResponse:
-    request.app[SESSIONS].drop(_session(request).sid)
+    await asyncio.to_thread(request.app[SESSIONS].drop, _session(request).sid)
     response = web.HTTPFound("/login")
     response.del_cookie(COOKIE, path="/")
     raise response

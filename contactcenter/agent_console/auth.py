@@ -1,61 +1,92 @@
-"""Server-side sessions, CSRF tokens and the login rate limit: no awaits, no sockets.
+"""Console sessions, CSRF tokens and the login rate limit, kept in the CRM database so a
+restart signs nobody out and forgets no failed login.
 
-Sessions live in memory keyed by a random id in an HttpOnly SameSite=Strict cookie, so a
-logout or restart revokes them; each carries its own CSRF token for state changes.
+The cookie (HttpOnly, SameSite=Strict) carries a random token; the database keeps only its
+SHA-256, so a copy of the database signs nobody in. Each session's CSRF token is an HMAC
+of its token, never stored. A session ends at logout or after `lifetime_s`.
+The methods run SQL: the app calls them in a worker thread.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import time
-from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from contactcenter.crm.database import Database
+from contactcenter.crm.logins import Logins
+
+Clock = Callable[[], float]
+SHIFT_S = 12 * 3600.0  # a session lasts one long shift
 
 
 @dataclass(frozen=True)
 class Session:
-    sid: str
+    sid: str  # the cookie's token; only its hash is stored
     username: str
     role: str
     csrf: str
 
 
-@dataclass
 class Sessions:
-    _by_id: dict[str, Session] = field(default_factory=dict)
+    def __init__(self, db: Database, *, lifetime_s: float = SHIFT_S,
+                 clock: Clock = time.time) -> None:
+        self._logins = Logins(db)
+        self._lifetime_s = lifetime_s
+        self._clock = clock
 
     def create(self, username: str, role: str) -> Session:
-        session = Session(secrets.token_urlsafe(32), username, role, secrets.token_urlsafe(32))
-        self._by_id[session.sid] = session
-        return session
+        sid, now = secrets.token_urlsafe(32), self._clock()
+        self._logins.add_session(_hash(sid), username, role, now=_utc(now),
+                                 expires_at=_utc(now + self._lifetime_s))
+        return Session(sid, username, role, _csrf(sid))
 
     def get(self, sid: str | None) -> Session | None:
-        return self._by_id.get(sid) if sid else None
+        """The live session of this cookie token; None if unknown, dropped or expired."""
+        if not sid:
+            return None
+        stored = self._logins.session(_hash(sid), now=_utc(self._clock()))
+        return None if stored is None else Session(sid, stored.username, stored.role,
+                                                   _csrf(sid))
 
     def drop(self, sid: str) -> None:
-        self._by_id.pop(sid, None)
+        self._logins.drop_session(_hash(sid))
 
 
 class LoginLimiter:
     """At most `attempts` failed logins per (username, address) in `window_s` seconds."""
 
-    def __init__(self, attempts: int = 5, window_s: float = 300.0):
+    def __init__(self, db: Database, *, attempts: int = 5, window_s: float = 300.0,
+                 clock: Clock = time.time) -> None:
+        self._logins = Logins(db)
         self._attempts = attempts
         self._window_s = window_s
-        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._clock = clock
 
-    def blocked(self, username: str, address: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        failures = self._failures.get((username, address))
-        if not failures:
-            return False
-        while failures and failures[0] <= now - self._window_s:
-            failures.popleft()
-        return len(failures) >= self._attempts
+    def blocked(self, username: str, address: str) -> bool:
+        since = _utc(self._clock() - self._window_s)
+        return self._logins.failures(username, address, since=since) >= self._attempts
 
-    def failed(self, username: str, address: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        self._failures.setdefault((username, address), deque()).append(now)
+    def failed(self, username: str, address: str) -> None:
+        now = self._clock()
+        self._logins.add_failure(username, address, at=_utc(now),
+                                 forget_before=_utc(now - self._window_s))
 
     def succeeded(self, username: str, address: str) -> None:
-        self._failures.pop((username, address), None)
+        self._logins.clear_failures(username, address)
+
+
+def _hash(sid: str) -> str:
+    return hashlib.sha256(sid.encode()).hexdigest()
+
+
+def _csrf(sid: str) -> str:
+    return hmac.new(sid.encode(), b"csrf", hashlib.sha256).hexdigest()
+
+
+def _utc(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
