@@ -170,6 +170,13 @@ class Distributor:
         await self.control.hangup(offer.agent_channel if offer.call.callback
                                   else offer.call.channel)
 
+    def current_call(self, agent_id: str) -> tuple[WaitingCall, str] | None:
+        """The agent's connected call and their own leg's channel, for call actions
+        (acd/call_actions.py: hold, transfer); None while they talk to nobody."""
+        return next(((offer.call, offer.agent_channel) for offer in self._offers.values()
+                     if offer.agent_id == agent_id and offer.connected_at
+                     and offer.call.channel and offer.agent_channel), None)
+
     async def agent_view(self, agent_id: str) -> dict[str, object]:
         agent = await self._agent(agent_id)
         offer = self._offers.get(agent.call_id or "")
