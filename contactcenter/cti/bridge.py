@@ -215,3 +215,36 @@ class AmiBridge:
         value = replies[0].get("Value", "")
         return value or None
 
+
+    # -- call actions on a connected call (acd/call_actions.py) ------------------------------
+
+    async def redirect_pair(self, channel: str, context: str, exten: str, extra_channel: str,
+                            extra_context: str, extra_exten: str) -> None:
+        """Redirect two bridged channels at once (Redirect with ExtraChannel): both leave
+        the bridge alive, where redirecting one alone would end the other's Bridge()."""
+        await self._session().action([
+            ("Action", "Redirect"), ("Channel", channel), ("Context", context),
+            ("Exten", exten), ("Priority", "1"), ("ExtraChannel", extra_channel),
+            ("ExtraContext", extra_context), ("ExtraExten", extra_exten),
+            ("ExtraPriority", "1")])
+
+    async def bridge_channels(self, channel1: str, channel2: str) -> None:
+        """Bridge two channels already in the PBX (the AMI Bridge action)."""
+        await self._session().action([("Action", "Bridge"), ("Channel1", channel1),
+                                      ("Channel2", channel2), ("Tone", "no")])
+
+    async def blind_transfer(self, channel: str, context: str, exten: str) -> None:
+        """Send whoever is bridged to `channel` to context,exten (AMI BlindTransfer)."""
+        await self._session().action([("Action", "BlindTransfer"), ("Channel", channel),
+                                      ("Context", context), ("Exten", exten)])
+
+    async def attended_transfer(self, channel: str, context: str, exten: str) -> None:
+        """Start an attended transfer from `channel` (the transferer, AMI Atxfer): its peer
+        waits on hold while `channel` talks to context,exten; the transferer hanging up
+        completes the transfer."""
+        await self._session().action([("Action", "Atxfer"), ("Channel", channel),
+                                      ("Context", context), ("Exten", exten)])
+
+    async def cancel_attended_transfer(self, channel: str) -> None:
+        """Abort the transferer's attended transfer (AMI CancelAtxfer): back to the peer."""
+        await self._session().action([("Action", "CancelAtxfer"), ("Channel", channel)])
