@@ -3,11 +3,14 @@
 Calls are served by priority (higher first), then by entry time (oldest first); a call
 that comes back after a ring-no-answer keeps its entry time, so it is at the head again.
 The agent is the longest idle among available agents in the call's queue, lowest penalty
-tier first, who have every skill the call needs at the level it needs.
+tier first, who have every skill the call needs at the level it needs. With aging, a
+call gains one priority step per `aging_seconds` waited in its queue, so low priority
+cannot starve. These functions are the reference both queue stores must match.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -29,14 +32,33 @@ class WaitingCall:
     callback: str = ""  # a queued callback: the number to call; the caller's channel is gone
 
 
-def call_order(call: WaitingCall) -> tuple[int, float, str]:
-    return (-call.priority, call.entered_at, call.call_id)
+def effective_priority(priority: int, entered_at: float, at: float,
+                       aging_seconds: float) -> int:
+    """`priority` plus one step per `aging_seconds` waited at `at` (0: no aging)."""
+    if aging_seconds > 0 and at > entered_at:
+        return priority + math.floor((at - entered_at) / aging_seconds)
+    return priority
+
+
+def call_order(call: WaitingCall, at: float = 0.0,
+               aging: Mapping[str, float] | None = None) -> tuple[int, float, str]:
+    """Service order at `at`; `aging` maps a queue to its aging_seconds."""
+    step = aging.get(call.queue, 0.0) if aging else 0.0
+    return (-effective_priority(call.priority, call.entered_at, at, step), call.entered_at,
+            call.call_id)
+
+
+def agent_order(agent: Agent, queue: str) -> tuple[int, float, str]:
+    """Who goes first among a queue's agents: lowest penalty tier, then longest idle."""
+    return (agent.profile.queues[queue], agent.idle_since, agent.agent_id)
+
+
+def has_skills(skills: Mapping[str, int], needs: Mapping[str, int]) -> bool:
+    return all(skills.get(skill, -1) >= level for skill, level in needs.items())
 
 
 def qualified(agent: Agent, call: WaitingCall) -> bool:
-    profile = agent.profile
-    return call.queue in profile.queues and all(
-        profile.skills.get(skill, -1) >= level for skill, level in call.skills.items())
+    return call.queue in agent.profile.queues and has_skills(agent.profile.skills, call.skills)
 
 
 def pick_agent(call: WaitingCall, agents: Iterable[Agent]) -> Agent | None:
@@ -44,17 +66,16 @@ def pick_agent(call: WaitingCall, agents: Iterable[Agent]) -> Agent | None:
     candidates = [a for a in agents if a.state is AgentState.AVAILABLE and qualified(a, call)]
     if not candidates:
         return None
-    return min(candidates, key=lambda a: (a.profile.queues[call.queue], a.idle_since,
-                                          a.agent_id))
+    return min(candidates, key=lambda a: agent_order(a, call.queue))
 
 
-def next_offer(calls: Iterable[WaitingCall],
-               agents: Iterable[Agent]) -> tuple[WaitingCall, Agent] | None:
-    """The first call, in service order, that has a qualified available agent."""
+def next_offer(calls: Iterable[WaitingCall], agents: Iterable[Agent], at: float = 0.0,
+               aging: Mapping[str, float] | None = None) -> tuple[WaitingCall, Agent] | None:
+    """The first call, in service order at `at`, that has a qualified available agent."""
     available = [a for a in agents if a.state is AgentState.AVAILABLE]
     if not available:
         return None
-    for call in sorted(calls, key=call_order):
+    for call in sorted(calls, key=lambda c: call_order(c, at, aging)):
         agent = pick_agent(call, available)
         if agent is not None:
             return call, agent
