@@ -1,28 +1,45 @@
-"""The memory store: one process, no awaits inside an operation, so each is atomic."""
+"""The memory store: one process, no awaits inside an operation, so each is atomic.
+
+Indexed so that a routing decision reads the heads of each queue's priority lines and the
+queue's available agents instead of sorting every waiting call: the same search as the
+Redis store's offer script, with the answer routing.next_offer gives.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from sortedcontainers import SortedList
+
 from contactcenter.acd.agents import Agent, AgentState, transition
-from contactcenter.acd.routing import WaitingCall, next_offer
+from contactcenter.acd.routing import WaitingCall, agent_order, effective_priority, has_skills
 
 
 class MemoryStore:
-    def __init__(self) -> None:
+    """`aging` maps a queue to its aging_seconds (routing.effective_priority)."""
+
+    def __init__(self, aging: Mapping[str, float] | None = None) -> None:
+        self._aging = {queue: step for queue, step in (aging or {}).items() if step > 0}
         self._waiting: dict[str, WaitingCall] = {}
         self._offered: dict[str, tuple[WaitingCall, str]] = {}
         self._agents: dict[str, Agent] = {}
+        # queue -> priority -> (entered_at, call_id), oldest first
+        self._lines: dict[str, dict[int, SortedList]] = {}
+        # queue -> routing.agent_order of its available agents, first choice first
+        self._available: dict[str, SortedList] = {}
 
     async def add_call(self, call: WaitingCall) -> bool:
         if call.call_id in self._waiting or call.call_id in self._offered:
             return False
-        self._waiting[call.call_id] = call
+        self._enqueue(call)
         return True
 
     async def remove_call(self, call_id: str) -> WaitingCall | None:
-        call = self._waiting.pop(call_id, None)
-        if call is None and call_id in self._offered:
-            call = self._offered.pop(call_id)[0]
-        return call
+        if call_id in self._waiting:
+            return self._dequeue(call_id)
+        found = self._offered.pop(call_id, None)
+        return found[0] if found else None
 
     async def waiting(self) -> list[WaitingCall]:
         return list(self._waiting.values())
@@ -31,7 +48,7 @@ class MemoryStore:
         return dict(self._offered)
 
     async def put_agent(self, agent: Agent) -> None:
-        self._agents[agent.agent_id] = agent
+        self._put(agent)
 
     async def agent(self, agent_id: str) -> Agent | None:
         return self._agents.get(agent_id)
@@ -40,23 +57,74 @@ class MemoryStore:
         return list(self._agents.values())
 
     async def offer_next(self, at: float) -> tuple[WaitingCall, Agent] | None:
-        pair = next_offer(self._waiting.values(), self._agents.values())
-        if pair is None:
+        """Per queue with an available agent, per priority, the first call in entry order
+        that a qualified agent can take; the best of those in routing.call_order."""
+        best: tuple[tuple[int, float, str], str, str] | None = None
+        for queue, available in self._available.items():
+            step = self._aging.get(queue, 0.0)
+            for priority, line in self._lines.get(queue, {}).items():
+                for entered_at, call_id in line:
+                    order = (-effective_priority(priority, entered_at, at, step), entered_at,
+                             call_id)
+                    if best is not None and order >= best[0]:
+                        break  # the rest of this line comes later still
+                    agent_id = self._agent_for(self._waiting[call_id], available)
+                    if agent_id is not None:
+                        best = (order, call_id, agent_id)
+                        break
+        if best is None:
             return None
-        call, agent = pair
-        agent = transition(agent, AgentState.OFFERED, at, call_id=call.call_id)
-        del self._waiting[call.call_id]
-        self._offered[call.call_id] = (call, agent.agent_id)
-        self._agents[agent.agent_id] = agent
+        _, call_id, agent_id = best
+        call = self._dequeue(call_id)
+        agent = transition(self._agents[agent_id], AgentState.OFFERED, at, call_id=call_id)
+        self._put(agent)
+        self._offered[call_id] = (call, agent_id)
         return call, agent
 
     async def return_to_queue(self, call_id: str) -> WaitingCall | None:
         if call_id not in self._offered:
             return None
         call, _ = self._offered.pop(call_id)
-        self._waiting[call_id] = call
+        self._enqueue(call)
         return call
 
     async def settle(self, call_id: str) -> WaitingCall | None:
         found = self._offered.pop(call_id, None)
         return found[0] if found else None
+
+    def _agent_for(self, call: WaitingCall, available: SortedList) -> str | None:
+        if not call.skills:
+            return available[0][-1]
+        return next((agent_id for *_, agent_id in available
+                     if has_skills(self._agents[agent_id].profile.skills, call.skills)), None)
+
+    def _enqueue(self, call: WaitingCall) -> None:
+        self._waiting[call.call_id] = call
+        lines = self._lines.setdefault(call.queue, {})
+        lines.setdefault(call.priority, SortedList()).add((call.entered_at, call.call_id))
+
+    def _dequeue(self, call_id: str) -> WaitingCall:
+        call = self._waiting.pop(call_id)
+        lines = self._lines[call.queue]
+        _discard(lines, call.priority, (call.entered_at, call_id))
+        if not lines:
+            del self._lines[call.queue]
+        return call
+
+    def _put(self, agent: Agent) -> None:
+        old = self._agents.get(agent.agent_id)
+        if old is not None and old.state is AgentState.AVAILABLE:
+            for queue in old.profile.queues:
+                _discard(self._available, queue, agent_order(old, queue))
+        self._agents[agent.agent_id] = agent
+        if agent.state is AgentState.AVAILABLE:
+            for queue in agent.profile.queues:
+                self._available.setdefault(queue, SortedList()).add(agent_order(agent, queue))
+
+
+def _discard(index: dict[Any, SortedList], key: Any, entry: tuple[Any, ...]) -> None:
+    """Take `entry` out of index[key], and the key out of the index once empty."""
+    entries = index[key]
+    entries.remove(entry)
+    if not entries:
+        del index[key]
