@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
-from contactcenter.acd.routing import WaitingCall, next_offer, pick_agent, position
+from contactcenter.acd.routing import (
+    WaitingCall,
+    effective_priority,
+    next_offer,
+    pick_agent,
+    position,
+)
 from contactcenter.errors import InvalidTransition
 from contactcenter.queue.memory_store import MemoryStore
 
@@ -54,6 +60,16 @@ def test_calls_are_served_by_priority_then_oldest_first() -> None:
     assert next_offer(calls[:2], [agent("a")])[0].call_id == "early"
     assert position(calls, "late") == 3 and position(calls, "vip") == 1
     assert position(calls, "nope") is None
+
+
+def test_aging_adds_a_priority_step_per_interval_waited() -> None:
+    assert effective_priority(0, 100.0, 129.9, 10.0) == 2
+    assert effective_priority(1, 100.0, 50.0, 10.0) == 1  # clock behind the entry: no aging
+    assert effective_priority(1, 0.0, 1e6, 0.0) == 1  # 0: off
+    calls = [call("old", 0.0), call("vip", 25.0, priority=2)]
+    assert next_offer(calls, [agent("a")], 30.0, {"support": 10.0})[0].call_id == "old"
+    assert next_offer(calls, [agent("a")], 29.0, {"support": 10.0})[0].call_id == "vip"
+    assert next_offer(calls, [agent("a")], 30.0, {"sales": 10.0})[0].call_id == "vip"
 
 
 def test_agent_choice_penalty_tier_then_longest_idle_then_skills() -> None:

@@ -1,0 +1,238 @@
+"""One contract for every queue store: the memory store and the Redis store (on a real
+redis-server) must behave alike, and offer what the pure routing.next_offer would."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+
+import pytest
+
+from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
+from contactcenter.acd.routing import WaitingCall, next_offer
+from contactcenter.queue.memory_store import MemoryStore
+from contactcenter.queue.redis_store import RedisStore
+from contactcenter.queue.store import QueueStore
+
+S = AgentState
+MakeStore = Callable[..., Awaitable[QueueStore]]
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def make_store(request: pytest.FixtureRequest) -> AsyncIterator[MakeStore]:
+    """A factory of empty stores of one kind: `await make_store(aging={...})`."""
+    opened: list[RedisStore] = []
+    url = request.getfixturevalue("redis_url") if request.param == "redis" else ""
+
+    async def make(aging: Mapping[str, float] | None = None) -> QueueStore:
+        if request.param == "memory":
+            return MemoryStore(aging)
+        opened.append(RedisStore.from_url(url, prefix=f"test-{uuid.uuid4().hex}:", aging=aging))
+        return opened[-1]
+
+    yield make
+    for store in opened:
+        await store.close()
+
+
+@pytest.fixture
+async def store(make_store: MakeStore) -> QueueStore:
+    return await make_store()
+
+
+def agent(name: str, idle: float = 0.0, queues: Mapping[str, int] | None = None,
+          skills: Mapping[str, int] | None = None, state: AgentState = S.AVAILABLE) -> Agent:
+    return Agent(AgentProfile(name, f"PJSIP/{name}", queues or {"support": 0}, skills or {}),
+                 state, idle_since=idle)
+
+
+def call(cid: str, at: float, queue: str = "support", priority: int = 0,
+         skills: Mapping[str, int] | None = None) -> WaitingCall:
+    return WaitingCall(cid, f"PJSIP/carrier-{cid}", queue, at, priority, skills=skills or {})
+
+
+async def fill(store: QueueStore, calls: list[WaitingCall], agents: list[Agent]) -> None:
+    for c in calls:
+        assert await store.add_call(c)
+    for a in agents:
+        await store.put_agent(a)
+
+
+async def offers(store: QueueStore, at: float = 100.0) -> list[tuple[str, str]]:
+    """Every offer the store makes until none is left: (call_id, agent_id)."""
+    made = []
+    while (pair := await store.offer_next(at)) is not None:
+        made.append((pair[0].call_id, pair[1].agent_id))
+    return made
+
+
+async def test_a_call_is_added_once_while_held(store: QueueStore) -> None:
+    full = WaitingCall("c1", "PJSIP/carrier-1", "billing", 1700000000.123456, 2, "+15551234",
+                       "Ada", {"french": 2}, {"account": "42"}, "main>billing", "+15559876")
+    assert await store.add_call(full)
+    assert not await store.add_call(call("c1", 5.0))
+    assert await store.waiting() == [full]
+    await store.put_agent(agent("a", queues={"billing": 0}, skills={"french": 2}))
+    assert (await store.offer_next(10.0))[0] == full
+    assert not await store.add_call(full)  # offered is still held
+    assert await store.waiting() == []
+    assert await store.offered() == {"c1": (full, "a")}
+
+
+async def test_removing_a_waiting_or_offered_call(store: QueueStore) -> None:
+    await fill(store, [call("c1", 1.0), call("c2", 2.0)], [agent("a")])
+    assert (await store.remove_call("c1")).call_id == "c1"
+    assert await store.remove_call("c1") is None
+    assert await offers(store) == [("c2", "a")]
+    assert (await store.remove_call("c2")).call_id == "c2"
+    assert await store.offered() == {} and await store.waiting() == []
+    assert await store.add_call(call("c2", 2.0))  # forgotten, so it may come again
+
+
+async def test_fifo_within_priority_and_higher_priority_first(store: QueueStore) -> None:
+    await fill(store, [call("late", 3.0), call("early", 1.0), call("middle", 2.0),
+                       call("vip", 9.0, priority=1), call("low", 0.5, priority=-1)],
+               [agent(f"a{i}", idle=i) for i in range(5)])
+    assert [c for c, _ in await offers(store)] == ["vip", "early", "middle", "late", "low"]
+
+
+async def test_same_entry_time_goes_by_call_id_across_queues(store: QueueStore) -> None:
+    everywhere = {"support": 0, "sales": 0, "billing": 0}
+    await fill(store, [call("b", 1.0), call("B", 1.0, "sales"), call("a-1", 1.0, "billing")],
+               [agent(f"a{i}", idle=i, queues=everywhere) for i in range(3)])
+    assert [c for c, _ in await offers(store)] == ["B", "a-1", "b"]  # code point order
+
+
+async def test_lowest_penalty_tier_then_longest_idle(store: QueueStore) -> None:
+    await fill(store, [call(f"c{i}", i) for i in range(4)],
+               [agent("backup", idle=1.0, queues={"support": 1}), agent("recent", idle=50.0),
+                agent("idle", idle=10.0), agent("other-queue", idle=0.0, queues={"sales": 0})])
+    assert await offers(store) == [("c0", "idle"), ("c1", "recent"), ("c2", "backup")]
+
+
+async def test_skills_with_levels(store: QueueStore) -> None:
+    await fill(store, [call("fr", 1.0, skills={"french": 2}), call("de", 2.0, skills={"german": 1}),
+                       call("en", 3.0)],
+               [agent("novice", idle=1.0, skills={"french": 1}),
+                agent("fluent", idle=5.0, skills={"french": 3})])
+    # "de" has nobody and does not block "en"; "fr" skips the longer-idle novice
+    assert await offers(store) == [("fr", "fluent"), ("en", "novice")]
+    assert [c.call_id for c in await store.waiting()] == ["de"]
+
+
+async def test_ring_no_answer_returns_the_call_to_the_head_with_its_entry_time(
+        store: QueueStore) -> None:
+    await fill(store, [call("c1", 1.0), call("c2", 2.0)], [agent("a")])
+    assert await offers(store) == [("c1", "a")]
+    assert await store.add_call(call("c0", 1.5))  # joined while c1 was ringing
+    back = await store.return_to_queue("c1")
+    assert back == call("c1", 1.0)
+    assert await store.return_to_queue("c1") is None  # no longer offered
+    await store.put_agent(agent("b", idle=3.0))
+    assert await offers(store) == [("c1", "b")]
+
+
+async def test_settle_takes_an_offered_call_out(store: QueueStore) -> None:
+    await fill(store, [call("c1", 1.0), call("c2", 2.0)], [agent("a")])
+    await offers(store)
+    assert await store.settle("c2") is None  # waiting, not offered: stays
+    assert (await store.settle("c1")).call_id == "c1"
+    assert await store.settle("c1") is None
+    assert await store.offered() == {}
+    assert [c.call_id for c in await store.waiting()] == ["c2"]
+    assert await store.add_call(call("c1", 1.0))
+
+
+async def test_an_agent_holds_at_most_one_offer(store: QueueStore) -> None:
+    await fill(store, [call("c1", 1.0), call("s1", 2.0, queue="sales")],
+               [agent("a", queues={"support": 0, "sales": 0})])
+    pair = await store.offer_next(10.0)
+    assert pair is not None
+    offered = transition(agent("a", queues={"support": 0, "sales": 0}), S.OFFERED, 10.0,
+                         call_id="c1")
+    assert pair[1] == offered and await store.agent("a") == offered
+    assert await store.offer_next(11.0) is None  # not again from either of its queues
+    await store.put_agent(transition(offered, S.AVAILABLE, 12.0))
+    assert await offers(store) == [("s1", "a")]
+
+
+async def test_agents_are_kept_as_put(store: QueueStore) -> None:
+    paused = Agent(AgentProfile("p", "PJSIP/p", {"support": 2}, {"french": 1}), S.PAUSED,
+                   "lunch", 1700000000.25, 1699999999.5)
+    await fill(store, [call("c1", 1.0)], [paused, agent("gone", state=S.LOGGED_OUT)])
+    assert await store.agent("p") == paused
+    assert sorted(a.agent_id for a in await store.agents()) == ["gone", "p"]
+    assert await store.offer_next(5.0) is None  # nobody available
+    await store.put_agent(transition(paused, S.AVAILABLE, 3.0))
+    await store.put_agent(transition(paused, S.AVAILABLE, 4.0))  # put again: one entry
+    assert await offers(store) == [("c1", "p")]
+
+
+async def test_unknown_ids(store: QueueStore) -> None:
+    assert await store.agent("nobody") is None
+    assert await store.remove_call("nope") is None
+    assert await store.return_to_queue("nope") is None
+    assert await store.settle("nope") is None
+    assert await store.offer_next(1.0) is None
+    assert await store.agents() == [] and await store.waiting() == []
+
+
+async def test_aging_lets_a_long_wait_pass_higher_priority(make_store: MakeStore) -> None:
+    store = await make_store(aging={"support": 10.0})
+    calls = [call("old", 0.0), call("vip", 25.0, priority=2),
+             call("old-sales", 0.0, queue="sales"), call("vip-sales", 25.0, "sales", 2)]
+    team = [agent("a", queues={"support": 0, "sales": 0})]
+    await fill(store, calls, team)
+    assert (await store.offer_next(15.0))[0].call_id == "vip"  # old: 0 + 1 step < 2
+    assert await store.return_to_queue("vip")
+    await store.put_agent(team[0])
+    assert (await store.offer_next(30.0))[0].call_id == "old"  # old: 0 + 3 steps > 2
+    assert await store.settle("old")
+    await store.put_agent(team[0])
+    assert await store.remove_call("vip")
+    assert (await store.offer_next(300.0))[0].call_id == "vip-sales"  # sales does not age
+
+
+async def test_offers_match_the_pure_routing_reference(make_store: MakeStore) -> None:
+    """Random traffic: every offer equals routing.next_offer over the store's contents."""
+    rng = random.Random(4)
+    aging = {"q0": 7.0, "q1": 0.5}
+    store = await make_store(aging=aging)
+    queues = ["q0", "q1", "q2", "q3"]
+    skills = ["fr", "de", "es"]
+    at = 1700000000.0
+    serial = made = 0
+    for step in range(1000):
+        at += rng.choice([0.0, 0.25, 1.0, 3.7])
+        roll = rng.random()
+        if roll < 0.45:
+            serial += 1
+            entered = at - rng.choice([0.0, 0.0, 1.0, rng.random() * 30])
+            needs = {s: rng.randint(0, 3) for s in rng.sample(skills, rng.choice([0, 0, 1, 2]))}
+            await store.add_call(call(rng.choice(["c", "C", "c-"]) + str(serial), entered,
+                                      rng.choice(queues), rng.randint(-1, 2), needs))
+        elif roll < 0.65:
+            name = f"a{rng.randint(0, 25)}"
+            member = {q: rng.randint(0, 2) for q in rng.sample(queues, rng.randint(1, 3))}
+            has = {s: rng.randint(0, 3) for s in rng.sample(skills, rng.randint(0, 3))}
+            state = rng.choice([S.AVAILABLE, S.AVAILABLE, S.PAUSED, S.LOGGED_OUT])
+            await store.put_agent(Agent(AgentProfile(name, f"PJSIP/{name}", member, has), state,
+                                        "break" if state is S.PAUSED else "", at,
+                                        at - rng.choice([0.0, 5.0, 9.5])))
+        elif roll < 0.75 and (offered := await store.offered()):
+            call_id = rng.choice(sorted(offered))
+            await rng.choice([store.settle, store.return_to_queue, store.remove_call])(call_id)
+        elif roll < 0.8 and (waiting := await store.waiting()):
+            await store.remove_call(rng.choice(sorted(c.call_id for c in waiting)))
+        else:
+            expected = next_offer(await store.waiting(), await store.agents(), at, aging)
+            got = await store.offer_next(at)
+            if expected is None:
+                assert got is None, step
+            else:
+                want_call, want_agent = expected
+                assert got == (want_call, transition(want_agent, S.OFFERED, at,
+                                                     call_id=want_call.call_id)), step
+                made += 1
+    assert made > 100  # the comparison really ran on offers
