@@ -68,7 +68,7 @@ def test_aging_adds_a_priority_step_per_interval_waited() -> None:
     assert effective_priority(1, 0.0, 1e6, 0.0) == 1  # 0: off
     calls = [call("old", 0.0), call("vip", 25.0, priority=2)]
     assert next_offer(calls, [agent("a")], 30.0, {"support": 10.0})[0].call_id == "old"
-    assert next_offer(calls, [agent("a")], 29.0, {"support": 10.0})[0].call_id == "vip"
+    assert next_offer(calls, [agent("a")], 19.0, {"support": 10.0})[0].call_id == "vip"
     assert next_offer(calls, [agent("a")], 30.0, {"sales": 10.0})[0].call_id == "vip"
 
 
