@@ -19,6 +19,7 @@ from aiohttp import web
 
 from contactcenter.acd.agents import AgentProfile
 from contactcenter.acd.announcer import Announcer
+from contactcenter.acd.call_actions import CallActions
 from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.queues import load_queue_definitions
 from contactcenter.agent_console.app import create_app
@@ -32,7 +33,7 @@ from contactcenter.errors import ConfigError
 from contactcenter.events import EventBus
 from contactcenter.ivr.fastagi import FastAgiServer
 from contactcenter.ivr.runtime import FlowRegistry, IvrService
-from contactcenter.queue.memory_store import MemoryStore
+from contactcenter.queue.backend import open_store
 from contactcenter.speech.tts import PromptRenderer
 
 log = logging.getLogger(__name__)
@@ -72,14 +73,12 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         if config.flows.watch:
             watcher = asyncio.create_task(flows.watch(), name="flow-watcher")
             stack.push_async_callback(_cancel, watcher)
-        if config.store.backend != "memory":
-            raise ConfigError(f"[store] backend {config.store.backend!r}: only 'memory' is "
-                              "available in this version")
         queues = await asyncio.to_thread(
             load_queue_definitions, Path(config.flows.directory) / "queues.yaml")
         bridge = AmiBridge(config.ami, bus)
+        store = await stack.enter_async_context(open_store(config.store, queues))
         distributor = await stack.enter_async_context(
-            Distributor(MemoryStore(), bridge, bus, queues=queues))
+            Distributor(store, bridge, bus, queues=queues))
         agi = await stack.enter_async_context(FastAgiServer(  # the queue's announcements too
             Announcer(distributor, renderer).route(ivr.handle), host=config.agi.host,
             port=config.agi.port))
@@ -88,7 +87,8 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         await bridge.start()
         stack.push_async_callback(bridge.close)
         if console:
-            runner = web.AppRunner(create_app(desk=distributor, db=db, bus=bus))
+            calls = await stack.enter_async_context(CallActions(distributor, bridge, bus))
+            runner = web.AppRunner(create_app(desk=distributor, db=db, bus=bus, calls=calls))
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
             await web.TCPSite(runner, config.web.host, config.web.port).start()

@@ -43,7 +43,8 @@ class WebConfig:
 @dataclass(frozen=True)
 class StoreConfig:
     backend: str = "memory"  # memory | redis
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = field(default="redis://127.0.0.1:6379/0", repr=False)  # may hold a password
+    key_prefix: str = "cc:"  # platforms sharing one Redis share queues only with the same prefix
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,9 @@ class RedisStore:
                  aging: Mapping[str, float] | None = None) -> RedisStore:
         return cls(Redis.from_url(url, decode_responses=True), prefix, aging)
 
+    async def ping(self) -> None:
+        await self._redis.ping()
+
     async def close(self) -> None:
         await self._redis.aclose()
 

@@ -1,0 +1,36 @@
+"""The queue store the [store] config section asks for, opened and closed in one place."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+
+from redis.exceptions import RedisError
+
+from contactcenter.acd.queues import QueueDefinition
+from contactcenter.config import StoreConfig
+from contactcenter.errors import ConfigError, StoreError
+from contactcenter.queue.memory_store import MemoryStore
+from contactcenter.queue.redis_store import RedisStore
+from contactcenter.queue.store import QueueStore
+
+
+@contextlib.asynccontextmanager
+async def open_store(config: StoreConfig,
+                     queues: Mapping[str, QueueDefinition]) -> AsyncIterator[QueueStore]:
+    """A memory store, or a Redis store checked reachable at start (its pool closed after)."""
+    aging = {name: queue.aging_seconds for name, queue in queues.items()}
+    if config.backend == "memory":
+        yield MemoryStore(aging)
+        return
+    if config.backend != "redis":
+        raise ConfigError(f"[store] backend {config.backend!r}: expected 'memory' or 'redis'")
+    store = RedisStore.from_url(config.redis_url, prefix=config.key_prefix, aging=aging)
+    try:
+        try:
+            await store.ping()
+        except (RedisError, OSError) as exc:
+            raise StoreError(f"[store] cannot reach Redis: {exc}") from exc
+        yield store
+    finally:
+        await store.close()
