@@ -248,3 +248,13 @@ class AmiBridge:
     async def cancel_attended_transfer(self, channel: str) -> None:
         """Abort the transferer's attended transfer (AMI CancelAtxfer): back to the peer."""
         await self._session().action([("Action", "CancelAtxfer"), ("Channel", channel)])
+
+    async def originate_dial(self, *, device: str, number: str, timeout_ms: int,
+                             caller_id: str) -> None:
+        """Click-to-dial: ring `device`; once answered, cc-callback dials `number` and
+        bridges them. Not an ACD offer, so the call model is not told to expect the leg
+        (the ACD hangs up agent legs of offers it does not know)."""
+        await self._session().action([
+            ("Action", "Originate"), ("Channel", device), ("Context", CALLBACK_CONTEXT),
+            ("Exten", number), ("Priority", "1"), ("Timeout", str(int(timeout_ms))),
+            ("CallerID", caller_id), ("Async", "true")])
