@@ -115,51 +115,30 @@ class FlowRun:
         for _ in range(MAX_STEPS):
             step = self.flow.steps[step_id]
             self.path.append(step.id)
-            handler = getattr(self, f"_{step.action}")
-            step_id = yield from handler(step)
+            decide = self._DECISIONS.get(step.action)
+            if decide is not None:
+                step_id = decide(self, step)
+            else:
+                step_id = yield from getattr(self, f"_{step.action}")(step)
             if step_id is None:
                 return
         yield Finish("error", self.last_step)
 
-    # -- one generator per action: yields actions, returns the next step id (None: done) --
+    # -- steps that ask and tell the caller nothing: a plain decision of the next step --
 
-    def _say(self, step: Step) -> Generator[Action, object, str | None]:
-        ok = yield Play(self.text(step.params))
-        return step.next if ok or not step.on_error else step.on_error
-
-    def _play(self, step: Step) -> Generator[Action, object, str | None]:
-        ok = yield Play(step.params, kind="play")
-        return step.next if ok or not step.on_error else step.on_error
-
-    def _set(self, step: Step) -> Generator[Action, object, str | None]:
+    def _set(self, step: Step) -> str | None:
         for name, value in step.params.items():
             self.vars[str(name)] = self.text(str(value))
         return step.next
-        yield  # a generator that asks nothing
 
-    def _goto(self, step: Step) -> Generator[Action, object, str | None]:
+    def _goto(self, step: Step) -> str | None:
         return step.params
-        yield
 
-    def _branch(self, step: Step) -> Generator[Action, object, str | None]:
+    def _branch(self, step: Step) -> str | None:
         for case in step.params.get("cases", []):
             if self._holds(case["if"]):
                 return case["goto"]
         return step.params["otherwise"]
-        yield
-
-    def _hours(self, step: Step) -> Generator[Action, object, str | None]:
-        params = step.params
-        now = datetime.fromtimestamp(self.clock(), ZoneInfo(params["timezone"]))
-        holidays = {str(day) for day in params.get("holidays") or []}
-        minute = now.hour * 60 + now.minute
-        for days, span in params["open"].items():
-            h1, m1, h2, m2 = (int(x) for x in HOURS.fullmatch(str(span)).groups())  # type: ignore[union-attr]
-            if (now.weekday() in day_range(days) and str(now.date()) not in holidays
-                    and h1 * 60 + m1 <= minute < h2 * 60 + m2):
-                return step.next
-        return params["closed"]
-        yield
 
     def _holds(self, condition: str) -> bool:
         name, op, operand = CONDITION.fullmatch(condition).groups()  # type: ignore[union-attr]
@@ -172,6 +151,31 @@ class FlowRun:
         if op == "matches":
             return re.fullmatch(operand, value) is not None
         return (not value) if operand == "empty" else bool(value)  # is empty / is set
+
+    def _hours(self, step: Step) -> str | None:
+        params = step.params
+        now = datetime.fromtimestamp(self.clock(), ZoneInfo(params["timezone"]))
+        holidays = {str(day) for day in params.get("holidays") or []}
+        minute = now.hour * 60 + now.minute
+        for days, span in params["open"].items():
+            h1, m1, h2, m2 = (int(x) for x in HOURS.fullmatch(str(span)).groups())  # type: ignore[union-attr]
+            if (now.weekday() in day_range(days) and str(now.date()) not in holidays
+                    and h1 * 60 + m1 <= minute < h2 * 60 + m2):
+                return step.next
+        return params["closed"]
+
+    _DECISIONS: dict[str, Callable[[FlowRun, Step], str | None]] = {
+        "set": _set, "goto": _goto, "branch": _branch, "hours": _hours}
+
+    # -- one generator per action: yields actions, returns the next step id (None: done) --
+
+    def _say(self, step: Step) -> Generator[Action, object, str | None]:
+        ok = yield Play(self.text(step.params))
+        return step.next if ok or not step.on_error else step.on_error
+
+    def _play(self, step: Step) -> Generator[Action, object, str | None]:
+        ok = yield Play(step.params, kind="play")
+        return step.next if ok or not step.on_error else step.on_error
 
     def _menu(self, step: Step) -> Generator[Action, object, str | None]:
         params = step.params
