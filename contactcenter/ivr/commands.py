@@ -1,4 +1,5 @@
-"""`contactcenter flows ...`: check flows, and walk one with scripted input (no PBX)."""
+"""`contactcenter flows ...`: check flows, walk one with scripted input (no PBX), run the
+admins' flow tests, and ask a running platform to reload."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import signal
 from pathlib import Path
 
 from contactcenter.config import Config
+from contactcenter.ivr.dryrun import describe_end, dry_run
 from contactcenter.ivr.flow import FlowErrors, load_flow
-from contactcenter.ivr.interpreter import Ask, CallInfo, Exec, Finish, FlowRun, Play, SetVariable
+from contactcenter.ivr.flowtest import load_tests, run_test
+from contactcenter.ivr.interpreter import CallInfo
 from contactcenter.ivr.runtime import FlowRegistry, flow_files, known_queues
 
 
@@ -25,6 +28,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     simulate.add_argument("--input", action="append", default=[],
                           help="keys the caller presses at the next prompt ('' for silence)")
     simulate.set_defaults(handler=simulate_command)
+    test = commands.add_parser("test", help="run flow tests; failures as file:line:column")
+    test.add_argument("paths", nargs="*",
+                      help="test files or directories (default: the flows' tests/ folder)")
+    test.add_argument("--flows", help="the flows directory (default: the configured one)")
+    test.set_defaults(handler=test_command)
     reload = commands.add_parser("reload", help="tell a running platform to reload its flows")
     reload.add_argument("--pid", type=int, required=True, help="the platform's process id")
     reload.set_defaults(handler=reload_command)
@@ -69,25 +77,27 @@ def simulate_command(args: argparse.Namespace, config: Config) -> int:
     if flow is None:
         print(f"no flow named {args.flow!r} in {config.flows.directory}")
         return 1
-    run = FlowRun(flow, CallInfo(uniqueid="simulated", caller_num=args.caller))
-    inputs = list(args.input)
-    action = run.start()
-    while not isinstance(action, Finish):
-        step = run.last_step
-        if isinstance(action, Ask):
-            answer = inputs.pop(0) if inputs else None
-            print(f"[{step}] asks: {action.text}")
-            print(f"[{step}]   caller: {answer if answer else '(nothing)'}")
-            action = run.resume(answer or None)
-            continue
-        if isinstance(action, Play):
-            print(f"[{step}] {'says' if action.kind == 'say' else 'plays'}: {action.text}")
-        elif isinstance(action, SetVariable):
-            print(f"[{step}] sets {action.name}={action.value}")
-        elif isinstance(action, Exec):
-            print(f"[{step}] runs {action.app}({action.data})")
-        action = run.resume(True)
-    where = {"queued": f" in queue {action.queue}", "transferred": f" to {action.target}"}
-    print(f"path: {' > '.join(run.path)}")
-    print(f"ends: {action.outcome}{where.get(action.outcome, '')} at step {action.step}")
+    result = dry_run(flow, CallInfo(uniqueid="simulated", caller_num=args.caller), args.input)
+    print("\n".join(result.transcript))
+    print(f"path: {' > '.join(result.path)}")
+    print(f"ends: {describe_end(result.finish)}")
     return 0
+
+
+def test_command(args: argparse.Namespace, config: Config) -> int:
+    directory = Path(args.flows or config.flows.directory)
+    registry = FlowRegistry(directory)
+    errors = registry.reload()  # a broken flow is reported, and its tests fail
+    paths = [Path(p) for p in args.paths] or [directory / "tests"]
+    files = [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
+    count = 0
+    for file in files:
+        tests, problems = load_tests(file)
+        errors += [str(e) for e in problems]
+        count += len(tests)
+        for test in tests:
+            errors += [str(e) for e in run_test(test, registry.flows)]
+    for error in errors:
+        print(error)
+    print(f"{count} flow test(s) in {len(files)} file(s), {len(errors)} failure(s)")
+    return 1 if errors or not count else 0

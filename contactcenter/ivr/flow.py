@@ -79,16 +79,19 @@ class Flow:
 
 
 @dataclass
-class _Errors:
+class Errors:
+    """Every problem found in one file, each at the line and column of its YAML node."""
+
     file: str
     found: list[FlowError] = field(default_factory=list)
 
     def add(self, node: Any, message: str, key: Any = None) -> None:
-        line, column = _position(node, key)
+        line, column = position(node, key)
         self.found.append(FlowError(message, self.file, line, column))
 
 
-def _position(node: Any, key: Any = None) -> tuple[int, int]:
+def position(node: Any, key: Any = None) -> tuple[int, int]:
+    """1-based line and column of `node` (or of `key` inside it) as ruamel recorded them."""
     lc = getattr(node, "lc", None)
     if lc is None:
         return 0, 0
@@ -127,7 +130,7 @@ class FlowErrors(FlowError):
 def parse_flow(text: str, file: str = "<flow>",
                known_queues: Collection[str] | None = None) -> tuple[Flow | None, list[FlowError]]:
     """Pure: YAML text -> (flow, errors). The flow is None when errors are found."""
-    errors = _Errors(file)
+    errors = Errors(file)
     try:
         doc = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
@@ -135,7 +138,7 @@ def parse_flow(text: str, file: str = "<flow>",
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         return None, [FlowError(f"YAML syntax: {exc.problem or exc}", file, line, col)]
     if not isinstance(doc, CommentedMap):
-        line, column = _position(doc) if doc is not None else (1, 1)
+        line, column = position(doc) if doc is not None else (1, 1)
         return None, [FlowError("a flow is a mapping with name, start and steps", file, line,
                                 column)]
     for key in doc:
@@ -164,7 +167,7 @@ def parse_flow(text: str, file: str = "<flow>",
     return flow, []
 
 
-def _parse_step(step_id: str, node: Any, parent: CommentedMap, errors: _Errors,
+def _parse_step(step_id: str, node: Any, parent: CommentedMap, errors: Errors,
                 known_queues: Collection[str] | None) -> Step | None:
     if not isinstance(node, CommentedMap):
         errors.add(parent, f"step {step_id!r} must be a mapping", step_id)
@@ -187,11 +190,11 @@ def _parse_step(step_id: str, node: Any, parent: CommentedMap, errors: _Errors,
         errors.add(node, f"step {step_id!r}: {action} needs 'on_exhausted' (where the call goes "
                    "when retries run out)", action)
     return Step(step_id, action, params, node.get("next"), node.get("on_exhausted"),
-                node.get("on_error"), _position(parent, step_id)[0])
+                node.get("on_error"), position(parent, step_id)[0])
 
 
 def _check_params(step_id: str, action: str, params: Any, node: CommentedMap,
-                  errors: _Errors, known_queues: Collection[str] | None) -> None:
+                  errors: Errors, known_queues: Collection[str] | None) -> None:
     where = f"step {step_id!r}: {action}"
     if action in ("say", "play", "transfer", "goto"):
         if not isinstance(params, str) or not params.strip():
@@ -278,7 +281,7 @@ def day_range(days: str) -> list[int]:
     return list(range(low, high + 1)) if low <= high else []
 
 
-def _check_hours(where: str, params: CommentedMap, errors: _Errors) -> None:
+def _check_hours(where: str, params: CommentedMap, errors: Errors) -> None:
     try:
         ZoneInfo(str(params.get("timezone")))
     except (ZoneInfoNotFoundError, ValueError):
@@ -304,7 +307,7 @@ def _check_hours(where: str, params: CommentedMap, errors: _Errors) -> None:
 CONDITION = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s+(==|!=|matches|is)\s+(.*?)\s*")
 
 
-def _check_graph(flow: Flow, steps_node: CommentedMap, errors: _Errors) -> None:
+def _check_graph(flow: Flow, steps_node: CommentedMap, errors: Errors) -> None:
     """Dangling targets, unreachable steps, and loops a caller can never leave."""
     for step in flow.steps.values():
         for target in flow.targets(step):
