@@ -39,6 +39,13 @@ class CallControl(Protocol):
     def originate(self, request: OriginateRequest) -> asyncio.Future[bool]: ...
     def hangup(self, channel: str, cause: int) -> None: ...
     def redirect(self, channel: str, context: str, exten: str, priority: int) -> None: ...
+    # call_features.py: the console's hold, resume and transfers
+    def redirect_pair(self, channel: str, context: str, exten: str, priority: int,
+                      extra: tuple[str, str, str, int]) -> None: ...
+    def bridge_channels(self, channel1: str, channel2: str) -> None: ...
+    def blind_transfer(self, channel: str, context: str, exten: str) -> bool: ...
+    def attended_transfer(self, channel: str, context: str, exten: str) -> bool: ...
+    def cancel_attended_transfer(self, channel: str) -> bool: ...
 
 
 def parse_callerid(value: str) -> tuple[str, str]:
@@ -50,6 +57,10 @@ def parse_callerid(value: str) -> tuple[str, str]:
     if value.lstrip("+").isdigit():
         return value, ""
     return "", value.strip('"')
+
+
+def _priority(value: str) -> int:
+    return int(value) if value.isdigit() else 1
 
 
 def originate_request(action: Action) -> OriginateRequest:
@@ -101,7 +112,9 @@ class AmiServer:
             "login": self._login, "logoff": self._logoff, "ping": self._ping,
             "events": self._events, "coreshowchannels": self._core_show_channels,
             "getvar": self._getvar, "setvar": self._setvar, "originate": self._originate,
-            "hangup": self._hangup, "redirect": self._redirect,
+            "hangup": self._hangup, "redirect": self._redirect, "bridge": self._bridge,
+            "blindtransfer": self._blind_transfer, "atxfer": self._atxfer,
+            "cancelatxfer": self._cancel_atxfer,
         }
 
     @property
@@ -257,10 +270,55 @@ class AmiServer:
     async def _redirect(self, session: AmiSession, action: Action) -> None:
         if (name := self._channel_or_error(session, action)) is None:
             return
-        priority = action.get("Priority", "1")
+        extra = action.get("ExtraChannel")
+        if extra and extra not in self._pbx.channels:
+            session.send(response(action, "Error", ("Message", "No such channel")))
+            return
+        context, exten = action.get("Context"), action.get("Exten")
+        priority = _priority(action.get("Priority"))
         session.send(response(action, "Success", ("Message", "Redirect successful")))
-        self._control.redirect(name, action.get("Context"), action.get("Exten"),
-                               int(priority) if priority.isdigit() else 1)
+        if not extra:
+            self._control.redirect(name, context, exten, priority)
+            return
+        # As manager.c: the extra channel's destination defaults to the channel's.
+        self._control.redirect_pair(name, context, exten, priority, (
+            extra, action.get("ExtraContext") or context, action.get("ExtraExten") or exten,
+            _priority(action.get("ExtraPriority")) if action.get("ExtraPriority") else priority))
+
+    async def _bridge(self, session: AmiSession, action: Action) -> None:
+        names = action.get("Channel1"), action.get("Channel2")
+        for header, name in zip(("Channel1", "Channel2"), names, strict=True):
+            if name not in self._pbx.channels:
+                session.send(response(action, "Error", (
+                    "Message", f"{header} does not exist: {name}")))
+                return
+        session.send(response(action, "Success", ("Message", "Channels have been bridged")))
+        self._control.bridge_channels(*names)
+
+    async def _blind_transfer(self, session: AmiSession, action: Action) -> None:
+        if (name := self._channel_or_error(session, action)) is None:
+            return
+        if self._control.blind_transfer(name, action.get("Context"), action.get("Exten")):
+            session.send(response(action, "Success", ("Message", "Transfer succeeded")))
+        else:
+            session.send(response(action, "Error", ("Message", "Transfer failed")))
+
+    async def _atxfer(self, session: AmiSession, action: Action) -> None:
+        if (name := self._channel_or_error(session, action)) is None:
+            return
+        if self._control.attended_transfer(name, action.get("Context"), action.get("Exten")):
+            session.send(response(action, "Success", ("Message", "Atxfer successfully queued")))
+        else:
+            session.send(response(action, "Error", ("Message", "Atxfer failed")))
+
+    async def _cancel_atxfer(self, session: AmiSession, action: Action) -> None:
+        if (name := self._channel_or_error(session, action)) is None:
+            return
+        if self._control.cancel_attended_transfer(name):
+            session.send(response(action, "Success", (
+                "Message", "CancelAtxfer successfully queued")))
+        else:
+            session.send(response(action, "Error", ("Message", "No attended transfer")))
 
     async def _originate(self, session: AmiSession, action: Action) -> None:
         if not action.get("Channel"):

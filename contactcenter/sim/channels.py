@@ -250,9 +250,11 @@ class Pbx:
         self.emit("DialState", "call,all", [*dest_fields(ch), ("DialStatus", "RINGING")])
         return ch
 
-    def dial_customer(self, agent: Channel, number: str, dial_seconds: float) -> Channel:
-        """``[cc-callback]`` on an answered agent leg: Dial() to the customer, who rings."""
-        self.newexten(agent, CALLBACK_CONTEXT, number, 1, "Dial",
+    def dial_customer(self, agent: Channel, number: str, dial_seconds: float,
+                      context: str = CALLBACK_CONTEXT) -> Channel:
+        """``[cc-callback]`` on an answered agent leg (or ``[cc-transfer]`` on any answered
+        channel): Dial() to the customer, who rings."""
+        self.newexten(agent, context, number, 1, "Dial",
                       f"SIP/carrier/{number},{int(dial_seconds)}")
         ch = self._new_channel("SIP/carrier", Role.CALLER)
         ch.caller_num, ch.caller_name = agent.caller_num, agent.caller_name

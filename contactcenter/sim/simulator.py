@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from contactcenter.sim.agi_client import AgiSession
 from contactcenter.sim.ami_server import AmiServer, OriginateRequest
+from contactcenter.sim.call_features import CallFeatures, Consultation, TransferTarget
 from contactcenter.sim.channels import (
     CALLBACK_CONTEXT,
     OVERFLOW_APPS,
@@ -60,7 +61,7 @@ class SimCall:
         return self.outcome
 
 
-class PbxSimulator:
+class PbxSimulator(CallFeatures):
     """AMI on 127.0.0.1 (port 0: a free one) and a FastAGI client per call to the platform."""
 
     def __init__(self, *, username: str = "cc", secret: str = "ccsecret",
@@ -94,6 +95,8 @@ class PbxSimulator:
         self._gone: dict[str, asyncio.Event] = {}
         self._ringing_for: Counter[str] = Counter()
         self._double_offers = 0
+        self._consultations: dict[str, Consultation] = {}  # call_features.py
+        self._transfers: list[TransferTarget] = []
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -272,6 +275,8 @@ class PbxSimulator:
 
     # -- CallControl, for the AMI server ----------------------------------------------------
     def hangup(self, channel: str, cause: int) -> None:
+        if self.complete_attended_transfer(channel):
+            return
         session = self._agi.get(channel)
         if session is not None:
             self.pbx.emit_channel("SoftHangupRequest", "call,all", session.channel,
