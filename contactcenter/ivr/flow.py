@@ -24,9 +24,15 @@ from contactcenter.errors import FlowError
 
 ACTIONS = ("say", "play", "menu", "collect", "set", "branch", "hours", "queue", "transfer",
            "hangup", "goto")
-TERMINAL = ("queue", "transfer", "hangup")
-NEEDS_NEXT = ("say", "play", "set", "collect", "hours")
 ROUTING = ("next", "on_exhausted", "on_error")
+# The routing keys each action must have, so that no outcome of a step is left undefined
+REQUIRED_ROUTES: dict[str, tuple[str, ...]] = {
+    "say": ("next",), "play": ("next",), "set": ("next",), "hours": ("next",),
+    "menu": ("on_exhausted",), "collect": ("next", "on_exhausted"),
+}
+ROUTE_MEANING = {"next": "where the call goes after",
+                 "on_exhausted": "where the call goes when retries run out",
+                 "on_error": "where the call goes when the step fails"}
 FIELDS: dict[str, set[str]] = {
     "menu": {"prompt", "choices", "timeout", "retries", "invalid", "no_input"},
     "collect": {"prompt", "into", "min", "max", "terminator", "timeout", "retries", "pattern",
@@ -183,12 +189,10 @@ def _parse_step(step_id: str, node: Any, parent: CommentedMap, errors: Errors,
     action = actions[0]
     params = node[action]
     _check_params(step_id, action, params, node, errors, known_queues)
-    if action in NEEDS_NEXT and "next" not in node:
-        errors.add(node, f"step {step_id!r}: {action} needs 'next' (where the call goes after)",
-                   action)
-    if action in ("menu", "collect") and "on_exhausted" not in node:
-        errors.add(node, f"step {step_id!r}: {action} needs 'on_exhausted' (where the call goes "
-                   "when retries run out)", action)
+    for route in REQUIRED_ROUTES.get(action, ()):
+        if route not in node:
+            errors.add(node, f"step {step_id!r}: {action} needs {route!r} "
+                       f"({ROUTE_MEANING[route]})", action)
     return Step(step_id, action, params, node.get("next"), node.get("on_exhausted"),
                 node.get("on_error"), position(parent, step_id)[0])
 
