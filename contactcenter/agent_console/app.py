@@ -20,6 +20,7 @@ from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.errors import CrmError
 from contactcenter.crm.interactions import Interactions
+from contactcenter.crm.phones import to_e164
 from contactcenter.crm.records import as_json
 from contactcenter.crm.users import Users
 from contactcenter.crm.wrapup import CaseChange, wrap_up_with_case
@@ -28,12 +29,13 @@ from contactcenter.events import BusConsumer, EventBus
 
 from . import openapi
 from .auth import LoginLimiter, Session, Sessions
-from .desk import AgentDesk
+from .desk import AgentDesk, CallDesk
 from .pops import PopHub
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "cc_session"
 DESK = web.AppKey("desk", AgentDesk)
+CALLS = web.AppKey("calls", CallDesk)
 DB = web.AppKey("db", Database)
 BUS = web.AppKey("bus", EventBus)
 SESSIONS = web.AppKey("sessions", Sessions)
@@ -46,9 +48,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
-               sessions: Sessions | None = None, limiter: LoginLimiter | None = None,
+               calls: CallDesk | None = None, sessions: Sessions | None = None,
+               limiter: LoginLimiter | None = None,
                heartbeat_s: float = 10.0) -> web.Application:
-    """Sessions and the login limit default to ones kept in `db` (auth.py)."""
+    """Sessions and the login limit default to ones kept in `db` (auth.py); the call
+    control routes exist when `calls` is given."""
     app = web.Application(middlewares=[_security])
     app[DESK], app[DB], app[BUS], app[HUB] = desk, db, bus, PopHub()
     app[SESSIONS], app[LIMITER] = sessions or Sessions(db), limiter or LoginLimiter(db)
@@ -72,6 +76,11 @@ def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
     app.router.add_post("/api/customers", _save_customer)
     app.router.add_post("/api/customers/{customer_id:\\d+}", _save_customer)
     app.router.add_get("/api/customers/{customer_id:\\d+}/cases", _cases)
+    if calls is not None:
+        app[CALLS] = calls
+        app.router.add_post("/api/call/{action:hold|resume|transfer|consult}", _call_action)
+        app.router.add_post("/api/call/consult/{action:complete|cancel}", _consult_end)
+        app.router.add_post("/api/dial", _dial)
     app.router.add_get("/api/wallboard", _supervisor(_wallboard))
     app.router.add_post("/api/agents/{agent_id}/{action:pause|logout}", _supervisor(_force))
     app.router.add_static("/static", STATIC)
@@ -170,7 +179,9 @@ async def _session_info(request: web.Request) -> web.StreamResponse:
 async def _agent(request: web.Request) -> web.StreamResponse:
     agent_id = _session(request).username
     view = await request.app[DESK].agent_view(agent_id)
-    return web.json_response({"agent": view, "pop": request.app[HUB].last_pop.get(agent_id)},
+    calls = request.app.get(CALLS)
+    return web.json_response({"agent": view, "pop": request.app[HUB].last_pop.get(agent_id),
+                              "call": calls.status(agent_id) if calls else None},
                              dumps=_dumps)
 
 
@@ -194,6 +205,41 @@ async def _state(request: web.Request) -> web.StreamResponse:
 async def _hangup(request: web.Request) -> web.StreamResponse:
     await request.app[DESK].hangup(_session(request).username)
     return web.json_response({"ok": True})
+
+
+async def _call_action(request: web.Request) -> web.StreamResponse:
+    """Hold, resume, blind transfer ({queue} or {number}) or start an attended transfer
+    ({number}) on my own connected call."""
+    agent_id, calls = _session(request).username, request.app[CALLS]
+    action = request.match_info["action"]
+    body = await request.json() if action in ("transfer", "consult") else {}
+    if action == "hold":
+        await calls.hold(agent_id)
+    elif action == "resume":
+        await calls.resume(agent_id)
+    elif action == "transfer":
+        await calls.transfer(agent_id, queue=_optional_text(body, "queue"),
+                             number=_optional_text(body, "number"))
+    else:
+        await calls.consult(agent_id, _optional_text(body, "number") or "")
+    return web.json_response(calls.status(agent_id))
+
+
+async def _consult_end(request: web.Request) -> web.StreamResponse:
+    agent_id, calls = _session(request).username, request.app[CALLS]
+    if request.match_info["action"] == "complete":
+        await calls.complete_consult(agent_id)
+    else:
+        await calls.cancel_consult(agent_id)
+    return web.json_response(calls.status(agent_id))
+
+
+async def _dial(request: web.Request) -> web.StreamResponse:
+    """Click-to-dial from a customer record: my phone rings, then the number is dialled."""
+    body = await request.json()
+    number = to_e164(_optional_text(body, "number") or "", field="number")
+    await request.app[CALLS].dial(_session(request).username, number)
+    return web.json_response({"number": number})
 
 
 async def _wrapup(request: web.Request) -> web.StreamResponse:
@@ -294,6 +340,13 @@ def _websocket(heartbeat_s: float) -> Handler:
             hub.sockets[agent_id].discard(ws)
         return ws
     return websocket
+
+
+def _optional_text(body: object, key: str) -> str | None:
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="expected a JSON object")
+    value = body.get(key)
+    return None if value in (None, "") else str(value)
 
 
 def _optional_int(value: object) -> int | None:

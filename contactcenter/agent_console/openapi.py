@@ -9,6 +9,18 @@ API: tuple[tuple[str, str, str, bool], ...] = (
     ("post", "/api/state", "Change my state: {state: available|paused|login|logout, reason}",
      True),
     ("post", "/api/hangup", "Hang up my current call", True),
+    ("post", "/api/call/hold", "Put my connected call on hold (caller hears music)", True),
+    ("post", "/api/call/resume", "Take my call off hold", True),
+    ("post", "/api/call/transfer", "Blind transfer of my call: {queue} (the caller waits "
+     "there anew) or {number}; I go to wrap-up", True),
+    ("post", "/api/call/consult", "Attended transfer: {number} rings while my caller "
+     "holds", True),
+    ("post", "/api/call/consult/complete", "Complete the attended transfer (I drop out)",
+     True),
+    ("post", "/api/call/consult/cancel", "Cancel the attended transfer (back to my caller)",
+     True),
+    ("post", "/api/dial", "Click-to-dial: {number}; my phone rings, then the number is "
+     "dialled (I am paused meanwhile)", True),
     ("post", "/api/wrapup", "Save the wrap-up: {call_id, disposition, notes, customer_id?, "
      "case_id? (link a case) or case? (open {subject, status?, notes?} or update {id, "
      "subject?, status?, notes?}; notes are appended)}", True),

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Browser, Page, async_playwright
 
 from contactcenter.acd.agents import AgentProfile
+from contactcenter.acd.call_actions import CallActions
 from contactcenter.acd.distributor import Distributor
 from contactcenter.agent_console.app import create_app
 from contactcenter.app import Platform, open_platform
@@ -25,13 +26,14 @@ from contactcenter.sim import PbxSimulator, ScriptedAgent
 from tests.conftest import free_port
 
 AGENTS = ("agent101", "agent102")
+TRANSFER_TARGET = "+15550100"  # a number whose phone answers transfers and dials at once
 FLOWS = Path(__file__).parents[2] / "flows"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
 
 class NoPbx:
-    """The PBX edge, absent: these tests never originate a call through it."""
+    """The PBX edge, absent: these tests never reach it (no agent has a connected call)."""
 
     async def originate_bridge(self, *, device: str, caller_channel: str, timeout_ms: int,
                                caller_id: str, call_id: str,
@@ -69,11 +71,12 @@ def db(db_url: str) -> Iterator[Database]:
 @pytest.fixture
 async def console(db: Database) -> AsyncIterator[tuple[TestServer, EventBus, Distributor]]:
     bus = EventBus()
-    async with Distributor(MemoryStore(), NoPbx(), bus) as desk:
+    async with Distributor(MemoryStore(), NoPbx(), bus) as desk, \
+            CallActions(desk, NoPbx(), bus) as calls:  # type: ignore[arg-type]
         for agent in AGENTS:
             await desk.register_agent(AgentProfile(agent, f"SIP/{agent}", {"support": 0}))
-        server = TestServer(create_app(desk=desk, db=db, bus=bus, heartbeat_s=1.0),
-                            host="127.0.0.1")
+        server = TestServer(create_app(desk=desk, db=db, bus=bus, calls=calls,
+                                       heartbeat_s=1.0), host="127.0.0.1")
         await server.start_server()
         try:
             yield server, bus, desk
@@ -105,7 +108,8 @@ class LivePlatform:
 @pytest.fixture
 async def live(db_url: str, tmp_path: Path) -> AsyncIterator[LivePlatform]:
     """Simulator, then open_platform() on free ports with the seeded CRM and the shipped
-    flows. Agent phones answer after 0.2 s and stay up until someone hangs up."""
+    flows. Agent phones (and TRANSFER_TARGET's) answer after 0.2 s and stay up until
+    someone hangs up."""
     config = load_config(None, env={})
     config = dataclasses.replace(
         config,
@@ -114,9 +118,9 @@ async def live(db_url: str, tmp_path: Path) -> AsyncIterator[LivePlatform]:
         flows=dataclasses.replace(config.flows, directory=str(FLOWS), watch=False),
         speech=dataclasses.replace(config.speech, cache_dir=str(tmp_path / "prompts")),
         database=dataclasses.replace(config.database, url=db_url))
-    phones = {f"SIP/{agent}": ScriptedAgent(answer_after=0.2, talk_seconds=None)
-              for agent in AGENTS}
-    async with PbxSimulator(agi_port=config.agi.port, agents=phones) as sim:
+    phone = ScriptedAgent(answer_after=0.2, talk_seconds=None)
+    async with PbxSimulator(agi_port=config.agi.port, customers={TRANSFER_TARGET: phone},
+                            agents={f"SIP/{agent}": phone for agent in AGENTS}) as sim:
         config = dataclasses.replace(config, ami=dataclasses.replace(
             config.ami, host="127.0.0.1", port=sim.ami_port, secret="ccsecret"))
         async with open_platform(config) as platform:

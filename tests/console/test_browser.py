@@ -14,8 +14,9 @@ from contactcenter.crm.cases import Cases
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.interactions import Interactions
 from contactcenter.sim import CallOutcome, ScriptedCaller
+from tests.sim.conftest import eventually
 
-from .conftest import signed_in_page
+from .conftest import TRANSFER_TARGET, signed_in_page
 
 ADA = ScriptedCaller(number="+14155550123", name="Ada Lovelace", answers=("2",))  # support
 E = TypeVar("E")
@@ -86,3 +87,37 @@ async def test_supervisor_sees_the_wallboard_and_forces_a_pause(console, browser
     await page.wait_for_selector("#queues >> text=paused 1", timeout=3000)
     await page.screenshot(path=str(tmp_path / "supervisor-1366x768.png"))
     assert (await desk.agent_view("agent102"))["state"] == "paused"
+
+
+@pytest.mark.browser
+async def test_the_agent_holds_transfers_and_dials_out_from_the_page(live, browser,
+                                                                     tmp_path) -> None:
+    page = await signed_in_page(browser, live.base, "agent101")
+    await page.click("#available")
+    await page.wait_for_selector("#state >> text=available")
+    with live.platform.bus.subscribe() as events:
+        call = live.sim.place_call(ADA)
+        await next_event(events, CallConnected)
+    leg = live.sim.channels[call.channel].bridged_with
+    await page.click("#hold")
+    await page.wait_for_selector("#call-status >> text=On hold")
+    assert live.sim.channels[call.channel].on_hold
+    await page.screenshot(path=str(tmp_path / "agent-on-hold-1366x768.png"))
+    await page.click("#resume")
+    await page.wait_for_selector("#hold", state="visible")
+    assert live.sim.channels[call.channel].bridged_with == leg
+
+    await page.fill("#target", TRANSFER_TARGET)
+    await page.click("#transfer")
+    await page.wait_for_selector("#state >> text=wrap_up")
+    await page.wait_for_function("document.getElementById('call').textContent.includes('ended')")
+    assert [t.number for t in live.sim.transfers] == [TRANSFER_TARGET]
+    assert not live.sim.is_alive(leg)
+
+    await page.fill("#q", "Lovelace")
+    await page.click("#search")
+    await page.click(f"#results >> text=Call {ADA.number}")
+    await page.wait_for_selector(f"#dialled >> text=Dialling {ADA.number}")
+    await page.wait_for_selector("#state >> text=paused")
+    await eventually(lambda: bool(live.sim.callbacks), 5.0)
+    assert live.sim.callbacks[0].caller.number == ADA.number

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from aiohttp import ClientSession, WSServerHandshakeError
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, make_mocked_request
 
 from contactcenter.agent_console.openapi import API
 from contactcenter.cti.events import ScreenPop
@@ -142,11 +142,43 @@ async def test_openapi_lists_every_api_route(console) -> None:
     client, _ = await logged_in(server, "agent101")
     try:
         document = await (await client.get("/api/openapi.json")).json()
-        registered = {(r.method.lower(), r.resource.canonical)
-                      for r in server.app.router.routes() if r.resource is not None}
-        for method, path in ((m, p) for p, ops in document["paths"].items() for m in ops):
-            canonical = path.replace("/{agent_id}/pause", "/{agent_id}/{action}").replace(
-                "/{agent_id}/logout", "/{agent_id}/{action}")
-            assert (method, canonical) in registered, path
+        documented = {(method.upper(), path.replace("{agent_id}", "agent101").replace(
+            "{customer_id}", "1")) for path, ops in document["paths"].items() for method in ops}
+        assert documented == set(ROUTES)
+        for method, path in documented:
+            match = await server.app.router.resolve(make_mocked_request(method, path))
+            assert match.http_exception is None, (method, path)
+        registered = {(route.method, route.resource.canonical)
+                      for route in server.app.router.routes()
+                      if route.resource is not None and route.method != "HEAD"
+                      and route.resource.canonical.startswith("/api/")}
+        served = {(method, (await server.app.router.resolve(make_mocked_request(
+            method, path))).route.resource.canonical) for method, path in documented}
+        assert registered <= served | {("GET", "/api/openapi.json")}  # none undocumented
+    finally:
+        await client.close()
+
+
+async def test_call_controls_need_csrf_and_act_only_on_my_own_connected_call(console) -> None:
+    server, _bus, desk = console
+    await desk.login("agent101")
+    client, csrf = await logged_in(server, "agent101")
+    calls = [path for method, path in ROUTES
+             if path.startswith(("/api/call/", "/api/dial"))]
+    body = {"number": "+15550100"}
+    try:
+        for path in calls:
+            refused = await client.post(path, json=body)
+            assert refused.status == 403, path
+        refusals = {"/api/call/hold": "no connected call", "/api/call/resume": "not on hold",
+                    "/api/call/transfer": "no connected call",
+                    "/api/call/consult": "no connected call",
+                    "/api/call/consult/complete": "no attended transfer",
+                    "/api/call/consult/cancel": "no attended transfer"}
+        assert set(refusals) == set(calls) - {"/api/dial"}
+        for path, reason in refusals.items():  # only my own call is reachable, and I have none
+            response = await client.post(path, json=body, headers={"X-CSRF-Token": csrf})
+            assert response.status == 409 and reason in await response.text(), path
+        assert (await desk.agent_view("agent101"))["state"] == "available"
     finally:
         await client.close()

@@ -1,4 +1,5 @@
-// The agent page: state buttons, live pop over a reconnecting websocket, wrap-up, search.
+// The agent page: state buttons, call controls, live pop over a reconnecting websocket,
+// wrap-up with cases, search, click-to-dial.
 let currentCall = null, customerId = null, openCases = [];
 const $ = id => document.getElementById(id);
 function showState(agent) { $("state").textContent = agent.state; }
@@ -13,7 +14,8 @@ function showPop(pop) {
   if (c) {
     add("Customer", c.name);
     add("Account", c.account_number || "");
-    add("Phones", (c.phones || []).join(", "));
+    add("Phones", "");
+    dl.lastChild.append(...(c.phones || []).map(dialButton));
     add("Segment", c.segment || "");
   } else {
     add("Customer", "Unknown caller");
@@ -27,6 +29,23 @@ function showPop(pop) {
   box.append(dl);
   showCases(p.open_cases || []);
   if (!c && p.new_customer) box.append(newCustomerForm(p.new_customer));
+}
+function dialButton(number) {
+  const b = cc.el("button", `Call ${number}`);
+  b.className = "dial";
+  b.onclick = async () => { const r = await cc.post("/api/dial", {number}); $("dialled").textContent = `Dialling ${r.number}…`; };
+  return b;
+}
+function showControls(status) {
+  const held = !!status?.held, consulting = status?.consulting || null;
+  $("call-status").textContent = held ? "On hold" : consulting ? `Consulting ${consulting}` : "";
+  $("hold").hidden = held || !!consulting; $("resume").hidden = !held;
+  $("consult-complete").hidden = $("consult-cancel").hidden = !consulting;
+  $("transfer").hidden = $("consult").hidden = !!consulting;
+}
+function transferTarget() {
+  const value = $("target").value.trim();
+  return $("target-kind").value === "queue" ? {queue: value} : {number: value};
 }
 function showCases(cases) {
   openCases = cases;
@@ -68,7 +87,7 @@ function connect() {
     const m = JSON.parse(e.data);
     if (m.type === "pop") showPop(m);
     else if (m.type === "state") showState(m);
-    else if (m.type === "ended") $("call").textContent = `Call ${m.call_id} ended (${m.outcome})`;
+    else if (m.type === "ended") { $("call").textContent = `Call ${m.call_id} ended (${m.outcome})`; showControls(null); }
   };
   ws.onclose = () => setTimeout(connect, 1000);
 }
@@ -77,12 +96,17 @@ async function start() {
   const view = await (await fetch("/api/agent")).json();
   showState(view.agent);
   if (view.pop) showPop(view.pop);
+  showControls(view.call);
   const codes = await (await fetch("/api/dispositions")).json();
   for (const d of codes) { const o = cc.el("option", d.label); o.value = d.code; $("disposition").append(o); }
   for (const s of ["login", "available", "logout"])
     $(s).onclick = async () => showState(await cc.post("/api/state", {state: s}));
   $("pause").onclick = async () => showState(await cc.post("/api/state", {state: "paused", reason: $("reason").value}));
   $("hangup").onclick = () => cc.post("/api/hangup");
+  for (const [id, path] of [["hold", "hold"], ["resume", "resume"], ["consult-complete", "consult/complete"], ["consult-cancel", "consult/cancel"]])
+    $(id).onclick = async () => showControls(await cc.post(`/api/call/${path}`));
+  $("transfer").onclick = async () => showControls(await cc.post("/api/call/transfer", transferTarget()));
+  $("consult").onclick = async () => showControls(await cc.post("/api/call/consult", {number: $("target").value.trim()}));
   $("case").onchange = pickCase;
   pickCase();
   $("wrapup").onsubmit = async e => {
@@ -100,7 +124,8 @@ async function start() {
     const rows = await (await fetch("/api/customers?q=" + encodeURIComponent($("q").value))).json();
     $("results").replaceChildren(...rows.map(c => {
       const tr = document.createElement("tr");
-      tr.append(cc.el("td", c.name), cc.el("td", (c.phones || []).join(", ")));
+      const phones = cc.el("td"); phones.append(...(c.phones || []).map(dialButton));
+      tr.append(cc.el("td", c.name), phones);
       return tr;
     }));
   };

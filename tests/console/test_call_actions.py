@@ -1,0 +1,184 @@
+"""Call controls end to end: the console's REST API, CallActions, the AMI bridge and the PBX
+simulator over real TCP (hold, resume, blind and attended transfers, click-to-dial)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
+
+from aiohttp import ClientSession, CookieJar
+
+from contactcenter.acd.events import CallConnected, CallEnded, CallQueued
+from contactcenter.crm.seed import demo_password
+from contactcenter.sim import ScriptedCaller, SimCall
+from tests.sim.conftest import eventually
+
+from .conftest import TRANSFER_TARGET, LivePlatform
+
+ADA = ScriptedCaller(number="+14155550123", name="Ada Lovelace", answers=("2",))  # support
+E = TypeVar("E")
+
+
+class Console:
+    """One agent's signed-in HTTP session on the live console."""
+
+    def __init__(self, http: ClientSession, csrf: str) -> None:
+        self.http, self.csrf = http, csrf
+
+    async def post(self, path: str, body: dict | None = None) -> tuple[int, dict | str]:
+        async with self.http.post(path, json=body or {},
+                                  headers={"X-CSRF-Token": self.csrf}) as response:
+            if response.content_type == "application/json":
+                return response.status, await response.json()
+            return response.status, await response.text()
+
+
+@contextlib.asynccontextmanager
+async def signed_in(live: LivePlatform, username: str) -> AsyncIterator[Console]:
+    async with ClientSession(live.base, cookie_jar=CookieJar(unsafe=True)) as http:
+        async with http.post("/login", data={"username": username,
+                                             "password": demo_password(username)}) as signed:
+            assert signed.status == 200
+        async with http.get("/api/session") as session:
+            yield Console(http, (await session.json())["csrf"])
+
+
+async def until(condition: Callable[[], object]) -> None:
+    await eventually(lambda: bool(condition()), 5.0)
+
+
+async def next_event(events: asyncio.Queue[object], kind: type[E],
+                     where: Callable[[E], bool] = lambda _e: True, within: float = 10.0) -> E:
+    async with asyncio.timeout(within):
+        while not (isinstance(event := await events.get(), kind) and where(event)):
+            pass
+        return event
+
+
+async def connected_call(live: LivePlatform, agent: Console,
+                         events: asyncio.Queue[object]) -> tuple[SimCall, str]:
+    """Ada's call, answered by the agent; (the call, the agent leg's channel)."""
+    assert (await agent.post("/api/state", {"state": "available"}))[0] == 200
+    call = live.sim.place_call(ADA)
+    await next_event(events, CallConnected, lambda e: e.call_id == call.uniqueid)
+    leg = live.sim.channels[call.channel].bridged_with
+    assert leg.startswith("SIP/agent101")
+    return call, leg
+
+
+async def state(live: LivePlatform, agent_id: str) -> str:
+    return str((await live.platform.distributor.agent_view(agent_id))["state"])
+
+
+async def test_hold_resume_and_hang_up_while_held_end_both_legs(live) -> None:
+    async with signed_in(live, "agent101") as agent:
+        with live.platform.bus.subscribe() as events:
+            call, leg = await connected_call(live, agent, events)
+            assert await agent.post("/api/call/hold") == (200, {"held": True,
+                                                                 "consulting": None})
+            caller = live.sim.channels[call.channel]
+            assert (caller.context, caller.on_hold, caller.bridged_with) == ("cc-hold", True, "")
+            assert live.sim.channels[leg].context == "cc-hold-agent"  # the agent's leg lives
+            assert await state(live, "agent101") == "on_call"  # not re-queued by the music
+            assert (await agent.post("/api/call/hold"))[0] == 409
+
+            assert await agent.post("/api/call/resume") == (200, {"held": False,
+                                                                   "consulting": None})
+            await until(lambda: live.sim.channels[call.channel].bridged_with == leg)
+            assert not live.sim.channels[call.channel].on_hold
+
+            assert (await agent.post("/api/call/hold"))[0] == 200
+            assert (await agent.post("/api/hangup"))[0] == 200
+            await asyncio.wait_for(call.wait(), 5)
+            await until(lambda: not live.sim.is_alive(leg))
+            await next_event(events, CallEnded, lambda e: e.call_id == call.uniqueid)
+            await until(lambda: live.platform.distributor.current_call("agent101") is None)
+    assert await state(live, "agent101") == "wrap_up"
+
+
+async def test_blind_transfer_to_a_number_bridges_the_caller_and_wraps_the_agent_up(
+        live) -> None:
+    async with signed_in(live, "agent101") as agent:
+        with live.platform.bus.subscribe() as events:
+            call, leg = await connected_call(live, agent, events)
+            for bad in ({}, {"queue": "support", "number": "+15550100"},
+                        {"number": "12\r\nAction: Hangup"}, {"queue": "nowhere"}):
+                status, _ = await agent.post("/api/call/transfer", bad)
+                assert status in (400, 409), bad
+            assert live.sim.channels[call.channel].bridged_with == leg  # bad input: no change
+            assert (await agent.post("/api/call/transfer", {"number": TRANSFER_TARGET}))[0] \
+                == 200
+            ended = await next_event(events, CallEnded, lambda e: e.call_id == call.uniqueid)
+            assert (ended.outcome, ended.agent_id) == ("answered", "agent101")
+            await until(lambda: live.sim.transfers and live.sim.transfers[0].answered)
+            target = live.sim.transfers[0]
+            assert target.number == TRANSFER_TARGET
+            await until(lambda: live.sim.channels[call.channel].bridged_with == target.channel)
+            assert not live.sim.is_alive(leg)
+    assert await state(live, "agent101") == "wrap_up"
+
+
+async def test_blind_transfer_to_a_queue_requeues_the_caller_for_another_agent(live) -> None:
+    async with signed_in(live, "agent101") as first, signed_in(live, "agent102") as second:
+        with live.platform.bus.subscribe() as events:
+            call, leg = await connected_call(live, first, events)
+            refused = await second.post("/api/call/hold")  # agent102 has no call of theirs
+            assert refused[0] == 409
+            assert live.sim.channels[call.channel].bridged_with == leg
+            assert (await second.post("/api/state", {"state": "available"}))[0] == 200
+
+            assert (await first.post("/api/call/transfer", {"queue": "billing"}))[0] == 200
+            queued = await next_event(events, CallQueued, lambda e: e.call_id == call.uniqueid)
+            assert queued.queue == "billing"
+            again = await next_event(events, CallConnected,
+                                     lambda e: e.call_id == call.uniqueid)
+            assert (again.agent_id, again.queue) == ("agent102", "billing")
+            assert live.sim.channels[call.channel].bridged_with.startswith("SIP/agent102")
+            assert not live.sim.is_alive(leg)
+    assert await state(live, "agent101") == "wrap_up"
+
+
+async def test_attended_transfer_is_cancelled_then_completed(live) -> None:
+    async with signed_in(live, "agent101") as agent:
+        with live.platform.bus.subscribe() as events:
+            call, leg = await connected_call(live, agent, events)
+            assert await agent.post("/api/call/consult", {"number": TRANSFER_TARGET}) == (
+                200, {"held": False, "consulting": TRANSFER_TARGET})
+            await until(lambda: live.sim.transfers and live.sim.transfers[-1].answered)
+            first_target = live.sim.transfers[-1].channel
+            await until(lambda: live.sim.channels[leg].bridged_with == first_target)
+            assert live.sim.channels[call.channel].on_hold
+
+            assert (await agent.post("/api/call/consult/cancel"))[0] == 200
+            await until(lambda: live.sim.channels[call.channel].bridged_with == leg)
+            assert not live.sim.is_alive(first_target)
+
+            assert (await agent.post("/api/call/consult", {"number": TRANSFER_TARGET}))[0] \
+                == 200
+            await until(lambda: len(live.sim.transfers) == 2 and live.sim.transfers[1].answered)
+            target = live.sim.transfers[1].channel
+            await until(lambda: live.sim.channels[leg].bridged_with == target)
+            assert (await agent.post("/api/call/consult/complete"))[0] == 200
+            await next_event(events, CallEnded, lambda e: e.call_id == call.uniqueid)
+            await until(lambda: live.sim.channels[call.channel].bridged_with == target)
+            assert not live.sim.is_alive(leg)
+            assert not call.ended.is_set()
+    assert await state(live, "agent101") == "wrap_up"
+
+
+async def test_click_to_dial_pauses_the_agent_and_bridges_them_to_the_number(live) -> None:
+    async with signed_in(live, "agent101") as agent:
+        assert (await agent.post("/api/state", {"state": "available"}))[0] == 200
+        for bad in ("call me", "+1555\r\nAction: Hangup", ""):
+            assert (await agent.post("/api/dial", {"number": bad}))[0] == 409, bad
+        assert not live.sim.callbacks and await state(live, "agent101") == "available"
+        status, dialled = await agent.post("/api/dial", {"number": "+1 555-0100"})
+        assert status == 200 and dialled["number"] == TRANSFER_TARGET  # as E.164
+        view = await live.platform.distributor.agent_view("agent101")
+        assert (view["state"], view["reason"]) == ("paused", "outbound call")
+        await until(lambda: live.sim.callbacks and live.sim.callbacks[0].answered)
+        customer = live.sim.callbacks[0]
+        assert customer.caller.number == TRANSFER_TARGET
+        assert live.sim.channels[customer.channel].bridged_with.startswith("SIP/agent101")
