@@ -9,9 +9,9 @@ import signal
 from pathlib import Path
 
 from contactcenter.config import Config
-from contactcenter.ivr.dryrun import describe_end, dry_run
+from contactcenter.ivr.dryrun import describe_end, dry_run, fixture_crm
 from contactcenter.ivr.flow import FlowErrors, load_flow
-from contactcenter.ivr.flowtest import load_tests, run_test
+from contactcenter.ivr.flowtest import load_customers, load_tests, run_test
 from contactcenter.ivr.interpreter import CallInfo
 from contactcenter.ivr.runtime import FlowRegistry, flow_files, known_queues
 
@@ -27,6 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     simulate.add_argument("--caller", default="+14155550123", help="caller number")
     simulate.add_argument("--input", action="append", default=[],
                           help="keys the caller presses at the next prompt ('' for silence)")
+    simulate.add_argument("--customers", help="YAML file whose `customers:` lookups find "
+                          "(a flow test file will do); default: nobody is found")
     simulate.set_defaults(handler=simulate_command)
     test = commands.add_parser("test", help="run flow tests; failures as file:line:column")
     test.add_argument("paths", nargs="*",
@@ -77,7 +79,12 @@ def simulate_command(args: argparse.Namespace, config: Config) -> int:
     if flow is None:
         print(f"no flow named {args.flow!r} in {config.flows.directory}")
         return 1
-    result = dry_run(flow, CallInfo(uniqueid="simulated", caller_num=args.caller), args.input)
+    customers, errors = load_customers(args.customers) if args.customers else ([], [])
+    if errors:
+        print("\n".join(str(e) for e in errors))
+        return 1
+    result = dry_run(flow, CallInfo(uniqueid="simulated", caller_num=args.caller), args.input,
+                     find=fixture_crm(customers))
     print("\n".join(result.transcript))
     print(f"path: {' > '.join(result.path)}")
     print(f"ends: {describe_end(result.finish)}")

@@ -22,13 +22,13 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from contactcenter.errors import FlowError
 
-ACTIONS = ("say", "play", "menu", "collect", "set", "branch", "hours", "queue", "transfer",
-           "hangup", "goto")
+ACTIONS = ("say", "play", "menu", "collect", "set", "branch", "hours", "lookup", "queue",
+           "transfer", "hangup", "goto")
 ROUTING = ("next", "on_exhausted", "on_error")
 # The routing keys each action must have, so that no outcome of a step is left undefined
 REQUIRED_ROUTES: dict[str, tuple[str, ...]] = {
     "say": ("next",), "play": ("next",), "set": ("next",), "hours": ("next",),
-    "menu": ("on_exhausted",), "collect": ("next", "on_exhausted"),
+    "menu": ("on_exhausted",), "collect": ("next", "on_exhausted"), "lookup": ("on_error",),
 }
 ROUTE_MEANING = {"next": "where the call goes after",
                  "on_exhausted": "where the call goes when retries run out",
@@ -40,7 +40,9 @@ FIELDS: dict[str, set[str]] = {
     "queue": {"name", "priority", "skills", "fields"},
     "branch": {"cases", "otherwise"},
     "hours": {"timezone", "open", "holidays", "closed"},
+    "lookup": {"by", "value", "into", "found", "not_found"},
 }
+LOOKUP_BY = ("phone", "account")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOURS = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])")
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -79,6 +81,8 @@ class Flow:
             found.append(params.get("otherwise"))
         elif step.action == "hours":
             found.append(params.get("closed"))
+        elif step.action == "lookup":
+            found += [params.get("found"), params.get("not_found")]
         elif step.action == "goto":
             found.append(step.params)
         return [t for t in found if isinstance(t, str)]
@@ -274,6 +278,25 @@ def _check_params(step_id: str, action: str, params: Any, node: CommentedMap,
                        None)
     elif action == "hours":
         _check_hours(where, params, errors)
+    elif action == "lookup":
+        _check_lookup(where, params, errors)
+
+
+def _check_lookup(where: str, params: CommentedMap, errors: Errors) -> None:
+    by = params.get("by", "phone")
+    if by not in LOOKUP_BY:
+        errors.add(params, f"{where}: by is phone or account, not {by!r}", "by")
+    if by == "account" and "value" not in params:
+        errors.add(params, f"{where} by account needs 'value': the account number, e.g. "
+                   "${account}", "by")
+    if "value" in params and not isinstance(params["value"], str):
+        errors.add(params, f"{where}: value is a text such as ${{account}}", "value")
+    if "into" in params and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(params["into"])):
+        errors.add(params, f"{where}: into is a variable name prefix such as customer", "into")
+    for key in ("found", "not_found"):
+        if not isinstance(params.get(key), str):
+            errors.add(params, f"{where} needs {key!r}: the step when the customer is "
+                       f"{key.replace('_', ' ')}", key if key in params else None)
 
 
 def day_range(days: str) -> list[int]:

@@ -20,13 +20,20 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from contactcenter.cti import variables as cc
 from contactcenter.errors import FlowError
-from contactcenter.ivr.dryrun import DryRun, describe_end, dry_run
+from contactcenter.ivr.dryrun import (
+    DryRun,
+    FindCustomer,
+    crm_down,
+    describe_end,
+    dry_run,
+    fixture_crm,
+)
 from contactcenter.ivr.flow import Errors, Flow
 from contactcenter.ivr.interpreter import CallInfo, Finish
 
 DEFAULT_CALLER = "+14155550123"
-TOP_FIELDS = {"flow", "caller", "at", "tests", "description"}
-TEST_FIELDS = {"name", "caller", "caller_name", "dnis", "at", "inputs", "path", "hears",
+TOP_FIELDS = {"flow", "caller", "at", "customers", "tests", "description"}
+TEST_FIELDS = {"name", "caller", "caller_name", "dnis", "at", "crm", "inputs", "path", "hears",
                "variables", "ends"}
 # `ends:` mapping key -> the Finish outcome it expects, and the Finish field holding its value
 ENDS = {"queue": ("queued", "queue"), "transfer": ("transferred", "target"),
@@ -45,23 +52,59 @@ class FlowTest:
     call: CallInfo
     inputs: tuple[str | None, ...]
     at: float | None
+    find: FindCustomer
     node: CommentedMap
 
 
-def load_tests(path: str | Path) -> tuple[list[FlowTest], list[FlowError]]:
-    """Parse one test file: its tests, and every mistake in it."""
-    file = str(path)
-    errors = Errors(file)
+def _read(path: str | Path, errors: Errors) -> CommentedMap | None:
     try:
         doc = YAML(typ="rt").load(Path(path).read_text(encoding="utf-8"))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        return [], [FlowError(f"YAML syntax: {exc.problem or exc}", file, line, col)]
+        errors.found.append(FlowError(f"YAML syntax: {exc.problem or exc}", errors.file, line,
+                                      col))
+        return None
     except OSError as exc:
-        return [], [FlowError(str(exc.strerror), file, 0, 0)]
+        errors.found.append(FlowError(str(exc.strerror), errors.file, 0, 0))
+        return None
     if not isinstance(doc, CommentedMap):
-        return [], [FlowError("a flow test file is a mapping with flow and tests", file, 1, 1)]
+        errors.found.append(FlowError("a flow test file is a mapping with flow and tests",
+                                      errors.file, 1, 1))
+        return None
+    return doc
+
+
+def load_customers(path: str | Path) -> tuple[list[dict[str, object]], list[FlowError]]:
+    """The fixture customers of a file (`customers:`, as in a flow test file)."""
+    errors = Errors(str(path))
+    doc = _read(path, errors)
+    return ([] if doc is None else _customers(doc, errors)), errors.found
+
+
+def _customers(doc: CommentedMap, errors: Errors) -> list[dict[str, object]]:
+    """`customers: [{name, phones: [...], account, segment...}]`: what lookups find."""
+    found = doc.get("customers", CommentedSeq())
+    if not isinstance(found, CommentedSeq):
+        errors.add(doc, "customers is a list of {name, phones, account, segment...}",
+                   "customers")
+        return []
+    customers = []
+    for i, customer in enumerate(found):
+        if not (isinstance(customer, CommentedMap) and isinstance(customer.get("name"), str)
+                and isinstance(customer.get("phones", CommentedSeq()), CommentedSeq)):
+            errors.add(found, f"customer {i + 1} needs a name, and phones as a list", i)
+            continue
+        customers.append(dict(customer))
+    return customers
+
+
+def load_tests(path: str | Path) -> tuple[list[FlowTest], list[FlowError]]:
+    """Parse one test file: its tests, and every mistake in it."""
+    errors = Errors(str(path))
+    doc = _read(path, errors)
+    if doc is None:
+        return [], errors.found
     for key in doc:
         if key not in TOP_FIELDS:
             errors.add(doc, f"unknown field {key!r} (known: {', '.join(sorted(TOP_FIELDS))})",
@@ -72,11 +115,13 @@ def load_tests(path: str | Path) -> tuple[list[FlowTest], list[FlowError]]:
     if not isinstance(tests, CommentedSeq) or not tests:
         errors.add(doc, "'tests' is a non-empty list of tests", "tests" if "tests" in doc else None)
         return [], errors.found
-    found = [_load_test(node, i, doc, errors) for i, node in enumerate(tests)]
+    crm = fixture_crm(_customers(doc, errors))
+    found = [_load_test(node, i, doc, crm, errors) for i, node in enumerate(tests)]
     return [t for t in found if t is not None], errors.found
 
 
-def _load_test(node: Any, index: int, doc: CommentedMap, errors: Errors) -> FlowTest | None:
+def _load_test(node: Any, index: int, doc: CommentedMap, crm: FindCustomer,
+               errors: Errors) -> FlowTest | None:
     if not isinstance(node, CommentedMap):
         errors.add(doc["tests"], f"test {index + 1} must be a mapping", index)
         return None
@@ -101,6 +146,8 @@ def _load_test(node: Any, index: int, doc: CommentedMap, errors: Errors) -> Flow
         errors.add(node, "variables is a mapping of variable name to value", "variables")
     if "ends" in node:
         _check_ends(node["ends"], node, errors)
+    if node.get("crm", "up") not in ("up", "down"):
+        errors.add(node, "crm is up (lookups use the customers) or down (they fail)", "crm")
     at = _at(node.get("at", doc.get("at")), node if "at" in node else doc, errors)
     if len(errors.found) > known:  # a test that cannot be read is reported, not run
         return None
@@ -108,7 +155,8 @@ def _load_test(node: Any, index: int, doc: CommentedMap, errors: Errors) -> Flow
     call = CallInfo(uniqueid="flow-test", caller_num=caller,
                     caller_name=str(node.get("caller_name", "")), dnis=str(node.get("dnis", "")))
     return FlowTest(errors.file, str(name), str(doc.get("flow")), call,
-                    tuple(None if i is None else str(i) for i in inputs), at, node)
+                    tuple(None if i is None else str(i) for i in inputs), at,
+                    crm_down if node.get("crm") == "down" else crm, node)
 
 
 def _check_ends(ends: Any, node: CommentedMap, errors: Errors) -> None:
@@ -160,7 +208,7 @@ def run_test(test: FlowTest, flows: Mapping[str, Flow]) -> list[FlowError]:
         fail(f"no valid flow named {test.flow!r}")
         return errors.found
     at = test.at
-    result = dry_run(flow, test.call, test.inputs,
+    result = dry_run(flow, test.call, test.inputs, find=test.find,
                      clock=time.time if at is None else (lambda: at))
 
     if "path" in node and [str(s) for s in node["path"]] != list(result.path):

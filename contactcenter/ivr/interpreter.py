@@ -60,6 +60,15 @@ class Exec:
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """Find a customer in the CRM by `by` (phone | account). The answer is the customer's
+    fields (name, account, segment...), None when nobody matches, False when the CRM failed."""
+
+    by: str
+    value: str
+
+
+@dataclass(frozen=True)
 class Finish:
     """Where the call leaves the IVR: queued, transferred, hangup, or error."""
 
@@ -70,7 +79,8 @@ class Finish:
     variables: dict[str, str] = field(default_factory=dict)
 
 
-Action = Play | Ask | SetVariable | Exec | Finish
+Action = Play | Ask | SetVariable | Exec | Lookup | Finish
+Result = str | bool | dict[str, str] | None  # what performing an action gave back
 
 
 def luhn_ok(digits: str) -> bool:
@@ -85,7 +95,8 @@ def luhn_ok(digits: str) -> bool:
 
 class FlowRun:
     """Walks one flow for one call. `start()` gives the first action; `resume(result)`
-    takes the result of the last one (digits or None for Ask, True/False otherwise)."""
+    takes the result of the last one (digits or None for Ask, the customer's fields or
+    None or False for Lookup, True/False otherwise)."""
 
     def __init__(self, flow: Flow, call: CallInfo, *, clock: Callable[[], float] = time.time):
         self.flow = flow
@@ -104,13 +115,13 @@ class FlowRun:
     def start(self) -> Action:
         return next(self._walk)
 
-    def resume(self, result: str | bool | None) -> Action:
+    def resume(self, result: Result) -> Action:
         return self._walk.send(result)
 
     def text(self, template: str) -> str:
         return VARIABLE.sub(lambda m: self.vars.get(m.group(1), ""), template)
 
-    def _steps(self) -> Generator[Action, str | bool | None, None]:
+    def _steps(self) -> Generator[Action, Result, None]:
         step_id: str | None = self.flow.start
         for _ in range(MAX_STEPS):
             step = self.flow.steps[step_id]
@@ -212,6 +223,18 @@ class FlowRun:
         if "pattern" in params and not re.fullmatch(str(params["pattern"]), digits):
             return False
         return not params.get("luhn") or luhn_ok(digits)
+
+    def _lookup(self, step: Step) -> Generator[Action, object, str | None]:
+        params = step.params
+        value = self.text(str(params.get("value", "${caller_num}"))).strip()
+        found = (yield Lookup(params.get("by", "phone"), value)) if value else None
+        if found is False:
+            return step.on_error
+        if not isinstance(found, dict):
+            return params["not_found"]
+        for name, field_value in found.items():
+            self.vars[f"{params.get('into', 'customer')}_{name}"] = str(field_value)
+        return params["found"]
 
     def _queue(self, step: Step) -> Generator[Action, object, str | None]:
         params = step.params

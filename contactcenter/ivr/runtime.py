@@ -13,6 +13,7 @@ import hashlib
 import logging
 import signal
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,7 +30,9 @@ from contactcenter.ivr.interpreter import (
     Exec,
     Finish,
     FlowRun,
+    Lookup,
     Play,
+    Result,
     SetVariable,
 )
 from contactcenter.speech.tts import PromptRenderer, SpeechError
@@ -37,6 +40,9 @@ from contactcenter.speech.tts import PromptRenderer, SpeechError
 log = logging.getLogger(__name__)
 
 QUEUES_FILE = "queues.yaml"
+LOOKUP_SECONDS = 3.0  # a CRM slower than this takes the lookup's error path: callers wait
+CustomerLookup = Callable[[str, str], Awaitable[dict[str, str] | None]]
+"""(by, value) -> the customer's fields, or None: how the lookup step reaches the CRM."""
 
 
 def flow_files(directory: Path) -> list[Path]:
@@ -108,11 +114,12 @@ class IvrService:
     """Runs the flow named by the AGI script for each call and reports how it ended."""
 
     def __init__(self, registry: FlowRegistry, renderer: PromptRenderer, bus: EventBus,
-                 *, default_flow: str = "main") -> None:
+                 *, default_flow: str = "main", lookup: CustomerLookup | None = None) -> None:
         self.registry = registry
         self.renderer = renderer
         self.bus = bus
         self.default_flow = default_flow
+        self.lookup = lookup  # None: every lookup step takes its error path
 
     async def handle(self, session: AgiSession) -> None:
         env = session.env
@@ -136,7 +143,7 @@ class IvrService:
                                          run.last_step, tuple(run.path), dict(run.collected),
                                          time.time()))
 
-    async def _perform(self, session: AgiSession, action: Action) -> str | bool | None:
+    async def _perform(self, session: AgiSession, action: Action) -> Result:
         """One action on the channel; a prompt that cannot be rendered counts as a failed
         prompt (the flow's error path), never as a dropped call."""
         try:
@@ -145,7 +152,9 @@ class IvrService:
             log.error("%s", exc)
             return None if isinstance(action, Ask) else False
 
-    async def _command(self, session: AgiSession, action: Action) -> str | bool | None:
+    async def _command(self, session: AgiSession, action: Action) -> Result:
+        if isinstance(action, Lookup):
+            return await self._find(action)
         if isinstance(action, Ask):
             prompt = await self._prompt(action.text, action.kind)
             reply = await session.command(
@@ -161,6 +170,17 @@ class IvrService:
         assert isinstance(action, Exec)
         reply = await session.command(f"EXEC {action.app} {quote(action.data)}")
         return reply.ok
+
+    async def _find(self, action: Lookup) -> dict[str, str] | None | bool:
+        """The customer's fields, None when unknown, False when the CRM cannot answer (the
+        caller then follows the step's error path instead of losing the call)."""
+        if self.lookup is None:
+            return False
+        try:
+            return await asyncio.wait_for(self.lookup(action.by, action.value), LOOKUP_SECONDS)
+        except Exception:  # any CRM failure: the flow decides what the caller gets
+            log.exception("customer lookup by %s failed", action.by)
+            return False
 
     async def _prompt(self, text: str, kind: str) -> str:
         if kind == "play":

@@ -8,7 +8,6 @@ import pytest
 
 from contactcenter.ivr.flow import parse_flow
 from contactcenter.ivr.interpreter import (
-    Ask,
     CallInfo,
     Exec,
     Finish,
@@ -17,6 +16,7 @@ from contactcenter.ivr.interpreter import (
     SetVariable,
     luhn_ok,
 )
+from tests.ivr.walking import walk
 
 MAIN = """
 name: main
@@ -59,17 +59,6 @@ steps:
   goodbye:
     hangup: Goodbye.
 """
-
-
-def walk(text: str, answers: list[str | None], *, play_ok: bool = True):
-    flow, errors = parse_flow(text, "t.yaml")
-    assert not errors, errors
-    run = FlowRun(flow, CallInfo("17.1", "SIP/x", "+14155550123", "Ada"), clock=lambda: 100.0)
-    actions = [run.start()]
-    while not isinstance(actions[-1], Finish):
-        last = actions[-1]
-        actions.append(run.resume(answers.pop(0) if isinstance(last, Ask) else play_ok))
-    return run, actions
 
 
 def test_keys_lead_to_the_queue_with_its_channel_variables() -> None:

@@ -1,0 +1,76 @@
+"""The new steps at run time, over the PBX simulator: what the runtime does with Lookup
+(the injected CRM callable), and what reaches the channel and the event bus."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from contactcenter.events import EventBus
+from contactcenter.ivr.events import IvrFinished
+from contactcenter.ivr.fastagi import FastAgiServer
+from contactcenter.ivr.runtime import FlowRegistry, IvrService
+from contactcenter.sim import PbxSimulator, ScriptedCaller
+from contactcenter.sim.simulator import SimCall
+from contactcenter.speech.tts import PromptRenderer
+
+
+async def call_flow(tmp_path: Path, flow: str, caller: ScriptedCaller,
+                    **service: object) -> tuple[list[object], SimCall]:
+    """One caller through `flow` (a flow file's text); every event published meanwhile."""
+    flows = tmp_path / "flows"
+    flows.mkdir(exist_ok=True)
+    (flows / "queues.yaml").write_text("queues:\n  billing: {}\n  support: {}\n")
+    (flows / "main.yaml").write_text(flow)
+    registry = FlowRegistry(flows)
+    assert registry.reload() == []
+    bus = EventBus()
+    ivr = IvrService(registry, PromptRenderer(tmp_path / "prompts"), bus, **service)
+    with bus.subscribe() as events:
+        async with FastAgiServer(ivr.handle, port=0) as agi, \
+                PbxSimulator(agi_port=agi.port) as sim:
+            call = sim.place_call(caller)
+            for _ in range(200):
+                if call.phase != "ivr":
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.05)  # the session's end reaches the bus
+        return [events.get_nowait() for _ in range(events.qsize())], call
+
+
+def finished(events: list[object]) -> IvrFinished:
+    [done] = [e for e in events if isinstance(e, IvrFinished)]
+    return done
+
+
+LOOKUP = """name: main
+steps:
+  who:
+    lookup: {found: known, not_found: unknown}
+    on_error: down
+  known: {hangup: "Hello ${customer_name}."}
+  unknown: {hangup: }
+  down: {hangup: }
+"""
+
+
+async def test_the_injected_lookup_answers_the_lookup_step(tmp_path: Path) -> None:
+    asked = []
+
+    async def lookup(by: str, value: str) -> dict[str, str] | None:
+        asked.append((by, value))
+        return {"name": "Ada Lovelace"}
+
+    events, _ = await call_flow(tmp_path, LOOKUP, ScriptedCaller(), lookup=lookup)
+    assert asked == [("phone", "+14155550123")]
+    assert finished(events).path == ("who", "known")
+
+
+async def test_a_failing_or_missing_crm_takes_the_error_path(tmp_path: Path) -> None:
+    async def broken(by: str, value: str) -> dict[str, str] | None:
+        raise OSError("database is gone")
+
+    events, _ = await call_flow(tmp_path, LOOKUP, ScriptedCaller(), lookup=broken)
+    assert finished(events).path == ("who", "down")
+    events, _ = await call_flow(tmp_path, LOOKUP, ScriptedCaller())
+    assert finished(events).path == ("who", "down")
