@@ -31,6 +31,7 @@ from contactcenter.cti.interactions import InteractionRecorder
 from contactcenter.cti.screenpop import ScreenPopper
 from contactcenter.errors import ConfigError
 from contactcenter.events import EventBus
+from contactcenter.ivr.crm_lookup import crm_lookup
 from contactcenter.ivr.fastagi import FastAgiServer
 from contactcenter.ivr.runtime import FlowRegistry, IvrService
 from contactcenter.queue.backend import open_store
@@ -69,7 +70,7 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         if not flows.flows:
             raise ConfigError(f"no valid flow in {config.flows.directory!r}")
         renderer = PromptRenderer(config.speech.cache_dir, voice=config.speech.voice)
-        ivr = IvrService(flows, renderer, bus)
+        ivr = IvrService(flows, renderer, bus, lookup=crm_lookup(db))
         if config.flows.watch:
             watcher = asyncio.create_task(flows.watch(), name="flow-watcher")
             stack.push_async_callback(_cancel, watcher)
