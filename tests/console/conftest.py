@@ -3,18 +3,23 @@ the whole platform over the PBX simulator; Debian's Chromium for the browser tes
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from aiohttp import ClientSession, CookieJar
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Browser, Page, async_playwright
 
 from contactcenter.acd.agents import AgentProfile
 from contactcenter.acd.call_actions import CallActions
 from contactcenter.acd.distributor import Distributor
+from contactcenter.acd.events import CallConnected
 from contactcenter.agent_console.app import create_app
 from contactcenter.app import Platform, open_platform
 from contactcenter.config import load_config
@@ -22,11 +27,14 @@ from contactcenter.crm.database import Database
 from contactcenter.crm.seed import demo_password, seed
 from contactcenter.events import EventBus
 from contactcenter.queue.memory_store import MemoryStore
-from contactcenter.sim import PbxSimulator, ScriptedAgent
+from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller, SimCall
 from tests.conftest import free_port
+from tests.sim.conftest import eventually
 
 AGENTS = ("agent101", "agent102")
 TRANSFER_TARGET = "+15550100"  # a number whose phone answers transfers and dials at once
+ADA = ScriptedCaller(number="+14155550123", name="Ada Lovelace", answers=("2",))  # support
+E = TypeVar("E")
 FLOWS = Path(__file__).parents[2] / "flows"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -149,3 +157,53 @@ async def signed_in_page(browser: Browser, base: str, username: str) -> Page:
     await page.wait_for_url(f"{base}/agent" if username.startswith("agent")
                             else f"{base}/supervisor")
     return page
+
+
+class Console:
+    """One agent's signed-in HTTP session on the live console."""
+
+    def __init__(self, http: ClientSession, csrf: str) -> None:
+        self.http, self.csrf = http, csrf
+
+    async def post(self, path: str, body: dict | None = None) -> tuple[int, dict | str]:
+        async with self.http.post(path, json=body or {},
+                                  headers={"X-CSRF-Token": self.csrf}) as response:
+            if response.content_type == "application/json":
+                return response.status, await response.json()
+            return response.status, await response.text()
+
+
+@contextlib.asynccontextmanager
+async def signed_in(live: LivePlatform, username: str) -> AsyncIterator[Console]:
+    """`username` signed in to the live console through its login form, over HTTP."""
+    async with ClientSession(live.base, cookie_jar=CookieJar(unsafe=True)) as http:
+        async with http.post("/login", data={"username": username,
+                                             "password": demo_password(username)}) as signed:
+            assert signed.status == 200
+        async with http.get("/api/session") as session:
+            yield Console(http, (await session.json())["csrf"])
+
+
+async def until(condition: Callable[[], object]) -> None:
+    """Poll state the simulator or the page has no event for; fail after 5 s."""
+    await eventually(lambda: bool(condition()), 5.0)
+
+
+async def next_event(events: asyncio.Queue[object], kind: type[E],
+                     where: Callable[[E], bool] = lambda _e: True, within: float = 10.0) -> E:
+    """The next bus event of `kind` that satisfies `where`."""
+    async with asyncio.timeout(within):
+        while not (isinstance(event := await events.get(), kind) and where(event)):
+            pass
+        return event
+
+
+async def connected_call(live: LivePlatform, agent: Console,
+                         events: asyncio.Queue[object]) -> tuple[SimCall, str]:
+    """Ada's call, answered by the agent; (the call, the agent leg's channel)."""
+    assert (await agent.post("/api/state", {"state": "available"}))[0] == 200
+    call = live.sim.place_call(ADA)
+    await next_event(events, CallConnected, lambda e: e.call_id == call.uniqueid)
+    leg = live.sim.channels[call.channel].bridged_with
+    assert leg.startswith("SIP/agent101")
+    return call, leg

@@ -1,32 +1,29 @@
 """The console in Debian's real Chromium at 1366x768, driven by real calls: the PBX
-simulator places them through the whole platform (FastAGI IVR, AMI, ACD, CRM)."""
+simulator places them through the whole platform (FastAGI IVR, AMI, ACD, CRM); the
+supervisor's wallboard shows what those calls did."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import TypeVar
 
 import pytest
 
-from contactcenter.acd.events import CallConnected, CallOffered
+from contactcenter.acd.events import CallConnected, CallEnded, CallOffered
 from contactcenter.crm.cases import Cases
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.interactions import Interactions
-from contactcenter.sim import CallOutcome, ScriptedCaller
-from tests.sim.conftest import eventually
+from contactcenter.sim import CallOutcome
 
-from .conftest import TRANSFER_TARGET, signed_in_page
-
-ADA = ScriptedCaller(number="+14155550123", name="Ada Lovelace", answers=("2",))  # support
-E = TypeVar("E")
-
-
-async def next_event(events: asyncio.Queue[object], kind: type[E], within: float = 10.0) -> E:
-    async with asyncio.timeout(within):
-        while not isinstance(event := await events.get(), kind):
-            pass
-        return event
+from .conftest import (
+    ADA,
+    TRANSFER_TARGET,
+    connected_call,
+    next_event,
+    signed_in,
+    signed_in_page,
+    until,
+)
 
 
 @pytest.mark.browser
@@ -119,5 +116,33 @@ async def test_the_agent_holds_transfers_and_dials_out_from_the_page(live, brows
     await page.click(f"#results >> text=Call {ADA.number}")
     await page.wait_for_selector(f"#dialled >> text=Dialling {ADA.number}")
     await page.wait_for_selector("#state >> text=paused")
-    await eventually(lambda: bool(live.sim.callbacks), 5.0)
+    await until(lambda: live.sim.callbacks)
     assert live.sim.callbacks[0].caller.number == ADA.number
+
+
+@pytest.mark.browser
+async def test_the_wallboard_shows_service_level_abandon_rate_asa_and_aht(live, browser,
+                                                                          tmp_path) -> None:
+    async with signed_in(live, "agent101") as agent:
+        with live.platform.bus.subscribe() as events:
+            call, _leg = await connected_call(live, agent, events)
+            assert (await agent.post("/api/hangup"))[0] == 200
+            await next_event(events, CallEnded, lambda e: e.call_id == call.uniqueid)
+            await until(lambda: live.platform.distributor.current_call("agent101") is None)
+            assert (await agent.post("/api/state", {"state": "available"}))[0] == 200
+    board = await live.platform.distributor.wallboard()
+    support = board["queues"]["support"]
+    assert (support["service_level_pct"], support["abandon_rate_pct"]) == (100.0, 0.0)
+
+    page = await signed_in_page(browser, live.base, "supervisor")
+    row = page.locator("#queues tr", has_text="support")
+    await row.locator("td", has_text="100 %").wait_for(timeout=3000)
+    cells = await row.locator("td").all_inner_texts()
+    assert support["asa_s"] < 10 and support["aht_s"] < 10  # shown to a tenth of a second
+    assert cells[:5] + cells[7:9] == ["support", "0", "0.0 s", "100 %", "0 %", "1", "0"]
+    for cell, seconds in zip(cells[5:7], (support["asa_s"], support["aht_s"]), strict=True):
+        assert cell.endswith(" s") and abs(float(cell[:-2]) - seconds) <= 0.051, cell
+    assert await row.locator("td").nth(3).get_attribute("title") == "answered within 60 s"
+    total = await page.locator("#total td").all_inner_texts()
+    assert total[:5] == ["All queues", "0", "0.0 s", "100 %", "0 %"]
+    await page.screenshot(path=str(tmp_path / "wallboard-1366x768.png"))

@@ -4,68 +4,17 @@ simulator over real TCP (hold, resume, blind and attended transfers, click-to-di
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
-from typing import TypeVar
-
-from aiohttp import ClientSession, CookieJar
 
 from contactcenter.acd.events import CallConnected, CallEnded, CallQueued
-from contactcenter.crm.seed import demo_password
-from contactcenter.sim import ScriptedCaller, SimCall
-from tests.sim.conftest import eventually
 
-from .conftest import TRANSFER_TARGET, LivePlatform
-
-ADA = ScriptedCaller(number="+14155550123", name="Ada Lovelace", answers=("2",))  # support
-E = TypeVar("E")
-
-
-class Console:
-    """One agent's signed-in HTTP session on the live console."""
-
-    def __init__(self, http: ClientSession, csrf: str) -> None:
-        self.http, self.csrf = http, csrf
-
-    async def post(self, path: str, body: dict | None = None) -> tuple[int, dict | str]:
-        async with self.http.post(path, json=body or {},
-                                  headers={"X-CSRF-Token": self.csrf}) as response:
-            if response.content_type == "application/json":
-                return response.status, await response.json()
-            return response.status, await response.text()
-
-
-@contextlib.asynccontextmanager
-async def signed_in(live: LivePlatform, username: str) -> AsyncIterator[Console]:
-    async with ClientSession(live.base, cookie_jar=CookieJar(unsafe=True)) as http:
-        async with http.post("/login", data={"username": username,
-                                             "password": demo_password(username)}) as signed:
-            assert signed.status == 200
-        async with http.get("/api/session") as session:
-            yield Console(http, (await session.json())["csrf"])
-
-
-async def until(condition: Callable[[], object]) -> None:
-    await eventually(lambda: bool(condition()), 5.0)
-
-
-async def next_event(events: asyncio.Queue[object], kind: type[E],
-                     where: Callable[[E], bool] = lambda _e: True, within: float = 10.0) -> E:
-    async with asyncio.timeout(within):
-        while not (isinstance(event := await events.get(), kind) and where(event)):
-            pass
-        return event
-
-
-async def connected_call(live: LivePlatform, agent: Console,
-                         events: asyncio.Queue[object]) -> tuple[SimCall, str]:
-    """Ada's call, answered by the agent; (the call, the agent leg's channel)."""
-    assert (await agent.post("/api/state", {"state": "available"}))[0] == 200
-    call = live.sim.place_call(ADA)
-    await next_event(events, CallConnected, lambda e: e.call_id == call.uniqueid)
-    leg = live.sim.channels[call.channel].bridged_with
-    assert leg.startswith("SIP/agent101")
-    return call, leg
+from .conftest import (
+    TRANSFER_TARGET,
+    LivePlatform,
+    connected_call,
+    next_event,
+    signed_in,
+    until,
+)
 
 
 async def state(live: LivePlatform, agent_id: str) -> str:

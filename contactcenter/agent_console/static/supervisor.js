@@ -1,16 +1,26 @@
 // The supervisor page: the wallboard, refreshed every two seconds, and forced agent actions.
 const byId = id => document.getElementById(id);
+const pct = v => v == null ? "–" : `${Math.round(v)} %`;
+const secs = v => v == null ? "–" : `${v < 10 ? v.toFixed(1) : Math.round(v)} s`;
+function row(name, q) {
+  const tr = document.createElement("tr");
+  const states = Object.entries(q.agents || {}).filter(([, n]) => n).map(([s, n]) => `${s} ${n}`).join(", ");
+  const level = cc.el("td", pct(q.service_level_pct));
+  if (q.service_level_s) level.title = `answered within ${q.service_level_s} s`;
+  tr.append(cc.el("td", name), cc.el("td", q.waiting), cc.el("td", secs(q.longest_wait_s)),
+    level, cc.el("td", pct(q.abandon_rate_pct)),
+    cc.el("td", secs(q.asa_s)), cc.el("td", secs(q.aht_s)), cc.el("td", q.answered),
+    cc.el("td", q.abandoned), cc.el("td", states || "none"));
+  return tr;
+}
 async function refresh() {
   const r = await fetch("/api/wallboard");
   if (r.status === 401) { location.href = "/login"; return; }
   const board = await r.json();
-  byId("queues").replaceChildren(...Object.entries(board.queues).map(([name, q]) => {
-    const tr = document.createElement("tr");
-    const states = Object.entries(q.agents).filter(([, n]) => n).map(([s, n]) => `${s} ${n}`).join(", ");
-    tr.append(cc.el("td", name), cc.el("td", q.waiting), cc.el("td", `${q.longest_wait_s} s`), cc.el("td", states || "none"));
-    return tr;
-  }));
-  byId("totals").textContent = `Answered ${board.answered}, abandoned ${board.abandoned}, overflowed ${board.overflowed}`;
+  byId("queues").replaceChildren(...Object.entries(board.queues).map(([name, q]) => row(name, q)));
+  byId("total").replaceChildren(row("All queues", board.total));
+  const since = new Date(board.window_start * 1000).toLocaleTimeString();
+  byId("totals").textContent = `Figures since ${since}. Since start: answered ${board.answered}, abandoned ${board.abandoned}, overflowed ${board.overflowed}`;
 }
 for (const action of ["pause", "logout"]) {
   byId(`force-${action}`).onclick = async () => {
