@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from contactcenter.cti import variables as cc
 from contactcenter.errors import FlowError
@@ -28,8 +26,9 @@ from contactcenter.ivr.dryrun import (
     dry_run,
     fixture_crm,
 )
-from contactcenter.ivr.flow import Errors, Flow
+from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.interpreter import CallInfo, Finish
+from contactcenter.ivr.yamlsource import Errors, load_yaml
 
 DEFAULT_CALLER = "+14155550123"
 TOP_FIELDS = {"flow", "caller", "at", "customers", "tests", "description"}
@@ -58,15 +57,11 @@ class FlowTest:
 
 def _read(path: str | Path, errors: Errors) -> CommentedMap | None:
     try:
-        doc = YAML(typ="rt").load(Path(path).read_text(encoding="utf-8"))
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        errors.found.append(FlowError(f"YAML syntax: {exc.problem or exc}", errors.file, line,
-                                      col))
-        return None
+        doc = load_yaml(Path(path).read_text(encoding="utf-8"), errors)
     except OSError as exc:
         errors.found.append(FlowError(str(exc.strerror), errors.file, 0, 0))
+        return None
+    if errors.found:
         return None
     if not isinstance(doc, CommentedMap):
         errors.found.append(FlowError("a flow test file is a mapping with flow and tests",

@@ -15,7 +15,8 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from contactcenter.cti import variables as cc
-from contactcenter.ivr.flow import CONDITION, HOURS, VARIABLE, Flow, Step, day_range
+from contactcenter.ivr.flow import VARIABLE, Flow, Step
+from contactcenter.ivr.steps import CONDITION, HOURS, day_range
 
 MAX_STEPS = 500  # a safety net: the validator already refuses loops without input
 

@@ -11,8 +11,9 @@ import pytest
 from jsonschema import Draft202012Validator
 from ruamel.yaml import YAML
 
-from contactcenter.ivr.flow import ACTIONS, FIELDS, REQUIRED_ROUTES, ROUTING
+from contactcenter.ivr.flow import ACTIONS, REQUIRED_ROUTES, ROUTING
 from contactcenter.ivr.runtime import flow_files
+from contactcenter.ivr.steps import FIELDS
 
 FLOWS = Path(__file__).parents[2] / "flows"
 BROKEN = Path(__file__).parent / "broken"

@@ -1,0 +1,218 @@
+"""What each step type's parameters may be: the fields it knows and one check per action,
+each adding `file:line:column` errors for what an admin got wrong."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from contactcenter.ivr.yamlsource import Errors
+
+FIELDS: dict[str, set[str]] = {
+    "menu": {"prompt", "choices", "timeout", "retries", "invalid", "no_input"},
+    "collect": {"prompt", "into", "min", "max", "terminator", "timeout", "retries", "pattern",
+                "luhn", "invalid"},
+    "queue": {"name", "priority", "skills", "fields"},
+    "branch": {"cases", "otherwise"},
+    "hours": {"timezone", "open", "holidays", "closed"},
+    "lookup": {"by", "value", "into", "found", "not_found"},
+}
+COUNTS = ("timeout", "retries", "min", "max", "priority")
+LOOKUP_BY = ("phone", "account")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HOURS = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])")
+CONDITION = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s+(==|!=|matches|is)\s+(.*?)\s*")
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def day_range(days: str) -> list[int]:
+    """'mon-fri' -> [0..4], 'sat' -> [5]; [] when unreadable."""
+    first, _, last = str(days).partition("-")
+    if first not in DAYS or (last and last not in DAYS):
+        return []
+    low, high = DAYS.index(first), DAYS.index(last or first)
+    return list(range(low, high + 1)) if low <= high else []
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """Checks one step's action value (`params`) inside its step mapping (`node`)."""
+
+    step_id: str
+    action: str
+    params: Any
+    node: CommentedMap
+    errors: Errors
+    known_queues: Collection[str] | None
+
+    @property
+    def where(self) -> str:
+        return f"step {self.step_id!r}: {self.action}"
+
+    def run(self) -> None:
+        check = getattr(self, f"_{self.action}", None)
+        if check is not None:  # goto, play, transfer: a name or dial string
+            check()
+        elif not isinstance(self.params, str) or not self.params.strip():
+            self.errors.add(self.node, f"{self.where} needs a non-empty text", self.action)
+
+    def _mapping(self) -> bool:
+        """Whether the action's value is a mapping of known fields (errors added if not)."""
+        params = self.params
+        if not isinstance(params, CommentedMap):
+            self.errors.add(self.node, f"{self.where} needs a mapping", self.action)
+            return False
+        for key in params:
+            if key not in FIELDS[self.action]:
+                self.errors.add(params, f"{self.where}: unknown field {key!r}", key)
+        for key in COUNTS:
+            if key in params and (not isinstance(params[key], int) or params[key] < 0):
+                self.errors.add(params, f"{self.where}: {key} must be a whole number >= 0", key)
+        return True
+
+    def _text(self, key: str, *, required: bool = False) -> None:
+        """A prompt field of the action's mapping: a non-empty text."""
+        params = self.params
+        if key not in params:
+            if required:
+                self.errors.add(params, f"{self.where} needs a {key!r} text", None)
+            return
+        if not isinstance(params[key], str) or not params[key].strip():
+            self.errors.add(params, f"{self.where}: {key} needs a non-empty text", key)
+
+    def _step_name(self, key: str, meaning: str) -> None:
+        if not isinstance(self.params.get(key), str):
+            self.errors.add(self.params, f"{self.where} needs {key!r}: {meaning}",
+                            key if key in self.params else None)
+
+    def _say(self) -> None:
+        if not isinstance(self.params, str) or not self.params.strip():
+            self.errors.add(self.node, f"{self.where} needs a non-empty text", self.action)
+
+    def _hangup(self) -> None:
+        if self.params not in (None, True) and not isinstance(self.params, str):
+            self.errors.add(self.node, f"{self.where} takes an optional goodbye text",
+                            self.action)
+
+    def _set(self) -> None:
+        if not isinstance(self.params, CommentedMap) or not self.params:
+            self.errors.add(self.node, f"{self.where} needs a mapping of variable names to "
+                            "values", self.action)
+
+    def _menu(self) -> None:
+        if not self._mapping():
+            return
+        self._text("prompt", required=True)
+        self._text("invalid")
+        self._text("no_input")
+        choices = self.params.get("choices")
+        if not isinstance(choices, CommentedMap) or not choices:
+            self.errors.add(self.params, f"{self.where} needs 'choices': keys to step names",
+                            "choices" if "choices" in self.params else None)
+            return
+        for key in choices:
+            if not re.fullmatch(r"[0-9*#]", str(key)):
+                self.errors.add(choices, f"{self.where}: choice {key!r} is not one key 0-9, * "
+                                "or #", key)
+
+    def _collect(self) -> None:
+        if not self._mapping():
+            return
+        params = self.params
+        self._text("prompt", required=True)
+        self._text("invalid")
+        if not isinstance(params.get("into"), str):
+            self.errors.add(params, f"{self.where} needs 'into': the variable to store the "
+                            "digits", None)
+        if "pattern" in params:
+            try:
+                re.compile(str(params["pattern"]))
+            except re.error as exc:
+                self.errors.add(params, f"{self.where}: bad pattern: {exc}", "pattern")
+        if params.get("min", 1) > params.get("max", 20):
+            self.errors.add(params, f"{self.where}: min is larger than max", "min")
+
+    def _queue(self) -> None:
+        if not self._mapping():
+            return
+        params, known = self.params, self.known_queues
+        queue = params.get("name")
+        if not isinstance(queue, str):
+            self.errors.add(params, f"{self.where} needs a queue 'name'", None)
+        elif known is not None and queue not in known:
+            self.errors.add(params, f"{self.where}: unknown queue {queue!r} (known: "
+                            f"{', '.join(sorted(known))})", "name")
+        if "skills" in params and not isinstance(params["skills"], CommentedMap):
+            self.errors.add(params, f"{self.where}: skills is a mapping of skill to minimum "
+                            "level", "skills")
+        if "fields" in params and not isinstance(params["fields"], CommentedSeq):
+            self.errors.add(params, f"{self.where}: fields is a list of variable names",
+                            "fields")
+
+    def _branch(self) -> None:
+        if not self._mapping():
+            return
+        cases = self.params.get("cases", [])
+        if not isinstance(cases, CommentedSeq):
+            self.errors.add(self.params, f"{self.where}: cases is a list of {{if, goto}}",
+                            "cases")
+            cases = []
+        for i, case in enumerate(cases):
+            if not (isinstance(case, CommentedMap) and isinstance(case.get("if"), str)
+                    and isinstance(case.get("goto"), str)):
+                self.errors.add(cases, f"{self.where}: case {i + 1} needs 'if' and 'goto'", i)
+            elif not CONDITION.fullmatch(case["if"]):
+                self.errors.add(case, f"{self.where}: cannot read condition {case['if']!r} "
+                                "(write: name == value, name != value, name matches regex, "
+                                "name is empty, name is set)", "if")
+        self._step_name("otherwise", "the step when no case holds")
+
+    def _hours(self) -> None:
+        if not self._mapping():
+            return
+        params = self.params
+        try:
+            ZoneInfo(str(params.get("timezone")))
+        except (ZoneInfoNotFoundError, ValueError):
+            self.errors.add(params, f"{self.where}: unknown timezone "
+                            f"{params.get('timezone')!r}",
+                            "timezone" if "timezone" in params else None)
+        opening = params.get("open")
+        if not isinstance(opening, CommentedMap) or not opening:
+            self.errors.add(params, f"{self.where} needs 'open': days (mon-fri) to hours "
+                            "(09:00-17:00)", "open" if "open" in params else None)
+        else:
+            for days, span in opening.items():
+                if not day_range(days) or not HOURS.fullmatch(str(span)):
+                    self.errors.add(opening, f"{self.where}: cannot read {days}: {span} "
+                                    "(write: mon-fri: 09:00-17:00)", days)
+        for i, day in enumerate(params.get("holidays") or []):
+            if not isinstance(day, date):
+                self.errors.add(params["holidays"], f"{self.where}: holiday {day!r} is not a "
+                                "date (YYYY-MM-DD)", i)
+        self._step_name("closed", "the step when closed")
+
+    def _lookup(self) -> None:
+        if not self._mapping():
+            return
+        params = self.params
+        by = params.get("by", "phone")
+        if by not in LOOKUP_BY:
+            self.errors.add(params, f"{self.where}: by is phone or account, not {by!r}", "by")
+        if by == "account" and "value" not in params:
+            self.errors.add(params, f"{self.where} by account needs 'value': the account "
+                            "number, e.g. ${account}", "by")
+        if "value" in params and not isinstance(params["value"], str):
+            self.errors.add(params, f"{self.where}: value is a text such as ${{account}}",
+                            "value")
+        if "into" in params and not NAME.fullmatch(str(params["into"])):
+            self.errors.add(params, f"{self.where}: into is a variable name prefix such as "
+                            "customer", "into")
+        self._step_name("found", "the step when the customer is found")
+        self._step_name("not_found", "the step when the customer is not found")

@@ -1,0 +1,54 @@
+"""YAML that remembers where things are: ruamel keeps the line and column of every node, so
+flow files and flow test files report each mistake as `file:line:column: message`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import MarkedYAMLError
+
+from contactcenter.errors import FlowError
+
+
+@dataclass
+class Errors:
+    """Every problem found in one file, each at the line and column of its YAML node."""
+
+    file: str
+    found: list[FlowError] = field(default_factory=list)
+
+    def add(self, node: Any, message: str, key: Any = None) -> None:
+        line, column = position(node, key)
+        self.found.append(FlowError(message, self.file, line, column))
+
+
+def position(node: Any, key: Any = None) -> tuple[int, int]:
+    """1-based line and column of `node` (or of `key` inside it) as ruamel recorded them."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return 0, 0
+    if key is not None:
+        try:
+            if isinstance(node, CommentedMap):
+                line, col = lc.key(key)
+            else:
+                line, col = lc.item(key)
+            return line + 1, col + 1
+        except (KeyError, IndexError, TypeError):
+            pass
+    return lc.line + 1, lc.col + 1
+
+
+def load_yaml(text: str, errors: Errors) -> Any:
+    """The document with positions, or None after adding its syntax error to `errors`."""
+    try:
+        return YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        errors.found.append(FlowError(f"YAML syntax: {exc.problem or exc}", errors.file, line,
+                                      col))
+        return None
