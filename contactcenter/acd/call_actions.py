@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import time
 from collections.abc import Collection
@@ -26,6 +27,8 @@ from contactcenter.cti import variables as cc
 from contactcenter.cti.events import CallHungUp
 from contactcenter.errors import AmiError, InvalidTransition
 from contactcenter.events import BusConsumer, EventBus
+
+log = logging.getLogger(__name__)
 
 HOLD_CONTEXT = "cc-hold"  # the caller's music on hold
 AGENT_HOLD_CONTEXT = "cc-hold-agent"  # the agent's leg waits, silent, meanwhile
@@ -110,17 +113,19 @@ class CallActions:
         if queue is not None:
             await self._to_queue(agent_id, legs, _queue(queue, self._acd.queues))
             return
-        await self._resume_if_held(agent_id, legs)
-        await self._pbx.blind_transfer(legs.agent, TRANSFER_CONTEXT, _number(number or ""))
+        target = _number(number or "")
+        await self._resume_if_held(agent_id)
+        await self._pbx.blind_transfer(legs.agent, TRANSFER_CONTEXT, target)
 
     async def consult(self, agent_id: str, number: str) -> None:
         """Start an attended transfer: the caller on hold, the agent talks to `number`."""
         legs = self._connected(agent_id)
         if agent_id in self._consulting:
             raise InvalidTransition("an attended transfer is already under way")
-        await self._resume_if_held(agent_id, legs)
-        await self._pbx.attended_transfer(legs.agent, TRANSFER_CONTEXT, _number(number))
-        self._consulting[agent_id] = number
+        target = _number(number)
+        await self._resume_if_held(agent_id)
+        await self._pbx.attended_transfer(legs.agent, TRANSFER_CONTEXT, target)
+        self._consulting[agent_id] = target
 
     async def complete_consult(self, agent_id: str) -> None:
         """The agent drops out (their leg hangs up): the caller and the target talk."""
@@ -161,7 +166,7 @@ class CallActions:
             raise InvalidTransition("no attended transfer under way")
         return self._connected(agent_id)
 
-    async def _resume_if_held(self, agent_id: str, legs: _Legs) -> None:
+    async def _resume_if_held(self, agent_id: str) -> None:
         """Transfers act on a bridged call (BlindTransfer, Atxfer take the agent's peer)."""
         if agent_id in self._held:
             await self.resume(agent_id)
@@ -179,6 +184,9 @@ class CallActions:
         try:
             await self._pbx.hangup(legs.agent)
             await asyncio.wait_for(released, RELEASE_SECONDS)
+        except TimeoutError:  # park the caller anyway rather than leave them on hold
+            log.warning("queue transfer of %s: the ACD did not close the call in %.0f s",
+                        legs.call_id, RELEASE_SECONDS)
         finally:
             self._ended.pop(legs.call_id, None)
         await self._pbx.redirect(legs.caller, WAIT_CONTEXT, "s")

@@ -2,10 +2,12 @@
 
 An edge: it talks to the rest through the backend it is given. Must not import sim.
 
-    app = create_app(desk=distributor, db=crm_database, bus=bus)   # agent_console.app
+    app = create_app(desk=distributor, db=crm_database, bus=bus, calls=call_actions)
     web.run_app(app)  # or an AppRunner; the pop consumer lives in app.cleanup_ctx
 
-`desk` is anything with the AgentDesk methods (desk.py; acd.Distributor fits). Pops come
+`desk` is anything with the AgentDesk methods (desk.py; acd.Distributor fits); the call
+controls need `calls=` with the CallDesk methods (acd.call_actions.CallActions). Sessions
+and failed logins live in `db` (auth.py), so a restart signs nobody out. Pops come
 from cti.screenpop.ScreenPopper's ScreenPop events on `bus`; users from crm.users.Users.
 The REST API is described at /api/openapi.json.
 """
