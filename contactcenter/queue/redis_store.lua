@@ -1,34 +1,39 @@
 -- The Redis store's scripts. Each registered script is this library plus one
 -- `return <function>()` line, so every change to the store is one atomic step.
 -- ARGV[1] is the key prefix. Keys, after it:
---   calls                hash call_id -> call JSON (waiting and offered calls)
---   call:<id>            hash queue, prio, entered (exact repr), skills (JSON, if any)
---   offered              hash call_id -> agent_id
---   prios:<queue>        set of priorities with waiting calls in the queue
---   wait:<queue>:<prio>  zset call_id by entry time (ties: call_id, bytewise as in Python)
---   agents               set of agent ids
---   agent:<id>           hash of codec.encode_agent fields, plus avail (JSON queue -> member)
---   avail:<queue>        zset of available agents, all score 0, so ordered by member:
---                        16 hex digits of penalty, 16 of idle_since (order-preserving
---                        encodings of doubles), then the agent id
---   availq               set of queues with at least one available agent
+--   calls          hash call_id -> call JSON (waiting and offered calls)
+--   call:<id>      hash line, entered (exact repr), skills (JSON, only if the call needs any)
+--   offered        hash call_id -> agent_id
+--   line:<line>    zset of a line's waiting calls by entry time (ties: call_id, bytewise as
+--                  Python compares); a line is "<priority>:<queue>"
+--   heads          hash line -> "<entered> <kind><call_id>" of the line's first call, kind
+--                  s if it needs skills, else p: a decision reads every head in one command
+--   agents         set of agent ids
+--   agent:<id>     hash of codec.encode_agent fields, plus avail (JSON queue -> member)
+--   avail:<queue>  zset of available agents, all score 0, so ordered by member: 16 hex
+--                  digits of penalty, 16 of idle_since (order-preserving encodings of
+--                  doubles), then the agent id
+--   availq         set of queues with at least one available agent
 local p = ARGV[1]
 
-local function bucket(queue, prio)
-  return p .. 'wait:' .. queue .. ':' .. prio
-end
-
-local function index_call(call_id, queue, prio, entered)
-  redis.call('ZADD', bucket(queue, prio), entered, call_id)
-  redis.call('SADD', p .. 'prios:' .. queue, prio)
-end
-
-local function unindex_call(call_id, queue, prio)
-  local key = bucket(queue, prio)
-  redis.call('ZREM', key, call_id)
-  if redis.call('EXISTS', key) == 0 then
-    redis.call('SREM', p .. 'prios:' .. queue, prio)
+local function refresh_head(line)
+  local head = redis.call('ZRANGE', p .. 'line:' .. line, 0, 0, 'WITHSCORES')
+  if head[1] then
+    local kind = redis.call('HEXISTS', p .. 'call:' .. head[1], 'skills') == 1 and 's' or 'p'
+    redis.call('HSET', p .. 'heads', line, head[2] .. ' ' .. kind .. head[1])
+  else
+    redis.call('HDEL', p .. 'heads', line)
   end
+end
+
+local function index_call(call_id, line, entered)
+  redis.call('ZADD', p .. 'line:' .. line, entered, call_id)
+  refresh_head(line)
+end
+
+local function unindex_call(call_id, line)
+  redis.call('ZREM', p .. 'line:' .. line, call_id)
+  refresh_head(line)
 end
 
 local function make_unavailable(agent_key)
@@ -47,10 +52,10 @@ end
 local function add_call()
   local call_id = ARGV[2]
   if redis.call('HSETNX', p .. 'calls', call_id, ARGV[3]) == 0 then return 0 end
-  redis.call('HSET', p .. 'call:' .. call_id, 'queue', ARGV[4], 'prio', ARGV[5],
-             'entered', ARGV[6])
+  local line = ARGV[5] .. ':' .. ARGV[4]
+  redis.call('HSET', p .. 'call:' .. call_id, 'line', line, 'entered', ARGV[6])
   if ARGV[7] ~= '' then redis.call('HSET', p .. 'call:' .. call_id, 'skills', ARGV[7]) end
-  index_call(call_id, ARGV[4], ARGV[5], ARGV[6])
+  index_call(call_id, line, ARGV[6])
   return 1
 end
 
@@ -62,13 +67,13 @@ local function release()
   if not json then return false end
   local offered = redis.call('HDEL', p .. 'offered', call_id) == 1
   local key = p .. 'call:' .. call_id
-  local place = redis.call('HMGET', key, 'queue', 'prio', 'entered')
+  local place = redis.call('HMGET', key, 'line', 'entered')
   if not offered then
     if how ~= 'remove' then return false end
-    unindex_call(call_id, place[1], place[2])
+    unindex_call(call_id, place[1])
   end
   if how == 'requeue' then
-    index_call(call_id, place[1], place[2], place[3])
+    index_call(call_id, place[1], place[2])
   else
     redis.call('HDEL', p .. 'calls', call_id)
     redis.call('DEL', key)
@@ -104,11 +109,19 @@ local function before(a, b)
   return bytes_before(a[3], b[3])
 end
 
+-- routing.call_order at `at` of a call in a line of base priority `base`
+local function order_at(base, entered, call_id, step, at)
+  local priority = base  -- routing.effective_priority
+  if step > 0 and at > entered then priority = base + math.floor((at - entered) / step) end
+  return {-priority, entered, call_id}
+end
+
 local CHUNK = 8
 
--- ARGV: prefix, at, aging JSON (queue -> aging_seconds). The same search as
--- MemoryStore.offer_next: per queue with an available agent, per priority, the first call
--- in entry order that a qualified agent can take; the best of those in routing.call_order.
+-- ARGV: prefix, at, aging JSON (queue -> aging_seconds). Candidates are the line heads of
+-- queues with an available agent. The earliest head that needs no skills is taken by its
+-- queue's first available agent; a line whose head needs skills is read on, while its
+-- calls come before the best so far, for a call that a qualified agent can take.
 -- Returns {call JSON, agent hash field/value pairs...} or nil.
 local function offer_next()
   local at, aging = tonumber(ARGV[2]), cjson.decode(ARGV[3])
@@ -137,44 +150,61 @@ local function offer_next()
     end
   end
 
-  local function scan(queue, prio, step, best)
-    local key, base, first = bucket(queue, prio), tonumber(prio), 0
+  local function scan(c, best)
+    local key, first = p .. 'line:' .. c.line, 0
     while true do
       local batch = redis.call('ZRANGE', key, first, first + CHUNK - 1, 'WITHSCORES')
       if #batch == 0 then return nil end
       for i = 1, #batch, 2 do
-        local call_id, entered = batch[i], tonumber(batch[i + 1])
-        local priority = base  -- routing.effective_priority
-        if step > 0 and at > entered then
-          priority = base + math.floor((at - entered) / step)
-        end
-        local order = {-priority, entered, call_id}
+        local order = order_at(c.base, tonumber(batch[i + 1]), batch[i], c.step, at)
         if best and not before(order, best.order) then return nil end
-        local needs = redis.call('HGET', p .. 'call:' .. call_id, 'skills')
-        local agent = agent_for(queue, needs and cjson.decode(needs))
-        if agent then
-          return {order = order, call_id = call_id, agent = agent, queue = queue, prio = prio}
-        end
+        local needs = redis.call('HGET', p .. 'call:' .. batch[i], 'skills')
+        local agent = agent_for(c.queue, needs and cjson.decode(needs))
+        if agent then return {order = order, line = c.line, agent = agent} end
       end
       first = first + CHUNK
     end
   end
 
-  local best
-  for _, queue in ipairs(redis.call('SMEMBERS', p .. 'availq')) do
-    local step = aging[queue] or 0
-    for _, prio in ipairs(redis.call('SMEMBERS', p .. 'prios:' .. queue)) do
-      best = scan(queue, prio, step, best) or best
+  local open = {}
+  for _, queue in ipairs(redis.call('SMEMBERS', p .. 'availq')) do open[queue] = true end
+  local best, skilled = nil, {}
+  local heads = redis.call('HGETALL', p .. 'heads')
+  for i = 1, #heads, 2 do
+    local prio, queue = string.match(heads[i], '^([^:]*):(.*)$')
+    if open[queue] then
+      local entered, kind, call_id = string.match(heads[i + 1], '^(%S+) (%a)(.*)$')
+      local base, step = tonumber(prio), aging[queue] or 0
+      local order = order_at(base, tonumber(entered), call_id, step, at)
+      if kind == 's' then
+        skilled[#skilled + 1] = {line = heads[i], queue = queue, base = base, step = step,
+                                 order = order}
+      elseif not best or before(order, best.order) then
+        best = {order = order, line = heads[i], queue = queue}
+      end
     end
   end
+  while true do  -- the lines with skills heads, earliest first, while before the best
+    local pick
+    for _, c in ipairs(skilled) do
+      if not c.done and (not best or before(c.order, best.order))
+          and (not pick or before(c.order, pick.order)) then
+        pick = c
+      end
+    end
+    if not pick then break end
+    pick.done = true
+    best = scan(pick, best) or best
+  end
   if not best then return false end
-  unindex_call(best.call_id, best.queue, best.prio)
-  redis.call('HSET', p .. 'offered', best.call_id, best.agent)
-  local agent_key = p .. 'agent:' .. best.agent
+  local call_id, agent = best.order[3], best.agent or agent_for(best.queue, nil)
+  unindex_call(call_id, best.line)
+  redis.call('HSET', p .. 'offered', call_id, agent)
+  local agent_key = p .. 'agent:' .. agent
   make_unavailable(agent_key)  -- as agents.transition(agent, OFFERED, at, call_id=...)
   redis.call('HSET', agent_key, 'state', 'offered', 'reason', '', 'since', ARGV[2],
-             'call_id', best.call_id)
+             'call_id', call_id)
   local reply = redis.call('HGETALL', agent_key)
-  table.insert(reply, 1, redis.call('HGET', p .. 'calls', best.call_id))
+  table.insert(reply, 1, redis.call('HGET', p .. 'calls', call_id))
   return reply
 end
