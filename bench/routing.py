@@ -166,11 +166,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     result = asyncio.run(run(args.calls, args.queues, args.agents, args.decisions))
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key}: {value}")
+    print(json.dumps(result) if args.json
+          else "\n".join(f"{key}: {value}" for key, value in result.items()))
 
 
 if __name__ == "__main__":
