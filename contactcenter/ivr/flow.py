@@ -1,8 +1,8 @@
 """The flow model and its loader: YAML (ruamel, which keeps line and column of every node)
 into frozen steps, with every error reported as `file:line:column: message`, all at once.
 
-A flow is a mapping of named steps; each step has exactly one action key (say, play, menu,
-collect, set, branch, queue, transfer, hangup, goto) plus where to go next. The validator
+A flow is a mapping of named steps; each step has exactly one action key (ACTIONS) plus
+where to go next. The validator
 guarantees no dead ends: every step that can fail or time out names where that goes.
 """
 
@@ -17,16 +17,17 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from contactcenter.errors import FlowError
-from contactcenter.ivr.steps import StepCheck
+from contactcenter.ivr.steps import LANGUAGE_CODE, StepCheck
 from contactcenter.ivr.yamlsource import Errors, load_yaml, position
 
-ACTIONS = ("say", "play", "menu", "collect", "set", "branch", "hours", "lookup", "queue",
-           "transfer", "hangup", "goto")
+ACTIONS = ("say", "play", "menu", "collect", "set", "branch", "hours", "lookup", "language",
+           "queue", "transfer", "hangup", "goto")
 ROUTING = ("next", "on_exhausted", "on_error")
 # The routing keys each action must have, so that no outcome of a step is left undefined
 REQUIRED_ROUTES: dict[str, tuple[str, ...]] = {
     "say": ("next",), "play": ("next",), "set": ("next",), "hours": ("next",),
     "menu": ("on_exhausted",), "collect": ("next", "on_exhausted"), "lookup": ("on_error",),
+    "language": ("next",),
 }
 ROUTE_MEANING = {"next": "where the call goes after",
                  "on_exhausted": "where the call goes when retries run out",
@@ -54,6 +55,7 @@ class Flow:
     steps: dict[str, Step]
     file: str = "<flow>"
     version: str = ""
+    languages: tuple[str, ...] = ()  # the first is the default; texts may be per language
 
     def targets(self, step: Step) -> list[str]:
         """Every step this one can lead to."""
@@ -106,8 +108,9 @@ def parse_flow(text: str, file: str = "<flow>",
         return None, [FlowError("a flow is a mapping with name, start and steps", file, line,
                                 column)]
     for key in doc:
-        if key not in ("name", "start", "steps", "description"):
+        if key not in ("name", "start", "steps", "description", "languages"):
             errors.add(doc, f"unknown top-level field {key!r}", key)
+    languages = _languages(doc, errors)
     name = doc.get("name")
     if not isinstance(name, str) or not name:
         errors.add(doc, "missing or empty 'name'", "name" if "name" in doc else None)
@@ -118,21 +121,33 @@ def parse_flow(text: str, file: str = "<flow>",
         return None, errors.found
     steps = {}
     for step_id, node in steps_node.items():
-        step = _parse_step(str(step_id), node, steps_node, errors, known_queues)
+        step = _parse_step(str(step_id), node, steps_node, errors, known_queues, languages)
         if step is not None:
             steps[step.id] = step
     start = doc.get("start", next(iter(steps_node), None))
     if start not in steps_node:
         errors.add(doc, f"start step {start!r} does not exist", "start")
-    flow = Flow(str(name), str(start), steps, file)
+    flow = Flow(str(name), str(start), steps, file, languages=languages)
     _check_graph(flow, steps_node, errors)
     if errors.found:
         return None, sorted(errors.found, key=lambda e: (e.line, e.column))
     return flow, []
 
 
+def _languages(doc: CommentedMap, errors: Errors) -> tuple[str, ...]:
+    """`languages: [en, es]`: language codes, the first being the call's default."""
+    found = doc.get("languages", [])
+    if not isinstance(found, list) or not all(
+            isinstance(code, str) and LANGUAGE_CODE.fullmatch(code) for code in found):
+        errors.add(doc, "languages is a list of language codes such as [en, es]", "languages")
+        return ()
+    if len(set(found)) != len(found):
+        errors.add(doc, "languages lists a language twice", "languages")
+    return tuple(found)
+
+
 def _parse_step(step_id: str, node: Any, parent: CommentedMap, errors: Errors,
-                known_queues: Collection[str] | None) -> Step | None:
+                known_queues: Collection[str] | None, languages: tuple[str, ...]) -> Step | None:
     if not isinstance(node, CommentedMap):
         errors.add(parent, f"step {step_id!r} must be a mapping", step_id)
         return None
@@ -146,7 +161,7 @@ def _parse_step(step_id: str, node: Any, parent: CommentedMap, errors: Errors,
         return None
     action = actions[0]
     params = node[action]
-    StepCheck(step_id, action, params, node, errors, known_queues).run()
+    StepCheck(step_id, action, params, node, errors, known_queues, languages).run()
     for route in REQUIRED_ROUTES.get(action, ()):
         if route not in node:
             errors.add(node, f"step {step_id!r}: {action} needs {route!r} "
@@ -207,5 +222,11 @@ def _loops_without_input(flow: Flow, origin: str) -> bool:
 
 def _silent_targets(flow: Flow, step_id: str) -> Iterable[str]:
     step = flow.steps[step_id]
-    return [] if step.action in ("menu", "collect") else flow.targets(step)
+    return [] if asks_caller(step) else flow.targets(step)
+
+
+def asks_caller(step: Step) -> bool:
+    """Whether the step waits for the caller's answer (so a loop through it can end)."""
+    return step.action in ("menu", "collect") or (step.action == "language"
+                                                  and isinstance(step.params, dict))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlencode
@@ -19,6 +19,7 @@ from contactcenter.ivr.flow import VARIABLE, Flow, Step
 from contactcenter.ivr.steps import CONDITION, HOURS, day_range
 
 MAX_STEPS = 500  # a safety net: the validator already refuses loops without input
+LANGUAGE = "CC_LANGUAGE"  # channel variable: the language the caller chose
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,12 @@ class CallInfo:
 
 @dataclass(frozen=True)
 class Play:
-    """Play a prompt: `text` is spoken (kind say) or a sound file name (kind play)."""
+    """Play a prompt: `text` is spoken (kind say) or a sound file name (kind play), in
+    `language` once the caller chose one ("" until then: the configured voice)."""
 
     text: str
     kind: str = "say"
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Ask:
     timeout_ms: int
     max_digits: int
     kind: str = "say"
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ class FlowRun:
         self.vars: dict[str, str] = {"caller_num": call.caller_num,
                                      "caller_name": call.caller_name, "dnis": call.dnis}
         self.collected: dict[str, str] = {}
+        self.language = ""  # chosen by a language step
         self._walk = self._steps()
 
     @property
@@ -119,8 +124,18 @@ class FlowRun:
     def resume(self, result: Result) -> Action:
         return self._walk.send(result)
 
-    def text(self, template: str) -> str:
-        return VARIABLE.sub(lambda m: self.vars.get(m.group(1), ""), template)
+    def text(self, template: str | Mapping[str, str]) -> str:
+        """The template with its ${variables}; of a per-language text, the caller's language
+        (the flow's first language until they choose)."""
+        if isinstance(template, Mapping):
+            template = template[self.language or self.flow.languages[0]]
+        return VARIABLE.sub(lambda m: self.vars.get(m.group(1), ""), str(template))
+
+    def _tell(self, template: str | Mapping[str, str]) -> Play:
+        return Play(self.text(template), language=self.language)
+
+    def _ask(self, template: str | Mapping[str, str], timeout_s: int, max_digits: int) -> Ask:
+        return Ask(self.text(template), timeout_s * 1000, max_digits, language=self.language)
 
     def _steps(self) -> Generator[Action, Result, None]:
         step_id: str | None = self.flow.start
@@ -182,7 +197,7 @@ class FlowRun:
     # -- one generator per action: yields actions, returns the next step id (None: done) --
 
     def _say(self, step: Step) -> Generator[Action, object, str | None]:
-        ok = yield Play(self.text(step.params))
+        ok = yield self._tell(step.params)
         return step.next if ok or not step.on_error else step.on_error
 
     def _play(self, step: Step) -> Generator[Action, object, str | None]:
@@ -190,31 +205,46 @@ class FlowRun:
         return step.next if ok or not step.on_error else step.on_error
 
     def _menu(self, step: Step) -> Generator[Action, object, str | None]:
+        chosen = yield from self._choose(step)
+        return step.on_exhausted if chosen is None else chosen
+
+    def _choose(self, step: Step) -> Generator[Action, object, str | None]:
+        """Ask until the caller picks one of the choices: its value, or None when the
+        retries run out. The key is kept as `<step>_choice`."""
         params = step.params
-        choices = {str(k): v for k, v in params["choices"].items()}
-        prompt = self.text(params["prompt"])
+        choices = {str(k): str(v) for k, v in params["choices"].items()}
         for _ in range(params.get("retries", 2) + 1):
-            key = yield Ask(prompt, params.get("timeout", 5) * 1000, 1)
+            key = yield self._ask(params["prompt"], params.get("timeout", 5), 1)
             if key in choices:
                 self.vars[f"{step.id}_choice"] = str(key)
                 return choices[str(key)]
             apology = params.get("no_input" if not key else "invalid")
             if apology:
-                yield Play(self.text(apology))
-        return step.on_exhausted
+                yield self._tell(apology)
+        return None
+
+    def _language(self, step: Step) -> Generator[Action, object, str | None]:
+        """The language of the rest of the call: its texts, the TTS voice, and Asterisk's
+        CHANNEL(language) for sound files. Retries run out: the call goes on as it was."""
+        chosen = step.params if isinstance(step.params, str) else (yield from self._choose(step))
+        if chosen is None:
+            return step.on_exhausted or step.next
+        self.language = self.vars["language"] = chosen
+        yield SetVariable("CHANNEL(language)", chosen)
+        yield SetVariable(LANGUAGE, chosen)
+        return step.next
 
     def _collect(self, step: Step) -> Generator[Action, object, str | None]:
         params = step.params
         low, high = params.get("min", 1), params.get("max", 20)
         for _ in range(params.get("retries", 2) + 1):
-            digits = yield Ask(self.text(params["prompt"]), params.get("timeout", 5) * 1000,
-                               high)
+            digits = yield self._ask(params["prompt"], params.get("timeout", 5), high)
             digits = str(digits or "").rstrip(params.get("terminator", "#"))
             if self._valid(digits, low, high, params):
                 self.vars[params["into"]] = self.collected[params["into"]] = digits
                 return step.next
             if params.get("invalid"):
-                yield Play(self.text(params["invalid"]))
+                yield self._tell(params["invalid"])
         return step.on_exhausted
 
     @staticmethod
@@ -264,7 +294,7 @@ class FlowRun:
         return None
 
     def _hangup(self, step: Step) -> Generator[Action, object, str | None]:
-        if isinstance(step.params, str):
-            yield Play(self.text(step.params))
+        if isinstance(step.params, str | Mapping):
+            yield self._tell(step.params)
         yield Finish("hangup", step.id)
         return None

@@ -156,12 +156,12 @@ class IvrService:
         if isinstance(action, Lookup):
             return await self._find(action)
         if isinstance(action, Ask):
-            prompt = await self._prompt(action.text, action.kind)
+            prompt = await self._prompt(action.text, action.kind, action.language)
             reply = await session.command(
                 f"GET DATA {prompt} {action.timeout_ms} {action.max_digits}")
             return reply.result if reply.ok and reply.result not in ("", "-1") else None
         if isinstance(action, Play):
-            prompt = await self._prompt(action.text, action.kind)
+            prompt = await self._prompt(action.text, action.kind, action.language)
             reply = await session.command(f'STREAM FILE {prompt} ""')
             return reply.ok and reply.result != "-1"
         if isinstance(action, SetVariable):
@@ -182,9 +182,12 @@ class IvrService:
             log.exception("customer lookup by %s failed", action.by)
             return False
 
-    async def _prompt(self, text: str, kind: str) -> str:
+    async def _prompt(self, text: str, kind: str, language: str) -> str:
+        """The sound to play: a sound file as named, or the text rendered in the caller's
+        language (espeak-ng's voice of that code; the configured voice until they choose)."""
         if kind == "play":
             quote(text)
             return text
-        known = self.renderer.cached(text)
-        return str(known or await asyncio.to_thread(self.renderer.render, text))
+        voice = language or None
+        known = self.renderer.cached(text, voice)
+        return str(known or await asyncio.to_thread(self.renderer.render, text, voice))

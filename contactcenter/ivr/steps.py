@@ -22,6 +22,7 @@ FIELDS: dict[str, set[str]] = {
     "branch": {"cases", "otherwise"},
     "hours": {"timezone", "open", "holidays", "closed"},
     "lookup": {"by", "value", "into", "found", "not_found"},
+    "language": {"prompt", "choices", "timeout", "retries", "invalid", "no_input"},
 }
 COUNTS = ("timeout", "retries", "min", "max", "priority")
 LOOKUP_BY = ("phone", "account")
@@ -29,6 +30,7 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOURS = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])")
 CONDITION = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s+(==|!=|matches|is)\s+(.*?)\s*")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 
 def day_range(days: str) -> list[int]:
@@ -50,6 +52,7 @@ class StepCheck:
     node: CommentedMap
     errors: Errors
     known_queues: Collection[str] | None
+    languages: tuple[str, ...] = ()
 
     @property
     def where(self) -> str:
@@ -77,14 +80,35 @@ class StepCheck:
         return True
 
     def _text(self, key: str, *, required: bool = False) -> None:
-        """A prompt field of the action's mapping: a non-empty text."""
+        """A prompt field of the action's mapping: a text, or one text per language."""
         params = self.params
         if key not in params:
             if required:
                 self.errors.add(params, f"{self.where} needs a {key!r} text", None)
             return
-        if not isinstance(params[key], str) or not params[key].strip():
-            self.errors.add(params, f"{self.where}: {key} needs a non-empty text", key)
+        self._spoken(params, key, f"{self.where}: {key}")
+
+    def _spoken(self, node: CommentedMap, key: str, what: str) -> None:
+        """A non-empty text, or a mapping with a non-empty text for each of the flow's
+        languages (so that no caller meets silence in the language they chose)."""
+        text = node[key]
+        if not isinstance(text, CommentedMap):
+            if not isinstance(text, str) or not text.strip():
+                self.errors.add(node, f"{what} needs a non-empty text", key)
+            return
+        if not self.languages:
+            self.errors.add(node, f"{what}: texts per language need the flow's 'languages'",
+                            key)
+            return
+        for language, value in text.items():
+            if language not in self.languages:
+                self.errors.add(text, f"{what}: {language!r} is not one of the flow's "
+                                f"languages ({', '.join(self.languages)})", language)
+            elif not isinstance(value, str) or not value.strip():
+                self.errors.add(text, f"{what} needs a non-empty {language} text", language)
+        for language in self.languages:
+            if language not in text:
+                self.errors.add(node, f"{what} has no {language} text", key)
 
     def _step_name(self, key: str, meaning: str) -> None:
         if not isinstance(self.params.get(key), str):
@@ -92,34 +116,58 @@ class StepCheck:
                             key if key in self.params else None)
 
     def _say(self) -> None:
-        if not isinstance(self.params, str) or not self.params.strip():
-            self.errors.add(self.node, f"{self.where} needs a non-empty text", self.action)
+        self._spoken(self.node, self.action, self.where)
 
     def _hangup(self) -> None:
-        if self.params not in (None, True) and not isinstance(self.params, str):
+        if self.params in (None, True):
+            return
+        if not isinstance(self.params, str | CommentedMap):
             self.errors.add(self.node, f"{self.where} takes an optional goodbye text",
                             self.action)
+        else:
+            self._spoken(self.node, self.action, self.where)
 
     def _set(self) -> None:
         if not isinstance(self.params, CommentedMap) or not self.params:
             self.errors.add(self.node, f"{self.where} needs a mapping of variable names to "
                             "values", self.action)
 
-    def _menu(self) -> None:
+    def _menu(self) -> CommentedMap | None:
+        """Prompts and choices (one key each); the choices, when readable."""
         if not self._mapping():
-            return
+            return None
         self._text("prompt", required=True)
         self._text("invalid")
         self._text("no_input")
         choices = self.params.get("choices")
         if not isinstance(choices, CommentedMap) or not choices:
-            self.errors.add(self.params, f"{self.where} needs 'choices': keys to step names",
+            self.errors.add(self.params, f"{self.where} needs 'choices': keys to "
+                            f"{'languages' if self.action == 'language' else 'step names'}",
                             "choices" if "choices" in self.params else None)
-            return
+            return None
         for key in choices:
             if not re.fullmatch(r"[0-9*#]", str(key)):
                 self.errors.add(choices, f"{self.where}: choice {key!r} is not one key 0-9, * "
                                 "or #", key)
+        return choices
+
+    def _language(self) -> None:
+        """A fixed language, or a menu whose choices are languages of the flow."""
+        if not self.languages:
+            self.errors.add(self.node, f"{self.where} needs the flow's 'languages' (e.g. "
+                            "languages: [en, es])", self.action)
+            return
+        if isinstance(self.params, str):
+            if self.params not in self.languages:
+                self.errors.add(self.node, f"{self.where}: {self.params!r} is not one of the "
+                                f"flow's languages ({', '.join(self.languages)})", self.action)
+            return
+        choices = self._menu()
+        for key, language in (choices or {}).items():
+            if language not in self.languages:
+                self.errors.add(choices, f"{self.where}: choice {key!r}: {language!r} is not "
+                                f"one of the flow's languages ({', '.join(self.languages)})",
+                                key)
 
     def _collect(self) -> None:
         if not self._mapping():

@@ -22,40 +22,47 @@ class SpeechError(ContactCenterError):
 
 
 _ENGINE_LOCK = threading.Lock()  # espeak-ng's synthesis callback is process-global
-_engines: list[pyttsx3.Engine] = []
+_engines: list[tuple[pyttsx3.Engine, str]] = []
 
 
-def _engine() -> pyttsx3.Engine:
-    """The one pyttsx3 engine of this process (call with _ENGINE_LOCK held): a second
-    engine would re-register espeak's global callback and write into the first one's file."""
+def _engine(voice: str) -> pyttsx3.Engine:
+    """The one pyttsx3 engine of this process (call with _ENGINE_LOCK held), speaking with
+    `voice` ("": the engine's own default): a second engine would re-register espeak's
+    global callback and write into the first one's file."""
     if not _engines:
-        _engines.append(pyttsx3.init("espeak"))
-    return _engines[0]
+        engine = pyttsx3.init("espeak")
+        _engines.append((engine, engine.getProperty("voice")))
+    engine, default = _engines[0]
+    engine.setProperty("voice", voice or default)  # shared: the last prompt's voice lingers
+    return engine
 
 
 class PromptRenderer:
     """Renders text to `<cache_dir>/<sha256>.wav`; returns the path without `.wav`, which is
-    what STREAM FILE and GET DATA expect. Blocking: async callers use a worker thread."""
+    what STREAM FILE and GET DATA expect. Blocking: async callers use a worker thread.
+    `voice` is espeak-ng's voice or language code ("es", "fr-fr"); None: the renderer's own."""
 
     def __init__(self, cache_dir: str | Path, *, voice: str = "") -> None:
         self.cache_dir = Path(cache_dir).resolve()
         self.voice = voice
-        self._rendered: dict[str, Path] = {}
+        self._rendered: dict[tuple[str, str], Path] = {}
 
-    def cached(self, text: str) -> Path | None:
+    def cached(self, text: str, voice: str | None = None) -> Path | None:
         """The prompt if this renderer already produced it: no disk or thread needed, so the
         IVR answers the next AGI command without leaving the event loop."""
-        return self._rendered.get(text)
+        return self._rendered.get((self.voice if voice is None else voice, text))
 
-    def path_for(self, text: str) -> Path:
-        digest = hashlib.sha256(f"{self.voice}\0{text}".encode()).hexdigest()[:32]
+    def path_for(self, text: str, voice: str | None = None) -> Path:
+        voice = self.voice if voice is None else voice
+        digest = hashlib.sha256(f"{voice}\0{text}".encode()).hexdigest()[:32]
         return self.cache_dir / digest
 
-    def render(self, text: str) -> Path:
-        target = self.path_for(text)
+    def render(self, text: str, voice: str | None = None) -> Path:
+        voice = self.voice if voice is None else voice
+        target = self.path_for(text, voice)
         wav = target.with_suffix(".wav")
         if wav.exists():
-            self._rendered[text] = target
+            self._rendered[voice, text] = target
             return target
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         # pyttsx3's espeak driver prints "Audio saved to ..." on stdout, which belongs to
@@ -66,9 +73,7 @@ class PromptRenderer:
                 return target
             raw = Path(tmp) / "raw.wav"
             try:
-                engine = _engine()
-                if self.voice:
-                    engine.setProperty("voice", self.voice)
+                engine = _engine(voice)
                 engine.save_to_file(text, str(raw))
                 engine.runAndWait()
                 subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16",
@@ -76,5 +81,5 @@ class PromptRenderer:
             except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
                 raise SpeechError(f"cannot render prompt {text!r}: {exc}") from exc
             (Path(tmp) / "out.wav").replace(wav)  # atomic: a reader never sees half a file
-        self._rendered[text] = target
+        self._rendered[voice, text] = target
         return target

@@ -62,7 +62,7 @@ async def test_caller_hanging_up_mid_menu_is_recorded_where_they_dropped(tmp_pat
 
 
 class BrokenRenderer(PromptRenderer):
-    def render(self, text: str) -> Path:
+    def render(self, text: str, voice: str | None = None) -> Path:
         raise SpeechError("espeak-ng is gone")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from contactcenter.events import EventBus
 from contactcenter.ivr.events import IvrFinished
-from contactcenter.ivr.fastagi import FastAgiServer
+from contactcenter.ivr.fastagi import AgiReply, AgiSession, FastAgiServer
 from contactcenter.ivr.runtime import FlowRegistry, IvrService
 from contactcenter.sim import PbxSimulator, ScriptedCaller
 from contactcenter.sim.simulator import SimCall
@@ -16,8 +16,9 @@ from contactcenter.speech.tts import PromptRenderer
 
 
 async def call_flow(tmp_path: Path, flow: str, caller: ScriptedCaller,
-                    **service: object) -> tuple[list[object], SimCall]:
-    """One caller through `flow` (a flow file's text); every event published meanwhile."""
+                    **service: object) -> tuple[list[object], list[str], SimCall]:
+    """One caller through `flow` (a flow file's text): every event published meanwhile and
+    every AGI command the platform sent."""
     flows = tmp_path / "flows"
     flows.mkdir(exist_ok=True)
     (flows / "queues.yaml").write_text("queues:\n  billing: {}\n  support: {}\n")
@@ -26,8 +27,19 @@ async def call_flow(tmp_path: Path, flow: str, caller: ScriptedCaller,
     assert registry.reload() == []
     bus = EventBus()
     ivr = IvrService(registry, PromptRenderer(tmp_path / "prompts"), bus, **service)
+    commands: list[str] = []
+
+    async def recorded(session: AgiSession) -> None:
+        send = session.command
+
+        async def command(line: str) -> AgiReply:
+            commands.append(line)
+            return await send(line)
+        session.command = command  # type: ignore[method-assign]
+        await ivr.handle(session)
+
     with bus.subscribe() as events:
-        async with FastAgiServer(ivr.handle, port=0) as agi, \
+        async with FastAgiServer(recorded, port=0) as agi, \
                 PbxSimulator(agi_port=agi.port) as sim:
             call = sim.place_call(caller)
             for _ in range(200):
@@ -35,7 +47,7 @@ async def call_flow(tmp_path: Path, flow: str, caller: ScriptedCaller,
                     break
                 await asyncio.sleep(0.05)
             await asyncio.sleep(0.05)  # the session's end reaches the bus
-        return [events.get_nowait() for _ in range(events.qsize())], call
+        return [events.get_nowait() for _ in range(events.qsize())], commands, call
 
 
 def finished(events: list[object]) -> IvrFinished:
@@ -61,7 +73,7 @@ async def test_the_injected_lookup_answers_the_lookup_step(tmp_path: Path) -> No
         asked.append((by, value))
         return {"name": "Ada Lovelace"}
 
-    events, _ = await call_flow(tmp_path, LOOKUP, ScriptedCaller(), lookup=lookup)
+    events, _, _ = await call_flow(tmp_path, LOOKUP, ScriptedCaller(), lookup=lookup)
     assert asked == [("phone", "+14155550123")]
     assert finished(events).path == ("who", "known")
 
@@ -70,7 +82,23 @@ async def test_a_failing_or_missing_crm_takes_the_error_path(tmp_path: Path) -> 
     async def broken(by: str, value: str) -> dict[str, str] | None:
         raise OSError("database is gone")
 
-    events, _ = await call_flow(tmp_path, LOOKUP, ScriptedCaller(), lookup=broken)
+    events, _, _ = await call_flow(tmp_path, LOOKUP, ScriptedCaller(), lookup=broken)
     assert finished(events).path == ("who", "down")
-    events, _ = await call_flow(tmp_path, LOOKUP, ScriptedCaller())
+    events, _, _ = await call_flow(tmp_path, LOOKUP, ScriptedCaller())
     assert finished(events).path == ("who", "down")
+
+
+async def test_a_chosen_language_reaches_the_channel_and_the_voice(tmp_path: Path) -> None:
+    flow = """name: main
+languages: [en, es]
+steps:
+  choose:
+    language: {prompt: Press 2 for Spanish., choices: {"2": es}}
+    next: bye
+  bye: {hangup: {en: Goodbye., es: Adiós.}}
+"""
+    _, commands, _ = await call_flow(tmp_path, flow, ScriptedCaller(answers=("2",)))
+    spanish = PromptRenderer(tmp_path / "prompts").path_for("Adiós.", "es")
+    assert 'SET VARIABLE CC_LANGUAGE "es"' in commands
+    assert 'SET VARIABLE CHANNEL(language) "es"' in commands
+    assert f'STREAM FILE {spanish} ""' in commands

@@ -26,3 +26,13 @@ def test_cached_knows_only_prompts_this_renderer_produced(tmp_path) -> None:
     path = renderer.render("Goodbye.")
     assert renderer.cached("Goodbye.") == path
     assert renderer.cached("Hello.") is None
+
+
+
+def test_each_voice_has_its_own_prompt(tmp_path) -> None:
+    renderer = PromptRenderer(tmp_path)
+    english = renderer.render("Hola, buenos días.")
+    spanish = renderer.render("Hola, buenos días.", voice="es")
+    assert spanish != english and spanish.with_suffix(".wav").exists()
+    assert renderer.cached("Hola, buenos días.", "es") == spanish
+    assert renderer.cached("Hola, buenos días.") == english
