@@ -39,6 +39,7 @@ DEMO_AGENTS = ("agent101", "agent102", "agent103")
 HUMAN_AGENT = "agent101"  # with the console, a person takes this agent's calls
 DEMO_LOGINS = (*DEMO_AGENTS, "supervisor", "admin")
 KNOWN_CALLERS = (("+14155550123", "Ada Lovelace"), ("+442071838750", "Grace Hopper"))
+TRANSFER_DESK = "+15550100"  # a number that answers the console's transfers and dials
 SETTLE_SECONDS = 1.0  # after traffic stops: time for the last events to cross the AMI link
 
 
@@ -124,9 +125,13 @@ async def run_demo(config: Config, *, headless: bool, seconds: float, rate: floa
                                                 talk_seconds=rng.uniform(3.0, 8.0)
                                                 if agent in robots else None)
                   for agent in DEMO_AGENTS}
+        # transfers, click-to-dial and callbacks reach these phones; other numbers ring out
+        phones = {number: ScriptedAgent(answer_after=1.0, talk_seconds=30.0)
+                  for number in (TRANSFER_DESK, *(n for n, _ in KNOWN_CALLERS))}
         async with PbxSimulator(secret=secret, agi_host=config.agi.host,
                                 agi_port=config.agi.port, agents=agents, seed=seed,
-                                agi_contexts={ANNOUNCE_CONTEXT: ANNOUNCE_FLOW}) as sim:
+                                agi_contexts={ANNOUNCE_CONTEXT: ANNOUNCE_FLOW},
+                                customers=phones) as sim:
             config = dataclasses.replace(config, ami=dataclasses.replace(
                 config.ami, host="127.0.0.1", port=sim.ami_port, secret=secret))
             bus = EventBus()
@@ -184,3 +189,4 @@ def print_welcome(config: Config) -> None:
         print(f"  {user:<10} {demo_password(user)}")
     print(f"  {HUMAN_AGENT} is yours: log in, go available, take calls; the others are"
           " simulated. Ctrl-C stops.")
+    print(f"  transfers to {TRANSFER_DESK} (and calls to the demo customers) are answered")
