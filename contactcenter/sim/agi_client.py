@@ -308,6 +308,8 @@ class AgiSession:
         elif app == "set" and "=" in data:
             name, _, value = data.partition("=")
             self._pbx.set_var(self._ch, name, value)
+        elif app == "voicemail":  # the caller leaves a message, as app_voicemail reports it
+            self._pbx.set_var(self._ch, "VMSTATUS", "SUCCESS")
         elif app not in {"wait", "noop", "answer", "verbose", "startmusiconhold",
                          "stopmusiconhold", "musiconhold", "background"}:
             return AgiReply("200 result=-2")
