@@ -19,6 +19,7 @@ from contactcenter.ivr.interpreter import (
     FlowRun,
     Lookup,
     Play,
+    Publish,
     Result,
     SetVariable,
 )
@@ -87,6 +88,8 @@ def dry_run(flow: Flow, call: CallInfo, answers: Iterable[str | None], *,
             lines.append(f"{where} sets {action.name}={action.value}")
         elif isinstance(action, Exec):
             lines.append(f"{where} runs {action.app}({action.data})")
+        elif isinstance(action, Publish):
+            lines.append(f"{where} publishes {action.event}")
         elif isinstance(action, Lookup):
             result: Result = find(action.by, action.value)
             lines.append(f"{where} looks up the customer by {action.by} {action.value}: "
@@ -106,5 +109,7 @@ def _found(result: Result) -> str:
 
 def describe_end(finish: Finish) -> str:
     """'queued in queue billing at step billing', for people reading a dry run."""
-    where = {"queued": f" in queue {finish.queue}", "transferred": f" to {finish.target}"}
+    where = {"queued": f" in queue {finish.queue}", "transferred": f" to {finish.target}",
+             "voicemail": f" in {finish.target}",
+             "callback": f" to {finish.target} from queue {finish.queue}"}
     return f"{finish.outcome}{where.get(finish.outcome, '')} at step {finish.step}"

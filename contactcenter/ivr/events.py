@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class IvrFinished:
-    """outcome: queued | transferred | hangup | caller_hung_up | error."""
+    """outcome: queued | transferred | voicemail | callback | hangup | caller_hung_up | error."""
 
     uniqueid: str
     flow: str

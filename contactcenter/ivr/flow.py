@@ -21,13 +21,13 @@ from contactcenter.ivr.steps import LANGUAGE_CODE, StepCheck
 from contactcenter.ivr.yamlsource import Errors, load_yaml, position
 
 ACTIONS = ("say", "play", "menu", "collect", "set", "branch", "hours", "lookup", "language",
-           "queue", "transfer", "hangup", "goto")
+           "queue", "voicemail", "callback", "transfer", "hangup", "goto")
 ROUTING = ("next", "on_exhausted", "on_error")
 # The routing keys each action must have, so that no outcome of a step is left undefined
 REQUIRED_ROUTES: dict[str, tuple[str, ...]] = {
     "say": ("next",), "play": ("next",), "set": ("next",), "hours": ("next",),
     "menu": ("on_exhausted",), "collect": ("next", "on_exhausted"), "lookup": ("on_error",),
-    "language": ("next",),
+    "language": ("next",), "voicemail": ("on_error",), "callback": ("on_error",),
 }
 ROUTE_MEANING = {"next": "where the call goes after",
                  "on_exhausted": "where the call goes when retries run out",

@@ -36,8 +36,9 @@ TEST_FIELDS = {"name", "caller", "caller_name", "dnis", "at", "crm", "inputs", "
                "variables", "ends"}
 # `ends:` mapping key -> the Finish outcome it expects, and the Finish field holding its value
 ENDS = {"queue": ("queued", "queue"), "transfer": ("transferred", "target"),
+        "voicemail": ("voicemail", "target"), "callback": ("callback", "queue"),
         "hangup": ("hangup", ""), "error": ("error", "")}
-END_EXTRAS = {"step", "variables", "fields"}
+END_EXTRAS = {"step", "variables", "fields", "number"}
 Fail = Callable[..., None]  # fail(message, node, key): one failed expectation at its position
 
 
@@ -235,6 +236,8 @@ def _check_end(fail: Fail, node: CommentedMap, result: DryRun) -> None:
         return
     if "step" in ends and str(ends["step"]) != finish.step:
         fail(f"ends at step {finish.step!r}, expected {ends['step']!r}", ends, "step")
+    if "number" in ends and str(ends["number"]) != finish.target:
+        fail(f"calls back {finish.target!r}, expected {ends['number']!r}", ends, "number")
     _compare(fail, "channel variable", ends.get("variables"), finish.variables)
     _compare(fail, "field", ends.get("fields"), _fields(finish))
 

@@ -15,11 +15,14 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from contactcenter.cti import variables as cc
+from contactcenter.ivr.events import CallbackRequested
 from contactcenter.ivr.flow import VARIABLE, Flow, Step
 from contactcenter.ivr.steps import CONDITION, HOURS, day_range
 
 MAX_STEPS = 500  # a safety net: the validator already refuses loops without input
 LANGUAGE = "CC_LANGUAGE"  # channel variable: the language the caller chose
+VOICEMAIL_CONTEXT = "contactcenter"  # voicemail.conf context, as asterisk-config uses
+DIALABLE = re.compile(r"\+?[0-9]{3,20}")
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,16 @@ class Lookup:
 
 
 @dataclass(frozen=True)
+class Publish:
+    """Put an event on the platform's bus (the callback step's CallbackRequested)."""
+
+    event: object
+
+
+@dataclass(frozen=True)
 class Finish:
-    """Where the call leaves the IVR: queued, transferred, hangup, or error."""
+    """Where the call leaves the IVR: queued, transferred, voicemail (target: box@context),
+    callback (queue, target: the number), hangup, or error."""
 
     outcome: str
     step: str
@@ -84,7 +95,7 @@ class Finish:
     variables: dict[str, str] = field(default_factory=dict)
 
 
-Action = Play | Ask | SetVariable | Exec | Lookup | Finish
+Action = Play | Ask | SetVariable | Exec | Lookup | Publish | Finish
 Result = str | bool | dict[str, str] | None  # what performing an action gave back
 
 
@@ -267,24 +278,60 @@ class FlowRun:
             self.vars[f"{params.get('into', 'customer')}_{name}"] = str(field_value)
         return params["found"]
 
+    def _fields(self, params: Mapping[str, object]) -> dict[str, str]:
+        """The screen-pop fields: the variables the step lists, else all collected digits."""
+        wanted = params.get("fields") or list(self.collected)
+        return {name: self.vars[name] for name in wanted if self.vars.get(name)}  # type: ignore[union-attr]
+
+    def _ivr_path(self) -> str:
+        return ",".join(f"{self.flow.name}:{s}" for s in self.path)
+
     def _queue(self, step: Step) -> Generator[Action, object, str | None]:
         params = step.params
-        wanted = params.get("fields") or list(self.collected)
-        fields = {name: self.vars[name] for name in wanted if self.vars.get(name)}
         values = {
             cc.CALL_ID: self.call.uniqueid,
             cc.QUEUE: params["name"],
             cc.PRIORITY: str(params.get("priority", 0)),
             cc.SKILLS: ",".join(f"{k}:{v}" for k, v in (params.get("skills") or {}).items()),
             cc.ENTERED: f"{self.clock():.3f}",
-            cc.FIELDS: urlencode(fields),
-            cc.IVR_PATH: ",".join(f"{self.flow.name}:{s}" for s in self.path),
+            cc.FIELDS: urlencode(self._fields(params)),
+            cc.IVR_PATH: self._ivr_path(),
             cc.FLOW: f"{self.flow.name}@{self.flow.version}" if self.flow.version
             else self.flow.name,
         }
         for name, value in values.items():
             yield SetVariable(name, value)
         yield Finish("queued", step.id, queue=params["name"], variables=values)
+        return None
+
+    def _voicemail(self, step: Step) -> Generator[Action, object, str | None]:
+        """VoiceMail(box@context,u) on the channel; the call ends when the caller is done
+        (the dialplan hangs up: no CC_QUEUE). A refused application takes on_error."""
+        params = step.params if isinstance(step.params, Mapping) else {"box": step.params}
+        mailbox = f"{self.text(params['box'])}@{params.get('context', VOICEMAIL_CONTEXT)}"
+        if params.get("prompt"):
+            yield self._tell(params["prompt"])
+        if not (yield Exec("VoiceMail", f"{mailbox},u")):
+            return step.on_error
+        yield Finish("voicemail", step.id, target=mailbox)
+        return None
+
+    def _callback(self, step: Step) -> Generator[Action, object, str | None]:
+        """The ACD keeps the caller's place in the queue and calls them back (the event);
+        the caller hears the confirmation and the call ends. A number that cannot be
+        dialled (withheld, too short) takes on_error, e.g. to collect one."""
+        params = step.params
+        number = re.sub(r"[\s().-]", "", self.text(params.get("number", "${caller_num}")))
+        if not DIALABLE.fullmatch(number):
+            return step.on_error
+        yield Publish(CallbackRequested(
+            self.call.uniqueid, params["queue"], number, self.vars.get("caller_name", ""),
+            params.get("priority", 0), {str(k): int(v) for k, v in
+                                        (params.get("skills") or {}).items()},
+            self._fields(params), self._ivr_path(), self.clock()))
+        if params.get("confirm"):
+            yield self._tell(params["confirm"])
+        yield Finish("callback", step.id, queue=params["queue"], target=number)
         return None
 
     def _transfer(self, step: Step) -> Generator[Action, object, str | None]:

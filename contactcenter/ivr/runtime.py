@@ -32,6 +32,7 @@ from contactcenter.ivr.interpreter import (
     FlowRun,
     Lookup,
     Play,
+    Publish,
     Result,
     SetVariable,
 )
@@ -155,6 +156,9 @@ class IvrService:
     async def _command(self, session: AgiSession, action: Action) -> Result:
         if isinstance(action, Lookup):
             return await self._find(action)
+        if isinstance(action, Publish):
+            self.bus.publish(action.event)
+            return True
         if isinstance(action, Ask):
             prompt = await self._prompt(action.text, action.kind, action.language)
             reply = await session.command(
@@ -169,7 +173,7 @@ class IvrService:
             return reply.ok
         assert isinstance(action, Exec)
         reply = await session.command(f"EXEC {action.app} {quote(action.data)}")
-        return reply.ok
+        return reply.ok and not reply.result.startswith("-")  # -2: no such application
 
     async def _find(self, action: Lookup) -> dict[str, str] | None | bool:
         """The customer's fields, None when unknown, False when the CRM cannot answer (the

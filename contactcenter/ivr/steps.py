@@ -23,6 +23,8 @@ FIELDS: dict[str, set[str]] = {
     "hours": {"timezone", "open", "holidays", "closed"},
     "lookup": {"by", "value", "into", "found", "not_found"},
     "language": {"prompt", "choices", "timeout", "retries", "invalid", "no_input"},
+    "voicemail": {"box", "context", "prompt"},
+    "callback": {"queue", "number", "priority", "skills", "fields", "confirm"},
 }
 COUNTS = ("timeout", "retries", "min", "max", "priority")
 LOOKUP_BY = ("phone", "account")
@@ -30,6 +32,7 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOURS = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])")
 CONDITION = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s+(==|!=|matches|is)\s+(.*?)\s*")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAILBOX = re.compile(r"([A-Za-z0-9_.-]|\$\{[A-Za-z_][A-Za-z0-9_]*\})+")  # no @ or ,
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 
@@ -186,16 +189,17 @@ class StepCheck:
         if params.get("min", 1) > params.get("max", 20):
             self.errors.add(params, f"{self.where}: min is larger than max", "min")
 
-    def _queue(self) -> None:
+    def _queue(self, key: str = "name") -> None:
+        """The queue (its `key` names one of queues.yaml) and what the ACD gets with it."""
         if not self._mapping():
             return
         params, known = self.params, self.known_queues
-        queue = params.get("name")
+        queue = params.get(key)
         if not isinstance(queue, str):
-            self.errors.add(params, f"{self.where} needs a queue 'name'", None)
+            self.errors.add(params, f"{self.where} needs a queue {key!r}", None)
         elif known is not None and queue not in known:
             self.errors.add(params, f"{self.where}: unknown queue {queue!r} (known: "
-                            f"{', '.join(sorted(known))})", "name")
+                            f"{', '.join(sorted(known))})", key)
         if "skills" in params and not isinstance(params["skills"], CommentedMap):
             self.errors.add(params, f"{self.where}: skills is a mapping of skill to minimum "
                             "level", "skills")
@@ -264,3 +268,29 @@ class StepCheck:
                             "customer", "into")
         self._step_name("found", "the step when the customer is found")
         self._step_name("not_found", "the step when the customer is not found")
+
+    def _voicemail(self) -> None:
+        """`voicemail: support`, or a mapping with the box, its context and a prompt."""
+        if isinstance(self.params, str):
+            box: Any = self.params
+        elif self._mapping():
+            box = self.params.get("box")
+            self._text("prompt")
+            if not NAME.fullmatch(str(self.params.get("context", "contactcenter"))):
+                self.errors.add(self.params, f"{self.where}: context is a voicemail.conf "
+                                "context name", "context")
+        else:
+            return
+        if not isinstance(box, str) or not MAILBOX.fullmatch(box):
+            where, key = ((self.node, self.action) if isinstance(self.params, str)
+                          else (self.params, "box" if "box" in self.params else None))
+            self.errors.add(where, f"{self.where} needs a mailbox 'box' (letters, digits, "
+                            "${variables}; no @ or comma)", key)
+
+    def _callback(self) -> None:
+        self._queue("queue")
+        if isinstance(self.params, CommentedMap):
+            self._text("confirm")
+            if not isinstance(self.params.get("number", ""), str):
+                self.errors.add(self.params, f"{self.where}: number is a text such as "
+                                "${callback_number}", "number")

@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from contactcenter.events import EventBus
-from contactcenter.ivr.events import IvrFinished
+from contactcenter.ivr.events import CallbackRequested, IvrFinished
 from contactcenter.ivr.fastagi import AgiReply, AgiSession, FastAgiServer
 from contactcenter.ivr.runtime import FlowRegistry, IvrService
 from contactcenter.sim import PbxSimulator, ScriptedCaller
@@ -102,3 +102,32 @@ steps:
     assert 'SET VARIABLE CC_LANGUAGE "es"' in commands
     assert 'SET VARIABLE CHANNEL(language) "es"' in commands
     assert f'STREAM FILE {spanish} ""' in commands
+
+
+async def test_voicemail_runs_on_the_channel_and_ends_the_session_as_voicemail(
+        tmp_path: Path) -> None:
+    flow = """name: main
+steps:
+  leave: {voicemail: {box: support, prompt: Leave a message.}, on_error: bye}
+  bye: {hangup: }
+"""
+    events, commands, _ = await call_flow(tmp_path, flow, ScriptedCaller())
+    assert 'EXEC VoiceMail "support@contactcenter,u"' in commands
+    assert (finished(events).outcome, finished(events).last_step) == ("voicemail", "leave")
+
+
+async def test_a_callback_request_reaches_the_bus_before_the_confirmation(tmp_path: Path) -> None:
+    flow = """name: main
+steps:
+  offer:
+    callback: {queue: support, confirm: We will call you back.}
+    on_error: bye
+  bye: {hangup: }
+"""
+    events, _, call = await call_flow(tmp_path, flow, ScriptedCaller(number="+14155550177"))
+    [request] = [e for e in events if isinstance(e, CallbackRequested)]
+    assert (request.call_id, request.queue, request.number, request.ivr_path) == (
+        call.uniqueid, "support", "+14155550177", "main:offer")
+    assert events.index(request) < events.index(finished(events))
+    assert finished(events).outcome == "callback"
+    assert call.phase == "done"  # no CC_QUEUE: the dialplan hung up
