@@ -13,6 +13,7 @@ Prints memory_p50_ms/p99_ms, redis_p50_ms/p99_ms, {memory,redis}_decisions_per_s
 (sustained full cycles in one client: decision, settle, new call, agent back), and
 decisions_per_s, the Redis store's (the one several platform processes share);
 reference_p50_ms is routing.next_offer (sort every call) on the same population.
+load_avg_1m is the host's load when the run ended: p99s move with other work on the host.
 Goal: memory p99 <= 1 ms, Redis p99 <= 5 ms.
 """
 
@@ -22,6 +23,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
 import shutil
 import socket
@@ -154,6 +156,7 @@ async def run(calls: int, queues: int, agents: int, decisions: int) -> dict[str,
     for name, figures in (("memory", memory), ("redis", shared)):
         result.update({f"{name}_{key}": value for key, value in figures.items()})
     result["decisions_per_s"] = shared["decisions_per_s"]
+    result["load_avg_1m"] = round(os.getloadavg()[0], 2)
     return result
 
 
