@@ -26,7 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     simulate.add_argument("flow", help="flow name")
     simulate.add_argument("--caller", default="+14155550123", help="caller number")
     simulate.add_argument("--input", action="append", default=[],
-                          help="keys the caller presses at the next prompt ('' for silence)")
+                          help="the caller's answer to the next prompt: keys (1001#), "
+                          "words they say (billing), or '' for silence")
     simulate.add_argument("--customers", help="YAML file whose `customers:` lookups find "
                           "(a flow test file will do); default: nobody is found")
     simulate.set_defaults(handler=simulate_command)

@@ -62,7 +62,8 @@ class Flow:
         found = [step.next, step.on_exhausted, step.on_error]
         params = step.params if isinstance(step.params, dict) else {}
         if step.action == "menu" and isinstance(params.get("choices"), dict):
-            found += list(params["choices"].values())
+            found += [c.get("goto") if isinstance(c, dict) else c
+                      for c in params["choices"].values()]
         elif step.action == "branch":
             cases = params.get("cases") if isinstance(params.get("cases"), list) else []
             found += [case.get("goto") for case in cases if isinstance(case, dict)]

@@ -18,11 +18,13 @@ from contactcenter.cti import variables as cc
 from contactcenter.ivr.events import CallbackRequested
 from contactcenter.ivr.flow import VARIABLE, Flow, Step
 from contactcenter.ivr.steps import CONDITION, HOURS, day_range
+from contactcenter.speech.phrases import match_phrase
 
 MAX_STEPS = 500  # a safety net: the validator already refuses loops without input
 LANGUAGE = "CC_LANGUAGE"  # channel variable: the language the caller chose
 VOICEMAIL_CONTEXT = "contactcenter"  # voicemail.conf context, as asterisk-config uses
 DIALABLE = re.compile(r"\+?[0-9]{3,20}")
+KEYS = re.compile(r"[0-9*#]+")  # an answer of keys; anything else is what the caller said
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ class Play:
 
 @dataclass(frozen=True)
 class Ask:
-    """Play a prompt and read up to `max_digits` keys; the answer is the digits or None."""
+    """Play a prompt and read up to `max_digits` keys; the answer is the digits, the text
+    of what the caller said (spoken menu choices), or None."""
 
     text: str
     timeout_ms: int
@@ -220,16 +223,21 @@ class FlowRun:
         return step.on_exhausted if chosen is None else chosen
 
     def _choose(self, step: Step) -> Generator[Action, object, str | None]:
-        """Ask until the caller picks one of the choices: its value, or None when the
-        retries run out. The key is kept as `<step>_choice`."""
+        """Ask until the caller picks a choice by key or by saying one of its phrases: its
+        target, or None when the retries run out. The key is kept as `<step>_choice`."""
         params = step.params
-        choices = {str(k): str(v) for k, v in params["choices"].items()}
+        choices = {str(k): str(v["goto"] if isinstance(v, Mapping) else v)
+                   for k, v in params["choices"].items()}
+        phrases = {str(k): v.get("say", []) for k, v in params["choices"].items()
+                   if isinstance(v, Mapping)}
         for _ in range(params.get("retries", 2) + 1):
-            key = yield self._ask(params["prompt"], params.get("timeout", 5), 1)
+            answer = yield self._ask(params["prompt"], params.get("timeout", 5), 1)
+            key = answer if not answer or KEYS.fullmatch(str(answer)) else \
+                match_phrase(str(answer), phrases)
             if key in choices:
                 self.vars[f"{step.id}_choice"] = str(key)
                 return choices[str(key)]
-            apology = params.get("no_input" if not key else "invalid")
+            apology = params.get("no_input" if not answer else "invalid")
             if apology:
                 yield self._tell(apology)
         return None
@@ -251,11 +259,16 @@ class FlowRun:
         for _ in range(params.get("retries", 2) + 1):
             digits = yield self._ask(params["prompt"], params.get("timeout", 5), high)
             digits = str(digits or "").rstrip(params.get("terminator", "#"))
-            if self._valid(digits, low, high, params):
-                self.vars[params["into"]] = self.collected[params["into"]] = digits
-                return step.next
-            if params.get("invalid"):
-                yield self._tell(params["invalid"])
+            if not self._valid(digits, low, high, params):
+                if params.get("invalid"):
+                    yield self._tell(params["invalid"])
+                continue
+            if params.get("confirm"):  # read back: 1 keeps it, anything else re-enters
+                self.vars["entered"] = " ".join(digits)
+                if (yield self._ask(params["confirm"], params.get("timeout", 5), 1)) != "1":
+                    continue
+            self.vars[params["into"]] = self.collected[params["into"]] = digits
+            return step.next
         return step.on_exhausted
 
     @staticmethod

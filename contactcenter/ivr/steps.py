@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from contactcenter.ivr.yamlsource import Errors
+from contactcenter.speech.phrases import words
 
 FIELDS: dict[str, set[str]] = {
     "menu": {"prompt", "choices", "timeout", "retries", "invalid", "no_input"},
     "collect": {"prompt", "into", "min", "max", "terminator", "timeout", "retries", "pattern",
-                "luhn", "invalid"},
+                "luhn", "invalid", "confirm"},
     "queue": {"name", "priority", "skills", "fields"},
     "branch": {"cases", "otherwise"},
     "hours": {"timezone", "open", "holidays", "closed"},
@@ -152,7 +153,35 @@ class StepCheck:
             if not re.fullmatch(r"[0-9*#]", str(key)):
                 self.errors.add(choices, f"{self.where}: choice {key!r} is not one key 0-9, * "
                                 "or #", key)
+        if self.action == "menu":
+            self._phrases(choices)
         return choices
+
+    def _phrases(self, choices: CommentedMap) -> None:
+        """A choice is a step name, or {goto: step, say: [phrases and synonyms]}; a phrase
+        may belong to one choice only, or the caller saying it would choose nothing."""
+        owner: dict[tuple[str, ...], str] = {}
+        for key, choice in choices.items():
+            if not isinstance(choice, CommentedMap):
+                continue
+            for field in choice:
+                if field not in ("goto", "say"):
+                    self.errors.add(choice, f"{self.where}: choice {key!r}: unknown field "
+                                    f"{field!r} (goto, say)", field)
+            if not isinstance(choice.get("goto"), str):
+                self.errors.add(choices, f"{self.where}: choice {key!r} needs 'goto': a step",
+                                key)
+            phrases = choice.get("say", [])
+            if not isinstance(phrases, CommentedSeq) or not all(
+                    isinstance(p, str) and words(p) for p in phrases):
+                self.errors.add(choice, f"{self.where}: choice {key!r}: say is a list of "
+                                "phrases, e.g. [billing, invoice, bill]", "say")
+                continue
+            for i, phrase in enumerate(phrases):
+                other = owner.setdefault(words(phrase), str(key))
+                if other != str(key):
+                    self.errors.add(phrases, f"{self.where}: phrase {phrase!r} is in choices "
+                                    f"{other!r} and {key!r}", i)
 
     def _language(self) -> None:
         """A fixed language, or a menu whose choices are languages of the flow."""
@@ -178,6 +207,7 @@ class StepCheck:
         params = self.params
         self._text("prompt", required=True)
         self._text("invalid")
+        self._text("confirm")
         if not isinstance(params.get("into"), str):
             self.errors.add(params, f"{self.where} needs 'into': the variable to store the "
                             "digits", None)
