@@ -9,20 +9,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from contactcenter.ivr import interpreter as ivr
 from contactcenter.ivr.flow import Flow
-from contactcenter.ivr.interpreter import (
-    Action,
-    Ask,
-    CallInfo,
-    Exec,
-    Finish,
-    FlowRun,
-    Lookup,
-    Play,
-    Publish,
-    Result,
-    SetVariable,
-)
 
 FindCustomer = Callable[[str, str], dict[str, str] | None | bool]  # (by, value) as Lookup
 
@@ -57,57 +45,58 @@ class DryRun:
     path: tuple[str, ...]
     heard: tuple[str, ...]
     variables: dict[str, str]
-    finish: Finish
+    finish: ivr.Finish
     unused: tuple[str | None, ...]
 
 
-def dry_run(flow: Flow, call: CallInfo, answers: Iterable[str | None], *,
+def dry_run(flow: Flow, call: ivr.CallInfo, answers: Iterable[str | None], *,
             find: FindCustomer | None = None,
             clock: Callable[[], float] = time.time) -> DryRun:
     """Walk `flow`: each Ask takes the next answer (keys such as "1001#", a spoken phrase,
     or None / "" for silence), `find` answers lookups; prompts and commands all succeed."""
-    run = FlowRun(flow, call, clock=clock)
+    run = ivr.FlowRun(flow, call, clock=clock)
     find = find or fixture_crm(())
     pending = list(answers)
     lines: list[str] = []
     heard: list[str] = []
-    action: Action = run.start()
-    while not isinstance(action, Finish):
+    action: ivr.Action = run.start()
+    while not isinstance(action, ivr.Finish):
         where = f"[{run.last_step}]"
-        if isinstance(action, Ask):
-            answer = pending.pop(0) if pending else None
+        result: ivr.Result = True  # every prompt plays, every command succeeds
+        if isinstance(action, ivr.Ask):
+            result = (pending.pop(0) if pending else None) or None
             heard.append(action.text)
-            lines += [f"{where} asks: {action.text}",
-                      f"{where}   caller: {answer if answer else '(nothing)'}"]
-            action = run.resume(answer or None)
-            continue
-        if isinstance(action, Play):
-            heard.append(action.text)
-            lines.append(f"{where} {'says' if action.kind == 'say' else 'plays'}: {action.text}")
-        elif isinstance(action, SetVariable):
-            lines.append(f"{where} sets {action.name}={action.value}")
-        elif isinstance(action, Exec):
-            lines.append(f"{where} runs {action.app}({action.data})")
-        elif isinstance(action, Publish):
-            lines.append(f"{where} publishes {action.event}")
-        elif isinstance(action, Lookup):
-            result: Result = find(action.by, action.value)
+            lines += [f"{where} asks: {action.text}", f"{where}   caller: {result or '(nothing)'}"]
+        elif isinstance(action, ivr.Lookup):
+            result = find(action.by, action.value)
             lines.append(f"{where} looks up the customer by {action.by} {action.value}: "
                          f"{_found(result)}")
-            action = run.resume(result)
-            continue
-        action = run.resume(True)
+        else:
+            if isinstance(action, ivr.Play):
+                heard.append(action.text)
+            lines.append(f"{where} {_describe(action)}")
+        action = run.resume(result)
     return DryRun(tuple(lines), tuple(run.path), tuple(heard), dict(run.vars), action,
                   tuple(pending))
 
 
-def _found(result: Result) -> str:
+def _describe(action: ivr.Action) -> str:
+    if isinstance(action, ivr.Play):
+        return f"{'says' if action.kind == 'say' else 'plays'}: {action.text}"
+    if isinstance(action, ivr.SetVariable):
+        return f"sets {action.name}={action.value}"
+    if isinstance(action, ivr.Exec):
+        return f"runs {action.app}({action.data})"
+    return f"publishes {getattr(action, 'event', action)}"
+
+
+def _found(result: ivr.Result) -> str:
     if result is False:
         return "the CRM failed"
     return f"found {result.get('name', '')}".rstrip() if isinstance(result, dict) else "unknown"
 
 
-def describe_end(finish: Finish) -> str:
+def describe_end(finish: ivr.Finish) -> str:
     """'queued in queue billing at step billing', for people reading a dry run."""
     where = {"queued": f" in queue {finish.queue}", "transferred": f" to {finish.target}",
              "voicemail": f" in {finish.target}",

@@ -9,9 +9,12 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from contactcenter.config import AmiConfig
+from contactcenter.crm.customers import Customers
+from contactcenter.crm.database import Database
 from contactcenter.cti.bridge import AmiBridge
 from contactcenter.cti.events import CallVariableSet, CallWaiting
 from contactcenter.events import EventBus
+from contactcenter.ivr.crm_lookup import crm_lookup
 from contactcenter.ivr.events import IvrFinished
 from contactcenter.ivr.fastagi import FastAgiServer
 from contactcenter.ivr.runtime import FlowRegistry, IvrService
@@ -21,11 +24,12 @@ from contactcenter.speech.tts import PromptRenderer, SpeechError
 FLOWS = Path(__file__).parents[2] / "flows"
 
 
-async def run_callers(tmp_path: Path, callers: list[ScriptedCaller]) -> list[object]:
+async def run_callers(tmp_path: Path, callers: list[ScriptedCaller],
+                      **service: object) -> list[object]:
     bus = EventBus()
     registry = FlowRegistry(FLOWS)
     assert registry.reload() == []
-    ivr = IvrService(registry, PromptRenderer(tmp_path / "prompts"), bus)
+    ivr = IvrService(registry, PromptRenderer(tmp_path / "prompts"), bus, **service)
     with bus.subscribe() as events:
         async with FastAgiServer(ivr.handle, port=0) as agi, \
                 PbxSimulator(agi_port=agi.port) as sim:
@@ -48,10 +52,27 @@ async def test_keys_reach_the_billing_queue_with_the_account(tmp_path: Path) -> 
     variables = {e.name: e.value for e in events if isinstance(e, CallVariableSet)}
     assert variables["CC_QUEUE"] == "billing"
     assert parse_qs(variables["CC_FIELDS"]) == {"account": ["1001"]}
-    assert variables["CC_IVR_PATH"] == "main:welcome,main:menu,main:account,main:billing"
+    assert variables["CC_IVR_PATH"] == ("main:identify,main:welcome,main:menu,main:account,"
+                                        "main:find_account,main:billing")  # no CRM here
     assert any(isinstance(e, CallWaiting) for e in events)  # parked in music on hold
     [finished] = [e for e in events if isinstance(e, IvrFinished)]
     assert (finished.outcome, finished.last_step) == ("queued", "billing")
+
+
+async def test_the_crm_greets_ada_and_her_account_fills_the_screen_pop(tmp_path: Path) -> None:
+    db = Database.open(f"sqlite:///{tmp_path / 'crm.db'}")
+    try:
+        Customers(db).create(name="Ada Lovelace", phones=["+14155550123"],
+                             account_number="1001", segment="vip")
+        events = await run_callers(tmp_path, [ScriptedCaller(answers=("1", "1001#"))],
+                                   lookup=crm_lookup(db))
+    finally:
+        db.close()
+    variables = {e.name: e.value for e in events if isinstance(e, CallVariableSet)}
+    assert parse_qs(variables["CC_FIELDS"]) == {
+        "account": ["1001"], "customer_name": ["Ada Lovelace"], "customer_segment": ["vip"]}
+    assert variables["CC_IVR_PATH"] == ("main:identify,main:welcome_back,main:menu,"
+                                        "main:account,main:find_account,main:billing")
 
 
 async def test_caller_hanging_up_mid_menu_is_recorded_where_they_dropped(tmp_path: Path) -> None:
