@@ -45,6 +45,7 @@ from contactcenter.cti.events import (
     CallHungUp,
     CallVariableSet,
     CallWaiting,
+    ChannelSnapshot,
     OriginateResult,
     Resynced,
 )
@@ -291,10 +292,14 @@ class Distributor:
     async def _cancel_offer(self, offer: _Offer) -> None:
         self._offers.pop(offer.call.call_id, None)
         if offer.agent_channel:
-            try:
-                await self.control.hangup(offer.agent_channel)
-            except AmiError as exc:
-                log.info("agent leg %s already gone: %s", offer.agent_channel, exc)
+            await self._drop_leg(offer.agent_channel)
+
+    async def _drop_leg(self, channel: str) -> None:
+        """Hang up an agent leg that must not connect; it may have gone already."""
+        try:
+            await self.control.hangup(channel)
+        except AmiError as exc:
+            log.info("agent leg %s already gone: %s", channel, exc)
 
     # -- events -----------------------------------------------------------------------------
 
@@ -344,10 +349,7 @@ class Distributor:
         if offer is not None and offer.device == event.device and not offer.withdrawn:
             offer.agent_channel = event.channel
             return
-        try:
-            await self.control.hangup(event.channel)
-        except AmiError as exc:
-            log.info("withdrawn agent leg %s already gone: %s", event.channel, exc)
+        await self._drop_leg(event.channel)
 
     def _callback_leg(self, channel: str) -> _Offer | None:
         """The callback offer whose agent leg is `channel` (the customer's leg is unknown)."""
@@ -374,13 +376,7 @@ class Distributor:
         if not values.get(cc.QUEUE) or uniqueid in self._offers:
             return
         num, name = self._callers.get(uniqueid, ("", ""))
-        call = WaitingCall(
-            call_id=uniqueid, channel=channel, queue=values[cc.QUEUE],
-            entered_at=_number(values.get(cc.ENTERED), self.clock()),
-            priority=int(_number(values.get(cc.PRIORITY), 0)), caller_num=num,
-            caller_name=name, skills=_skills(values.get(cc.SKILLS, "")),
-            fields=dict(parse_qsl(values.get(cc.FIELDS, ""))),
-            ivr_path=values.get(cc.IVR_PATH, ""))
+        call = self._from_variables(uniqueid, channel, values, num, name)
         if not await self.store.add_call(call):
             return
         self._joined[call.call_id] = _number(values.get(cc.JOINED), call.entered_at)
@@ -395,6 +391,17 @@ class Distributor:
                 await self._overflow(call, rule)
                 return
         await self.dispatch()
+
+    def _from_variables(self, uniqueid: str, channel: str, values: Mapping[str, str],
+                        num: str, name: str) -> WaitingCall:
+        """The queued call the IVR described in the caller channel's CC_* variables."""
+        return WaitingCall(
+            call_id=uniqueid, channel=channel, queue=values[cc.QUEUE],
+            entered_at=_number(values.get(cc.ENTERED), self.clock()),
+            priority=int(_number(values.get(cc.PRIORITY), 0)), caller_num=num,
+            caller_name=name, skills=_skills(values.get(cc.SKILLS, "")),
+            fields=dict(parse_qsl(values.get(cc.FIELDS, ""))),
+            ivr_path=values.get(cc.IVR_PATH, ""))
 
     # -- overflow -------------------------------------------------------------------------
 
@@ -561,7 +568,7 @@ class Distributor:
             if agent is not None and agent.state is AgentState.WRAP_UP:
                 await self.set_available(agent_id)
 
-        self._own(wrap_up(), f"wrap-up-{agent_id}")
+        self._own(wrap_up(), _wrap_up_timer(agent_id))
 
     def _own(self, coro: Coroutine[object, object, None], name: str) -> None:
         """Run `coro` as a task cancelled and awaited on close."""
@@ -573,6 +580,7 @@ class Distributor:
         """Calls whose channel is gone are abandoned; parked channels the store lacks are
         queued again at their original entry time."""
         live = {snap.uniqueid: snap for snap in event.channels}
+        await self._take_over_offers(event, live)
         for call in await self.store.waiting():
             if call.call_id not in live and not call.callback:
                 await self.store.remove_call(call.call_id)
@@ -582,6 +590,51 @@ class Distributor:
                 self._vars[snap.uniqueid] = dict(snap.variables)
                 self._callers.setdefault(snap.uniqueid, (snap.caller_num, snap.caller_name))
                 await self._enqueue(snap.uniqueid, snap.channel, fresh=False)
+        await self.dispatch()
+
+
+    async def _take_over_offers(self, event: Resynced,
+                                live: Mapping[str, ChannelSnapshot]) -> None:
+        """Offers and agent states a shared store kept from a process that died (this
+        process made none of them). One distributor owns a store's offers: an offer it
+        cannot follow has its ringing leg hung up and its call put back at the head (or
+        ended, if the caller left); an agent talking on a live leg is followed to the
+        hang-up, one whose leg is gone wraps up, a wrap-up without its timer gets one."""
+        legs = {snap.variables[cc.CALL_ID]: snap for snap in event.channels
+                if snap.variables.get(cc.CALL_ID, snap.uniqueid) != snap.uniqueid}
+        for call_id, (call, _agent_id) in (await self.store.offered()).items():
+            if call_id in self._offers:
+                continue
+            if call_id in legs:
+                await self._drop_leg(legs[call_id].channel)
+            if call.callback or call_id in live:
+                await self.store.return_to_queue(call_id)
+            else:
+                await self.store.remove_call(call_id)
+                self._end(call, "abandoned", None, event.at)
+        for agent in await self.store.agents():
+            call_id = agent.call_id or ""
+            if call_id in self._offers:
+                continue
+            if agent.state is AgentState.OFFERED:
+                await self._move(agent.agent_id, AgentState.AVAILABLE)
+            elif agent.state is AgentState.ON_CALL and call_id in legs and call_id in live:
+                caller = live[call_id]
+                call = self._from_variables(call_id, caller.channel, caller.variables,
+                                            caller.caller_num, caller.caller_name)
+                self._offers[call_id] = _Offer(call, agent.agent_id, agent.profile.device,
+                                               agent_channel=legs[call_id].channel,
+                                               connected_at=agent.since)
+            elif agent.state is AgentState.ON_CALL:
+                await self._move(agent.agent_id, AgentState.WRAP_UP, call_id=call_id)
+                self._start_wrap_up_timer(agent.agent_id, "")
+            elif agent.state is AgentState.WRAP_UP and not any(
+                    timer.get_name() == _wrap_up_timer(agent.agent_id) for timer in self._timers):
+                self._start_wrap_up_timer(agent.agent_id, "")
+
+
+def _wrap_up_timer(agent_id: str) -> str:
+    return f"wrap-up-{agent_id}"
 
 
 def _number(text: str | None, default: float) -> float:

@@ -20,6 +20,7 @@ from contactcenter.events import EventBus
 from contactcenter.ivr.fastagi import FastAgiServer
 from contactcenter.ivr.runtime import FlowRegistry, IvrService
 from contactcenter.queue.memory_store import MemoryStore
+from contactcenter.queue.store import QueueStore
 from contactcenter.sim import PbxSimulator, ScriptedAgent
 from contactcenter.speech.tts import PromptRenderer
 from tests.cti.test_bridge_sim import CuttableLink
@@ -71,7 +72,7 @@ class Router:
 async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None = None,
                   queues: Mapping[str, QueueDefinition] | None = None,
                   customers: Mapping[str, ScriptedAgent] | None = None,
-                  **distributor: Any) -> AsyncIterator[AcdRig]:
+                  store: QueueStore | None = None, **distributor: Any) -> AsyncIterator[AcdRig]:
     """Everything up and linked (the AMI through a link the test may cut); closes in
     reverse order. The simulator dials back `customers` with a 0.5 s Dial timeout."""
     bus = EventBus()
@@ -91,7 +92,7 @@ async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None 
             bridge = AmiBridge(AmiConfig(port=link.port, secret="ccsecret"), bus,
                                first_retry=0.02)
             try:
-                async with Distributor(MemoryStore(), bridge, bus, queues=queues,
+                async with Distributor(store or MemoryStore(), bridge, bus, queues=queues,
                                        **{"tick_seconds": 0.05, **distributor}) as acd:
                     handler.handle = Announcer(acd, renderer).route(service.handle)
                     await bridge.start()
