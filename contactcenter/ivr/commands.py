@@ -13,7 +13,7 @@ from contactcenter.ivr.dryrun import describe_end, dry_run, fixture_crm
 from contactcenter.ivr.flow import FlowErrors, load_flow
 from contactcenter.ivr.flowtest import load_customers, load_tests, run_test
 from contactcenter.ivr.interpreter import CallInfo
-from contactcenter.ivr.runtime import FlowRegistry, flow_files, known_queues
+from contactcenter.ivr.runtime import FlowRegistry, flow_files, known_flows, known_queues
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -57,11 +57,13 @@ def check_command(args: argparse.Namespace, config: Config) -> int:
     checked = 0
     for path in paths:
         files = flow_files(path) if path.is_dir() else [path]
-        queues = known_queues(path if path.is_dir() else path.parent, errors)
+        directory = path if path.is_dir() else path.parent  # a lone file: its siblings'
+        queues = known_queues(directory, errors)
+        siblings = known_flows(directory)
         for file in files:
             checked += 1
             try:
-                load_flow(file, queues)
+                load_flow(file, queues, siblings)
             except FlowErrors as exc:
                 errors += [str(e) for e in exc.errors]
             except OSError as exc:
@@ -85,7 +87,7 @@ def simulate_command(args: argparse.Namespace, config: Config) -> int:
         print("\n".join(str(e) for e in errors))
         return 1
     result = dry_run(flow, CallInfo(uniqueid="simulated", caller_num=args.caller), args.input,
-                     find=fixture_crm(customers))
+                     find=fixture_crm(customers), flows=registry.flows)
     print("\n".join(result.transcript))
     print(f"path: {' > '.join(result.path)}")
     print(f"ends: {describe_end(result.finish)}")

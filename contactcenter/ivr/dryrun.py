@@ -50,10 +50,11 @@ class DryRun:
 
 
 def dry_run(flow: Flow, call: ivr.CallInfo, answers: Iterable[str | None], *,
-            find: FindCustomer | None = None,
+            find: FindCustomer | None = None, flows: Mapping[str, Flow] | None = None,
             clock: Callable[[], float] = time.time) -> DryRun:
     """Walk `flow`: each Ask takes the next answer (keys such as "1001#", a spoken phrase,
-    or None / "" for silence), `find` answers lookups; prompts and commands all succeed."""
+    or None / "" for silence), `find` answers lookups, a goto to another flow takes it from
+    `flows` (by name, as the registry does); prompts and commands all succeed."""
     run = ivr.FlowRun(flow, call, clock=clock)
     find = find or fixture_crm(())
     pending = list(answers)
@@ -71,6 +72,10 @@ def dry_run(flow: Flow, call: ivr.CallInfo, answers: Iterable[str | None], *,
             result = find(action.by, action.value)
             lines.append(f"{where} looks up the customer by {action.by} {action.value}: "
                          f"{_found(result)}")
+        elif isinstance(action, ivr.Jump):
+            result = (flows or {}).get(action.flow)
+            lines.append(f"{where} goes to flow {action.flow}"
+                         f"{'' if result else ' (no such flow)'}")
         else:
             if isinstance(action, ivr.Play):
                 heard.append(action.text)
@@ -101,4 +106,5 @@ def describe_end(finish: ivr.Finish) -> str:
     where = {"queued": f" in queue {finish.queue}", "transferred": f" to {finish.target}",
              "voicemail": f" in {finish.target}",
              "callback": f" to {finish.target} from queue {finish.queue}"}
-    return f"{finish.outcome}{where.get(finish.outcome, '')} at step {finish.step}"
+    reason = f" ({finish.reason})" if finish.reason else ""
+    return f"{finish.outcome}{where.get(finish.outcome, '')} at step {finish.step}{reason}"

@@ -9,7 +9,7 @@ guarantees no dead ends: every step that can fail or time out names where that g
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,13 +73,15 @@ class Flow:
         elif step.action == "lookup":
             found += [params.get("found"), params.get("not_found")]
         elif step.action == "goto":
-            found.append(step.params)
+            found.append(step.params)  # a mapping: another flow, no step of this one
         return [t for t in found if isinstance(t, str)]
 
 
-def load_flow(path: str | Path, known_queues: Collection[str] | None = None) -> Flow:
+def load_flow(path: str | Path, known_queues: Collection[str] | None = None,
+              known_flows: Mapping[str, Collection[str]] | None = None) -> Flow:
     """Load and validate one flow file; raises FlowErrors (all of them) on any problem."""
-    flow, errors = parse_flow(Path(path).read_text(encoding="utf-8"), str(path), known_queues)
+    flow, errors = parse_flow(Path(path).read_text(encoding="utf-8"), str(path), known_queues,
+                              known_flows)
     if errors:
         raise FlowErrors(errors)
     assert flow is not None
@@ -97,9 +99,12 @@ class FlowErrors(FlowError):
         return "\n".join(str(e) for e in self.errors)
 
 
-def parse_flow(text: str, file: str = "<flow>",
-               known_queues: Collection[str] | None = None) -> tuple[Flow | None, list[FlowError]]:
-    """Pure: YAML text -> (flow, errors). The flow is None when errors are found."""
+def parse_flow(text: str, file: str = "<flow>", known_queues: Collection[str] | None = None,
+               known_flows: Mapping[str, Collection[str]] | None = None,
+               ) -> tuple[Flow | None, list[FlowError]]:
+    """Pure: YAML text -> (flow, errors). The flow is None when errors are found.
+    known_queues: the queue names; known_flows: flow name -> its step names, for gotos to
+    another flow (None: not checked)."""
     errors = Errors(file)
     doc = load_yaml(text, errors)
     if errors.found:
@@ -130,6 +135,7 @@ def parse_flow(text: str, file: str = "<flow>",
         errors.add(doc, f"start step {start!r} does not exist", "start")
     flow = Flow(str(name), str(start), steps, file, languages=languages)
     _check_graph(flow, steps_node, errors)
+    _check_jumps(flow, errors, known_flows)
     if errors.found:
         return None, sorted(errors.found, key=lambda e: (e.line, e.column))
     return flow, []
@@ -187,6 +193,30 @@ def _check_graph(flow: Flow, steps_node: CommentedMap, errors: Errors) -> None:
         if _loops_without_input(flow, step_id):
             errors.add(steps_node, f"step {step_id!r} loops back to itself without asking "
                        "the caller anything", step_id)
+
+
+def _check_jumps(flow: Flow, errors: Errors,
+                 known_flows: Mapping[str, Collection[str]] | None) -> None:
+    """Gotos to another flow: never to this one (a step name does that, and keeps the loop
+    checks above whole), and to a flow and step that exist among `known_flows`."""
+    for step in flow.steps.values():
+        params = step.params
+        if step.action != "goto" or not isinstance(params, CommentedMap):
+            continue
+        target, where = params.get("flow"), f"step {step.id!r}: goto"
+        if not isinstance(target, str):
+            continue  # reported by the step's own check
+        if target == flow.name:
+            errors.add(params, f"{where} names its own flow {target!r}: write goto: <step>",
+                       "flow")
+        elif known_flows is None:
+            continue
+        elif target not in known_flows:
+            errors.add(params, f"{where}: unknown flow {target!r} (known: "
+                       f"{', '.join(sorted(known_flows)) or 'none'})", "flow")
+        elif isinstance(params.get("step"), str) and params["step"] not in known_flows[target]:
+            errors.add(params, f"{where}: flow {target!r} has no step {params['step']!r}",
+                       "step")
 
 
 def _key_of(node: CommentedMap, target: str) -> str | None:

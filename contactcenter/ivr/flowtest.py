@@ -204,7 +204,7 @@ def run_test(test: FlowTest, flows: Mapping[str, Flow]) -> list[FlowError]:
         fail(f"no valid flow named {test.flow!r}")
         return errors.found
     at = test.at
-    result = dry_run(flow, test.call, test.inputs, find=test.find,
+    result = dry_run(flow, test.call, test.inputs, find=test.find, flows=flows,
                      clock=time.time if at is None else (lambda: at))
 
     if "path" in node and [str(s) for s in node["path"]] != list(result.path):

@@ -1,7 +1,8 @@
 """The pure flow interpreter: one FlowRun per call, AGI results in, actions out.
 
 No awaits and no sockets: the FastAGI session (ivr/runtime.py) and the dry-run simulator
-(`flows simulate`) both drive it, so what admins simulate is what callers get.
+(`flows simulate`) both drive it, so what admins simulate is what callers get. Even a goto to
+another flow reads nothing: the run asks for that flow (Jump) and its driver supplies it.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from zoneinfo import ZoneInfo
 
 from contactcenter.cti import variables as cc
 from contactcenter.ivr.events import CallbackRequested
-from contactcenter.ivr.flow import VARIABLE, Flow, Step
+from contactcenter.ivr.flow import VARIABLE, Flow, Step, asks_caller
 from contactcenter.ivr.steps import CONDITION, HOURS, day_range
 from contactcenter.speech.phrases import match_phrase
 
 MAX_STEPS = 500  # a safety net: the validator already refuses loops without input
+MAX_JUMPS = 10  # gotos to another flow in a row with no question to the caller: a loop
 LANGUAGE = "CC_LANGUAGE"  # channel variable: the language the caller chose
 VOICEMAIL_CONTEXT = "contactcenter"  # voicemail.conf context, as asterisk-config uses
 DIALABLE = re.compile(r"\+?[0-9]{3,20}")
@@ -87,19 +89,28 @@ class Publish:
 
 
 @dataclass(frozen=True)
+class Jump:
+    """Go on in another flow. The answer is that flow's current version (the registry's,
+    so a call takes it at the jump, not when it started), or None when there is none."""
+
+    flow: str
+
+
+@dataclass(frozen=True)
 class Finish:
     """Where the call leaves the IVR: queued, transferred, voicemail (target: box@context),
-    callback (queue, target: the number), hangup, or error."""
+    callback (queue, target: the number), hangup, or error (`reason` for the log)."""
 
     outcome: str
     step: str
     queue: str = ""
     target: str = ""
     variables: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
 
 
-Action = Play | Ask | SetVariable | Exec | Lookup | Publish | Finish
-Result = str | bool | dict[str, str] | None  # what performing an action gave back
+Action = Play | Ask | SetVariable | Exec | Lookup | Publish | Jump | Finish
+Result = str | bool | dict[str, str] | Flow | None  # what performing an action gave back
 
 
 def luhn_ok(digits: str) -> bool:
@@ -115,22 +126,29 @@ def luhn_ok(digits: str) -> bool:
 class FlowRun:
     """Walks one flow for one call. `start()` gives the first action; `resume(result)`
     takes the result of the last one (digits or None for Ask, the customer's fields or
-    None or False for Lookup, True/False otherwise)."""
+    None or False for Lookup, a Flow or None for Jump, True/False otherwise)."""
 
     def __init__(self, flow: Flow, call: CallInfo, *, clock: Callable[[], float] = time.time):
-        self.flow = flow
+        self.flow = flow  # the flow the call is in now: a goto to another flow changes it
+        self.entry = flow.name
         self.call = call
         self.clock = clock
-        self.path: list[str] = []
+        self.trail: list[tuple[str, str]] = []  # (flow, step) of every step walked
         self.vars: dict[str, str] = {"caller_num": call.caller_num,
                                      "caller_name": call.caller_name, "dnis": call.dnis}
         self.collected: dict[str, str] = {}
         self.language = ""  # chosen by a language step
+        self._jumps = 0  # gotos to another flow since the caller was last asked something
         self._walk = self._steps()
 
     @property
+    def path(self) -> list[str]:
+        """The steps walked; a step of another flow than the call's first as flow:step."""
+        return [step if flow == self.entry else f"{flow}:{step}" for flow, step in self.trail]
+
+    @property
     def last_step(self) -> str:
-        return self.path[-1] if self.path else ""
+        return self.path[-1] if self.trail else ""
 
     def start(self) -> Action:
         return next(self._walk)
@@ -141,8 +159,9 @@ class FlowRun:
     def text(self, template: str | Mapping[str, str]) -> str:
         """The template with its ${variables}; of a per-language text, the caller's language
         (the flow's first language until they choose)."""
-        if isinstance(template, Mapping):
-            template = template[self.language or self.flow.languages[0]]
+        if isinstance(template, Mapping):  # a flow gone to may lack the caller's language
+            languages = self.flow.languages
+            template = template[self.language if self.language in languages else languages[0]]
         return VARIABLE.sub(lambda m: self.vars.get(m.group(1), ""), str(template))
 
     def _tell(self, template: str | Mapping[str, str]) -> Play:
@@ -155,7 +174,9 @@ class FlowRun:
         step_id: str | None = self.flow.start
         for _ in range(MAX_STEPS):
             step = self.flow.steps[step_id]
-            self.path.append(step.id)
+            self.trail.append((self.flow.name, step.id))
+            if asks_caller(step):
+                self._jumps = 0
             decide = self._DECISIONS.get(step.action)
             if decide is not None:
                 step_id = decide(self, step)
@@ -163,7 +184,7 @@ class FlowRun:
                 step_id = yield from getattr(self, f"_{step.action}")(step)
             if step_id is None:
                 return
-        yield Finish("error", self.last_step)
+        yield Finish("error", self.last_step, reason=f"{MAX_STEPS} steps without leaving the IVR")
 
     # -- steps that ask and tell the caller nothing: a plain decision of the next step --
 
@@ -171,9 +192,6 @@ class FlowRun:
         for name, value in step.params.items():
             self.vars[str(name)] = self.text(str(value))
         return step.next
-
-    def _goto(self, step: Step) -> str | None:
-        return step.params
 
     def _branch(self, step: Step) -> str | None:
         for case in step.params.get("cases", []):
@@ -206,9 +224,32 @@ class FlowRun:
         return params["closed"]
 
     _DECISIONS: dict[str, Callable[[FlowRun, Step], str | None]] = {
-        "set": _set, "goto": _goto, "branch": _branch, "hours": _hours}
+        "set": _set, "branch": _branch, "hours": _hours}
 
     # -- one generator per action: yields actions, returns the next step id (None: done) --
+
+    def _goto(self, step: Step) -> Generator[Action, object, str | None]:
+        """A step of this flow, or another flow (its start, or a step of it). A flow or step
+        the driver does not have takes on_error, else ends the call as an error, as does a
+        loop of flows that never asks the caller anything."""
+        if isinstance(step.params, str):
+            return step.params
+        name = step.params["flow"]
+        self._jumps += 1
+        if self._jumps > MAX_JUMPS:
+            yield Finish("error", self.last_step, reason=f"{MAX_JUMPS} gotos to another flow "
+                         f"in a row without asking the caller anything (a loop of flows?)")
+            return None
+        flow = yield Jump(name)
+        target = step.params.get("step") or getattr(flow, "start", "")
+        if not isinstance(flow, Flow) or target not in flow.steps:
+            if step.on_error:
+                return step.on_error
+            yield Finish("error", self.last_step, reason=f"goto: no flow {name!r} with step "
+                         f"{target or 'start'!r} to go to")
+            return None
+        self.flow = flow
+        return target
 
     def _say(self, step: Step) -> Generator[Action, object, str | None]:
         ok = yield self._tell(step.params)
@@ -297,7 +338,7 @@ class FlowRun:
         return {name: self.vars[name] for name in wanted if self.vars.get(name)}  # type: ignore[union-attr]
 
     def _ivr_path(self) -> str:
-        return ",".join(f"{self.flow.name}:{s}" for s in self.path)
+        return ",".join(f"{flow}:{step}" for flow, step in self.trail)
 
     def _queue(self, step: Step) -> Generator[Action, object, str | None]:
         params = step.params
@@ -314,7 +355,7 @@ class FlowRun:
         }
         for name, value in values.items():
             yield SetVariable(name, value)
-        yield Finish("queued", step.id, queue=params["name"], variables=values)
+        yield Finish("queued", self.last_step, queue=params["name"], variables=values)
         return None
 
     def _voicemail(self, step: Step) -> Generator[Action, object, str | None]:
@@ -326,7 +367,7 @@ class FlowRun:
             yield self._tell(params["prompt"])
         if not (yield Exec("VoiceMail", f"{mailbox},u")):
             return step.on_error
-        yield Finish("voicemail", step.id, target=mailbox)
+        yield Finish("voicemail", self.last_step, target=mailbox)
         return None
 
     def _callback(self, step: Step) -> Generator[Action, object, str | None]:
@@ -344,17 +385,17 @@ class FlowRun:
             self._fields(params), self._ivr_path(), self.clock()))
         if params.get("confirm"):
             yield self._tell(params["confirm"])
-        yield Finish("callback", step.id, queue=params["queue"], target=number)
+        yield Finish("callback", self.last_step, queue=params["queue"], target=number)
         return None
 
     def _transfer(self, step: Step) -> Generator[Action, object, str | None]:
         target = self.text(step.params)
         yield Exec("Transfer", target)
-        yield Finish("transferred", step.id, target=target)
+        yield Finish("transferred", self.last_step, target=target)
         return None
 
     def _hangup(self, step: Step) -> Generator[Action, object, str | None]:
         if isinstance(step.params, str | Mapping):
             yield self._tell(step.params)
-        yield Finish("hangup", step.id)
+        yield Finish("hangup", self.last_step)
         return None

@@ -2,8 +2,9 @@
 session loop that drives a pure FlowRun per call.
 
 A reload swaps the registry's mapping; a call keeps the Flow object it started with, so
-calls in progress finish on their version while new calls get the new one. A file that
-fails validation keeps its previous version and reports its errors.
+calls in progress finish on their version while new calls get the new one; a call that goes
+to another flow takes that flow's version current at the goto. A file that fails validation
+keeps its previous version and reports its errors.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
+
+from ruamel.yaml.comments import CommentedMap
 
 from contactcenter.acd.queues import load_queue_definitions
 from contactcenter.errors import FlowError
@@ -30,12 +33,14 @@ from contactcenter.ivr.interpreter import (
     Exec,
     Finish,
     FlowRun,
+    Jump,
     Lookup,
     Play,
     Publish,
     Result,
     SetVariable,
 )
+from contactcenter.ivr.yamlsource import Errors, load_yaml
 from contactcenter.speech.tts import PromptRenderer, SpeechError
 
 log = logging.getLogger(__name__)
@@ -65,6 +70,22 @@ def known_queues(directory: Path, errors: list[str]) -> set[str] | None:
         return None
 
 
+def known_flows(directory: Path) -> dict[str, set[str]]:
+    """Flow name -> its step names, for the gotos to another flow: every flow file of the
+    directory whose YAML reads, even one with other errors (those are its own to report,
+    not once more at each goto to it)."""
+    found: dict[str, set[str]] = {}
+    for path in flow_files(directory):
+        try:
+            doc = load_yaml(path.read_text(encoding="utf-8"), Errors(str(path)))
+        except OSError:
+            continue
+        if (isinstance(doc, CommentedMap) and isinstance(doc.get("name"), str)
+                and doc["name"] and isinstance(doc.get("steps"), CommentedMap)):
+            found[doc["name"]] = {str(step) for step in doc["steps"]}
+    return found
+
+
 class FlowRegistry:
     """The current version of every flow in a directory."""
 
@@ -77,11 +98,12 @@ class FlowRegistry:
         """Load every flow file; return the error lines (empty when all loaded)."""
         errors: list[str] = []
         queues = known_queues(self.directory, errors)
+        siblings = known_flows(self.directory)
         flows = dict(self.flows)
         for path in flow_files(self.directory):
             try:
                 self._stamps[path] = path.stat().st_mtime  # a rejected file is not retried
-                flow = load_flow(path, queues)
+                flow = load_flow(path, queues, siblings)
             except FlowErrors as exc:
                 errors += [str(e) for e in exc.errors]
                 continue
@@ -139,6 +161,9 @@ class IvrService:
             while not isinstance(action, Finish):
                 action = run.resume(await self._perform(session, action))
             outcome = action.outcome
+            if action.reason:
+                log.error("%s: flow %s ended the call at %s: %s", call.channel, flow.name,
+                          action.step, action.reason)
         finally:
             self.bus.publish(IvrFinished(call.uniqueid, flow.name, flow.version, outcome,
                                          run.last_step, tuple(run.path), dict(run.collected),
@@ -156,6 +181,8 @@ class IvrService:
     async def _command(self, session: AgiSession, action: Action) -> Result:
         if isinstance(action, Lookup):
             return await self._find(action)
+        if isinstance(action, Jump):  # the version serving new calls, not the call's first
+            return self.registry.flows.get(action.flow)
         if isinstance(action, Publish):
             self.bus.publish(action.event)
             return True

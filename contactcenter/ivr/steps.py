@@ -26,6 +26,7 @@ FIELDS: dict[str, set[str]] = {
     "language": {"prompt", "choices", "timeout", "retries", "invalid", "no_input"},
     "voicemail": {"box", "context", "prompt"},
     "callback": {"queue", "number", "priority", "skills", "fields", "confirm"},
+    "goto": {"flow", "step"},
 }
 COUNTS = ("timeout", "retries", "min", "max", "priority")
 LOOKUP_BY = ("phone", "account")
@@ -64,7 +65,7 @@ class StepCheck:
 
     def run(self) -> None:
         check = getattr(self, f"_{self.action}", None)
-        if check is not None:  # goto, play, transfer: a name or dial string
+        if check is not None:  # play, transfer: a sound name or dial string
             check()
         elif not isinstance(self.params, str) or not self.params.strip():
             self.errors.add(self.node, f"{self.where} needs a non-empty text", self.action)
@@ -130,6 +131,18 @@ class StepCheck:
                             self.action)
         else:
             self._spoken(self.node, self.action, self.where)
+
+    def _goto(self) -> None:
+        """`goto: step` in this flow, or `goto: {flow: name, step: name}` to another flow
+        (step: default its start); flow.py checks that both exist."""
+        if not isinstance(self.params, str | CommentedMap) or not str(self.params).strip():
+            self.errors.add(self.node, f"{self.where} needs a step name, or {{flow: name, "
+                            "step: name}", self.action)
+        elif isinstance(self.params, CommentedMap) and self._mapping():
+            self._step_name("flow", "the flow to go to")
+            if "step" in self.params and not isinstance(self.params["step"], str):
+                self.errors.add(self.params, f"{self.where}: step is a step name of that "
+                                "flow", "step")
 
     def _set(self) -> None:
         if not isinstance(self.params, CommentedMap) or not self.params:

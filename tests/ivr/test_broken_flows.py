@@ -10,7 +10,7 @@ import pytest
 
 from contactcenter.cli import main
 from contactcenter.ivr.flow import FlowErrors, load_flow
-from contactcenter.ivr.runtime import flow_files
+from contactcenter.ivr.runtime import flow_files, known_flows
 
 BROKEN = Path(__file__).parent / "broken"  # its queues.yaml names the known queues
 QUEUES = {"billing", "support", "sales", "operator"}
@@ -25,7 +25,7 @@ def expectation(path: Path) -> tuple[int, str]:
 def test_broken_flow_reports_message_and_line(path: Path) -> None:
     line, message = expectation(path)
     with pytest.raises(FlowErrors) as info:
-        load_flow(path, QUEUES)
+        load_flow(path, QUEUES, known_flows(BROKEN))  # as `flows check` on one file
     found = [(e.line, e.message) for e in info.value.errors]
     assert any(ln == line and message in text for ln, text in found), found
     assert all(e.file == str(path) and e.column >= 1 for e in info.value.errors)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
-from contactcenter.ivr.flow import parse_flow
-from contactcenter.ivr.interpreter import Action, Ask, CallInfo, Exec, Finish, FlowRun, Lookup
+from contactcenter.ivr.flow import Flow, parse_flow
+from contactcenter.ivr.interpreter import Action, Ask, CallInfo, Exec, Finish, FlowRun, Jump, Lookup
 
 CALL = CallInfo("17.1", "SIP/x", "+14155550123", "Ada")
 
 
 def walk(text: str, answers: list[str | None], *, play_ok: bool = True,
          find: Callable[[str, str], object] = lambda by, value: None,
-         exec_ok: bool | None = None, call: CallInfo = CALL) -> tuple[FlowRun, list[Action]]:
+         exec_ok: bool | None = None, call: CallInfo = CALL,
+         flows: Mapping[str, Flow] | None = None) -> tuple[FlowRun, list[Action]]:
     """Every action the flow yields until it finishes: Ask takes the next answer, Lookup
-    asks `find`, Exec succeeds unless exec_ok is False, the rest get `play_ok`."""
+    asks `find`, Exec succeeds unless exec_ok is False, Jump gets the flow of `flows`,
+    the rest get `play_ok`."""
     flow, errors = parse_flow(text, "t.yaml")
     assert not errors, errors
     run = FlowRun(flow, call, clock=lambda: 100.0)
@@ -25,6 +27,8 @@ def walk(text: str, answers: list[str | None], *, play_ok: bool = True,
             result = answers.pop(0)
         elif isinstance(last, Lookup):
             result = find(last.by, last.value)
+        elif isinstance(last, Jump):
+            result = (flows or {}).get(last.flow)
         elif isinstance(last, Exec) and exec_ok is not None:
             result = exec_ok
         else:
