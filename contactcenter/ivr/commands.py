@@ -4,11 +4,14 @@ admins' flow tests, and ask a running platform to reload."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 from pathlib import Path
 
 from contactcenter.config import Config
+from contactcenter.crm.database import Database
+from contactcenter.ivr.crm_lookup import crm_find
 from contactcenter.ivr.dryrun import describe_end, dry_run, fixture_crm
 from contactcenter.ivr.flow import FlowErrors, load_flow
 from contactcenter.ivr.flowtest import load_customers, load_tests, run_test
@@ -28,8 +31,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     simulate.add_argument("--input", action="append", default=[],
                           help="the caller's answer to the next prompt: keys (1001#), "
                           "words they say (billing), or '' for silence")
-    simulate.add_argument("--customers", help="YAML file whose `customers:` lookups find "
-                          "(a flow test file will do); default: nobody is found")
+    found = simulate.add_mutually_exclusive_group()
+    found.add_argument("--customers", help="YAML file whose `customers:` lookups find "
+                       "(a flow test file will do); default: nobody is found")
+    found.add_argument("--crm", action="store_true",
+                       help="look customers up in the configured CRM database ([database] url)")
     simulate.set_defaults(handler=simulate_command)
     test = commands.add_parser("test", help="run flow tests; failures as file:line:column")
     test.add_argument("paths", nargs="*",
@@ -86,8 +92,14 @@ def simulate_command(args: argparse.Namespace, config: Config) -> int:
     if errors:
         print("\n".join(str(e) for e in errors))
         return 1
-    result = dry_run(flow, CallInfo(uniqueid="simulated", caller_num=args.caller), args.input,
-                     find=fixture_crm(customers), flows=registry.flows)
+    with contextlib.ExitStack() as stack:
+        find = fixture_crm(customers)
+        if args.crm:
+            db = Database.open(config.database.url)
+            stack.callback(db.close)
+            find = crm_find(db)
+        result = dry_run(flow, CallInfo(uniqueid="simulated", caller_num=args.caller),
+                         args.input, find=find, flows=registry.flows)
     print("\n".join(result.transcript))
     print(f"path: {' > '.join(result.path)}")
     print(f"ends: {describe_end(result.finish)}")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from contactcenter.cli import main
+from contactcenter.crm.database import Database
+from contactcenter.crm.seed import seed
 
 FLOWS = Path(__file__).parents[2] / "flows"
 FLOW = """name: desk
@@ -132,3 +134,20 @@ def test_simulate_prints_what_the_caller_hears_and_where_the_call_ends(tmp_path,
     assert out[:3] == ["[menu] asks: Press 1 for sales, 2 for the front desk.",
                        "[menu]   caller: (nothing)", "[menu] says: Still there?"]
     assert out[-2:] == ["path: menu > sales", "ends: queued in queue sales at step sales"]
+
+
+def test_simulate_with_crm_looks_callers_up_in_the_configured_database(tmp_path, capsys,
+                                                                       monkeypatch) -> None:
+    url = f"sqlite:///{tmp_path / 'crm.db'}"
+    db = Database.open(url)
+    seed(db)
+    db.close()
+    monkeypatch.setenv("CC_FLOWS_DIRECTORY", str(FLOWS))
+    monkeypatch.setenv("CC_DATABASE_URL", url)
+    args = ["flows", "simulate", "main", "--caller", "+14155550123", "--input", "2"]
+    assert main([*args, "--crm"]) == 0
+    known = capsys.readouterr().out
+    assert main(args) == 0
+    unknown = capsys.readouterr().out
+    assert "by phone +14155550123: found" in known and "Ada Lovelace" in known
+    assert "by phone +14155550123: unknown" in unknown and "Ada Lovelace" not in unknown
