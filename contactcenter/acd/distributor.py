@@ -3,13 +3,14 @@ changes, offers calls through the store (atomically) and the PBX link, and publi
 ACD events the console, metrics and the interaction log read.
 
 Callers enter the queue when the dialplan parks them in music on hold (CallWaiting) with
-the CC_* variables the IVR set; after a restart or AMI reconnect the same variables,
-read back by the resync, rebuild the queue at the original entry times.
+the CC_* variables the IVR set (acd/parked.py); after a restart or AMI reconnect the same
+variables, read back by the resync, rebuild the queue at the original entry times, and
+what a dead process left in the store is taken over (acd/recovery.py decides).
 
-A queued callback (CallbackRequested from the IVR, or the announcement's key) keeps the
-caller's place after they hang up; its turn rings the agent first, then the dialplan dials
-the customer. A callback the customer does not answer is tried again after
-callback_retry_seconds, callback_attempts times in all, then ends as abandoned.
+Overflows and announcements are the queue watch's (acd/queue_watch.py). A queued callback
+(acd/callbacks.py) keeps the caller's place after they hang up; one the customer does not
+answer is tried again after callback_retry_seconds, callback_attempts times in all, then
+ends as abandoned.
 """
 
 from __future__ import annotations
@@ -18,24 +19,30 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, replace
-from urllib.parse import parse_qsl
+from dataclasses import dataclass
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
-from contactcenter.acd.announcer import ANNOUNCE_CONTEXT, announcements_due, dialable
 from contactcenter.acd.call_control import CallControl
+from contactcenter.acd.callbacks import CallbackBook
 from contactcenter.acd.events import (
     AgentStateChanged,
-    CallbackQueued,
     CallConnected,
     CallEnded,
     CallOffered,
-    CallOverflowed,
     CallQueued,
 )
 from contactcenter.acd.metrics import QueueMetrics
-from contactcenter.acd.overflow import ALL_BUSY, at_entry, destination, overflows_due
-from contactcenter.acd.queues import OverflowRule, QueueDefinition
+from contactcenter.acd.parked import joined_at, parked_call
+from contactcenter.acd.queue_watch import QueueWatch
+from contactcenter.acd.queues import QueueDefinition
+from contactcenter.acd.recovery import (
+    TakeOver,
+    agent_legs,
+    gone,
+    orphan_agents,
+    orphan_offers,
+    parked,
+)
 from contactcenter.acd.routing import WaitingCall, estimated_wait, position
 from contactcenter.cti import variables as cc
 from contactcenter.cti.events import (
@@ -57,9 +64,6 @@ from contactcenter.queue.store import QueueStore
 log = logging.getLogger(__name__)
 
 NO_ANSWER = "no answer"
-VOICEMAIL_CONTEXT = "cc-voicemail"  # extensions.conf: the Redirect's exten is the queue
-MESSAGE_CONTEXT = "cc-message"  # extensions.conf: the Redirect's exten is the prompt
-CALLBACK_QUEUED_PROMPT = "callback-queued"  # said before hanging up a callback overflow
 DEFAULT_HANDLE_S = 180.0  # the estimated wait's handle time until a queue has finished calls
 SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CALL,
                      AgentState.WRAP_UP})
@@ -82,7 +86,7 @@ class Distributor:
 
     Ring timeout and wrap-up come from the call's queue in `queues` (load_queue_definitions),
     else from the ring_timeout_ms / wrap_up_seconds defaults. Every `tick_seconds` the
-    waiting calls are checked for timed overflows and max waits (acd/overflow.py)."""
+    queue watch checks the waiting calls for overflows and announcements."""
 
     def __init__(self, store: QueueStore, control: CallControl, bus: EventBus, *,
                  ring_timeout_ms: int = 15000, wrap_up_seconds: float = 5.0,
@@ -101,11 +105,6 @@ class Distributor:
         self.callback_attempts = callback_attempts
         self.callback_retry_seconds = callback_retry_seconds
         self._lock = asyncio.Lock()  # events and ticks change the queues one at a time
-        self._joined: dict[str, float] = {}  # call_id -> when it joined its current queue
-        self._announced: dict[str, float] = {}  # call_id -> last announcement
-        self._announcing: set[str] = set()  # sent to cc-announce, not yet back on hold
-        self._callbacks: set[str] = set()  # callbacks whose caller's hangup is no abandon
-        self._attempts: dict[str, int] = {}  # call_id -> failed callback attempts
         self._vars: dict[str, dict[str, str]] = {}
         self._callers: dict[str, tuple[str, str]] = {}
         self._offers: dict[str, _Offer] = {}  # call_id -> offer in progress or connected
@@ -113,10 +112,13 @@ class Distributor:
         self._consumer = BusConsumer(bus, self.handle, "distributor")
         self.counts = {"answered": 0, "abandoned": 0, "overflowed": 0}  # since start
         self.metrics = QueueMetrics(self.queues, window_seconds=metrics_window_seconds)
+        self._callbacks = CallbackBook(store, clock, self._publish)
+        self._watch = QueueWatch(store, control, self.queues, clock, self._callbacks,
+                                 publish=self._publish, end=self._end, dispatch=self.dispatch)
 
     async def __aenter__(self) -> Distributor:
         await self._consumer.__aenter__()
-        self._own(self._watch_queues(), "acd-queue-watch")
+        self._own(self._watch.run(self._lock, self.tick_seconds), "acd-queue-watch")
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -215,23 +217,8 @@ class Distributor:
     async def request_callback(self, call_id: str, number: str) -> bool:
         """The waiting caller will hang up and be called back at `number`, keeping their
         place; False if the call is no longer waiting (then nothing changes)."""
-        if not dialable(number):
-            return False
         async with self._lock:
-            call = next((c for c in await self.store.waiting() if c.call_id == call_id), None)
-            if call is None or call.callback:
-                return False
-            await self.store.remove_call(call_id)
-            return await self._add_callback(replace(call, callback=number))
-
-    async def _add_callback(self, call: WaitingCall) -> bool:
-        """Hold a callback in the store at its place; False if the store has that call."""
-        if not await self.store.add_call(call):
-            return False
-        self._callbacks.add(call.call_id)
-        self._publish(CallbackQueued(call.call_id, call.queue, call.callback, call.entered_at,
-                                     self.clock()))
-        return True
+            return await self._callbacks.request(call_id, number)
 
     def _publish(self, event: object) -> None:
         self.metrics.record(event)
@@ -316,7 +303,7 @@ class Distributor:
         elif isinstance(event, CallVariableSet):
             self._vars.setdefault(event.uniqueid, {})[event.name] = event.value
         elif isinstance(event, CallWaiting):
-            self._announcing.discard(event.uniqueid)
+            self._watch.back_on_hold(event.uniqueid)
             await self._enqueue(event.uniqueid, event.channel)
         elif isinstance(event, AgentLegRinging):
             await self._agent_leg_rings(event)
@@ -336,7 +323,8 @@ class Distributor:
             if offer is not None and not offer.connected_at:
                 await self._connected(offer, event.at)
         elif isinstance(event, CallbackRequested):
-            await self._callback_requested(event)
+            if await self._callbacks.requested(event):
+                await self.dispatch()
         elif isinstance(event, CallHungUp):
             await self._hung_up(event)
         elif isinstance(event, Resynced):
@@ -356,19 +344,6 @@ class Distributor:
         return next((o for o in self._offers.values()
                      if o.call.callback and o.agent_channel == channel), None)
 
-    async def _callback_requested(self, event: CallbackRequested) -> None:
-        """The IVR's callback step: the call joins at `at` with nobody on the line."""
-        if not dialable(event.number):
-            log.warning("callback for %s: %r cannot be dialled", event.call_id, event.number)
-            return
-        call = WaitingCall(event.call_id, "", event.queue, event.at, event.priority,
-                           event.number, event.caller_name, dict(event.skills),
-                           dict(event.fields), event.ivr_path, callback=event.number)
-        if await self._add_callback(call):
-            self._publish(CallQueued(call.call_id, call.queue, call.caller_num,
-                                     call.entered_at, call.priority, dict(call.fields)))
-            await self.dispatch()
-
     async def _enqueue(self, uniqueid: str, channel: str, *, fresh: bool = True) -> None:
         """Queue a parked caller; a `fresh` one (not rebuilt by a resync) first meets the
         queue's limits at entry."""
@@ -376,115 +351,15 @@ class Distributor:
         if not values.get(cc.QUEUE) or uniqueid in self._offers:
             return
         num, name = self._callers.get(uniqueid, ("", ""))
-        call = self._from_variables(uniqueid, channel, values, num, name)
+        call = parked_call(uniqueid, channel, values, num, name, self.clock())
         if not await self.store.add_call(call):
             return
-        self._joined[call.call_id] = _number(values.get(cc.JOINED), call.entered_at)
-        if not fresh:  # told on its first entry already
-            self._announced[call.call_id] = self.clock()
+        self._watch.joined(call.call_id, joined_at(values, call), announced=not fresh)
         self._publish(CallQueued(call.call_id, call.queue, num, call.entered_at,
                                  call.priority, dict(call.fields)))
-        if fresh:
-            others = sum(c.queue == call.queue for c in await self.store.waiting()) - 1
-            rule = at_entry(self.queues.get(call.queue), others)
-            if rule is not None:
-                await self._overflow(call, rule)
-                return
-        await self.dispatch()
-
-    def _from_variables(self, uniqueid: str, channel: str, values: Mapping[str, str],
-                        num: str, name: str) -> WaitingCall:
-        """The queued call the IVR described in the caller channel's CC_* variables."""
-        return WaitingCall(
-            call_id=uniqueid, channel=channel, queue=values[cc.QUEUE],
-            entered_at=_number(values.get(cc.ENTERED), self.clock()),
-            priority=int(_number(values.get(cc.PRIORITY), 0)), caller_num=num,
-            caller_name=name, skills=_skills(values.get(cc.SKILLS, "")),
-            fields=dict(parse_qsl(values.get(cc.FIELDS, ""))),
-            ivr_path=values.get(cc.IVR_PATH, ""))
-
-    # -- overflow -------------------------------------------------------------------------
-
-    async def _watch_queues(self) -> None:
-        """Timed overflows, max waits and announcements, every tick_seconds, until closed."""
-        while True:
-            await asyncio.sleep(self.tick_seconds)
-            try:
-                async with self._lock:
-                    for call, rule in overflows_due(await self._on_hold(), self.queues,
-                                                    self._joined, self.clock()):
-                        await self._overflow(call, rule)
-                    await self._announce(await self._on_hold())
-            except (AmiError, InvalidTransition) as exc:
-                log.warning("distributor: %s while watching the queues", exc)
-
-    async def _on_hold(self) -> list[WaitingCall]:
-        """The waiting calls that can be Redirected now: not in an announcement."""
-        return [c for c in await self.store.waiting() if c.call_id not in self._announcing]
-
-    async def _announce(self, calls: list[WaitingCall]) -> None:
-        """Send the callers due an announcement into cc-announce (acd/announcer.py); the
-        dialplan brings them back to music on hold, still in the queue."""
-        now = self.clock()
-        for call in announcements_due(calls, self.queues, self._announced, now):
-            self._announced[call.call_id] = now
-            try:
-                await self.control.redirect(call.channel, ANNOUNCE_CONTEXT, "s")
-                self._announcing.add(call.call_id)
-            except AmiError as exc:
-                log.info("announcement to %s skipped: %s", call.call_id, exc)
-
-    async def _overflow(self, call: WaitingCall, rule: OverflowRule) -> None:
-        """Move a waiting call out of its queue as `rule` says. If the PBX refuses, the call
-        waits on: the next tick tries again, or its hangup closes it as abandoned."""
-        if await self.store.remove_call(call.call_id) is None:
-            return  # offered or gone meanwhile
-        now = self.clock()
-        try:
-            if rule.kind == "queue":
-                await self._move_to_queue(call, rule.target, now)
-                return
-            if rule.kind == "callback" and dialable(call.caller_num):
-                await self._overflow_to_callback(call, now)
-                return
-            await self._leave_queue(call, rule)
-        except AmiError as exc:
-            log.warning("overflow of %s to %s failed: %s", call.call_id, destination(rule), exc)
-            await self.store.add_call(call)
+        if fresh and await self._watch.at_entry(call):
             return
-        self._publish(CallOverflowed(call.call_id, call.queue, destination(rule),
-                                     round(now - call.entered_at, 3), now))
-        self._end(call, "overflowed", None, now)
-
-    async def _move_to_queue(self, call: WaitingCall, queue: str, now: float) -> None:
-        """The caller waits on in `queue` at their original entry time, in music on hold;
-        the channel's CC_QUEUE and CC_JOINED follow, so a restart finds them there."""
-        await self.control.set_variable(call.channel, cc.QUEUE, queue)
-        await self.control.set_variable(call.channel, cc.JOINED, f"{now:.3f}")
-        moved = replace(call, queue=queue)
-        await self.store.add_call(moved)
-        self._joined[call.call_id] = now
-        self._publish(CallOverflowed(call.call_id, call.queue, f"queue:{queue}",
-                                     round(now - call.entered_at, 3), now))
-        self._publish(CallQueued(call.call_id, queue, call.caller_num, call.entered_at,
-                                 call.priority, dict(call.fields)))
         await self.dispatch()
-
-    async def _overflow_to_callback(self, call: WaitingCall, now: float) -> None:
-        """Tell the caller they will be called back at their number, hang up, keep the place."""
-        await self.control.redirect(call.channel, MESSAGE_CONTEXT, CALLBACK_QUEUED_PROMPT)
-        self._publish(CallOverflowed(call.call_id, call.queue, "callback",
-                                     round(now - call.entered_at, 3), now))
-        await self._add_callback(replace(call, callback=call.caller_num))
-
-    async def _leave_queue(self, call: WaitingCall, rule: OverflowRule) -> None:
-        """Send the caller out of the ACD: the queue's voicemail box or a message (a
-        callback to a caller ID that cannot be dialled gets the all-busy message)."""
-        if rule.kind == "voicemail":
-            await self.control.redirect(call.channel, VOICEMAIL_CONTEXT, call.queue)
-        else:
-            prompt = rule.target if rule.kind == "message" else ALL_BUSY.target
-            await self.control.redirect(call.channel, MESSAGE_CONTEXT, prompt)
 
     async def _connected(self, offer: _Offer, at: float) -> None:
         offer.connected_at = at
@@ -496,10 +371,8 @@ class Distributor:
     async def _hung_up(self, event: CallHungUp) -> None:
         self._callers.pop(event.uniqueid, None)
         self._vars.pop(event.uniqueid, None)
-        self._announced.pop(event.uniqueid, None)
-        self._announcing.discard(event.uniqueid)
-        if event.uniqueid in self._callbacks:  # the caller who asked to be called back
-            self._callbacks.discard(event.uniqueid)
+        self._watch.caller_left(event.uniqueid)
+        if self._callbacks.caller_left(event.uniqueid):  # they asked to be called back
             return
         offer = self._offers.get(event.uniqueid) or next(
             (o for o in self._offers.values() if o.agent_channel == event.channel), None)
@@ -527,8 +400,7 @@ class Distributor:
         callback keeps its place and is tried again later, or ends after the last try."""
         call = offer.call
         self._offers.pop(call.call_id, None)
-        self._attempts[call.call_id] = attempts = self._attempts.get(call.call_id, 0) + 1
-        if attempts >= self.callback_attempts:
+        if self._callbacks.failed(call.call_id) >= self.callback_attempts:
             await self.store.remove_call(call.call_id)
             self._end(call, "abandoned", None, at)
         else:
@@ -545,9 +417,8 @@ class Distributor:
     def _end(self, call: WaitingCall, outcome: str, agent_id: str | None, at: float,
              connected_at: float = 0.0) -> None:
         self.counts[outcome] += 1
-        for kept in (self._joined, self._announced, self._attempts):
-            kept.pop(call.call_id, None)
-        self._callbacks.discard(call.call_id)
+        self._watch.forget(call.call_id)
+        self._callbacks.forget(call.call_id)
         wait = (connected_at or at) - call.entered_at
         self._publish(CallEnded(call.call_id, call.queue, outcome, agent_id,
                                 round(max(0.0, wait), 3),
@@ -570,83 +441,65 @@ class Distributor:
 
         self._own(wrap_up(), _wrap_up_timer(agent_id))
 
+    def _wrapping_up(self, agent_id: str) -> bool:
+        """Whether the agent's wrap-up timer runs."""
+        return any(timer.get_name() == _wrap_up_timer(agent_id) for timer in self._timers)
+
     def _own(self, coro: Coroutine[object, object, None], name: str) -> None:
         """Run `coro` as a task cancelled and awaited on close."""
         task = asyncio.create_task(coro, name=name)
         self._timers.add(task)
         task.add_done_callback(self._timers.discard)
 
+    # -- resync ---------------------------------------------------------------------------
+
     async def _reconcile(self, event: Resynced) -> None:
-        """Calls whose channel is gone are abandoned; parked channels the store lacks are
-        queued again at their original entry time."""
+        """Carry out the resync's decisions (acd/recovery.py): take over what a dead
+        process left, abandon calls whose channel is gone, queue parked callers again."""
         live = {snap.uniqueid: snap for snap in event.channels}
-        await self._take_over_offers(event, live)
-        for call in await self.store.waiting():
-            if call.call_id not in live and not call.callback:
-                await self.store.remove_call(call.call_id)
-                self._end(call, "abandoned", None, event.at)
-        for snap in event.channels:
-            if snap.variables.get(cc.QUEUE) and snap.application == "MusicOnHold":
-                self._vars[snap.uniqueid] = dict(snap.variables)
-                self._callers.setdefault(snap.uniqueid, (snap.caller_num, snap.caller_name))
-                await self._enqueue(snap.uniqueid, snap.channel, fresh=False)
+        legs = agent_legs(event.channels)
+        for orphan in orphan_offers(await self.store.offered(), self._offers, live, legs):
+            if orphan.leg:
+                await self._drop_leg(orphan.leg)
+            if orphan.requeue:
+                await self.store.return_to_queue(orphan.call.call_id)
+            else:
+                await self.store.remove_call(orphan.call.call_id)
+                self._end(orphan.call, "abandoned", None, event.at)
+        agents = await self.store.agents()
+        timed = [agent.agent_id for agent in agents if self._wrapping_up(agent.agent_id)]
+        for agent, step in orphan_agents(agents, self._offers, live, legs, timed):
+            await self._take_over(agent, step, live, legs)
+        for call in gone(await self.store.waiting(), live):
+            await self.store.remove_call(call.call_id)
+            self._end(call, "abandoned", None, event.at)
+        for snap in parked(event.channels):
+            self._vars[snap.uniqueid] = dict(snap.variables)
+            self._callers.setdefault(snap.uniqueid, (snap.caller_num, snap.caller_name))
+            await self._enqueue(snap.uniqueid, snap.channel, fresh=False)
         await self.dispatch()
 
-
-    async def _take_over_offers(self, event: Resynced,
-                                live: Mapping[str, ChannelSnapshot]) -> None:
-        """Offers and agent states a shared store kept from a process that died (this
-        process made none of them). One distributor owns a store's offers: an offer it
-        cannot follow has its ringing leg hung up and its call put back at the head (or
-        ended, if the caller left); an agent talking on a live leg is followed to the
-        hang-up, one whose leg is gone wraps up, a wrap-up without its timer gets one."""
-        legs = {snap.variables[cc.CALL_ID]: snap for snap in event.channels
-                if snap.variables.get(cc.CALL_ID, snap.uniqueid) != snap.uniqueid}
-        for call_id, (call, _agent_id) in (await self.store.offered()).items():
-            if call_id in self._offers:
-                continue
-            if call_id in legs:
-                await self._drop_leg(legs[call_id].channel)
-            if call.callback or call_id in live:
-                await self.store.return_to_queue(call_id)
-            else:
-                await self.store.remove_call(call_id)
-                self._end(call, "abandoned", None, event.at)
-        for agent in await self.store.agents():
-            call_id = agent.call_id or ""
-            if call_id in self._offers:
-                continue
-            if agent.state is AgentState.OFFERED:
-                await self._move(agent.agent_id, AgentState.AVAILABLE)
-            elif agent.state is AgentState.ON_CALL and call_id in legs and call_id in live:
-                caller = live[call_id]
-                call = self._from_variables(call_id, caller.channel, caller.variables,
-                                            caller.caller_num, caller.caller_name)
-                self._offers[call_id] = _Offer(call, agent.agent_id, agent.profile.device,
-                                               agent_channel=legs[call_id].channel,
-                                               connected_at=agent.since)
-            elif agent.state is AgentState.ON_CALL:
-                await self._move(agent.agent_id, AgentState.WRAP_UP, call_id=call_id)
-                self._start_wrap_up_timer(agent.agent_id, "")
-            elif agent.state is AgentState.WRAP_UP and not any(
-                    timer.get_name() == _wrap_up_timer(agent.agent_id) for timer in self._timers):
-                self._start_wrap_up_timer(agent.agent_id, "")
+    async def _take_over(self, agent: Agent, step: TakeOver,
+                         live: Mapping[str, ChannelSnapshot],
+                         legs: Mapping[str, ChannelSnapshot]) -> None:
+        """Carry out what recovery.orphan_agents decided for an agent a dead process left."""
+        call_id = agent.call_id or ""
+        if step is TakeOver.FREE:
+            await self._move(agent.agent_id, AgentState.AVAILABLE)
+        elif step is TakeOver.FOLLOW:
+            caller = live[call_id]
+            call = parked_call(call_id, caller.channel, caller.variables, caller.caller_num,
+                               caller.caller_name, self.clock())
+            self._offers[call_id] = _Offer(call, agent.agent_id, agent.profile.device,
+                                           agent_channel=legs[call_id].channel,
+                                           connected_at=agent.since)
+        elif step is TakeOver.WRAP_UP:
+            await self._move(agent.agent_id, AgentState.WRAP_UP, call_id=call_id)
+            self._start_wrap_up_timer(agent.agent_id, "")
+        else:
+            self._start_wrap_up_timer(agent.agent_id, "")
 
 
 def _wrap_up_timer(agent_id: str) -> str:
     return f"wrap-up-{agent_id}"
 
-
-def _number(text: str | None, default: float) -> float:
-    try:
-        return float(text) if text else default
-    except ValueError:
-        return default
-
-
-def _skills(text: str) -> dict[str, int]:
-    skills = {}
-    for part in filter(None, text.split(",")):
-        name, _, level = part.partition(":")
-        skills[name.strip()] = int(_number(level, 0))
-    return skills

@@ -1,0 +1,82 @@
+"""The resync's decisions (pure): what a process makes of the channels Asterisk reports
+after a restart or AMI reconnect and of what the store kept; the distributor carries them out.
+
+Waiting calls whose channel is gone are abandoned; callers parked in music on hold that the
+store lacks join again at their original entry time (their CC_* variables, acd/parked.py).
+With the Redis store, agent states and offers outlive the process too. One distributor owns
+a store's offers, so an offer or agent state it does not follow was left by a process that
+died: the offer's ringing leg is hung up and its call put back at the head (or ended, if
+the caller left); an agent talking on a live leg is followed to the hang-up, one whose leg
+is gone wraps up, a wrap-up without its timer gets one.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+
+from contactcenter.acd.agents import Agent, AgentState
+from contactcenter.acd.routing import WaitingCall
+from contactcenter.cti import variables as cc
+from contactcenter.cti.events import ChannelSnapshot
+
+
+def agent_legs(channels: Iterable[ChannelSnapshot]) -> dict[str, ChannelSnapshot]:
+    """The agent legs by the call they were offered (the offer's Originate set CC_CALL_ID)."""
+    return {snap.variables[cc.CALL_ID]: snap for snap in channels
+            if snap.variables.get(cc.CALL_ID, snap.uniqueid) != snap.uniqueid}
+
+
+def parked(channels: Iterable[ChannelSnapshot]) -> list[ChannelSnapshot]:
+    """The callers waiting in a queue: in music on hold with the IVR's CC_QUEUE."""
+    return [snap for snap in channels
+            if snap.variables.get(cc.QUEUE) and snap.application == "MusicOnHold"]
+
+
+def gone(waiting: Iterable[WaitingCall], live: Collection[str]) -> list[WaitingCall]:
+    """Waiting calls whose caller's channel is gone (a callback has no channel to lose)."""
+    return [call for call in waiting if call.call_id not in live and not call.callback]
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """An offered call nobody follows."""
+
+    call: WaitingCall
+    leg: str  # its agent leg, to hang up; "" if it has none
+    requeue: bool  # back to the head of its queue; False: the caller left (abandoned)
+
+
+def orphan_offers(offered: Mapping[str, tuple[WaitingCall, str]], followed: Collection[str],
+                  live: Collection[str], legs: Mapping[str, ChannelSnapshot]) -> list[Orphan]:
+    return [Orphan(call, legs[call_id].channel if call_id in legs else "",
+                   bool(call.callback) or call_id in live)
+            for call_id, (call, _agent_id) in offered.items() if call_id not in followed]
+
+
+class TakeOver(enum.Enum):
+    FREE = "free"  # offered a call nobody follows: available again
+    FOLLOW = "follow"  # talking on a live leg: followed to the hang-up
+    WRAP_UP = "wrap_up"  # was talking, the call is gone: wraps up now
+    TIME_WRAP_UP = "time_wrap_up"  # wrapping up with no timer to end it
+
+
+def orphan_agents(agents: Iterable[Agent], followed: Collection[str], live: Collection[str],
+                  legs: Collection[str], timed: Collection[str]) -> list[tuple[Agent, TakeOver]]:
+    """What becomes of each agent whose call nobody follows; `timed`: agents with a
+    wrap-up timer running."""
+    steps = []
+    for agent in agents:
+        call_id = agent.call_id or ""
+        if call_id in followed:
+            continue
+        if agent.state is AgentState.OFFERED:
+            steps.append((agent, TakeOver.FREE))
+        elif agent.state is AgentState.ON_CALL and call_id in legs and call_id in live:
+            steps.append((agent, TakeOver.FOLLOW))
+        elif agent.state is AgentState.ON_CALL:
+            steps.append((agent, TakeOver.WRAP_UP))
+        elif agent.state is AgentState.WRAP_UP and agent.agent_id not in timed:
+            steps.append((agent, TakeOver.TIME_WRAP_UP))
+    return steps
