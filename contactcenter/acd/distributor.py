@@ -44,6 +44,7 @@ from contactcenter.acd.recovery import (
     parked,
 )
 from contactcenter.acd.routing import WaitingCall, estimated_wait, position
+from contactcenter.acd.wallboard import agent_rows, call_rows
 from contactcenter.cti import variables as cc
 from contactcenter.cti.events import (
     AgentLegRinging,
@@ -195,11 +196,17 @@ class Distributor:
         F = {"waiting", "longest_wait_s", "agents": {state: n}, "answered", "abandoned",
              "overflowed", "service_level_pct", "abandon_rate_pct", "asa_s", "aht_s"}
         (+ "service_level_s" per queue); waiting includes calls ringing an agent; rates
-        and averages are None when there is nothing to count yet."""
-        offered = [call for call, _ in (await self.store.offered()).values()]
-        board = self.metrics.figures(self.clock(), [*await self.store.waiting(), *offered],
-                                     await self.store.agents())
-        return {**board, **self.counts}
+        and averages are None when there is nothing to count yet. Plus the live lists of
+        acd/wallboard.py: "agents" (each agent's state) and "calls" (in service order)."""
+        now = self.clock()
+        waiting, offered = await self.store.waiting(), await self.store.offered()
+        agents = await self.store.agents()
+        board = self.metrics.figures(now, [*waiting, *(call for call, _ in offered.values())],
+                                     agents)
+        callers = {call_id: offer.call.caller_num or offer.call.callback
+                   for call_id, offer in self._offers.items()}
+        return {**board, **self.counts, "agents": agent_rows(agents, callers, now),
+                "calls": call_rows(waiting, offered, now)}
 
     async def wait_estimate(self, call_id: str) -> tuple[int, float] | None:
         """(place in its queue, estimated seconds to wait) of a waiting call, else None.

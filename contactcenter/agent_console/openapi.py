@@ -30,7 +30,7 @@ API: tuple[tuple[str, str, str, bool], ...] = (
      "segment, notes}", True),
     ("post", "/api/customers/{customer_id}", "Edit a customer (given fields only)", True),
     ("get", "/api/customers/{customer_id}/cases", "A customer's cases, newest first", False),
-    ("get", "/api/wallboard", "Queue figures and agent states (supervisor)", False),
+    ("get", "/api/wallboard", "Queue figures, every agent's state and the calls in queue (supervisor)", False),
     ("post", "/api/agents/{agent_id}/pause", "Force an agent to pause (supervisor)", True),
     ("post", "/api/agents/{agent_id}/logout", "Force an agent to log out (supervisor)", True),
 )

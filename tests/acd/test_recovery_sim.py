@@ -48,7 +48,10 @@ async def test_an_outage_abandons_the_gone_and_queues_the_new_at_their_own_time(
         await rig.next(Resynced)
         abandoned = await rig.next(CallEnded, lambda e: e.call_id == leaving.uniqueid)
         requeued = await rig.next(CallQueued, lambda e: e.call_id == late.uniqueid)
-        assert (await rig.acd.wallboard())["queues"]["support"]["waiting"] == 3
+        board = await rig.acd.wallboard()
+        assert board["queues"]["support"]["waiting"] == 3
+        assert [(c["caller"], c["position"]) for c in board["calls"]] == [
+            ("+14155550121", 1), ("+14155550123", 2), ("+14155550124", 3)]
         await rig.acd.login("agent101")
         calls = (first, third, late)
         outcomes = await asyncio.wait_for(asyncio.gather(*(c.wait() for c in calls)), 10)

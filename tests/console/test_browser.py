@@ -82,8 +82,13 @@ async def test_supervisor_sees_the_wallboard_and_forces_a_pause(console, browser
     await page.click("#force-pause")
     await page.wait_for_selector("#result >> text=agent102: paused", timeout=2000)
     await page.wait_for_selector("#queues >> text=paused 1", timeout=3000)
+    row = page.locator("#agents tr[data-agent=agent102]")
+    await row.locator("td", has_text="paused (supervisor supervisor)").wait_for(timeout=3000)
     await page.screenshot(path=str(tmp_path / "supervisor-1366x768.png"))
     assert (await desk.agent_view("agent102"))["state"] == "paused"
+    await row.get_by_role("button", name="Log out").click()  # or from the agent's own row
+    await row.locator("td", has_text="logged_out").wait_for(timeout=3000)
+    assert (await desk.agent_view("agent102"))["state"] == "logged_out"
 
 
 @pytest.mark.browser

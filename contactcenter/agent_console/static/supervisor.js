@@ -13,21 +13,45 @@ function row(name, q) {
     cc.el("td", q.abandoned), cc.el("td", states || "none"));
   return tr;
 }
+function agentRow(a) {
+  const tr = document.createElement("tr");
+  tr.dataset.agent = a.agent_id;
+  const actions = cc.el("td");
+  for (const [action, label] of [["pause", "Pause"], ["logout", "Log out"]]) {
+    const button = cc.el("button", label);
+    button.className = "dial";
+    button.disabled = a.state === "logged_out" || (action === "pause" && a.state === "paused");
+    button.onclick = () => force(a.agent_id, action);
+    actions.append(button);
+  }
+  tr.append(cc.el("td", a.agent_id), cc.el("td", a.reason ? `${a.state} (${a.reason})` : a.state),
+    cc.el("td", secs(a.for_s)), cc.el("td", a.caller), actions);
+  return tr;
+}
+function callRow(c) {
+  const tr = document.createElement("tr");
+  const status = c.agent_id ? `ringing ${c.agent_id}` : c.callback ? "callback" : "waiting";
+  tr.append(cc.el("td", c.queue), cc.el("td", c.position), cc.el("td", c.caller),
+    cc.el("td", secs(c.waited_s)), cc.el("td", status));
+  return tr;
+}
 async function refresh() {
   const r = await fetch("/api/wallboard");
   if (r.status === 401) { location.href = "/login"; return; }
   const board = await r.json();
   byId("queues").replaceChildren(...Object.entries(board.queues).map(([name, q]) => row(name, q)));
   byId("total").replaceChildren(row("All queues", board.total));
+  byId("agents").replaceChildren(...board.agents.map(agentRow));
+  byId("calls").replaceChildren(...board.calls.map(callRow));
   const since = new Date(board.window_start * 1000).toLocaleTimeString();
   byId("totals").textContent = `Figures since ${since}. Since start: answered ${board.answered}, abandoned ${board.abandoned}, overflowed ${board.overflowed}`;
 }
+async function force(agent, action) {
+  const view = await cc.post(`/api/agents/${encodeURIComponent(agent)}/${action}`);
+  byId("result").textContent = `${view.agent_id}: ${view.state}`;
+  refresh();
+}
 for (const action of ["pause", "logout"]) {
-  byId(`force-${action}`).onclick = async () => {
-    const agent = byId("agent").value.trim();
-    const view = await cc.post(`/api/agents/${encodeURIComponent(agent)}/${action}`);
-    byId("result").textContent = `${view.agent_id}: ${view.state}`;
-    refresh();
-  };
+  byId(`force-${action}`).onclick = () => force(byId("agent").value.trim(), action);
 }
 cc.load().then(() => { refresh(); setInterval(refresh, 2000); });
