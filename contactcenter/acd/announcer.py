@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.routing import WaitingCall
+from contactcenter.cti.dialing import dialable
 from contactcenter.speech.tts import PromptRenderer, SpeechError
 
 log = logging.getLogger(__name__)
@@ -29,12 +29,6 @@ ANNOUNCE_FLOW = "announce"  # the FastAGI script name the context runs
 CALLBACK_KEY = "1"
 CALLBACK_OFFER = "To be called back without losing your place, press 1."
 CALLBACK_CONFIRMED = "Thank you. We will call you back when it is your turn. Goodbye."
-DIALABLE = re.compile(r"\+?\d{3,15}")
-
-
-def dialable(number: str) -> bool:
-    """Whether a caller ID can be called back (digits, optional leading +)."""
-    return DIALABLE.fullmatch(number) is not None
 
 
 def announcement_text(position: int, wait_s: float) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from contactcenter.acd.agents import AgentState
 from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.events import CallEnded
 from contactcenter.cti import variables as cc
+from contactcenter.cti.dialing import dial_number
 from contactcenter.cti.events import CallHungUp
 from contactcenter.errors import AmiError, InvalidTransition
 from contactcenter.events import BusConsumer, EventBus
@@ -35,7 +35,6 @@ AGENT_HOLD_CONTEXT = "cc-hold-agent"  # the agent's leg waits, silent, meanwhile
 TRANSFER_CONTEXT = "cc-transfer"  # dials the extension (a number) through the carrier
 WAIT_CONTEXT = "cc-wait"  # the ACD's queue: music on hold until an agent is offered
 OUTBOUND = "outbound call"  # the pause reason while an agent dials out
-NUMBER = re.compile(r"\+?[0-9]{3,20}")
 RELEASE_SECONDS = 5.0  # how long a queue transfer waits for the ACD to close the agent's part
 
 
@@ -210,8 +209,8 @@ class CallActions:
 
 
 def _number(text: str) -> str:
-    number = text.strip().replace(" ", "").replace("-", "")
-    if not NUMBER.fullmatch(number):
+    number = dial_number(text)
+    if number is None:
         raise ValueError(f"not a number to dial: {text!r}")
     return number
 

@@ -13,9 +13,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
-from contactcenter.acd.announcer import dialable
 from contactcenter.acd.events import CallbackQueued, CallQueued
 from contactcenter.acd.routing import WaitingCall
+from contactcenter.cti.dialing import dialable
 from contactcenter.ivr.events import CallbackRequested
 from contactcenter.queue.store import QueueStore
 

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 
-from contactcenter.acd.announcer import ANNOUNCE_CONTEXT, announcements_due, dialable
+from contactcenter.acd.announcer import ANNOUNCE_CONTEXT, announcements_due
 from contactcenter.acd.call_control import CallControl
 from contactcenter.acd.callbacks import CallbackBook
 from contactcenter.acd.events import CallOverflowed, CallQueued
@@ -21,6 +21,7 @@ from contactcenter.acd.overflow import ALL_BUSY, at_entry, destination, overflow
 from contactcenter.acd.queues import OverflowRule, QueueDefinition
 from contactcenter.acd.routing import WaitingCall
 from contactcenter.cti import variables as cc
+from contactcenter.cti.dialing import dialable
 from contactcenter.errors import AmiError, InvalidTransition
 from contactcenter.queue.store import QueueStore
 

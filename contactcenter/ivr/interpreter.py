@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from contactcenter.cti import variables as cc
+from contactcenter.cti.dialing import dial_number
 from contactcenter.ivr.events import CallbackRequested
 from contactcenter.ivr.flow import VARIABLE, Flow, Step, asks_caller
 from contactcenter.ivr.steps import CONDITION, HOURS, day_range
@@ -25,7 +26,6 @@ MAX_STEPS = 500  # a safety net: the validator already refuses loops without inp
 MAX_JUMPS = 10  # gotos to another flow in a row with no question to the caller: a loop
 LANGUAGE = "CC_LANGUAGE"  # channel variable: the language the caller chose
 VOICEMAIL_CONTEXT = "contactcenter"  # voicemail.conf context, as asterisk-config uses
-DIALABLE = re.compile(r"\+?[0-9]{3,20}")
 KEYS = re.compile(r"[0-9*#]+")  # an answer of keys; anything else is what the caller said
 
 
@@ -375,8 +375,8 @@ class FlowRun:
         the caller hears the confirmation and the call ends. A number that cannot be
         dialled (withheld, too short) takes on_error, e.g. to collect one."""
         params = step.params
-        number = re.sub(r"[\s().-]", "", self.text(params.get("number", "${caller_num}")))
-        if not DIALABLE.fullmatch(number):
+        number = dial_number(self.text(params.get("number", "${caller_num}")))
+        if number is None:
             return step.on_error
         yield Publish(CallbackRequested(
             self.call.uniqueid, params["queue"], number, self.vars.get("caller_name", ""),

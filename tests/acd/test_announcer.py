@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contactcenter.acd.announcer import announcement_text, announcements_due, dialable
+from contactcenter.acd.announcer import announcement_text, announcements_due
 from contactcenter.acd.queues import Announcements, QueueDefinition
 from contactcenter.acd.routing import WaitingCall
 
@@ -17,13 +17,6 @@ from contactcenter.acd.routing import WaitingCall
 ])
 def test_the_announcement_says_place_and_wait(position: int, wait_s: float, text: str) -> None:
     assert announcement_text(position, wait_s) == text
-
-
-@pytest.mark.parametrize(("number", "ok"), [("+14155550123", True), ("5551234", True),
-                                            ("", False), ("anonymous", False), ("12", False),
-                                            ("+1 415", False), ("1" * 16, False)])
-def test_only_a_plain_number_can_be_called_back(number: str, ok: bool) -> None:
-    assert dialable(number) is ok
 
 
 DEFINITIONS = {
