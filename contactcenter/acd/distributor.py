@@ -2,10 +2,13 @@
 changes, offers calls through the store (atomically) and the PBX link, and publishes the
 ACD events the console, metrics and the interaction log read.
 
-Callers enter the queue when the dialplan parks them in music on hold (CallWaiting) with
-the CC_* variables the IVR set (acd/parked.py); after a restart or AMI reconnect the same
-variables, read back by the resync, rebuild the queue at the original entry times, and
-what a dead process left in the store is taken over (acd/recovery.py decides).
+Callers enter the queue when the dialplan parks them in cc-wait music on hold (CallWaiting)
+with the CC_* variables the IVR set (acd/parked.py), once per CC_ENTRY token (acd/entry.py
+decides); after a restart or AMI reconnect the same variables, read back by the resync,
+rebuild the queue at the original entry times, and what a dead process left in the store
+is taken over (acd/recovery.py decides). Each offer follows the pure table of
+acd/offers.py: the distributor maps events onto it and carries out its decisions, all
+under one lock.
 
 Overflows and announcements are the queue watch's (acd/queue_watch.py). A queued callback
 (acd/callbacks.py) keeps the caller's place after they hang up; one the customer does not
@@ -19,11 +22,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
 from contactcenter.acd.call_control import CallControl
 from contactcenter.acd.callbacks import CallbackBook
+from contactcenter.acd.entry import Entry, on_hold_start
 from contactcenter.acd.events import (
     AgentStateChanged,
     CallConnected,
@@ -32,6 +35,22 @@ from contactcenter.acd.events import (
     CallQueued,
 )
 from contactcenter.acd.metrics import QueueMetrics
+from contactcenter.acd.offers import (
+    Answered,
+    Bridged,
+    CallerGone,
+    Decision,
+    Failed,
+    HandedOff,
+    LegGone,
+    LegRinging,
+    Offer,
+    Phase,
+    Placed,
+    Refused,
+    Withdrawn,
+    step,
+)
 from contactcenter.acd.parked import joined_at, parked_call
 from contactcenter.acd.queue_watch import QueueWatch
 from contactcenter.acd.queues import QueueDefinition
@@ -64,22 +83,9 @@ from contactcenter.queue.store import QueueStore
 
 log = logging.getLogger(__name__)
 
-NO_ANSWER = "no answer"
 DEFAULT_HANDLE_S = 180.0  # the estimated wait's handle time until a queue has finished calls
 SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CALL,
                      AgentState.WRAP_UP})
-
-
-@dataclass
-class _Offer:
-    call: WaitingCall
-    agent_id: str
-    device: str
-    action_id: str = ""
-    agent_channel: str = ""
-    agent_answered: bool = False  # a callback's agent leg is up and dialling the customer
-    withdrawn: bool = False  # the agent logged out before their leg rang
-    connected_at: float = 0.0
 
 
 class Distributor:
@@ -108,7 +114,11 @@ class Distributor:
         self._lock = asyncio.Lock()  # events and ticks change the queues one at a time
         self._vars: dict[str, dict[str, str]] = {}
         self._callers: dict[str, tuple[str, str]] = {}
-        self._offers: dict[str, _Offer] = {}  # call_id -> offer in progress or connected
+        self._offers: dict[str, Offer] = {}  # call_id -> offer in progress or connected
+        self._by_action: dict[str, str] = {}  # an offer's Originate ActionID -> call_id
+        self._by_leg: dict[str, str] = {}  # an offer's agent leg (channel) -> call_id
+        self._entered: dict[str, str] = {}  # call_id -> CC_ENTRY of its entry, while queued
+        self._finished: dict[str, str] = {}  # call_id -> CC_ENTRY of a call closed, caller alive
         self._timers: set[asyncio.Task[None]] = set()
         self._consumer = BusConsumer(bus, self.handle, "distributor")
         self.counts = {"answered": 0, "abandoned": 0, "overflowed": 0}  # since start
@@ -138,48 +148,61 @@ class Distributor:
                                               current.call_id))
 
     async def login(self, agent_id: str) -> None:
-        await self._move(agent_id, AgentState.AVAILABLE)
-        await self.dispatch()
+        await self.set_available(agent_id)
 
     async def set_available(self, agent_id: str) -> None:
-        await self._move(agent_id, AgentState.AVAILABLE)
-        await self.dispatch()
+        async with self._lock:
+            await self._move(agent_id, AgentState.AVAILABLE)
+            await self.dispatch()
 
     async def pause(self, agent_id: str, reason: str) -> None:
-        await self._move(agent_id, AgentState.PAUSED, reason=reason)
+        """Pause; a call ringing this agent goes back to the head of its queue once their
+        leg is gone (acd/offers.py: Withdrawn)."""
+        async with self._lock:
+            await self._leave(agent_id, AgentState.PAUSED, reason)
 
     async def logout(self, agent_id: str) -> None:
-        """Log out; a call ringing this agent goes back to the head of its queue once their
-        leg is hung up (a leg not ringing yet is hung up when it does: never two legs)."""
+        """Log out; as pause, a call ringing this agent goes back to the head of its queue
+        once their leg is gone (a leg not ringing yet is hung up when it does)."""
+        async with self._lock:
+            await self._leave(agent_id, AgentState.LOGGED_OUT)
+
+    async def _leave(self, agent_id: str, state: AgentState, reason: str = "") -> None:
         agent = await self._agent(agent_id)
         offer = self._offers.get(agent.call_id or "") \
             if agent.state is AgentState.OFFERED else None
-        if offer is not None and not offer.agent_channel:
-            offer.withdrawn = True
-            offer = None
+        await self._move(agent_id, state, reason=reason)
         if offer is not None:
-            await self._cancel_offer(offer)
-            await self.store.return_to_queue(offer.call.call_id)
-        await self._move(agent_id, AgentState.LOGGED_OUT)
-        if offer is not None:
-            await self.dispatch()
+            await self._apply(offer, Withdrawn())
 
     async def hangup(self, agent_id: str) -> None:
         """Hang up the call the agent is on (the bridge ends both legs); a callback's
         customer leg is unknown to us, so the agent's own leg is hung up."""
-        agent = await self._agent(agent_id)
-        offer = self._offers.get(agent.call_id or "")
-        if offer is None or agent.state is not AgentState.ON_CALL:
+        offer = self._connected_offer(agent_id)
+        if offer is None:
             raise InvalidTransition(f"agent {agent_id} has no call to hang up")
-        await self.control.hangup(offer.agent_channel if offer.call.callback
-                                  else offer.call.channel)
+        await self.control.hangup(offer.leg if offer.callback else offer.call.channel)
+
+    async def hand_off(self, agent_id: str, handed_off: bool = True) -> None:
+        """A transfer takes the agent's caller (or, False, was cancelled): when the agent's
+        leg ends, the caller is not hung up (acd/call_actions.py tells before it acts)."""
+        async with self._lock:
+            offer = self._connected_offer(agent_id)
+            if offer is None:
+                raise InvalidTransition(f"agent {agent_id} has no connected call")
+            await self._apply(offer, HandedOff(handed_off))
+
+    def _connected_offer(self, agent_id: str) -> Offer | None:
+        return next((offer for offer in self._offers.values() if offer.agent_id == agent_id
+                     and offer.phase is Phase.CONNECTED), None)
 
     def current_call(self, agent_id: str) -> tuple[WaitingCall, str] | None:
         """The agent's connected call and their own leg's channel, for call actions
         (acd/call_actions.py: hold, transfer); None while they talk to nobody."""
-        return next(((offer.call, offer.agent_channel) for offer in self._offers.values()
-                     if offer.agent_id == agent_id and offer.connected_at
-                     and offer.call.channel and offer.agent_channel), None)
+        offer = self._connected_offer(agent_id)
+        if offer is None or not offer.call.channel or not offer.leg:
+            return None
+        return offer.call, offer.leg
 
     async def agent_view(self, agent_id: str) -> dict[str, object]:
         agent = await self._agent(agent_id)
@@ -249,51 +272,116 @@ class Distributor:
     # -- offers ---------------------------------------------------------------------------
 
     async def dispatch(self) -> None:
-        """Offer calls while a waiting call has a qualified available agent."""
-        while (pair := await self.store.offer_next(self.clock())) is not None:
+        """Offer calls while a waiting call has a qualified available agent (the lock is
+        held). Nothing is offered while the PBX link is down: its resync offers again."""
+        while self.control.connected and \
+                (pair := await self.store.offer_next(self.clock())) is not None:
             call, agent = pair
-            offer = _Offer(call, agent.agent_id, agent.profile.device)
-            self._offers[call.call_id] = offer
+            offer = Offer(call, agent.agent_id, agent.profile.device)
+            self._keep(offer)
             now = self.clock()
             self._publish(AgentStateChanged(agent.agent_id, agent.state.value, "",
                                             call.call_id, now))
             self._publish(CallOffered(call.call_id, agent.agent_id, call.queue, now,
                                       call.caller_num, call.caller_name, call.channel,
                                       call.entered_at, dict(call.fields), call.ivr_path))
-            ring_ms = self._ring_timeout_ms(call.queue)
             try:
-                if call.callback:
-                    offer.action_id = await self.control.originate_callback(
-                        device=agent.profile.device, number=call.callback, timeout_ms=ring_ms,
-                        call_id=call.call_id, caller_id=f'"{call.caller_name}" <{call.callback}>')
-                else:
-                    offer.action_id = await self.control.originate_bridge(
-                        device=agent.profile.device, caller_channel=call.channel,
-                        timeout_ms=ring_ms, call_id=call.call_id,
-                        caller_id=f'"{call.caller_name}" <{call.caller_num}>')
+                action_id = await self._originate(offer)
             except AmiError as exc:
-                log.warning("offer of %s to %s failed: %s", call.call_id, agent.agent_id, exc)
-                await self._ring_no_answer(offer)
+                log.warning("offer of %s to %s not placed: %s", call.call_id, agent.agent_id,
+                            exc)
+                if (current := self._offers.get(call.call_id)) is not None:
+                    await self._apply(current, Refused(link_down=not self.control.connected))
+            else:
+                if (current := self._offers.get(call.call_id)) is not None:
+                    await self._apply(current, Placed(action_id))
 
-    async def _ring_no_answer(self, offer: _Offer) -> None:
-        """The call goes back to the head of its queue (original entry time); the agent
-        who did not answer is paused, so the next caller is not sent to them."""
-        self._offers.pop(offer.call.call_id, None)
-        await self.store.return_to_queue(offer.call.call_id)
-        await self._move(offer.agent_id, AgentState.PAUSED, reason=NO_ANSWER)
-        await self.dispatch()
+    async def _originate(self, offer: Offer) -> str:
+        call, ring_ms = offer.call, self._ring_timeout_ms(offer.call.queue)
+        if call.callback:
+            return await self.control.originate_callback(
+                device=offer.device, number=call.callback, timeout_ms=ring_ms,
+                call_id=call.call_id, caller_id=f'"{call.caller_name}" <{call.callback}>')
+        definition = self.queues.get(call.queue)
+        return await self.control.originate_bridge(
+            device=offer.device, caller_channel=call.channel, timeout_ms=ring_ms,
+            call_id=call.call_id, caller_id=f'"{call.caller_name}" <{call.caller_num}>',
+            after_call=definition.after_call if definition else "")
 
-    async def _cancel_offer(self, offer: _Offer) -> None:
-        self._offers.pop(offer.call.call_id, None)
-        if offer.agent_channel:
-            await self._drop_leg(offer.agent_channel)
+    async def _apply(self, offer: Offer, event: object) -> None:
+        """One event through the offer table (acd/offers.py), and its decision carried out."""
+        decision = step(offer, event)  # type: ignore[arg-type]
+        if decision.ignored:
+            log.debug("offer of %s to %s (%s): %s ignored", offer.call_id, offer.agent_id,
+                      offer.phase, type(event).__name__)
+            return
+        await self._carry_out(decision)
 
-    async def _drop_leg(self, channel: str) -> None:
-        """Hang up an agent leg that must not connect; it may have gone already."""
+    async def _carry_out(self, decision: Decision) -> None:
+        offer = decision.offer
+        self._keep(offer)
+        if decision.hang_up_leg:
+            await self._hang_up(decision.hang_up_leg)
+        if decision.connect:
+            await self._connected(offer)
+        if decision.end == "abandoned":
+            await self.store.remove_call(offer.call_id)
+            self._end(offer.call, "abandoned", None, decision.at)
+        elif decision.end:
+            self._end(offer.call, decision.end, offer.agent_id, decision.at, offer.connected_at)
+        if decision.requeue:
+            await self.store.return_to_queue(offer.call_id)
+        if decision.callback_failed:
+            await self._callback_failed(offer.call, decision.at)
+        if decision.agent is not None:
+            await self._agent_after(offer, *decision.agent)
+        if decision.hang_up_caller and offer.call.channel:
+            await self._hang_up(offer.call.channel)
+        if decision.dispatch:
+            await self.dispatch()
+
+    def _keep(self, offer: Offer) -> None:
+        """Hold the offer (or forget it, once ended) with its lookups by ActionID and leg:
+        an agent leg's events are matched by its own Originate or channel, never by the
+        agent's device (an old leg of the same phone may still send a late Hangup)."""
+        if offer.phase is Phase.ENDED:
+            self._offers.pop(offer.call_id, None)
+            self._by_action.pop(offer.action_id, None)
+            self._by_leg.pop(offer.leg, None)
+            return
+        self._offers[offer.call_id] = offer
+        if offer.action_id:
+            self._by_action[offer.action_id] = offer.call_id
+        if offer.leg:
+            self._by_leg[offer.leg] = offer.call_id
+
+    def _offer_of(self, originate_id: str = "", leg: str = "") -> Offer | None:
+        """The offer an agent leg belongs to, by its Originate's ActionID or its channel."""
+        call_id = self._by_action.get(originate_id) or self._by_leg.get(leg)
+        return self._offers.get(call_id) if call_id else None
+
+    async def _agent_after(self, offer: Offer, state: AgentState, reason: str) -> None:
+        """Move the offer's agent, if they are still on this offer's call (an agent who
+        moved on meanwhile, e.g. logged out, is left alone)."""
+        agent = await self.store.agent(offer.agent_id)
+        if agent is None or agent.call_id != offer.call_id:
+            log.info("agent %s left call %s already: stays %s", offer.agent_id,
+                     offer.call_id, agent.state if agent else "unknown")
+            return
+        try:
+            await self._move(offer.agent_id, state, reason=reason, call_id=offer.call_id)
+        except InvalidTransition as exc:
+            log.warning("call %s: %s", offer.call_id, exc)
+            return
+        if state is AgentState.WRAP_UP:
+            self._start_wrap_up_timer(offer.agent_id, offer.call.queue)
+
+    async def _hang_up(self, channel: str) -> None:
+        """Hang up a channel that must go; it may have gone already."""
         try:
             await self.control.hangup(channel)
         except AmiError as exc:
-            log.info("agent leg %s already gone: %s", channel, exc)
+            log.info("hang-up of %s: %s (gone already?)", channel, exc)
 
     # -- events -----------------------------------------------------------------------------
 
@@ -311,24 +399,18 @@ class Distributor:
             self._vars.setdefault(event.uniqueid, {})[event.name] = event.value
         elif isinstance(event, CallWaiting):
             self._watch.back_on_hold(event.uniqueid)
-            await self._enqueue(event.uniqueid, event.channel)
+            await self._hold_started(event)
         elif isinstance(event, AgentLegRinging):
             await self._agent_leg_rings(event)
         elif isinstance(event, OriginateResult):
-            offer = next((o for o in self._offers.values() if o.action_id == event.action_id),
-                         None)
-            if offer is not None and event.success:
-                offer.agent_answered = True
-            elif offer is not None and offer.withdrawn:
-                self._offers.pop(offer.call.call_id, None)
-                await self.store.return_to_queue(offer.call.call_id)
-                await self.dispatch()
-            elif offer is not None and not offer.connected_at:
-                await self._ring_no_answer(offer)
+            if (offer := self._offer_of(event.action_id)) is not None:
+                await self._apply(offer, Answered(event.channel) if event.success
+                                  else Failed(event.reason))
         elif isinstance(event, CallBridged):
-            offer = self._offers.get(event.uniqueid) or self._callback_leg(event.channel)
-            if offer is not None and not offer.connected_at:
-                await self._connected(offer, event.at)
+            offer = self._offers.get(event.uniqueid) or self._offer_of(event.originate_id,
+                                                                       event.channel)
+            if offer is not None:
+                await self._apply(offer, Bridged(event.at))
         elif isinstance(event, CallbackRequested):
             if await self._callbacks.requested(event):
                 await self.dispatch()
@@ -338,27 +420,34 @@ class Distributor:
             await self._reconcile(event)
 
     async def _agent_leg_rings(self, event: AgentLegRinging) -> None:
-        """Note the leg of the offer; a leg whose offer was withdrawn before it rang (the
-        agent logged out at once) is hung up: its failed Originate then returns the call."""
-        offer = self._offers.get(event.call_id)
-        if offer is not None and offer.device == event.device and not offer.withdrawn:
-            offer.agent_channel = event.channel
-            return
-        await self._drop_leg(event.channel)
+        """Note the leg of the offer; a leg of no offer of ours is hung up."""
+        if (offer := self._offer_of(event.originate_id)) is not None:
+            await self._apply(offer, LegRinging(event.channel))
+        else:
+            await self._hang_up(event.channel)
 
-    def _callback_leg(self, channel: str) -> _Offer | None:
-        """The callback offer whose agent leg is `channel` (the customer's leg is unknown)."""
-        return next((o for o in self._offers.values()
-                     if o.call.callback and o.agent_channel == channel), None)
+    async def _hold_started(self, event: CallWaiting) -> None:
+        """Music on hold started: a queue entry, or nothing, or a stray (acd/entry.py)."""
+        values = self._vars.get(event.uniqueid, {})
+        call_id = event.uniqueid
+        held = call_id in self._offers or call_id in self._entered
+        entry = on_hold_start(event.context, values.get(cc.QUEUE, ""),
+                              values.get(cc.ENTRY, ""), self._finished.get(call_id), held=held)
+        if entry is Entry.JOIN:
+            await self._enqueue(call_id, event.channel)
+        elif entry is Entry.STRAY:
+            log.warning("call %s: caller back in music on hold after the call ended; "
+                        "hanging up", call_id)
+            await self._hang_up(event.channel)
 
     async def _enqueue(self, uniqueid: str, channel: str, *, fresh: bool = True) -> None:
         """Queue a parked caller; a `fresh` one (not rebuilt by a resync) first meets the
         queue's limits at entry."""
         values = self._vars.get(uniqueid, {})
-        if not values.get(cc.QUEUE) or uniqueid in self._offers:
-            return
         num, name = self._callers.get(uniqueid, ("", ""))
         call = parked_call(uniqueid, channel, values, num, name, self.clock())
+        self._entered[uniqueid] = values.get(cc.ENTRY, "")
+        self._finished.pop(uniqueid, None)
         if not await self.store.add_call(call):
             return
         self._watch.joined(call.call_id, joined_at(values, call), announced=not fresh)
@@ -368,52 +457,39 @@ class Distributor:
             return
         await self.dispatch()
 
-    async def _connected(self, offer: _Offer, at: float) -> None:
-        offer.connected_at = at
-        await self.store.settle(offer.call.call_id)
-        await self._move(offer.agent_id, AgentState.ON_CALL, call_id=offer.call.call_id)
-        self._publish(CallConnected(offer.call.call_id, offer.agent_id, offer.call.queue,
-                                    max(0.0, at - offer.call.entered_at), at))
+    async def _connected(self, offer: Offer) -> None:
+        await self.store.settle(offer.call_id)
+        await self._agent_after(offer, AgentState.ON_CALL, "")
+        self._publish(CallConnected(offer.call_id, offer.agent_id, offer.call.queue,
+                                    max(0.0, offer.connected_at - offer.call.entered_at),
+                                    offer.connected_at))
 
     async def _hung_up(self, event: CallHungUp) -> None:
-        self._callers.pop(event.uniqueid, None)
-        self._vars.pop(event.uniqueid, None)
-        self._watch.caller_left(event.uniqueid)
-        if self._callbacks.caller_left(event.uniqueid):  # they asked to be called back
+        if event.originate_id or event.channel in self._by_leg:
+            if (offer := self._offer_of(event.originate_id, event.channel)) is not None:
+                await self._apply(offer, LegGone(event.at))
             return
-        offer = self._offers.get(event.uniqueid) or next(
-            (o for o in self._offers.values() if o.agent_channel == event.channel), None)
-        if offer is None:
-            call = await self.store.remove_call(event.uniqueid)
-            if call is not None:
-                self._end(call, "abandoned", None, event.at)
+        call_id = event.uniqueid
+        self._callers.pop(call_id, None)
+        self._vars.pop(call_id, None)
+        self._entered.pop(call_id, None)
+        self._finished.pop(call_id, None)
+        self._watch.caller_left(call_id)
+        if self._callbacks.caller_left(call_id):  # they asked to be called back
             return
-        if offer.connected_at:  # after talk: the agent wraps up
-            self._offers.pop(offer.call.call_id, None)
-            self._end(offer.call, "answered", offer.agent_id, event.at, offer.connected_at)
-            await self._move(offer.agent_id, AgentState.WRAP_UP, call_id=offer.call.call_id)
-            self._start_wrap_up_timer(offer.agent_id, offer.call.queue)
-        elif offer.call.callback and offer.agent_answered:  # the customer did not answer
-            await self._callback_failed(offer, event.at)
-        elif event.uniqueid == offer.call.call_id:  # the caller left while the agent rang
-            await self.store.remove_call(offer.call.call_id)
-            await self._cancel_offer(offer)
-            self._end(offer.call, "abandoned", None, event.at)
-            await self._move(offer.agent_id, AgentState.AVAILABLE)
-            await self.dispatch()
+        if (offer := self._offers.get(call_id)) is not None:
+            await self._apply(offer, CallerGone(event.at))
+        elif (call := await self.store.remove_call(call_id)) is not None:
+            self._end(call, "abandoned", None, event.at)
 
-    async def _callback_failed(self, offer: _Offer, at: float) -> None:
-        """The agent answered but the customer did not: the agent is free again; the
-        callback keeps its place and is tried again later, or ends after the last try."""
-        call = offer.call
-        self._offers.pop(call.call_id, None)
+    async def _callback_failed(self, call: WaitingCall, at: float) -> None:
+        """The agent answered but the customer did not: the callback keeps its place and
+        is tried again later, or ends after the last try."""
         if self._callbacks.failed(call.call_id) >= self.callback_attempts:
             await self.store.remove_call(call.call_id)
             self._end(call, "abandoned", None, at)
         else:
             self._own(self._retry_callback(call.call_id), f"callback-retry-{call.call_id}")
-        await self._move(offer.agent_id, AgentState.AVAILABLE)
-        await self.dispatch()
 
     async def _retry_callback(self, call_id: str) -> None:
         await asyncio.sleep(self.callback_retry_seconds)
@@ -426,10 +502,13 @@ class Distributor:
         self.counts[outcome] += 1
         self._watch.forget(call.call_id)
         self._callbacks.forget(call.call_id)
-        wait = (connected_at or at) - call.entered_at
-        self._publish(CallEnded(call.call_id, call.queue, outcome, agent_id,
-                                round(max(0.0, wait), 3),
-                                round(at - connected_at, 3) if connected_at else 0.0, at))
+        if (token := self._entered.pop(call.call_id, None)) is not None:
+            self._finished[call.call_id] = token
+        wait = round(max(0.0, (connected_at or at) - call.entered_at), 3)
+        talk = round(at - connected_at, 3) if connected_at else 0.0
+        log.info("call %s ended: queue=%s outcome=%s wait=%.1fs talk=%.1fs agent=%s",
+                 call.call_id, call.queue, outcome, wait, talk, agent_id or "-")
+        self._publish(CallEnded(call.call_id, call.queue, outcome, agent_id, wait, talk, at))
 
     def _ring_timeout_ms(self, queue: str) -> int:
         definition = self.queues.get(queue)
@@ -442,9 +521,11 @@ class Distributor:
 
         async def wrap_up() -> None:
             await asyncio.sleep(seconds)
-            agent = await self.store.agent(agent_id)
-            if agent is not None and agent.state is AgentState.WRAP_UP:
-                await self.set_available(agent_id)
+            async with self._lock:
+                agent = await self.store.agent(agent_id)
+                if agent is not None and agent.state is AgentState.WRAP_UP:
+                    await self._move(agent_id, AgentState.AVAILABLE)
+                    await self.dispatch()
 
         self._own(wrap_up(), _wrap_up_timer(agent_id))
 
@@ -466,24 +547,27 @@ class Distributor:
         live = {snap.uniqueid: snap for snap in event.channels}
         legs = agent_legs(event.channels)
         for orphan in orphan_offers(await self.store.offered(), self._offers, live, legs):
-            if orphan.leg:
-                await self._drop_leg(orphan.leg)
-            if orphan.requeue:
-                await self.store.return_to_queue(orphan.call.call_id)
-            else:
+            if not orphan.requeue:
                 await self.store.remove_call(orphan.call.call_id)
                 self._end(orphan.call, "abandoned", None, event.at)
+            if orphan.leg:  # as a withdrawn offer: requeued and the agent freed once it is gone
+                self._keep(Offer(orphan.call, orphan.agent_id, "", Phase.RELEASING,
+                                 leg=orphan.leg, requeue=orphan.requeue, free_agent=True))
+                await self._hang_up(orphan.leg)
+            elif orphan.requeue:
+                await self.store.return_to_queue(orphan.call.call_id)
         agents = await self.store.agents()
         timed = [agent.agent_id for agent in agents if self._wrapping_up(agent.agent_id)]
-        for agent, step in orphan_agents(agents, self._offers, live, legs, timed):
-            await self._take_over(agent, step, live, legs)
+        for agent, take_over in orphan_agents(agents, self._offers, live, legs, timed):
+            await self._take_over(agent, take_over, live, legs)
         for call in gone(await self.store.waiting(), live):
             await self.store.remove_call(call.call_id)
             self._end(call, "abandoned", None, event.at)
         for snap in parked(event.channels):
             self._vars[snap.uniqueid] = dict(snap.variables)
             self._callers.setdefault(snap.uniqueid, (snap.caller_num, snap.caller_name))
-            await self._enqueue(snap.uniqueid, snap.channel, fresh=False)
+            if snap.uniqueid not in self._offers:
+                await self._enqueue(snap.uniqueid, snap.channel, fresh=False)
         await self.dispatch()
 
     async def _take_over(self, agent: Agent, step: TakeOver,
@@ -497,9 +581,8 @@ class Distributor:
             caller = live[call_id]
             call = parked_call(call_id, caller.channel, caller.variables, caller.caller_num,
                                caller.caller_name, self.clock())
-            self._offers[call_id] = _Offer(call, agent.agent_id, agent.profile.device,
-                                           agent_channel=legs[call_id].channel,
-                                           connected_at=agent.since)
+            self._keep(Offer(call, agent.agent_id, agent.profile.device, Phase.CONNECTED,
+                             leg=legs[call_id].channel, connected_at=agent.since))
         elif step is TakeOver.WRAP_UP:
             await self._move(agent.agent_id, AgentState.WRAP_UP, call_id=call_id)
             self._start_wrap_up_timer(agent.agent_id, "")

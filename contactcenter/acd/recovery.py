@@ -5,8 +5,8 @@ Waiting calls whose channel is gone are abandoned; callers parked in music on ho
 store lacks join again at their original entry time (their CC_* variables, acd/parked.py).
 With the Redis store, agent states and offers outlive the process too. One distributor owns
 a store's offers, so an offer or agent state it does not follow was left by a process that
-died: the offer's ringing leg is hung up and its call put back at the head (or ended, if
-the caller left); an agent talking on a live leg is followed to the hang-up, one whose leg
+died: the offer's ringing leg is hung up, and once it is gone its call goes back to the
+head (or is ended, if the caller left) and its agent is free; an agent talking on a live leg is followed to the hang-up, one whose leg
 is gone wraps up, a wrap-up without its timer gets one.
 """
 
@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from contactcenter.acd.agents import Agent, AgentState
+from contactcenter.acd.entry import WAIT_CONTEXT
 from contactcenter.acd.routing import WaitingCall
 from contactcenter.cti import variables as cc
 from contactcenter.cti.events import ChannelSnapshot
@@ -29,9 +30,10 @@ def agent_legs(channels: Iterable[ChannelSnapshot]) -> dict[str, ChannelSnapshot
 
 
 def parked(channels: Iterable[ChannelSnapshot]) -> list[ChannelSnapshot]:
-    """The callers waiting in a queue: in music on hold with the IVR's CC_QUEUE."""
-    return [snap for snap in channels
-            if snap.variables.get(cc.QUEUE) and snap.application == "MusicOnHold"]
+    """The callers waiting in a queue: in cc-wait music on hold with the IVR's CC_QUEUE
+    (a caller on hold in cc-hold has CC_QUEUE too, but is connected to an agent)."""
+    return [snap for snap in channels if snap.variables.get(cc.QUEUE)
+            and snap.context == WAIT_CONTEXT and snap.application == "MusicOnHold"]
 
 
 def gone(waiting: Iterable[WaitingCall], live: Collection[str]) -> list[WaitingCall]:
@@ -44,15 +46,16 @@ class Orphan:
     """An offered call nobody follows."""
 
     call: WaitingCall
+    agent_id: str
     leg: str  # its agent leg, to hang up; "" if it has none
     requeue: bool  # back to the head of its queue; False: the caller left (abandoned)
 
 
 def orphan_offers(offered: Mapping[str, tuple[WaitingCall, str]], followed: Collection[str],
                   live: Collection[str], legs: Mapping[str, ChannelSnapshot]) -> list[Orphan]:
-    return [Orphan(call, legs[call_id].channel if call_id in legs else "",
+    return [Orphan(call, agent_id, legs[call_id].channel if call_id in legs else "",
                    bool(call.callback) or call_id in live)
-            for call_id, (call, _agent_id) in offered.items() if call_id not in followed]
+            for call_id, (call, agent_id) in offered.items() if call_id not in followed]
 
 
 class TakeOver(enum.Enum):

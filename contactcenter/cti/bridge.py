@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 FIRST_RETRY = 0.1  # seconds before the first reconnect attempt; doubles up to the cap
 RESYNC_CONCURRENCY = 64  # Getvars in flight during a resync
 CALLBACK_CONTEXT = "cc-callback"  # extensions.conf: dials the Exten, bridged to the agent
+AFTER_CALL_CONTEXT = "cc-after-call"  # extensions.conf: runs the flow named by the Exten
 
 
 class AmiBridge:
@@ -160,12 +161,18 @@ class AmiBridge:
         ) for m in replies[1:] if m.get("Event") == "CoreShowChannel"]
 
     async def originate_bridge(self, *, device: str, caller_channel: str, timeout_ms: int,
-                               caller_id: str, call_id: str,
+                               caller_id: str, call_id: str, after_call: str = "",
                                variables: Mapping[str, str] | None = None) -> str:
         """Ring `device`; when it answers, Bridge it to `caller_channel`. Returns the ActionID;
-        the outcome arrives as OriginateResult (and AgentLegRinging carries call_id)."""
+        the outcome arrives as OriginateResult (and AgentLegRinging carries call_id).
+
+        When the agent's leg leaves the bridge, Bridge() without options would send the
+        caller on in the dialplan where it was (back into music on hold from cc-announce:
+        DESIGN.md step 6). So the caller's fate is said here: `x` hangs them up, or
+        F(cc-after-call^<flow>^1) runs the queue's after-call flow."""
+        options = f"F({AFTER_CALL_CONTEXT}^{after_call}^1)" if after_call else "x"
         return await self._originate(device, call_id, [
-            ("Application", "Bridge"), ("Data", caller_channel),
+            ("Application", "Bridge"), ("Data", f"{caller_channel},{options}"),
             ("Timeout", str(int(timeout_ms))), ("CallerID", caller_id)], variables or {})
 
     async def originate_callback(self, *, device: str, number: str, timeout_ms: int,

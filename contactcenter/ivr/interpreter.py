@@ -348,6 +348,7 @@ class FlowRun:
             cc.PRIORITY: str(params.get("priority", 0)),
             cc.SKILLS: ",".join(f"{k}:{v}" for k, v in (params.get("skills") or {}).items()),
             cc.ENTERED: f"{self.clock():.3f}",
+            cc.ENTRY: f"{self.clock():.6f}",  # a new entry (acd/entry.py)
             cc.FIELDS: urlencode(self._fields(params)),
             cc.IVR_PATH: self._ivr_path(),
             cc.FLOW: f"{self.flow.name}@{self.flow.version}" if self.flow.version

@@ -34,6 +34,11 @@ class OriginateRequest:
     context: str = ""  # Originate to a dialplan extension instead of an application
     exten: str = ""
 
+    @property
+    def target(self) -> str:
+        """The first application argument: Bridge()'s channel (its options follow a comma)."""
+        return self.data.split(",", 1)[0]
+
 
 class CallControl(Protocol):
     def originate(self, request: OriginateRequest) -> asyncio.Future[bool]: ...

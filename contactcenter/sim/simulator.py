@@ -350,13 +350,13 @@ class PbxSimulator(CallFeatures):
             outcome.set_result(False)
             return
         bridging = request.application.lower() == "bridge"
-        target = self.pbx.channels.get(request.data) if bridging else None
-        if target is not None and (self._ringing_for[request.data] or target.bridge_id):
+        target = self.pbx.channels.get(request.target) if bridging else None
+        if target is not None and (self._ringing_for[request.target] or target.bridge_id):
             self._double_offers += 1
         ch = self.pbx.dial_agent(request.device, request.caller_num, request.caller_name,
                                  list(request.variables))
         gone = self._gone[ch.name] = asyncio.Event()
-        self._ringing_for[request.data] += 1
+        self._ringing_for[request.target] += 1
         try:
             ring = request.timeout_ms / 1000
             answers = agent.answer_after is not None and agent.answer_after < ring
@@ -364,7 +364,7 @@ class PbxSimulator(CallFeatures):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(gone.wait(), wait)
         finally:
-            self._ringing_for[request.data] -= 1
+            self._ringing_for[request.target] -= 1
         if gone.is_set():
             self._originate_response(request, False, 1, None)
             outcome.set_result(False)
@@ -374,7 +374,7 @@ class PbxSimulator(CallFeatures):
             self._originate_response(request, False, 3, None)
             outcome.set_result(False)
             return
-        self.pbx.agent_answers(ch, request.data)
+        self.pbx.agent_answers(ch, request.target)
         self._originate_response(request, True, 4, ch)
         outcome.set_result(True)
         if bridging:
@@ -420,7 +420,7 @@ class PbxSimulator(CallFeatures):
     def _connect(self, ch: Channel, request: OriginateRequest) -> None:
         """Bridge(caller) on the answered leg; a caller channel that is gone (or is not a
         caller) makes Bridge fail and the leg hang up, as on a real Asterisk."""
-        caller = self.pbx.channels.get(request.data)
+        caller = self.pbx.channels.get(request.target)
         if caller is None or caller.role is not Role.CALLER:
             self.pbx.bridge_fails(ch)
             return

@@ -43,8 +43,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 class NoPbx:
     """The PBX edge, absent: these tests never reach it (no agent has a connected call)."""
 
+    connected = False  # so the ACD never tries to place an offer
+
     async def originate_bridge(self, *, device: str, caller_channel: str, timeout_ms: int,
-                               caller_id: str, call_id: str,
+                               caller_id: str, call_id: str, after_call: str = "",
                                variables: Mapping[str, str] | None = None) -> str:
         raise AssertionError("no PBX in console tests")
 
