@@ -386,11 +386,13 @@ class Distributor:
     # -- events -----------------------------------------------------------------------------
 
     async def handle(self, event: object) -> None:
+        """One bus event under the lock. A PBX refusal or a refused state change is logged
+        and skipped; anything else is logged by the bus reader, which goes on."""
         try:
             async with self._lock:
                 await self._handle(event)
         except (AmiError, InvalidTransition) as exc:
-            log.warning("distributor: %s while handling %s", exc, type(event).__name__)
+            log.warning("distributor: %s while handling %r", exc, event)
 
     async def _handle(self, event: object) -> None:
         if isinstance(event, CallArrived):
@@ -534,10 +536,15 @@ class Distributor:
         return any(timer.get_name() == _wrap_up_timer(agent_id) for timer in self._timers)
 
     def _own(self, coro: Coroutine[object, object, None], name: str) -> None:
-        """Run `coro` as a task cancelled and awaited on close."""
+        """Run `coro` as a task cancelled and awaited on close; its failure is logged."""
         task = asyncio.create_task(coro, name=name)
         self._timers.add(task)
-        task.add_done_callback(self._timers.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._timers.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("distributor task %s failed", task.get_name(), exc_info=exc)
 
     # -- resync ---------------------------------------------------------------------------
 

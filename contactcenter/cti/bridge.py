@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from panoramisk.message import Message
 
+from contactcenter.backoff import Backoff
 from contactcenter.config import AmiConfig
 from contactcenter.cti import variables as cc_vars
 from contactcenter.cti.ami import AmiManager
@@ -23,7 +24,7 @@ from contactcenter.events import EventBus
 
 log = logging.getLogger(__name__)
 
-FIRST_RETRY = 0.1  # seconds before the first reconnect attempt; doubles up to the cap
+FIRST_RETRY = 0.1  # seconds before the first reconnect attempt (contactcenter/backoff.py)
 RESYNC_CONCURRENCY = 64  # Getvars in flight during a resync
 CALLBACK_CONTEXT = "cc-callback"  # extensions.conf: dials the Exten, bridged to the agent
 AFTER_CALL_CONTEXT = "cc-after-call"  # extensions.conf: runs the flow named by the Exten
@@ -37,7 +38,7 @@ class AmiBridge:
         self._config = config
         self._bus = bus
         self.model = model or CallModel()
-        self._first_retry = first_retry
+        self._backoff = Backoff(base=first_retry, cap=config.reconnect_max_delay)
         self._manager: AmiManager | None = None
         self._lost = asyncio.Event()
         self._closing = False
@@ -92,21 +93,22 @@ class AmiBridge:
             self._bus.publish(event)
 
     async def _keep_linked(self) -> None:
-        """After each loss: reconnect with exponential backoff capped at
-        config.reconnect_max_delay, then resync (inside _connect)."""
+        """After each loss: reconnect with the backoff policy (capped at
+        config.reconnect_max_delay), then resync (inside _connect)."""
         while not self._closing:
             await self._lost.wait()
-            delay = self._first_retry
+            attempt = 0
             while not self._closing:
-                await asyncio.sleep(delay)
+                await asyncio.sleep(self._backoff.delay(attempt))
                 try:
                     await self._connect()
-                    log.info("AMI link restored")
+                    log.info("AMI link restored after %d attempt(s)", attempt + 1)
                     break
                 except AmiError as exc:
-                    log.warning("AMI reconnect failed (%s); next try in %.1f s", exc,
-                                min(delay * 2, self._config.reconnect_max_delay))
-                    delay = min(delay * 2, self._config.reconnect_max_delay)
+                    attempt += 1
+                    log.warning("AMI reconnect to %s:%s failed (%s); retrying within %.1f s",
+                                self._config.host, self._config.port, exc,
+                                self._backoff.ceiling(attempt))
 
     def _session(self) -> AmiManager:
         if self._manager is None or not self._manager.connected:
