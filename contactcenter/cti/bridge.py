@@ -19,7 +19,7 @@ from contactcenter.cti import variables as cc_vars
 from contactcenter.cti.ami import AmiManager
 from contactcenter.cti.calls import CallModel
 from contactcenter.cti.events import ChannelSnapshot, LinkDown, Resynced
-from contactcenter.errors import AmiError
+from contactcenter.errors import AmiError, AmiUnanswered, OriginateUnconfirmed
 from contactcenter.events import EventBus
 
 log = logging.getLogger(__name__)
@@ -93,10 +93,15 @@ class AmiBridge:
             self._bus.publish(event)
 
     async def _keep_linked(self) -> None:
-        """After each loss: reconnect with the backoff policy (capped at
-        config.reconnect_max_delay), then resync (inside _connect)."""
+        """Every check_seconds while linked, a light resync (Asterisk is the truth: what
+        the platform missed or lost shows there); after each loss, reconnect with the
+        backoff policy (capped at config.reconnect_max_delay), then resync (in _connect)."""
         while not self._closing:
-            await self._lost.wait()
+            try:
+                await asyncio.wait_for(self._lost.wait(), self._config.check_seconds)
+            except TimeoutError:
+                await self._check()
+                continue
             attempt = 0
             while not self._closing:
                 await asyncio.sleep(self._backoff.delay(attempt))
@@ -110,6 +115,13 @@ class AmiBridge:
                                 self._config.host, self._config.port, exc,
                                 self._backoff.ceiling(attempt))
 
+    async def _check(self) -> None:
+        try:
+            await self.resync(full=False)
+        except AmiError as exc:
+            log.warning("AMI channel check failed (%s); next in %.0f s", exc,
+                        self._config.check_seconds)
+
     def _session(self) -> AmiManager:
         if self._manager is None or not self._manager.connected:
             raise AmiError("AMI link is down")
@@ -117,18 +129,25 @@ class AmiBridge:
 
     # -- resync -------------------------------------------------------------------------
 
-    async def resync(self) -> tuple[ChannelSnapshot, ...]:
+    async def resync(self, *, full: bool = True) -> tuple[ChannelSnapshot, ...]:
         """CoreShowChannels + Getvar of every CC_* variable; rebuilds the call model's table
         and publishes Resynced. A channel that hangs up meanwhile is left out. The Getvars
         go out concurrently (at most RESYNC_CONCURRENCY in flight), so a reconnect with
-        thousands of waiting callers costs round trips in parallel, not in series."""
+        thousands of waiting callers costs round trips in parallel, not in series. Not
+        `full` (the periodic check, while linked): channels the call model follows keep
+        the CC_* variables it saw set, and only the others are asked."""
+        started = time.time()
         self.model.begin_resync()
         limit = asyncio.Semaphore(RESYNC_CONCURRENCY)
-        found = await asyncio.gather(*(self._snapshot(snap, limit)
-                                       for snap in await self.show_channels()))
+        known = self.model.channels
+        shown = await self.show_channels()
+        found = await asyncio.gather(*(
+            self._snapshot(snap, limit) if full or snap.uniqueid not in known
+            else _known(snap, known[snap.uniqueid].variables) for snap in shown))
         channels = tuple(snap for snap in found if snap is not None)
         self.model.load(list(channels))
-        self._bus.publish(Resynced(channels=channels, at=time.time()))
+        self._bus.publish(Resynced(channels=channels, at=time.time(), started=started,
+                                   full=full))
         return channels
 
     async def _snapshot(self, snap: ChannelSnapshot,
@@ -199,6 +218,8 @@ class AmiBridge:
                                   *(("Variable", f"{name}={value}")
                                     for name, value in (variables or {}).items())],
                                  action_id=action_id)
+        except AmiUnanswered as exc:  # it may have been placed: its leg may still come
+            raise OriginateUnconfirmed(action_id, str(exc)) from exc
         except AmiError:
             self.model.forget_originate(action_id)
             raise
@@ -267,3 +288,7 @@ class AmiBridge:
             ("Action", "Originate"), ("Channel", device), ("Context", CALLBACK_CONTEXT),
             ("Exten", number), ("Priority", "1"), ("Timeout", str(int(timeout_ms))),
             ("CallerID", caller_id), ("Async", "true")])
+
+
+async def _known(snap: ChannelSnapshot, variables: Mapping[str, str]) -> ChannelSnapshot:
+    return replace(snap, variables=dict(variables))
