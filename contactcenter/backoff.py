@@ -22,3 +22,10 @@ class Backoff:
 
     def delay(self, attempt: int) -> float:
         return self.rng.uniform(self.base, max(self.base, self.ceiling(attempt)))
+
+    # redis-py's backoff interface, so its Retry can use this policy too
+    def reset(self) -> None:
+        """Nothing to reset: the policy keeps no state between operations."""
+
+    def compute(self, failures: int) -> float:
+        return self.delay(failures - 1)

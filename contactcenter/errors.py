@@ -56,5 +56,10 @@ class StoreError(ContactCenterError):
     """The queue store refused or failed an operation."""
 
 
+class StoreConflict(StoreError):
+    """A conditional write lost: the record changed since it was read (another process,
+    or a later event of this one). Read it again and decide again."""
+
+
 class InvalidTransition(ContactCenterError):
     """An agent state change that the state machine does not allow."""

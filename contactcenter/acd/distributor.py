@@ -20,8 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 import time
 from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import replace
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
 from contactcenter.acd.call_control import CallControl
@@ -57,6 +61,7 @@ from contactcenter.acd.queue_watch import QueueWatch
 from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.recovery import (
     TakeOver,
+    adoptable,
     agent_legs,
     gone,
     missed,
@@ -78,7 +83,13 @@ from contactcenter.cti.events import (
     OriginateResult,
     Resynced,
 )
-from contactcenter.errors import AmiError, InvalidTransition, OriginateUnconfirmed
+from contactcenter.errors import (
+    AmiError,
+    InvalidTransition,
+    OriginateUnconfirmed,
+    StoreConflict,
+    StoreError,
+)
 from contactcenter.events import BusConsumer, EventBus
 from contactcenter.ivr.events import CallbackRequested
 from contactcenter.queue.store import QueueStore
@@ -86,6 +97,7 @@ from contactcenter.queue.store import QueueStore
 log = logging.getLogger(__name__)
 
 MAX_REFUSALS = 3  # offers of one call the PBX may refuse before it overflows
+CONFLICT_RETRIES = 3  # conditional agent writes decided again before giving up
 DEFAULT_HANDLE_S = 180.0  # the estimated wait's handle time until a queue has finished calls
 SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CALL,
                      AgentState.WRAP_UP})
@@ -103,8 +115,11 @@ class Distributor:
                  queues: Mapping[str, QueueDefinition] | None = None,
                  metrics_window_seconds: float = 900.0, tick_seconds: float = 1.0,
                  callback_attempts: int = 3, callback_retry_seconds: float = 60.0,
+                 lease_seconds: float = 10.0, owner: str = "",
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.lease_seconds = lease_seconds
         self.control = control
         self.bus = bus
         self.ring_timeout_ms = ring_timeout_ms
@@ -132,9 +147,21 @@ class Distributor:
                                  publish=self._publish, end=self._end, dispatch=self.dispatch)
 
     async def __aenter__(self) -> Distributor:
+        await self.store.heartbeat(self.owner, self.lease_seconds)
         await self._consumer.__aenter__()
         self._own(self._watch.run(self._lock, self.tick_seconds), "acd-queue-watch")
+        self._own(self._keep_lease(), "acd-lease")
         return self
+
+    async def _keep_lease(self) -> None:
+        """Renew this process's lease (a third of its length apart): while it lives, no
+        other process adopts the agents and offers it follows (acd/recovery.py)."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                await self.store.heartbeat(self.owner, self.lease_seconds)
+            except StoreError as exc:
+                log.error("lease of %s not renewed: %s", self.owner, exc)
 
     async def __aexit__(self, *exc: object) -> None:
         for timer in self._timers:
@@ -145,11 +172,17 @@ class Distributor:
     # -- agents ---------------------------------------------------------------------------
 
     async def register_agent(self, profile: AgentProfile) -> None:
-        current = await self.store.agent(profile.agent_id)
-        await self.store.put_agent(Agent(profile) if current is None
-                                   else Agent(profile, current.state, current.reason,
-                                              current.since, current.idle_since,
-                                              current.call_id))
+        """Who the agent is (their phone, queues, skills), keeping the state the store
+        has for them (another process, or this one before a restart, may have set it)."""
+        for _ in range(CONFLICT_RETRIES):
+            current = await self.store.agent(profile.agent_id)
+            try:
+                await self.store.put_agent(Agent(profile) if current is None
+                                           else replace(current, profile=profile))
+                return
+            except StoreConflict:
+                continue
+        raise StoreConflict(f"agent {profile.agent_id} keeps changing; not registered")
 
     async def login(self, agent_id: str) -> None:
         await self.set_available(agent_id)
@@ -266,12 +299,24 @@ class Distributor:
 
     async def _move(self, agent_id: str, state: AgentState, *, reason: str = "",
                     call_id: str | None = None) -> Agent:
-        agent = transition(await self._agent(agent_id), state, self.clock(), reason=reason,
-                           call_id=call_id)
-        await self.store.put_agent(agent)
-        self._publish(AgentStateChanged(agent_id, state.value, agent.reason, agent.call_id,
-                                        agent.since))
-        return agent
+        """The agent's state change, written only over the record it was decided from: if
+        another process (or the store's retry of a lost reply) changed it meanwhile, the
+        change is decided again on what the store has now."""
+        for _ in range(CONFLICT_RETRIES):
+            current = await self._agent(agent_id)
+            if current.state is state and current.call_id == (call_id or current.call_id) \
+                    and (state is not AgentState.PAUSED or current.reason == reason):
+                return current  # already so: a retried write that did land
+            agent = transition(current, state, self.clock(), reason=reason, call_id=call_id,
+                               owner=self.owner)
+            try:
+                agent = await self.store.put_agent(agent)
+            except StoreConflict:
+                continue
+            self._publish(AgentStateChanged(agent_id, state.value, agent.reason,
+                                            agent.call_id, agent.since))
+            return agent
+        raise StoreConflict(f"agent {agent_id} keeps changing; not moved to {state}")
 
     # -- offers ---------------------------------------------------------------------------
 
@@ -279,7 +324,7 @@ class Distributor:
         """Offer calls while a waiting call has a qualified available agent (the lock is
         held). Nothing is offered while the PBX link is down: its resync offers again."""
         while self.control.connected and \
-                (pair := await self.store.offer_next(self.clock())) is not None:
+                (pair := await self.store.offer_next(self.clock(), self.owner)) is not None:
             call, agent = pair
             now = self.clock()
             offer = Offer(call, agent.agent_id, agent.profile.device, at=now)
@@ -410,8 +455,9 @@ class Distributor:
         try:
             async with self._lock:
                 await self._handle(event)
-        except (AmiError, InvalidTransition) as exc:
-            log.warning("distributor: %s while handling %r", exc, event)
+        except (AmiError, InvalidTransition, StoreError) as exc:
+            log.warning("distributor: %s while handling %r (the next channel check repairs "
+                        "what it missed)", exc, event)
 
     async def _handle(self, event: object) -> None:
         if isinstance(event, CallArrived):
@@ -500,7 +546,7 @@ class Distributor:
             return
         if (offer := self._offers.get(call_id)) is not None:
             await self._apply(offer, CallerGone(event.at))
-        elif (call := await self.store.remove_call(call_id)) is not None:
+        elif (call := await self.store.abandon(call_id)) is not None:  # another's offer: theirs
             self._end(call, "abandoned", None, event.at)
 
     async def _callback_failed(self, call: WaitingCall, at: float) -> None:
@@ -584,7 +630,13 @@ class Distributor:
                          type(missed_event).__name__)
                 await self._apply(offer, missed_event)
         legs = agent_legs(event.channels)
-        for orphan in orphan_offers(await self.store.offered(), self._offers, live, legs):
+        agents = await self.store.agents()
+        mine = adoptable(agents, await self.store.live_owners(), self.owner)
+        by_id = {agent.agent_id: agent for agent in agents}
+        for orphan in orphan_offers(await self.store.offered(), self._offers, live, legs,
+                                    mine):
+            if orphan.agent_id in by_id and not await self._claim(by_id[orphan.agent_id]):
+                continue
             if not orphan.requeue:
                 await self.store.remove_call(orphan.call.call_id)
                 self._end(orphan.call, "abandoned", None, event.at)
@@ -596,8 +648,9 @@ class Distributor:
                 await self.store.return_to_queue(orphan.call.call_id)
         agents = await self.store.agents()
         timed = [agent.agent_id for agent in agents if self._wrapping_up(agent.agent_id)]
-        for agent, take_over in orphan_agents(agents, self._offers, live, legs, timed):
-            await self._take_over(agent, take_over, live, legs)
+        for agent, take_over in orphan_agents(agents, self._offers, live, legs, timed, mine):
+            if (claimed := await self._claim(agent)) is not None:
+                await self._take_over(claimed, take_over, live, legs)
         for call in gone(await self.store.waiting(), live, started):
             await self.store.remove_call(call.call_id)
             self._end(call, "abandoned", None, event.at)
@@ -610,6 +663,17 @@ class Distributor:
 
     def _ring_s(self, offer: Offer) -> float:
         return self._ring_timeout_ms(offer.call.queue) / 1000
+
+    async def _claim(self, agent: Agent) -> Agent | None:
+        """Become the owner of an agent whose call nobody follows, unless another process
+        did first (the write is conditional on the record read): None then."""
+        if agent.owner == self.owner:
+            return agent
+        try:
+            return await self.store.put_agent(replace(agent, owner=self.owner))
+        except StoreConflict:
+            log.info("agent %s taken over by another process", agent.agent_id)
+            return None
 
     async def _take_over(self, agent: Agent, step: TakeOver,
                          live: Mapping[str, ChannelSnapshot],

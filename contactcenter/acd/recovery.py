@@ -3,9 +3,9 @@ after a restart or AMI reconnect and of what the store kept; the distributor car
 
 Waiting calls whose channel is gone are abandoned; callers parked in music on hold that the
 store lacks join again at their original entry time (their CC_* variables, acd/parked.py).
-With the Redis store, agent states and offers outlive the process too. One distributor owns
-a store's offers, so an offer or agent state it does not follow was left by a process that
-died: the offer's ringing leg is hung up, and once it is gone its call goes back to the
+With the Redis store, agent states and offers outlive the process too, and several
+processes share them: each agent in a call is followed by one process (its owner, with a
+heartbeat lease), and what an owner whose lease ended left is adopted by a live one: the offer's ringing leg is hung up, and once it is gone its call goes back to the
 head (or is ended, if the caller left) and its agent is free; an agent talking on a live leg is followed to the hang-up, one whose leg
 is gone wraps up, a wrap-up without its timer gets one.
 """
@@ -107,11 +107,21 @@ class Orphan:
     requeue: bool  # back to the head of its queue; False: the caller left (abandoned)
 
 
+def adoptable(agents: Iterable[Agent], owners: Collection[str], me: str) -> set[str]:
+    """The agents whose call this process may take over: followed by no live process
+    (their owner's lease ended), or by this one (which then must be following them)."""
+    return {agent.agent_id for agent in agents
+            if not agent.owner or agent.owner == me or agent.owner not in owners}
+
+
 def orphan_offers(offered: Mapping[str, tuple[WaitingCall, str]], followed: Collection[str],
-                  live: Collection[str], legs: Mapping[str, ChannelSnapshot]) -> list[Orphan]:
+                  live: Collection[str], legs: Mapping[str, ChannelSnapshot],
+                  adoptable: Collection[str]) -> list[Orphan]:
+    """Offers in the store that nobody follows: not this process, and no live owner."""
     return [Orphan(call, agent_id, legs[call_id].channel if call_id in legs else "",
                    bool(call.callback) or call_id in live)
-            for call_id, (call, agent_id) in offered.items() if call_id not in followed]
+            for call_id, (call, agent_id) in offered.items()
+            if call_id not in followed and agent_id in adoptable]
 
 
 class TakeOver(enum.Enum):
@@ -122,13 +132,14 @@ class TakeOver(enum.Enum):
 
 
 def orphan_agents(agents: Iterable[Agent], followed: Collection[str], live: Collection[str],
-                  legs: Collection[str], timed: Collection[str]) -> list[tuple[Agent, TakeOver]]:
+                  legs: Collection[str], timed: Collection[str],
+                  adoptable: Collection[str]) -> list[tuple[Agent, TakeOver]]:
     """What becomes of each agent whose call nobody follows; `timed`: agents with a
     wrap-up timer running."""
     steps = []
     for agent in agents:
         call_id = agent.call_id or ""
-        if call_id in followed:
+        if call_id in followed or agent.agent_id not in adoptable:
             continue
         if agent.state is AgentState.OFFERED:
             steps.append((agent, TakeOver.FREE))
