@@ -91,6 +91,7 @@ from contactcenter.errors import (
     StoreError,
 )
 from contactcenter.events import BusConsumer, EventBus
+from contactcenter.health import STORE, HealthBoard, PartDown, PartUp
 from contactcenter.ivr.events import CallbackRequested
 from contactcenter.queue.store import QueueStore
 
@@ -142,6 +143,7 @@ class Distributor:
         self._consumer = BusConsumer(bus, self.handle, "distributor")
         self.counts = {"answered": 0, "abandoned": 0, "overflowed": 0}  # since start
         self.metrics = QueueMetrics(self.queues, window_seconds=metrics_window_seconds)
+        self.health = HealthBoard()  # parts down now (PartDown/PartUp on the bus)
         self._callbacks = CallbackBook(store, clock, self._publish)
         self._watch = QueueWatch(store, control, self.queues, clock, self._callbacks,
                                  publish=self._publish, end=self._end, dispatch=self.dispatch)
@@ -162,6 +164,11 @@ class Distributor:
                 await self.store.heartbeat(self.owner, self.lease_seconds)
             except StoreError as exc:
                 log.error("lease of %s not renewed: %s", self.owner, exc)
+                self.bus.publish(PartDown(STORE, str(exc), self.clock()))
+            else:
+                if STORE in self.health.down():
+                    log.warning("queue store reachable again")
+                    self.bus.publish(PartUp(STORE, self.clock()))
 
     async def __aexit__(self, *exc: object) -> None:
         for timer in self._timers:
@@ -257,7 +264,8 @@ class Distributor:
              "overflowed", "service_level_pct", "abandon_rate_pct", "asa_s", "aht_s"}
         (+ "service_level_s" per queue); waiting includes calls ringing an agent; rates
         and averages are None when there is nothing to count yet. Plus the live lists of
-        acd/wallboard.py: "agents" (each agent's state) and "calls" (in service order)."""
+        acd/wallboard.py: "agents" (each agent's state) and "calls" (in service order), and
+        "down": the parts of the platform down now (contactcenter/health.py)."""
         now = self.clock()
         waiting, offered = await self.store.waiting(), await self.store.offered()
         agents = await self.store.agents()
@@ -266,7 +274,7 @@ class Distributor:
         callers = {call_id: offer.call.caller_num or offer.call.callback
                    for call_id, offer in self._offers.items()}
         return {**board, **self.counts, "agents": agent_rows(agents, callers, now),
-                "calls": call_rows(waiting, offered, now)}
+                "calls": call_rows(waiting, offered, now), "down": self.health.down()}
 
     async def wait_estimate(self, call_id: str) -> tuple[int, float] | None:
         """(place in its queue, estimated seconds to wait) of a waiting call, else None.
@@ -455,12 +463,17 @@ class Distributor:
         try:
             async with self._lock:
                 await self._handle(event)
-        except (AmiError, InvalidTransition, StoreError) as exc:
-            log.warning("distributor: %s while handling %r (the next channel check repairs "
-                        "what it missed)", exc, event)
+        except StoreError as exc:
+            log.error("distributor: %s while handling %r (the next channel check repairs "
+                      "what it missed)", exc, event)
+            self.bus.publish(PartDown(STORE, str(exc), self.clock()))
+        except (AmiError, InvalidTransition) as exc:
+            log.warning("distributor: %s while handling %r", exc, event)
 
     async def _handle(self, event: object) -> None:
-        if isinstance(event, CallArrived):
+        if isinstance(event, PartDown | PartUp):
+            self.health.record(event)
+        elif isinstance(event, CallArrived):
             self._callers[event.uniqueid] = (event.caller_num, event.caller_name)
         elif isinstance(event, CallVariableSet):
             self._vars.setdefault(event.uniqueid, {})[event.name] = event.value

@@ -21,6 +21,7 @@ from contactcenter.cti.calls import CallModel
 from contactcenter.cti.events import ChannelSnapshot, LinkDown, Resynced
 from contactcenter.errors import AmiError, AmiUnanswered, OriginateUnconfirmed
 from contactcenter.events import EventBus
+from contactcenter.health import AMI, PartDown, PartUp
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +83,13 @@ class AmiBridge:
         except AmiError:
             manager.close()
             raise
+        self._bus.publish(PartUp(AMI, time.time()))
 
     def _on_lost(self) -> None:
         if not self._closing:
+            log.error("AMI link to %s:%s lost", self._config.host, self._config.port)
             self._bus.publish(LinkDown(at=time.time()))
+            self._bus.publish(PartDown(AMI, "link lost", time.time()))
         self._lost.set()
 
     def _on_event(self, _manager: AmiManager, message: Message) -> None:
@@ -111,6 +115,7 @@ class AmiBridge:
                     break
                 except AmiError as exc:
                     attempt += 1
+                    self._bus.publish(PartDown(AMI, str(exc), time.time()))
                     log.warning("AMI reconnect to %s:%s failed (%s); retrying within %.1f s",
                                 self._config.host, self._config.port, exc,
                                 self._backoff.ceiling(attempt))

@@ -35,10 +35,20 @@ function callRow(c) {
     cc.el("td", secs(c.waited_s)), cc.el("td", status));
   return tr;
 }
+const PARTS = {ami: "Link to Asterisk", store: "Queue store", database: "Database"};
+function showDown(down) {
+  const parts = Object.entries(down || {});
+  const banner = byId("down");
+  banner.hidden = parts.length === 0;
+  banner.textContent = parts.map(([part, d]) =>
+    `${PARTS[part] || part} down since ${new Date(d.since * 1000).toLocaleTimeString()}: ${d.reason}.`
+  ).join(" ") + (parts.length ? " Callers keep waiting in Asterisk; the platform retries." : "");
+}
 async function refresh() {
   const r = await fetch("/api/wallboard");
   if (r.status === 401) { location.href = "/login"; return; }
   const board = await r.json();
+  showDown(board.down);
   byId("queues").replaceChildren(...Object.entries(board.queues).map(([name, q]) => row(name, q)));
   byId("total").replaceChildren(row("All queues", board.total));
   byId("agents").replaceChildren(...board.agents.map(agentRow));
