@@ -33,15 +33,6 @@ class CallVariableSet:
 
 
 @dataclass(frozen=True)
-class DigitPressed:
-    """DTMFEnd received on a channel."""
-
-    uniqueid: str
-    channel: str
-    digit: str
-
-
-@dataclass(frozen=True)
 class CallWaiting:
     """The caller is parked in music on hold (MusicOnHoldStart)."""
 
