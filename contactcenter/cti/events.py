@@ -33,15 +33,6 @@ class CallVariableSet:
 
 
 @dataclass(frozen=True)
-class DigitPressed:
-    """DTMFEnd received on a channel."""
-
-    uniqueid: str
-    channel: str
-    digit: str
-
-
-@dataclass(frozen=True)
 class CallWaiting:
     """Music on hold started on a channel (MusicOnHoldStart), in dialplan `context`: in
     cc-wait the caller is parked in a queue; elsewhere (cc-hold) it is on hold."""

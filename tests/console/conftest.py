@@ -34,6 +34,7 @@ from tests.sim.conftest import eventually
 AGENTS = ("agent101", "agent102")
 TRANSFER_TARGET = "+15550100"  # a number whose phone answers transfers and dials at once
 ADA = ScriptedCaller(number="+14155550123", name="Ada Lovelace", answers=("2",))  # support
+ANSWERS = ScriptedAgent(answer_after=0.2, talk_seconds=None)  # and stays until hung up
 E = TypeVar("E")
 FLOWS = Path(__file__).parents[2] / "flows"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -115,26 +116,34 @@ class LivePlatform:
     base: str  # the console's URL, without a trailing slash
 
 
-@pytest.fixture
-async def live(db_url: str, tmp_path: Path) -> AsyncIterator[LivePlatform]:
-    """Simulator, then open_platform() on free ports with the seeded CRM and the shipped
-    flows. Agent phones (and TRANSFER_TARGET's) answer after 0.2 s and stay up until
-    someone hangs up."""
+@contextlib.asynccontextmanager
+async def live_platform(db_url: str, tmp_path: Path, *,
+                        phone: ScriptedAgent = ANSWERS,
+                        flows: Path = FLOWS) -> AsyncIterator[LivePlatform]:
+    """Simulator, then open_platform() on free ports with the seeded CRM and `flows`.
+    Every agent's phone (and TRANSFER_TARGET's) is `phone`."""
     config = load_config(None, env={})
     config = dataclasses.replace(
         config,
         agi=dataclasses.replace(config.agi, port=free_port()),
         web=dataclasses.replace(config.web, host="127.0.0.1", port=free_port()),
-        flows=dataclasses.replace(config.flows, directory=str(FLOWS), watch=False),
+        flows=dataclasses.replace(config.flows, directory=str(flows), watch=False),
         speech=dataclasses.replace(config.speech, cache_dir=str(tmp_path / "prompts")),
         database=dataclasses.replace(config.database, url=db_url))
-    phone = ScriptedAgent(answer_after=0.2, talk_seconds=None)
     async with PbxSimulator(agi_port=config.agi.port, customers={TRANSFER_TARGET: phone},
                             agents={f"SIP/{agent}": phone for agent in AGENTS}) as sim:
         config = dataclasses.replace(config, ami=dataclasses.replace(
             config.ami, host="127.0.0.1", port=sim.ami_port, secret="ccsecret"))
         async with open_platform(config) as platform:
             yield LivePlatform(platform, sim, f"http://127.0.0.1:{config.web.port}")
+
+
+@pytest.fixture
+async def live(db_url: str, tmp_path: Path) -> AsyncIterator[LivePlatform]:
+    """The platform over the simulator with the shipped flows; agent phones (and
+    TRANSFER_TARGET's) answer after 0.2 s and stay up until someone hangs up."""
+    async with live_platform(db_url, tmp_path) as platform:
+        yield platform
 
 
 @pytest.fixture

@@ -83,6 +83,7 @@ def test_known_caller_by_number_gets_record_history_and_open_cases(db: Database)
     }
     assert pop["wait_s"] == 42.5
     assert (pop["call_id"], pop["agent_id"], pop["queue"]) == ("c1", "agent101", "support")
+    assert pop["lookup"] == "done"  # replaces the pending pop the console sent with the ring
     assert json.loads(json.dumps(pop)) == pop  # it travels over a websocket as JSON
 
 
@@ -191,6 +192,7 @@ async def test_a_crm_failure_still_pops_the_call(tmp_path) -> None:
             (pop,) = await _pops(seen, 1)
     broken.close()
     assert pop.payload["crm_error"] == "customer lookup failed"
+    assert pop.payload["lookup"] == "failed"  # the page says so instead of "looking up"
     assert pop.payload["customer"] is None
     assert pop.payload["new_customer"]["phones"] == ["+14155550123"]
 

@@ -1,13 +1,13 @@
 // The agent page: state buttons, call controls, live pop over a reconnecting websocket,
 // wrap-up with cases, search, click-to-dial.
-let currentCall = null, customerId = null, openCases = [];
+let currentCall = null, endedCall = null, customerId = null, openCases = [];
 const $ = id => document.getElementById(id);
 function showState(agent) { $("state").textContent = agent.state; }
 function showPop(pop) {
   currentCall = pop.call_id;
   const p = pop.payload, box = $("customer"), c = p.customer;
   box.replaceChildren();
-  $("call").textContent = `Call from ${p.caller?.number || "unknown"} (${p.queue || ""})`;
+  if (pop.call_id !== endedCall) $("call").textContent = `Call from ${p.caller?.number || "unknown"} (${p.queue || ""})`;
   const dl = document.createElement("dl");
   const add = (k, v) => { dl.append(cc.el("dt", k), cc.el("dd", v)); };
   customerId = c ? c.id : null;
@@ -18,7 +18,7 @@ function showPop(pop) {
     dl.lastChild.append(...(c.phones || []).map(dialButton));
     add("Segment", c.segment || "");
   } else {
-    add("Customer", "Unknown caller");
+    add("Customer", p.lookup === "pending" ? "Looking up…" : "Unknown caller");
   }
   add("Waited", `${Math.round(p.wait_s || 0)} s`);
   add("IVR path", (p.ivr?.path || []).join(" → "));
@@ -29,6 +29,12 @@ function showPop(pop) {
   box.append(dl);
   showCases(p.open_cases || []);
   if (!c && p.new_customer) box.append(newCustomerForm(p.new_customer));
+}
+function clearPop() {  // the offer ended unanswered: nothing of it stays on the page
+  currentCall = customerId = null;
+  $("call").textContent = "No call";
+  $("customer").textContent = "Waiting for a call…";
+  showCases([]);
 }
 function dialButton(number) {
   const b = cc.el("button", `Call ${number}`);
@@ -87,7 +93,8 @@ function connect() {
     const m = JSON.parse(e.data);
     if (m.type === "pop") showPop(m);
     else if (m.type === "state") showState(m);
-    else if (m.type === "ended") { $("call").textContent = `Call ${m.call_id} ended (${m.outcome})`; showControls(null); }
+    else if (m.type === "withdrawn" && m.call_id === currentCall) clearPop();
+    else if (m.type === "ended") { endedCall = m.call_id; $("call").textContent = `Call ${m.call_id} ended (${m.outcome})`; showControls(null); }
   };
   ws.onclose = () => setTimeout(connect, 1000);
 }
