@@ -23,6 +23,7 @@ from .conftest import (
     next_event,
     signed_in,
     signed_in_page,
+    survey_ratings,
     until,
 )
 
@@ -97,6 +98,23 @@ async def test_supervisor_sees_the_wallboard_and_forces_a_pause(console, browser
     await row.get_by_role("button", name="Log out").click()  # or from the agent's own row
     await row.locator("td", has_text="logged_out").wait_for(timeout=3000)
     assert (await desk.agent_view("agent102"))["state"] == "logged_out"
+
+
+@pytest.mark.browser
+async def test_the_supervisor_sees_each_queue_s_survey_rating(console, browser,
+                                                             tmp_path) -> None:
+    server, _bus, desk = console
+    for event in survey_ratings(time.time()):  # as the distributor feeds its metrics
+        desk.metrics.record(event)
+    page = await signed_in_page(browser, str(server.make_url("")).rstrip("/"), "supervisor")
+    header = await page.locator("table:has(#queues) thead th").all_inner_texts()
+    rating = header.index("Rating")
+    support = page.locator("#queues tr", has_text="support").locator("td")
+    await support.nth(rating).filter(has_text="3.5 (2)").wait_for(timeout=3000)
+    sales = page.locator("#queues tr", has_text="sales").locator("td")
+    assert await sales.nth(rating).inner_text() == "–"
+    assert (await page.locator("#total td").all_inner_texts())[rating] == "3.5 (2)"
+    await page.screenshot(path=str(tmp_path / "survey-ratings-1366x768.png"))
 
 
 @pytest.mark.browser
