@@ -60,12 +60,13 @@ def flow_files(directory: Path) -> list[Path]:
 
 def known_queues(directory: Path, errors: list[str]) -> set[str] | None:
     """The queue names of the directory's queues.yaml (the ACD's own loader, so a broken
-    queues file is reported once, with its position); None when there is no such file."""
+    queues file, or an after_call naming no flow of the directory, is reported once, with
+    its position); None when there is no such file."""
     path = directory / QUEUES_FILE
     if not path.exists():
         return None
     try:
-        return set(load_queue_definitions(path))
+        return set(load_queue_definitions(path, known_flows(directory)))
     except FlowError as exc:
         errors.append(str(exc))
         return None

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from contactcenter.cti import variables as cc
+from contactcenter.cti.bridge import AFTER_CALL_CONTEXT
 from contactcenter.events import EventBus
 from contactcenter.ivr.events import IvrFinished
 from contactcenter.ivr.fastagi import FastAgiServer
@@ -21,6 +22,7 @@ from contactcenter.speech.tts import PromptRenderer
 from tests.ivr.walking import walk
 
 FLOWS = Path(__file__).parents[2] / "flows"
+DIALPLAN = Path(__file__).parents[2] / "asterisk-config" / "extensions.conf"
 RATE = """
 name: rate
 steps:
@@ -125,3 +127,23 @@ async def test_a_missing_after_call_flow_ends_the_call_and_never_runs_the_inboun
     assert len(commands) == 1
     [finished] = [e for e in events if isinstance(e, IvrFinished)]
     assert (finished.flow, finished.outcome) == ("main", "caller_hung_up")
+
+
+def dialplan_context(name: str) -> list[str]:
+    """The exten/same lines of one context of the shipped extensions.conf."""
+    lines, inside = [], False
+    for line in DIALPLAN.read_text().splitlines():
+        if line.startswith("["):
+            inside = line == f"[{name}]"
+        elif inside and line.strip().startswith(("exten", "same")):
+            lines.append(line.strip())
+    return lines
+
+
+def test_the_shipped_dialplan_runs_the_after_call_flow_named_by_the_extension() -> None:
+    """The context Bridge's F option sends the caller to (cti/bridge.py) exists, runs the
+    flow named by the extension on the FastAGI server inbound calls use, then hangs up."""
+    [inbound] = [line for line in dialplan_context("from-pstn") if "AGI(" in line]
+    server = inbound.split("AGI(", 1)[1].split("/main", 1)[0]
+    assert dialplan_context(AFTER_CALL_CONTEXT) == [
+        f"exten => _[a-z0-9].,1,AGI({server}/${{EXTEN}})", "same => n,Hangup()"]
