@@ -51,6 +51,7 @@ from contactcenter.acd.offers import (
     Withdrawn,
     step,
 )
+from contactcenter.acd.overflow import ALL_BUSY, limit_rule
 from contactcenter.acd.parked import joined_at, parked_call
 from contactcenter.acd.queue_watch import QueueWatch
 from contactcenter.acd.queues import QueueDefinition
@@ -58,6 +59,7 @@ from contactcenter.acd.recovery import (
     TakeOver,
     agent_legs,
     gone,
+    missed,
     orphan_agents,
     orphan_offers,
     parked,
@@ -76,13 +78,14 @@ from contactcenter.cti.events import (
     OriginateResult,
     Resynced,
 )
-from contactcenter.errors import AmiError, InvalidTransition
+from contactcenter.errors import AmiError, InvalidTransition, OriginateUnconfirmed
 from contactcenter.events import BusConsumer, EventBus
 from contactcenter.ivr.events import CallbackRequested
 from contactcenter.queue.store import QueueStore
 
 log = logging.getLogger(__name__)
 
+MAX_REFUSALS = 3  # offers of one call the PBX may refuse before it overflows
 DEFAULT_HANDLE_S = 180.0  # the estimated wait's handle time until a queue has finished calls
 SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CALL,
                      AgentState.WRAP_UP})
@@ -118,6 +121,7 @@ class Distributor:
         self._by_action: dict[str, str] = {}  # an offer's Originate ActionID -> call_id
         self._by_leg: dict[str, str] = {}  # an offer's agent leg (channel) -> call_id
         self._entered: dict[str, str] = {}  # call_id -> CC_ENTRY of its entry, while queued
+        self._refusals: dict[str, int] = {}  # call_id -> offers the PBX refused
         self._finished: dict[str, str] = {}  # call_id -> CC_ENTRY of a call closed, caller alive
         self._timers: set[asyncio.Task[None]] = set()
         self._consumer = BusConsumer(bus, self.handle, "distributor")
@@ -277,24 +281,39 @@ class Distributor:
         while self.control.connected and \
                 (pair := await self.store.offer_next(self.clock())) is not None:
             call, agent = pair
-            offer = Offer(call, agent.agent_id, agent.profile.device)
-            self._keep(offer)
             now = self.clock()
+            offer = Offer(call, agent.agent_id, agent.profile.device, at=now)
+            self._keep(offer)
             self._publish(AgentStateChanged(agent.agent_id, agent.state.value, "",
                                             call.call_id, now))
             self._publish(CallOffered(call.call_id, agent.agent_id, call.queue, now,
                                       call.caller_num, call.caller_name, call.channel,
                                       call.entered_at, dict(call.fields), call.ivr_path))
             try:
-                action_id = await self._originate(offer)
+                event: object = Placed(await self._originate(offer))
+            except OriginateUnconfirmed as exc:  # the check (acd/recovery.missed) settles it
+                log.warning("offer of %s to %s: %s; asking Asterisk later", call.call_id,
+                            agent.agent_id, exc)
+                event = Placed(exc.action_id)
             except AmiError as exc:
                 log.warning("offer of %s to %s not placed: %s", call.call_id, agent.agent_id,
                             exc)
-                if (current := self._offers.get(call.call_id)) is not None:
-                    await self._apply(current, Refused(link_down=not self.control.connected))
-            else:
-                if (current := self._offers.get(call.call_id)) is not None:
-                    await self._apply(current, Placed(action_id))
+                event = Refused()
+            if (current := self._offers.get(call.call_id)) is not None:
+                await self._apply(current, event)
+            if isinstance(event, Refused) and self.control.connected:
+                await self._refused(call)
+
+    async def _refused(self, call: WaitingCall) -> None:
+        """The PBX refused to ring an agent for `call` (the platform's request, never the
+        agent's fault): after MAX_REFUSALS the call leaves by its queue's overflow (the
+        all-busy message without one) rather than be offered in a loop."""
+        refusals = self._refusals[call.call_id] = self._refusals.get(call.call_id, 0) + 1
+        if refusals >= MAX_REFUSALS:
+            log.error("call %s: the PBX refused %d offers; sending it to its overflow",
+                      call.call_id, refusals)
+            definition = self.queues.get(call.queue)
+            await self._watch.overflow(call, limit_rule(definition) if definition else ALL_BUSY)
 
     async def _originate(self, offer: Offer) -> str:
         call, ring_ms = offer.call, self._ring_timeout_ms(offer.call.queue)
@@ -386,11 +405,13 @@ class Distributor:
     # -- events -----------------------------------------------------------------------------
 
     async def handle(self, event: object) -> None:
+        """One bus event under the lock. A PBX refusal or a refused state change is logged
+        and skipped; anything else is logged by the bus reader, which goes on."""
         try:
             async with self._lock:
                 await self._handle(event)
         except (AmiError, InvalidTransition) as exc:
-            log.warning("distributor: %s while handling %s", exc, type(event).__name__)
+            log.warning("distributor: %s while handling %r", exc, event)
 
     async def _handle(self, event: object) -> None:
         if isinstance(event, CallArrived):
@@ -500,6 +521,7 @@ class Distributor:
     def _end(self, call: WaitingCall, outcome: str, agent_id: str | None, at: float,
              connected_at: float = 0.0) -> None:
         self.counts[outcome] += 1
+        self._refusals.pop(call.call_id, None)
         self._watch.forget(call.call_id)
         self._callbacks.forget(call.call_id)
         if (token := self._entered.pop(call.call_id, None)) is not None:
@@ -534,17 +556,33 @@ class Distributor:
         return any(timer.get_name() == _wrap_up_timer(agent_id) for timer in self._timers)
 
     def _own(self, coro: Coroutine[object, object, None], name: str) -> None:
-        """Run `coro` as a task cancelled and awaited on close."""
+        """Run `coro` as a task cancelled and awaited on close; its failure is logged."""
         task = asyncio.create_task(coro, name=name)
         self._timers.add(task)
-        task.add_done_callback(self._timers.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._timers.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("distributor task %s failed", task.get_name(), exc_info=exc)
 
     # -- resync ---------------------------------------------------------------------------
 
     async def _reconcile(self, event: Resynced) -> None:
-        """Carry out the resync's decisions (acd/recovery.py): take over what a dead
-        process left, abandon calls whose channel is gone, queue parked callers again."""
+        """Asterisk is the truth (acd/recovery.py decides): events this process missed
+        about its own offers are applied; what a dead process left is taken over; calls
+        whose channel is gone are abandoned; parked callers the ACD lacks are queued at
+        their original entry time. Nothing that began after the channels were asked is
+        judged by their absence."""
         live = {snap.uniqueid: snap for snap in event.channels}
+        started = event.started or event.at
+        for call_id, missed_event in missed(list(self._offers.values()), event.channels,
+                                            started=started, at=event.at,
+                                            ring_s=self._ring_s):
+            if (offer := self._offers.get(call_id)) is not None:
+                log.info("call %s: %s seen only in the live channels", call_id,
+                         type(missed_event).__name__)
+                await self._apply(offer, missed_event)
         legs = agent_legs(event.channels)
         for orphan in orphan_offers(await self.store.offered(), self._offers, live, legs):
             if not orphan.requeue:
@@ -560,7 +598,7 @@ class Distributor:
         timed = [agent.agent_id for agent in agents if self._wrapping_up(agent.agent_id)]
         for agent, take_over in orphan_agents(agents, self._offers, live, legs, timed):
             await self._take_over(agent, take_over, live, legs)
-        for call in gone(await self.store.waiting(), live):
+        for call in gone(await self.store.waiting(), live, started):
             await self.store.remove_call(call.call_id)
             self._end(call, "abandoned", None, event.at)
         for snap in parked(event.channels):
@@ -569,6 +607,9 @@ class Distributor:
             if snap.uniqueid not in self._offers:
                 await self._enqueue(snap.uniqueid, snap.channel, fresh=False)
         await self.dispatch()
+
+    def _ring_s(self, offer: Offer) -> float:
+        return self._ring_timeout_ms(offer.call.queue) / 1000
 
     async def _take_over(self, agent: Agent, step: TakeOver,
                          live: Mapping[str, ChannelSnapshot],

@@ -13,13 +13,24 @@ is gone wraps up, a wrap-up without its timer gets one.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from contactcenter.acd.agents import Agent, AgentState
 from contactcenter.acd.entry import WAIT_CONTEXT
+from contactcenter.acd.offers import (
+    Bridged,
+    CallerGone,
+    Event,
+    LegGone,
+    LegRinging,
+    Offer,
+    Phase,
+    Vanished,
+)
 from contactcenter.acd.routing import WaitingCall
 from contactcenter.cti import variables as cc
+from contactcenter.cti.calls import device_of
 from contactcenter.cti.events import ChannelSnapshot
 
 
@@ -36,9 +47,54 @@ def parked(channels: Iterable[ChannelSnapshot]) -> list[ChannelSnapshot]:
             and snap.context == WAIT_CONTEXT and snap.application == "MusicOnHold"]
 
 
-def gone(waiting: Iterable[WaitingCall], live: Collection[str]) -> list[WaitingCall]:
-    """Waiting calls whose caller's channel is gone (a callback has no channel to lose)."""
-    return [call for call in waiting if call.call_id not in live and not call.callback]
+def gone(waiting: Iterable[WaitingCall], live: Collection[str],
+         started: float) -> list[WaitingCall]:
+    """Waiting calls whose caller's channel is gone (a callback has no channel to lose).
+    A call that entered after the channels were asked (`started`) is not judged: its
+    channel may have been born after that too."""
+    return [call for call in waiting if call.call_id not in live and not call.callback
+            and call.entered_at <= started]
+
+
+GRACE_S = 5.0  # past its ring time, an offer with no leg and no answer is given up
+
+
+def missed(offers: Iterable[Offer], channels: Collection[ChannelSnapshot], *, started: float,
+           at: float, ring_s: Callable[[Offer], float]) -> list[tuple[str, Event]]:
+    """The events the platform missed about its own offers, read off the live channels
+    (call id, event), in the order to apply them. Offers made after the channels were asked
+    (`started`) are not judged. A leg gone unseen while it rang, or an Originate whose
+    reply was lost and whose leg never showed past its ring time, is Vanished: never the
+    agent's fault."""
+    by_id = {snap.uniqueid: snap for snap in channels}
+    by_name = {snap.channel: snap for snap in channels}
+    legs = agent_legs(channels)
+    found: list[tuple[str, Event]] = []
+    for offer in offers:
+        if offer.at > started:
+            continue
+        leg = by_name.get(offer.leg) if offer.leg else legs.get(offer.call_id)
+        if leg is not None and not offer.leg and device_of(leg.channel) != offer.device:
+            leg = None  # an older offer's leg of the same call, on another phone
+        caller = by_id.get(offer.call_id)
+        caller_live = offer.callback or caller is not None
+        if offer.phase is Phase.CONNECTED:
+            events: list[Event] = [LegGone(at)] if leg is None else \
+                [] if caller_live else [CallerGone(at)]
+        elif offer.phase is Phase.RELEASING:
+            events = [Vanished()] if leg is None and (
+                offer.leg or at - offer.at > ring_s(offer) + GRACE_S) else []
+        elif not caller_live:
+            events = [CallerGone(at)]
+        elif leg is not None:
+            events = [] if offer.leg else [LegRinging(leg.channel)]
+            if caller is not None and caller.bridge_id and caller.bridge_id == leg.bridge_id:
+                events.append(Bridged(at))
+        else:
+            events = [Vanished()] if offer.leg or at - offer.at > ring_s(offer) + GRACE_S \
+                else []
+        found.extend((offer.call_id, event) for event in events)
+    return found
 
 
 @dataclass(frozen=True)

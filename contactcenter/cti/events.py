@@ -133,10 +133,14 @@ class ChannelSnapshot:
 
 @dataclass(frozen=True)
 class Resynced:
-    """After every (re)connect: the live channels, so owners of state can reconcile."""
+    """The live channels, after every (re)connect and every check_seconds, so owners of
+    state can reconcile. Asked at `started` (what began later may be missing), complete at
+    `at`; `full` after a (re)connect, when events may have been missed."""
 
     channels: tuple[ChannelSnapshot, ...]
     at: float
+    started: float = 0.0
+    full: bool = True
 
 
 @dataclass(frozen=True)

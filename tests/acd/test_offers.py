@@ -28,6 +28,7 @@ from contactcenter.acd.offers import (
     Phase,
     Placed,
     Refused,
+    Vanished,
     Withdrawn,
     step,
 )
@@ -104,12 +105,13 @@ def test_ring_no_answer_requeues_and_pauses_the_agent(no_answer: Event) -> None:
     assert story.agent_moves == [(AgentState.PAUSED, NO_ANSWER)]
 
 
-def test_the_platforms_own_outage_never_pauses_the_agent() -> None:
-    down = play(offer(), [Refused(link_down=True)])
-    assert down.agent_moves == [(AgentState.AVAILABLE, "")]
-    assert down.of("requeue") and not down.of("dispatch")  # the resync offers again
-    refused = play(offer(), [Refused()])
-    assert refused.agent_moves == [(AgentState.PAUSED, NO_ANSWER)] and refused.of("dispatch")
+def test_the_platforms_refusal_or_outage_never_pauses_the_agent() -> None:
+    for gone_unseen in (Refused(), Vanished()):
+        story = play(offer(), [gone_unseen])
+        assert story.agent_moves == [(AgentState.AVAILABLE, "")]
+        assert story.of("requeue") and not story.of("dispatch")  # the distributor goes on
+    missed = play(offer(), [Placed("a-1"), LegRinging(LEG), Vanished()])
+    assert missed.agent_moves == [(AgentState.AVAILABLE, "")] and missed.of("requeue")
 
 
 def test_abandon_while_ringing_frees_the_agent_only_once_the_leg_is_gone() -> None:
@@ -158,7 +160,7 @@ def test_a_callback_whose_customer_does_not_answer_frees_the_agent_for_a_retry()
 # -- every pair of events in both orders ---------------------------------------------------
 
 ALPHABET: tuple[Event, ...] = (
-    Placed("a-1"), Refused(), Refused(link_down=True), LegRinging(LEG), Answered(LEG),
+    Placed("a-1"), Refused(), Vanished(), LegRinging(LEG), Answered(LEG),
     Failed(0), Failed(3), Bridged(110.0), LegGone(120.0), CallerGone(121.0), Withdrawn(),
     HandedOff(), HandedOff(False))
 STARTS = {phase: offer(phase=phase, leg=LEG if phase is not Phase.PLACING else "",
@@ -185,7 +187,7 @@ def holds(story: Story, events: Sequence[Event], start: Offer) -> None:
     for event, decision in zip(events, story.decisions, strict=True):
         leg_seen |= isinstance(event, LegRinging | Answered)
         leg_gone |= isinstance(event, LegGone) or (
-            isinstance(event, Failed | Refused) and not leg_seen)
+            isinstance(event, Failed | Refused) and not leg_seen) or isinstance(event, Vanished)
         if decision.agent == (AgentState.AVAILABLE, "") and not decision.callback_failed:
             assert leg_gone or (isinstance(event, Refused) and not leg_seen), \
                 "an agent is free only once their leg is gone"
