@@ -261,7 +261,12 @@ class FlowRun:
 
     def _menu(self, step: Step) -> Generator[Action, object, str | None]:
         chosen = yield from self._choose(step)
-        return step.on_exhausted if chosen is None else chosen
+        if chosen is None:
+            return step.on_exhausted
+        if "into" in step.params:  # the key, kept as an answer like collect's digits
+            into = step.params["into"]
+            self.vars[into] = self.collected[into] = self.vars[f"{step.id}_choice"]
+        return chosen
 
     def _choose(self, step: Step) -> Generator[Action, object, str | None]:
         """Ask until the caller picks a choice by key or by saying one of its phrases: its

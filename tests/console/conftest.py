@@ -26,6 +26,7 @@ from contactcenter.config import load_config
 from contactcenter.crm.database import Database
 from contactcenter.crm.seed import demo_password, seed
 from contactcenter.events import EventBus
+from contactcenter.ivr.events import IvrFinished
 from contactcenter.queue.memory_store import MemoryStore
 from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller, SimCall
 from tests.conftest import free_port
@@ -207,6 +208,17 @@ async def next_event(events: asyncio.Queue[object], kind: type[E],
         while not (isinstance(event := await events.get(), kind) and where(event)):
             pass
         return event
+
+
+def survey_ratings(now: float) -> list[object]:
+    """Two support calls answered a minute ago and rated 5 and 2 after, a sales call
+    answered and not rated: the events the wallboard's survey figures come from."""
+    return [
+        *(CallConnected(call_id, "agent101", "support", 4.0, now - 60) for call_id in "ab"),
+        CallConnected("c", "agent102", "sales", 4.0, now - 60),
+        *(IvrFinished(call_id, "survey", "v1", "hangup", "thanks", ("rate", "thanks"),
+                      {"survey_score": score}, now - 10) for call_id, score in (("a", "5"),
+                                                                               ("b", "2")))]
 
 
 async def connected_call(live: LivePlatform, agent: Console,

@@ -36,6 +36,7 @@ def db(request: pytest.FixtureRequest) -> Iterator[Database]:
                 "customer_id": ada.id, "queue": "support", "state": "ended",
                 "outcome": "answered", "entered_at": datetime(2025, 12, day, tzinfo=UTC),
             })  # fmt: skip
+        history.rate("old-2", 3)  # the caller's post-call survey
         cases = Cases(database)
         cases.open(ada.id, "Invoice disputed")
         cases.resolve(cases.open(ada.id, "Password reset").id)
@@ -75,7 +76,8 @@ def test_known_caller_by_number_gets_record_history_and_open_cases(db: Database)
     assert pop["customer"]["name"] == "Ada Lovelace"
     assert pop["customer"]["phones"] == ["+14155550123"]
     assert pop["new_customer"] is None
-    assert [i["call_id"] for i in pop["recent_interactions"]] == ["old-2", "old-1"]
+    assert [(i["call_id"], i["survey_score"]) for i in pop["recent_interactions"]] == [
+        ("old-2", 3), ("old-1", None)]
     assert [c["subject"] for c in pop["open_cases"]] == ["Invoice disputed"]
     assert pop["ivr"] == {
         "path": ["main:welcome", "main:menu", "main:account"],

@@ -24,7 +24,8 @@ function showPop(pop) {
   add("IVR path", (p.ivr?.path || []).join(" → "));
   for (const [k, v] of Object.entries(p.ivr?.answers || {})) add(k, v);
   add("Open cases", (p.open_cases || []).map(x => `#${x.id} ${x.subject || ""}`).join("; ") || "none");
-  add("History", (p.recent_interactions || []).map(i => `${(i.entered_at || "").slice(0, 16)} ${i.disposition || i.outcome || ""}`).join("; ") || "none");
+  const rated = i => i.survey_score ? `, rated ${i.survey_score}/5` : "";
+  add("History", (p.recent_interactions || []).map(i => `${(i.entered_at || "").slice(0, 16)} ${i.disposition || i.outcome || ""}${rated(i)}`).join("; ") || "none");
   if (p.crm_error) add("CRM", p.crm_error);
   box.append(dl);
   showCases(p.open_cases || []);

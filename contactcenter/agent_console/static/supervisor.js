@@ -2,6 +2,7 @@
 const byId = id => document.getElementById(id);
 const pct = v => v == null ? "–" : `${Math.round(v)} %`;
 const secs = v => v == null ? "–" : `${v < 10 ? v.toFixed(1) : Math.round(v)} s`;
+const rating = q => q.surveys ? `${q.survey_avg.toFixed(1)} (${q.surveys})` : "–";
 function row(name, q) {
   const tr = document.createElement("tr");
   const states = Object.entries(q.agents || {}).filter(([, n]) => n).map(([s, n]) => `${s} ${n}`).join(", ");
@@ -10,7 +11,7 @@ function row(name, q) {
   tr.append(cc.el("td", name), cc.el("td", q.waiting), cc.el("td", secs(q.longest_wait_s)),
     level, cc.el("td", pct(q.abandon_rate_pct)),
     cc.el("td", secs(q.asa_s)), cc.el("td", secs(q.aht_s)), cc.el("td", q.answered),
-    cc.el("td", q.abandoned), cc.el("td", states || "none"));
+    cc.el("td", q.abandoned), cc.el("td", rating(q)), cc.el("td", states || "none"));
   return tr;
 }
 function agentRow(a) {
