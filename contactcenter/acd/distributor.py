@@ -92,7 +92,7 @@ from contactcenter.errors import (
 )
 from contactcenter.events import BusConsumer, EventBus
 from contactcenter.health import STORE, HealthBoard, PartDown, PartUp
-from contactcenter.ivr.events import CallbackRequested
+from contactcenter.ivr.events import CallbackRequested, IvrFinished
 from contactcenter.queue.store import QueueStore
 
 log = logging.getLogger(__name__)
@@ -261,7 +261,8 @@ class Distributor:
         {"queues": {name: F, ...}, "total": F, "window_start": epoch s,
          "answered": n, "abandoned": n, "overflowed": n}  (final outcomes since start)
         F = {"waiting", "longest_wait_s", "agents": {state: n}, "answered", "abandoned",
-             "overflowed", "service_level_pct", "abandon_rate_pct", "asa_s", "aht_s"}
+             "overflowed", "service_level_pct", "abandon_rate_pct", "asa_s", "aht_s",
+             "survey_avg", "surveys"}
         (+ "service_level_s" per queue); waiting includes calls ringing an agent; rates
         and averages are None when there is nothing to count yet. Plus the live lists of
         acd/wallboard.py: "agents" (each agent's state) and "calls" (in service order), and
@@ -335,7 +336,10 @@ class Distributor:
                 (pair := await self.store.offer_next(self.clock(), self.owner)) is not None:
             call, agent = pair
             now = self.clock()
-            offer = Offer(call, agent.agent_id, agent.profile.device, at=now)
+            definition = self.queues.get(call.queue)
+            offer = Offer(call, agent.agent_id, agent.profile.device, at=now,
+                          after_call=bool(definition and definition.after_call
+                                          and not call.callback))
             self._keep(offer)
             self._publish(AgentStateChanged(agent.agent_id, agent.state.value, "",
                                             call.call_id, now))
@@ -473,6 +477,8 @@ class Distributor:
     async def _handle(self, event: object) -> None:
         if isinstance(event, PartDown | PartUp):
             self.health.record(event)
+        elif isinstance(event, IvrFinished):  # a post-call survey's rating, for the board
+            self.metrics.record(event)
         elif isinstance(event, CallArrived):
             self._callers[event.uniqueid] = (event.caller_num, event.caller_name)
         elif isinstance(event, CallVariableSet):

@@ -131,6 +131,7 @@ class Offer:
     requeue: bool = False  # RELEASING: the call goes back to its queue once the leg is gone
     free_agent: bool = False  # RELEASING: the agent becomes available once the leg is gone
     handed_off: bool = False  # CONNECTED: a transfer took the caller
+    after_call: bool = False  # the caller goes on to the queue's after-call flow (Bridge F)
 
     @property
     def call_id(self) -> str:
@@ -233,11 +234,12 @@ def _answered_leg_gone(offer: Offer, event: LegGone) -> Decision:
 
 def _talk_over_agent(offer: Offer, event: LegGone) -> Decision:
     """The agent left a connected call: answered, the agent wraps up, and the caller is
-    hung up unless a transfer took them (Bridge's `x` option does it too; a caller on hold
-    or back in the dialplan would be left alone otherwise)."""
+    hung up (Bridge's `x` option does it too; a caller on hold or back in the dialplan
+    would be left alone otherwise), unless a transfer took them or they go on to the
+    queue's after-call flow."""
     return Decision(_ended(offer), end="answered", at=event.at,
                     agent=(AgentState.WRAP_UP, ""),
-                    hang_up_caller=not (offer.handed_off or offer.callback))
+                    hang_up_caller=not (offer.handed_off or offer.after_call or offer.callback))
 
 
 def _talk_over_caller(offer: Offer, event: CallerGone) -> Decision:

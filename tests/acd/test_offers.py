@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -87,6 +87,12 @@ def test_answered_then_caller_hangs_up_ends_answered_without_touching_anyone() -
     (end,) = story.of("end")
     assert end.end == "answered" and story.agent_moves == [(AgentState.WRAP_UP, "")]
     assert not story.of("hang_up_caller") and not story.of("hang_up_leg")
+
+
+def test_a_caller_bound_for_the_after_call_flow_is_not_hung_up() -> None:
+    survey = offer(after_call=True)
+    story = play(survey, [Placed("a-1"), Bridged(110.0), LegGone(120.0)])
+    assert story.of("end")[0].end == "answered" and not story.of("hang_up_caller")
 
 
 def test_a_transfer_keeps_the_caller_when_the_agent_leaves() -> None:
@@ -203,8 +209,7 @@ def holds(story: Story, events: Sequence[Event], start: Offer) -> None:
 def test_every_pair_of_events_in_both_orders(start: Offer) -> None:
     for first, second in itertools.permutations(ALPHABET, 2):
         for call in (CALL, CALLBACK):
-            begin = Offer(call, start.agent_id, start.device, start.phase, start.action_id,
-                          start.leg, start.connected_at, start.requeue, start.free_agent)
+            begin = replace(start, call=call)
             holds(play(begin, [first, second]), [first, second], begin)
 
 
