@@ -21,6 +21,7 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap
 
 from contactcenter.acd.queues import load_queue_definitions
+from contactcenter.cti import variables as cc
 from contactcenter.cti.bridge import AFTER_CALL_CONTEXT
 from contactcenter.errors import FlowError
 from contactcenter.events import EventBus
@@ -172,6 +173,8 @@ class IvrService:
             if action.reason:
                 log.error("%s: flow %s ended the call at %s: %s", call.channel, flow.name,
                           action.step, action.reason)
+            elif outcome != "queued":  # else the dialplan's fallback queues the caller
+                await session.command(f"SET VARIABLE {cc.IVR_END} {outcome}")
         finally:
             self.bus.publish(IvrFinished(call.uniqueid, flow.name, flow.version, outcome,
                                          run.last_step, tuple(run.path), dict(run.collected),
