@@ -15,6 +15,12 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(re.sub(r"[^a-z0-9]+", " ", plain.casefold()).split())
 
 
+def contains(said: tuple[str, ...], wanted: tuple[str, ...]) -> bool:
+    """Whether `wanted` appears in `said` as whole words in a row."""
+    return bool(wanted) and any(said[i:i + len(wanted)] == wanted
+                                for i in range(len(said) - len(wanted) + 1))
+
+
 def match_phrase(utterance: str, choices: Mapping[str, Iterable[str]]) -> str | None:
     """The choice one of whose phrases the caller said (its words in a row anywhere in the
     utterance). The longest phrase wins ("sales support" over "support"); when two choices
@@ -24,8 +30,7 @@ def match_phrase(utterance: str, choices: Mapping[str, Iterable[str]]) -> str | 
     for choice, phrases in choices.items():
         for phrase in phrases:
             wanted = words(phrase)
-            if wanted and any(said[i:i + len(wanted)] == wanted
-                              for i in range(len(said) - len(wanted) + 1)):
+            if contains(said, wanted):
                 best[choice] = max(best.get(choice, 0), len(wanted))
     if not best:
         return None
