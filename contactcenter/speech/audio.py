@@ -13,7 +13,7 @@ import warnings
 import wave
 from pathlib import Path
 
-from contactcenter.speech.tts import SpeechError
+from contactcenter.speech.errors import SpeechError
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

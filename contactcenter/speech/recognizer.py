@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from contactcenter.speech.tts import SpeechError
+from contactcenter.speech.errors import SpeechError
 
 ENGINES = ("auto", "vosk", "pocketsphinx", "none")
 SAMPLE_RATE = 8000  # what AudioSocket and the rendered prompts carry
@@ -68,3 +68,12 @@ def open_recognizer(engine: str, *, vosk_model: str = "", n_best: int = 3) -> Re
         return VoskRecognizer(vosk_model, n_best=n_best)
     from contactcenter.speech.sphinx_engine import SphinxRecognizer
     return SphinxRecognizer(n_best=n_best)
+
+
+def recognize(recognizer: Recognizer, pcm: bytes, phrases: Sequence[str] = (), *,
+              free: bool = False, chunk: int = 1600) -> Recognition:
+    """A whole recording at once (dry runs, flow tests, the benchmark): blocking."""
+    utterance = recognizer.start(phrases, free=free)
+    for i in range(0, len(pcm), chunk):
+        utterance.feed(pcm[i:i + chunk])
+    return utterance.result()
