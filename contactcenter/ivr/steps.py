@@ -196,7 +196,9 @@ class StepCheck:
 
     def _phrase_list(self, node: CommentedMap, key: str, what: str) -> list[str]:
         """node[key]: a list of phrases with words in them (errors added if not)."""
-        phrases = node.get(key, [])
+        if key not in node:
+            return []
+        phrases = node[key]
         if not isinstance(phrases, CommentedSeq) or not all(
                 isinstance(p, str) and words(p) for p in phrases):
             self.errors.add(node, f"{self.where}: {what}: {key} is a list of phrases, e.g. "
