@@ -10,9 +10,12 @@ from collections.abc import Iterable, Mapping
 
 def words(text: str) -> tuple[str, ...]:
     """Lower case, accents and punctuation dropped: "Facturación, please!" ->
-    ('facturacion', 'please'), so a recogniser's spelling does not decide the match."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return tuple(re.sub(r"[^a-z0-9]+", " ", plain.casefold()).split())
+    ('facturacion', 'please'), so a recogniser's spelling does not decide the match.
+    Letters of every script stay ("요금 납부" -> ('요금', '납부')): accents are removed as
+    combining marks and the rest recomposed, which keeps Hangul syllables whole."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
+    return tuple(re.sub(r"[\W_]+", " ", unicodedata.normalize("NFC", bare).casefold()).split())
 
 
 def contains(said: tuple[str, ...], wanted: tuple[str, ...]) -> bool:

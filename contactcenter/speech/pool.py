@@ -88,21 +88,27 @@ class Stream:
         if len(self._buffer) >= FEED_BYTES and _succeeded(self._job):
             self._job = self._feed_next()  # a failed job stays, for result() to raise
 
-    def _feed_next(self) -> asyncio.Future[None]:
-        chunk, self._buffer = bytes(self._buffer), bytearray()
-        return asyncio.ensure_future(self._pool.run(self._feed, chunk))
+    def _feed_next(self, *, last: bool = False) -> asyncio.Future[None]:
+        """A job for the buffered audio in FEED_BYTES chunks (the rest waits, unless this is
+        the last): the engine always gets the same chunks whatever the timing, and so gives
+        the same result (pocketsphinx's cepstral mean moves chunk by chunk)."""
+        cut = len(self._buffer) if last else len(self._buffer) - len(self._buffer) % FEED_BYTES
+        chunks = [bytes(self._buffer[i:i + FEED_BYTES]) for i in range(0, cut, FEED_BYTES)]
+        del self._buffer[:cut]
+        return asyncio.ensure_future(self._pool.run(self._feed, chunks))
 
-    def _feed(self, chunk: bytes) -> None:
+    def _feed(self, chunks: list[bytes]) -> None:
         if self._utterance is None:
             raise RecognizerError("the engine did not start the utterance")
-        self._utterance.feed(chunk)
+        for chunk in chunks:
+            self._utterance.feed(chunk)
 
     async def result(self) -> Recognition:
         """Everything fed, the final search: what the caller said. Frees the slot."""
         try:
             await self._job
             if self._buffer:
-                await self._feed_next()
+                await self._feed_next(last=True)
             assert self._utterance is not None
             return await self._pool.run(self._utterance.result)
         finally:

@@ -8,15 +8,17 @@ questions with hints a small language model built from them (pocketsphinx.lm), w
 "my internet is not working" where the general model hears "the op where the"; without hints
 the general model. Decoders are not thread-safe: each utterance borrows one and gives it back.
 
-Confidence: the share of the n-best list that agrees with the best transcript (the
-decoder's posterior stays near 0.5 for right answers and near 1 for wrong ones on telephone
-audio, so it says nothing).
+Confidence: the mean posterior probability of the best transcript's words (from the
+lattice; the utterance-level posterior says nothing here: near 0.5 for right answers and
+near 1 for wrong ones on telephone audio). The n-best alternatives are the distinct texts of
+the n-best list, each with its share of that list.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import re
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -30,7 +32,8 @@ from contactcenter.speech.recognizer import Recognition, RecognizerError
 log = logging.getLogger(__name__)
 
 MODEL_RATE = 16000
-NBEST_DEPTH = 10  # n-best entries weighed for the confidence
+NBEST_DEPTH = 10  # n-best entries weighed for the alternatives
+FILLER = re.compile(r"<.*>|\[.*\]|\+\+.*\+\+")  # <s>, <sil>, [NOISE], ++GARBAGE++
 
 try:
     import pocketsphinx
@@ -60,16 +63,18 @@ class SphinxUtterance:
             decoder.end_utt()
             hyp = decoder.hyp()
             best = " ".join(words(hyp.hypstr)) if hyp is not None else ""
-            texts = [" ".join(words(n.hypstr)) for n in islice(decoder.nbest(), NBEST_DEPTH)]
+            posteriors = [s.prob for s in decoder.seg() or () if not FILLER.fullmatch(s.word)]
+            texts = [" ".join(words(n.hypstr))
+                     for n in islice(decoder.nbest() or (), NBEST_DEPTH) if n is not None]
         finally:
             self._engine.give_back(self._key, decoder)
         if not best:
             return Recognition("", 0.0)
-        texts = texts or [best]
-        share = {text: texts.count(text) / len(texts) for text in texts if text}
-        alternatives = tuple((text, round(p, 3)) for text, p in
-                             sorted(share.items(), key=lambda kv: -kv[1])[:self._engine.n_best])
-        return Recognition(best, round(share.get(best, 0.0), 3), alternatives)
+        confidence = round(sum(posteriors) / len(posteriors), 3) if posteriors else 0.0
+        share = {text: round(texts.count(text) / len(texts), 3) for text in texts if text}
+        others = sorted((kv for kv in share.items() if kv[0] != best), key=lambda kv: -kv[1])
+        alternatives = ((best, confidence), *others)[:self._engine.n_best]
+        return Recognition(best, confidence, alternatives)
 
 
 class SphinxRecognizer:
@@ -153,7 +158,9 @@ def _read_dictionary(path: Path) -> dict[str, list[str]]:
 
 def _language_model(phrases: Sequence[str]) -> str:
     """An ARPA trigram model of the hint phrases (each also word by word, so that any order
-    of their words stays possible)."""
+    of their words stays possible). Words outside the hints are heard as hint words: the
+    intents' scoring and the confirmation absorb that, vosk's open vocabulary does not
+    need it."""
     corpus = "\n".join([*phrases, *(w for p in phrases for w in p.split())])
     model = ArpaBoLM(text=corpus, add_start=True)
     model.compute()

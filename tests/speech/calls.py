@@ -43,7 +43,7 @@ async def voice_turns(recognizer: Recognizer, *, max_streams: int = 4,
 
 
 async def place_calls(tmp_path: Path, callers: Sequence[ScriptedCaller],
-                      voice: VoiceTurns | None, *, flows: Path = FLOWS,
+                      voice: VoiceTurns | None, *, flows: Path = FLOWS, flow: str = "main",
                       seconds: float = 60.0) -> list[CallRecord]:
     """Each caller through the IVR; the CC_* variables its channel got and how it ended."""
     bus = EventBus()
@@ -52,7 +52,7 @@ async def place_calls(tmp_path: Path, callers: Sequence[ScriptedCaller],
     ivr = IvrService(registry, PromptRenderer(tmp_path / "prompts"), bus, voice=voice)
     with bus.subscribe() as events:
         async with FastAgiServer(ivr.handle, port=0) as agi, \
-                PbxSimulator(agi_port=agi.port) as sim:
+                PbxSimulator(agi_port=agi.port, flow=flow) as sim:
             bridge = AmiBridge(AmiConfig(port=sim.ami_port, secret="ccsecret"), bus)
             await bridge.start()
             try:
