@@ -1,38 +1,11 @@
-"""Real audio for the speech tests: espeak-ng speaks, sox makes it what a phone line
-carries (8 kHz mono 16-bit), cached for the session (no audio files in git)."""
+"""The real engines, loaded once for the session (the speak fixture, real audio, is in
+tests/conftest.py)."""
 
 from __future__ import annotations
 
-import hashlib
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-Speak = Callable[..., Path]
-
-
-@pytest.fixture(scope="session")
-def speak(tmp_path_factory: pytest.TempPathFactory) -> Speak:
-    """speak("pay my bill") -> an 8 kHz WAV of espeak-ng saying it; voice "ko+f2" for
-    Korean. en-us+f2 at 130 words a minute is the voice both engines hear best."""
-    folder = tmp_path_factory.mktemp("speech")
-
-    def render(text: str, voice: str = "en-us+f2", speed: int = 130,
-               pause_ms: int = 0) -> Path:
-        name = hashlib.sha256(f"{voice}/{speed}/{pause_ms}/{text}".encode()).hexdigest()[:16]
-        out = folder / f"{name}.wav"
-        if not out.exists():
-            raw = folder / f"{name}.raw.wav"
-            subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text],
-                           check=True, capture_output=True)
-            pad = ["pad", f"{pause_ms / 1000}", "0"] if pause_ms else []
-            subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(out),
-                            *pad], check=True, capture_output=True)
-        return out
-
-    return render
 
 
 @pytest.fixture(scope="session")

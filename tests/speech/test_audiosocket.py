@@ -14,7 +14,7 @@ from contactcenter.speech.audiosocket import AUDIO, HANGUP, UUID, AudioSocketSer
 from contactcenter.speech.listen import Heard, HungUp, ListenSettings, Pressed, Silence, listen
 from contactcenter.speech.pool import RecognitionPool
 from contactcenter.speech.sphinx_engine import SphinxRecognizer
-from tests.speech.conftest import Speak
+from tests.conftest import Speak
 
 PROMPT = b"\x10\x00" * 8000 * 3  # 3 s of a quiet tone-free prompt
 QUICK = ListenSettings(no_speech_s=0.5, end_silence_ms=400)

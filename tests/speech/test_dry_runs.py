@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from contactcenter.cli import main
-from tests.speech.conftest import Speak
+from tests.conftest import Speak
 
 FLOWS = Path(__file__).parents[2] / "flows"
 

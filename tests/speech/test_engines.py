@@ -10,7 +10,7 @@ from contactcenter.speech.intents import Intent, match_intent, vocabulary
 from contactcenter.speech.recognizer import RecognizerError, open_recognizer, recognize
 from contactcenter.speech.sphinx_engine import SphinxRecognizer
 from contactcenter.speech.vosk_engine import VoskRecognizer
-from tests.speech.conftest import Speak
+from tests.conftest import Speak
 
 MENU = ["billing", "pay my bill", "technical support", "support", "sales", "operator"]
 INTENTS = {

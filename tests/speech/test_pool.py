@@ -12,7 +12,7 @@ from contactcenter.speech.audio import read_pcm
 from contactcenter.speech.pool import RecognitionPool, RecognizerBusy
 from contactcenter.speech.recognizer import RecognizerError, Utterance
 from contactcenter.speech.sphinx_engine import SphinxRecognizer
-from tests.speech.conftest import Speak
+from tests.conftest import Speak
 
 
 class Watched:

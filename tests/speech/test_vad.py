@@ -6,7 +6,7 @@ from pathlib import Path
 
 from contactcenter.speech.audio import frames, read_pcm
 from contactcenter.speech.vad import Endpointer, Turn, VoiceDetector
-from tests.speech.conftest import Speak
+from tests.conftest import Speak
 
 
 def push_all(ends: Endpointer, pattern: list[bool]) -> list[tuple[int, Turn]]:

@@ -14,8 +14,8 @@ from contactcenter.speech.listen import ListenSettings
 from contactcenter.speech.recognizer import Recognition, Recognizer, Utterance
 from contactcenter.speech.sphinx_engine import SphinxRecognizer
 from contactcenter.speech.vosk_engine import VoskRecognizer
+from tests.conftest import Speak
 from tests.speech.calls import place_calls, voice_turns
-from tests.speech.conftest import Speak
 
 KOREAN_FLOW = """
 name: main
