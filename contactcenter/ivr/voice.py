@@ -21,6 +21,7 @@ from contactcenter.ivr.fastagi import AgiHangup, AgiSession, quote
 from contactcenter.ivr.interpreter import Ask, Result
 from contactcenter.speech.audio import read_pcm
 from contactcenter.speech.audiosocket import AudioSocketServer
+from contactcenter.speech.errors import SpeechError
 from contactcenter.speech.listen import Failed, Heard, HungUp, ListenSettings, Pressed, listen
 from contactcenter.speech.pool import RecognitionPool, RecognizerBusy
 
@@ -50,34 +51,37 @@ class VoiceTurns:
 
     async def hear(self, session: AgiSession, ask: Ask, prompt: Path) -> Result | object:
         """What the caller answered: a Recognition, a key, None for silence, or KEYPAD."""
+        channel = session.env.get("agi_channel")
         try:
+            audio = await asyncio.to_thread(prompt_audio, str(prompt))
             stream = self.pool.open(ask.phrases, free=ask.free)
-        except RecognizerBusy as exc:
-            log.info("%s: %s; keys only for this turn", session.env.get("agi_channel"), exc)
+        except (SpeechError, RecognizerBusy) as exc:
+            log.info("%s: %s; keys only for this turn", channel, exc)
             return KEYPAD
         call_uuid, linked = self.server.expect()
         command = asyncio.ensure_future(session.command(
             f"EXEC AudioSocket {quote(f'{call_uuid},{self.address}')}"))
         try:
-            audio = await asyncio.to_thread(prompt_audio, str(prompt))
             await asyncio.wait({linked, command}, timeout=CONNECT_SECONDS,
                                return_when=asyncio.FIRST_COMPLETED)
             if not linked.done():
                 stream.cancel()
                 self.server.forget(call_uuid)
                 reply = await command
-                log.warning("%s: AudioSocket did not connect (%s); keys instead",
-                            session.env.get("agi_channel"), reply.text)
+                log.warning("%s: AudioSocket did not connect (%s); keys instead", channel,
+                            reply.text)
                 return KEYPAD
             settings = dataclasses.replace(self.settings, no_speech_s=ask.timeout_ms / 1000)
             try:
                 outcome = await listen(linked.result(), audio, stream, settings)
             except Exception as exc:  # a fault of ours: this turn on keys, the call goes on
-                log.exception("%s: speech turn failed", session.env.get("agi_channel"))
+                log.exception("%s: speech turn failed", channel)
                 outcome = Failed(repr(exc))
         finally:
             stream.cancel()
             self.server.forget(call_uuid)
+            if linked.done() and not linked.cancelled():
+                await linked.result().hang_up()  # else Asterisk stays in AudioSocket()
             await self._finish(command)
         return self._answer(session, outcome)
 

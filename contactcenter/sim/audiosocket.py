@@ -13,6 +13,7 @@ import contextlib
 import struct
 import uuid as uuidlib
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from contactcenter.sim.scenario import Answer, Speech
@@ -111,7 +112,7 @@ async def run_audiosocket(data: str, answer: Answer, hangup: asyncio.Event, *,
 
 async def _speak(writer: asyncio.StreamWriter, answer: Answer, think_seconds: float,
                  run: AudioSocketRun, done: asyncio.Event, hangup: asyncio.Event,
-                 last_prompt) -> None:  # type: ignore[no-untyped-def]
+                 last_prompt: Callable[[], float]) -> None:
     """Frames every 20 ms until the server ends the turn or the caller hangs up: silence,
     then (after thinking, and after the prompt unless they barge in) the answer."""
     loop = asyncio.get_running_loop()

@@ -104,7 +104,7 @@ async def _hear(link: AudioLink, stream: Stream, prompt_s: float, stop_prompt: a
                       end_silence_ms=settings.end_silence_ms,
                       max_speech_ms=int(settings.max_speech_s * 1000))
     recent: deque[bytes] = deque(maxlen=PRE_ROLL_FRAMES)
-    spoken = 0
+    spoken = 0.0
     while True:
         try:
             frame = await asyncio.wait_for(link.receive(), SILENT_LINK_SECONDS)
@@ -126,7 +126,7 @@ async def _hear(link: AudioLink, stream: Stream, prompt_s: float, stop_prompt: a
                 stream.feed(earlier)
         if ends.speaking or turn is Turn.ENDED:
             stream.feed(frame.payload)
-            spoken += len(frame.payload)
+            spoken += seconds(frame.payload)
         else:
             recent.append(frame.payload)
         if turn is Turn.NO_SPEECH:
@@ -135,7 +135,7 @@ async def _hear(link: AudioLink, stream: Stream, prompt_s: float, stop_prompt: a
             return await _result(stream, spoken, settings)
 
 
-async def _result(stream: Stream, spoken: int, settings: ListenSettings) -> Outcome:
+async def _result(stream: Stream, spoken: float, settings: ListenSettings) -> Outcome:
     loop = asyncio.get_running_loop()
     began = loop.time()
     try:
@@ -145,4 +145,4 @@ async def _result(stream: Stream, spoken: int, settings: ListenSettings) -> Outc
     except Exception as exc:  # any engine failure: the caller gets the keypad, not silence
         log.warning("recognition failed: %s", exc, exc_info=not isinstance(exc, RecognizerError))
         return Failed(str(exc) or type(exc).__name__)
-    return Heard(recognition, spoken / 16000, (loop.time() - began) * 1000)
+    return Heard(recognition, spoken, (loop.time() - began) * 1000)

@@ -12,14 +12,16 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from contactcenter.speech.recognizer import Recognition, Recognizer, RecognizerError, Utterance
 
 log = logging.getLogger(__name__)
 
 FEED_BYTES = 1600  # 100 ms of 8 kHz audio per engine call
+T = TypeVar("T")
 
 
 class RecognizerBusy(RecognizerError):
@@ -63,7 +65,8 @@ class RecognitionPool:
     def _release(self) -> None:
         self._open -= 1
 
-    async def run(self, call, *args):  # type: ignore[no-untyped-def]
+    async def run(self, call: Callable[..., T], *args: object) -> T:
+        """`call(*args)` on one of the pool's threads."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, call, *args)
 
 
@@ -74,13 +77,14 @@ class Stream:
         self._pool = pool
         self._buffer = bytearray()
         self._closed = False
-        self._job: asyncio.Future[None] = asyncio.ensure_future(
-            pool.run(functools.partial(pool.recognizer.start, phrases, free=free)))
         self._utterance: Utterance | None = None
-        self._job.add_done_callback(self._started)
+        started = asyncio.ensure_future(
+            pool.run(functools.partial(pool.recognizer.start, phrases, free=free)))
+        started.add_done_callback(self._started)
+        self._job: asyncio.Future[object] = started  # the engine call in flight, if any
 
     def _started(self, job: asyncio.Future[Utterance]) -> None:
-        if not job.cancelled() and job.exception() is None:
+        if _succeeded(job):
             self._utterance = job.result()
 
     def feed(self, pcm: bytes) -> None:
@@ -88,7 +92,7 @@ class Stream:
         if len(self._buffer) >= FEED_BYTES and _succeeded(self._job):
             self._job = self._feed_next()  # a failed job stays, for result() to raise
 
-    def _feed_next(self, *, last: bool = False) -> asyncio.Future[None]:
+    def _feed_next(self, *, last: bool = False) -> asyncio.Future[object]:
         """A job for the buffered audio in FEED_BYTES chunks (the rest waits, unless this is
         the last): the engine always gets the same chunks whatever the timing, and so gives
         the same result (pocketsphinx's cepstral mean moves chunk by chunk)."""
