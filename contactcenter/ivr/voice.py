@@ -40,7 +40,7 @@ def prompt_audio(path: str) -> bytes:
 
 class VoiceTurns:
     """Listens on calls: a recognition pool, the AudioSocket server, and the address
-    Asterisk dials to reach it (`[speech] audiosocket_address`)."""
+    Asterisk dials to reach it (`[speech] audiosocket_advertise` and the bound port)."""
 
     def __init__(self, pool: RecognitionPool, server: AudioSocketServer, address: str, *,
                  settings: ListenSettings | None = None) -> None:
