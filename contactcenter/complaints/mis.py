@@ -18,7 +18,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from contactcenter.crm.complaint_workflow import OPEN, overdue
@@ -108,6 +108,15 @@ def figures(complaints: Sequence[Complaint], now: datetime, timezone: str) -> Fi
              for customer, count in by_customer.items() if count > 1),
             key=lambda r: (-r.complaints, r.name, r.customer_id))[:10],
     )
+
+
+def period(first: date | None, last: date | None,
+           timezone: str) -> tuple[datetime | None, datetime | None]:
+    """Local days first..last (inclusive, either open) as [start, end) moments."""
+    zone = ZoneInfo(timezone)
+    start = None if first is None else datetime.combine(first, time(), zone)
+    end = None if last is None else datetime.combine(last + timedelta(days=1), time(), zone)
+    return start, end
 
 
 def percentile(values: Sequence[float], share: float) -> float:

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from contactcenter.crm.errors import RefusedTransition, ValidationError
-from contactcenter.crm.records import Complaint
+from contactcenter.crm.records import Complaint, as_json
 
 STATUSES = ("new", "assigned", "in_progress", "awaiting_customer", "resolved", "closed")
 OPEN = ("new", "assigned", "in_progress", "awaiting_customer")  # the customer waits on us
@@ -147,6 +147,13 @@ def overdue(complaint: Complaint, now: datetime) -> Overdue:
         response=still_open and complaint.first_response_at is None
         and response_due is not None and now > response_due,
         resolution=still_open and resolution_due is not None and now > resolution_due)
+
+
+def complaint_json(complaint: Complaint, now: datetime) -> dict[str, Any]:
+    """The complaint as JSON, with which of its due dates have passed at `now`."""
+    late = overdue(complaint, now)
+    return {**as_json(complaint), "overdue": bool(late), "response_overdue": late.response,
+            "resolution_overdue": late.resolution}
 
 
 def _label(status: str) -> str:

@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from contactcenter.acd.events import CallOffered, CallQueued
-from contactcenter.crm.complaint_workflow import overdue
+from contactcenter.crm.complaint_workflow import complaint_json
 from contactcenter.crm.database import Database
 from contactcenter.crm.phones import DEFAULT_REGION, maybe_e164
 from contactcenter.crm.profiles import Caller, CallerProfile, caller_profiles
-from contactcenter.crm.records import Complaint, as_json
+from contactcenter.crm.records import as_json
 from contactcenter.cti.events import ScreenPop
 from contactcenter.events import BusConsumer, EventBus
 
@@ -70,16 +70,10 @@ def build_pop(
         "offered_at": offer.at,
         "wait_s": round(max(0.0, offer.at - offer.entered_at), 3) if offer.entered_at else 0.0,
         "recent_interactions": [as_json(i) for i in past],
-        "open_complaints": [complaint_in_pop(c, offer.at) for c in profile.complaints],
+        "open_complaints": [complaint_json(c, datetime.fromtimestamp(offer.at, UTC))
+                            for c in profile.complaints],
         "crm_error": crm_error,
     }  # fmt: skip
-
-
-def complaint_in_pop(complaint: Complaint, at: float) -> dict[str, Any]:
-    """A complaint as the pop shows it: with which due dates have passed at the offer."""
-    late = overdue(complaint, datetime.fromtimestamp(at, UTC))
-    return {**as_json(complaint), "overdue": bool(late), "response_overdue": late.response,
-            "resolution_overdue": late.resolution}
 
 
 class ScreenPopper:

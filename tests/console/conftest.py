@@ -22,6 +22,8 @@ from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.events import CallConnected
 from contactcenter.agent_console.app import create_app
 from contactcenter.app import Platform, open_platform
+from contactcenter.complaints.config import load_settings
+from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.config import load_config
 from contactcenter.crm.database import Database
 from contactcenter.crm.seed import demo_password, seed
@@ -36,6 +38,7 @@ TRANSFER_TARGET = "+15550100"  # a number whose phone answers transfers and dial
 ADA = ScriptedCaller(number="+14155550123", name="Ada Lovelace", answers=("2",))  # support
 E = TypeVar("E")
 FLOWS = Path(__file__).parents[2] / "flows"
+COMPLAINTS = load_settings(FLOWS / "complaints.yaml")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -84,6 +87,7 @@ async def console(db: Database) -> AsyncIterator[tuple[TestServer, EventBus, Dis
         for agent in AGENTS:
             await desk.register_agent(AgentProfile(agent, f"SIP/{agent}", {"support": 0}))
         server = TestServer(create_app(desk=desk, db=db, bus=bus, calls=calls,
+                                       complaints=ComplaintDesk(db, COMPLAINTS),
                                        heartbeat_s=1.0), host="127.0.0.1")
         await server.start_server()
         try:
