@@ -9,6 +9,16 @@ from contactcenter.crm.records import Complaint
 T0 = datetime(2026, 12, 1, 14, tzinfo=UTC)
 
 
+class Clock:
+    """A clock the test sets: `clock.now = ...`."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 def complaint(id: int = 1, **fields: object) -> Complaint:
     """A billing complaint of Ada's received at T0, new, due in 2 h (response) and 8 h
     (resolution); `fields` change any of it."""

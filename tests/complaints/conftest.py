@@ -14,17 +14,10 @@ from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from tests.crm.databases import BACKENDS, fresh_database_url
+from tests.helpers import Clock
 
 SETTINGS = load_settings(Path(__file__).parents[2] / "flows" / "complaints.yaml")
 MONDAY = datetime(2026, 12, 7, 14, tzinfo=UTC)  # 09:00 in New York
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = MONDAY
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture(params=BACKENDS)
@@ -42,7 +35,7 @@ def settings() -> ComplaintSettings:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(MONDAY)
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.errors import ValidationError
 from contactcenter.crm.interactions import Interactions
-from tests.complaints.conftest import MONDAY, Clock
+from tests.complaints.conftest import MONDAY
+from tests.helpers import Clock
 
 H = timedelta(hours=1)
 

@@ -12,7 +12,8 @@ import pytest
 from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.complaints.escalation import Escalation
 from contactcenter.complaints.escalator import Escalator
-from tests.complaints.conftest import MONDAY, Clock
+from tests.complaints.conftest import MONDAY
+from tests.helpers import Clock
 from tests.sim.conftest import eventually
 
 

@@ -158,8 +158,9 @@ async def signed_in_page(browser: Browser, base: str, username: str) -> Page:
     await page.fill("input[name=username]", username)
     await page.fill("input[name=password]", demo_password(username))
     await page.click("button[type=submit]")
-    await page.wait_for_url(f"{base}/agent" if username.startswith("agent")
-                            else f"{base}/supervisor")
+    home = {"agent": "/agent", "resolver": "/complaints"}.get(username.rstrip("0123456789"),
+                                                              "/supervisor")
+    await page.wait_for_url(f"{base}{home}")
     return page
 
 

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from contactcenter.acd.events import CallConnected, CallEnded, CallOffered
-from contactcenter.crm.cases import Cases
+from contactcenter.crm.complaints import Complaints
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.interactions import Interactions
 from contactcenter.sim import CallOutcome
@@ -51,20 +51,22 @@ async def test_a_simulated_call_pops_the_caller_then_the_agent_hangs_up_and_wrap
     await page.fill("#notes", "asked about an invoice")
     db = live.platform.db
     ada = (await asyncio.to_thread(Customers(db).search, "Ada Lovelace"))[0]
-    case = (await asyncio.to_thread(Cases(db).open_for_customer, ada.id))[0]
-    await page.select_option("#case", str(case.id))  # her open case, listed by the pop
-    assert await page.input_value("#case-subject") == case.subject
-    await page.select_option("#case-status", "resolved")
-    await page.fill("#case-notes", "refund sent")
+    disputed = next(c for c in await asyncio.to_thread(Complaints(db).for_customer, ada.id)
+                    if c.status == "new")
+    await page.select_option("#complaint", str(disputed.id))  # her complaint, from the pop
+    assert await page.input_value("#complaint-subject") == disputed.subject
+    await page.check("#complaint-resolve")
+    await page.fill("#complaint-notes", "refund sent")
     await page.click("#wrapup button[type=submit]")
-    await page.wait_for_selector(f"#saved >> text=Saved, case #{case.id} resolved",
+    await page.wait_for_selector(f"#saved >> text=Saved, complaint #{disputed.id} resolved",
                                  timeout=2000)
 
     record = await asyncio.to_thread(Interactions(db).get, call.uniqueid)
-    resolved = await asyncio.to_thread(Cases(db).get, case.id)
-    assert (resolved.status, resolved.description.endswith("\n\nrefund sent")) == (
-        "resolved", True)
-    assert record.case_id == case.id
+    resolved = await asyncio.to_thread(Complaints(db).detail, disputed.id)
+    assert (resolved.complaint.status, resolved.complaint.solution) == ("resolved",
+                                                                        "refund sent")
+    assert [(n.body, n.call_id) for n in resolved.notes] == [("refund sent", call.uniqueid)]
+    assert record.complaint_id == disputed.id
     assert (record.disposition, record.notes) == (code, "asked about an invoice")
     assert (record.customer_id, record.agent_id, record.outcome) == (ada.id, "agent101",
                                                                      "answered")

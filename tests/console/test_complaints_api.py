@@ -12,11 +12,12 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from aiohttp.test_utils import TestClient
 
+from contactcenter.acd.events import CallbackQueued
 from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.interactions import Interactions
 
-from .conftest import COMPLAINTS, logged_in
+from .conftest import COMPLAINTS, logged_in, next_event
 
 ROLES = ("agent101", "agent102", "resolver1", "resolver2", "supervisor", "admin")
 FRONT = {"agent101", "resolver1", "supervisor", "admin"}  # may see Cleo's billing complaint
@@ -201,19 +202,19 @@ async def test_asking_by_callback_queues_a_callback_to_the_customer(console, cle
         taken = await client.post(f"/api/complaints/{complaint_id}/take",
                                   headers={"X-CSRF-Token": csrf})
         assert (await taken.json())["assignee"] == "resolver1"
-        asked = await client.post(f"/api/complaints/{complaint_id}/ask",
-                                  headers={"X-CSRF-Token": csrf},
-                                  json={"via": "callback", "question": "Which account?"})
-        assert asked.status == 200
-        callback = (await asked.json())["callback"]
+        with bus.subscribe() as events:
+            asked = await client.post(f"/api/complaints/{complaint_id}/ask",
+                                      headers={"X-CSRF-Token": csrf},
+                                      json={"via": "callback", "question": "Which account?"})
+            assert asked.status == 200
+            callback = (await asked.json())["callback"]
+            await next_event(events, CallbackQueued, lambda e: e.call_id == callback["call_id"])
         assert (callback["queue"], callback["number"]) == ("billing", "+14155550177")
     finally:
         await client.close()
-    async with asyncio.timeout(5):
-        while not (waiting := [c for c in await distributor.store.waiting()
-                               if c.call_id == callback["call_id"]]):
-            await asyncio.sleep(0.01)
-    assert (waiting[0].queue, waiting[0].callback, waiting[0].fields) == (
+    (waiting,) = [c for c in await distributor.store.waiting()
+                  if c.call_id == callback["call_id"]]
+    assert (waiting.queue, waiting.callback, waiting.fields) == (
         "billing", "+14155550177", {"complaint": str(complaint_id)})
     detail = await asyncio.to_thread(desk.complaints.detail, complaint_id)
     assert detail.complaint.status == "awaiting_customer"

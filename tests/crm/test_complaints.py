@@ -12,21 +12,14 @@ from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.errors import NotFound, RefusedTransition, ValidationError
 from contactcenter.crm.interactions import Interactions
+from tests.helpers import Clock
 
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture
