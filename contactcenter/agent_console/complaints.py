@@ -270,7 +270,7 @@ async def _act(request: web.Request, action: str, inputs: dict[str, Any] | None 
     complaint = await _visible(request, back_office=back_office)
     done = await asyncio.to_thread(desk.act, complaint.id, action, actor=me.username,
                                    inputs=inputs)
-    if note:
+    if note.strip():  # what the customer said, on the thread
         await asyncio.to_thread(desk.note, complaint.id, note, actor=me.username)
     return _json(complaint_json(done, desk.clock()))
 

@@ -12,6 +12,7 @@ is returned.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,20 @@ class _Reader:
                         "flow" if "flow" in ref else None)
         return None
 
+    def _entries(self, node: CommentedMap, kind: str, fields: tuple[str, ...],
+                 ) -> Iterator[tuple[str, CommentedMap, str]]:
+        """(name, mapping, "kind 'name'") for each entry that is a mapping of known
+        fields; the others and unknown fields are reported."""
+        for name, body in node.items():
+            where = f"{kind} {name!r}"
+            if not isinstance(body, CommentedMap):
+                self.errors.add(node, f"{where} needs a mapping of {', '.join(fields)}", name)
+                continue
+            for key in body:
+                if key not in fields:
+                    self.errors.add(body, f"{where}: unknown field {key!r}", key)
+            yield str(name), body, where
+
     def _duration(self, node: CommentedMap, key: str, where: str,
                   default: float | None = None) -> float | None:
         if key not in node:
@@ -217,14 +232,8 @@ class _Reader:
             return None
         queues = known_queues(self.directory, [])
         teams: dict[str, Team] = {}
-        for name, body in node.items():
-            where = f"team {name!r}"
-            if not isinstance(body, CommentedMap):
-                self.errors.add(node, f"{where} needs members, queue and escalate_to", name)
-                continue
-            for key in body:
-                if key not in ("members", "queue", "escalate_to"):
-                    self.errors.add(body, f"{where}: unknown field {key!r}", key)
+        for name, body, where in self._entries(node, "team", ("members", "queue",
+                                                               "escalate_to")):
             members = body.get("members") or CommentedSeq()
             if not isinstance(members, CommentedSeq) or not all(
                     isinstance(m, str) and USERNAME.fullmatch(m) for m in members):
@@ -236,7 +245,7 @@ class _Reader:
                 self.errors.add(body, f"{where}: queue {queue!r} is not a queue of "
                                 "queues.yaml (callback tasks wait there)",
                                 "queue" if "queue" in body else None)
-            teams[str(name)] = Team(str(name), tuple(members), str(queue),
+            teams[name] = Team(name, tuple(members), str(queue),
                                     str(body.get("escalate_to", SUPERVISORS)))
         for name, team in teams.items():
             body = node[name]
@@ -253,14 +262,8 @@ class _Reader:
         if node is None:
             return None
         categories: dict[str, Category] = {}
-        for name, body in node.items():
-            where = f"category {name!r}"
-            if not isinstance(body, CommentedMap):
-                self.errors.add(node, f"{where} needs team and subcategories", name)
-                continue
-            for key in body:
-                if key not in ("team", "subcategories", "targets"):
-                    self.errors.add(body, f"{where}: unknown field {key!r}", key)
+        for name, body, where in self._entries(node, "category", ("team", "subcategories",
+                                                                   "targets")):
             team = body.get("team")
             if team not in teams:
                 self.errors.add(body, f"{where}: team {team!r} is not one of the teams",
@@ -283,6 +286,6 @@ class _Reader:
                                       targets.get(str(severity)))
                 if found is not None:
                     targets[str(severity)] = found
-            categories[str(name)] = Category(str(name), str(team), tuple(subcategories),
+            categories[name] = Category(name, str(team), tuple(subcategories),
                                              targets)
         return categories

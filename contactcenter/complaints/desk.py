@@ -63,7 +63,7 @@ class ComplaintDesk:
             assignee = str(inputs.get("assignee") or "").strip()
             if assignee and not self.settings.teams_of(assignee):
                 raise ValidationError("assignee", f"{assignee!r} is in no team")
-        if action in ("reopen", "reject") or action == "classify":
+        if action in ("reopen", "reject", "classify"):
             current = self.complaints.get(complaint_id)
             if action == "classify":
                 inputs = self._classification(current, inputs)
