@@ -25,6 +25,7 @@ class AmiConfig:
     secret: str = field(default="", repr=False)
     action_timeout: float = 5.0
     reconnect_max_delay: float = 10.0
+    check_seconds: float = 15.0  # how often the live channels are compared with the ACD
 
 
 @dataclass(frozen=True)

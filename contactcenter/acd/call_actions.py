@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -114,7 +114,8 @@ class CallActions:
             return
         target = _number(number or "")
         await self._resume_if_held(agent_id)
-        await self._pbx.blind_transfer(legs.agent, TRANSFER_CONTEXT, target)
+        await self._handing_off(agent_id, lambda: self._pbx.blind_transfer(
+            legs.agent, TRANSFER_CONTEXT, target))
 
     async def consult(self, agent_id: str, number: str) -> None:
         """Start an attended transfer: the caller on hold, the agent talks to `number`."""
@@ -123,7 +124,9 @@ class CallActions:
             raise InvalidTransition("an attended transfer is already under way")
         target = _number(number)
         await self._resume_if_held(agent_id)
-        await self._pbx.attended_transfer(legs.agent, TRANSFER_CONTEXT, target)
+        # the agent's leg hanging up completes the transfer: the caller is the target's then
+        await self._handing_off(agent_id, lambda: self._pbx.attended_transfer(
+            legs.agent, TRANSFER_CONTEXT, target))
         self._consulting[agent_id] = target
 
     async def complete_consult(self, agent_id: str) -> None:
@@ -136,6 +139,7 @@ class CallActions:
         legs = self._consultation(agent_id)
         await self._pbx.cancel_attended_transfer(legs.agent)
         del self._consulting[agent_id]
+        await self._acd.hand_off(agent_id, False)
 
     async def dial(self, agent_id: str, number: str) -> None:
         """Click-to-dial: ring the agent's phone, then dial `number` and bridge them. The
@@ -174,14 +178,16 @@ class CallActions:
         """CC_* on the caller say where they wait and since when; both legs go on hold,
         the agent's leg hangs up (the ACD ends the call and starts the wrap-up), and only
         then the caller goes to cc-wait, so their music-on-hold start queues them."""
-        now = f"{time.time():.3f}"
-        for name, value in ((cc.QUEUE, queue), (cc.ENTERED, now), (cc.JOINED, now)):
+        at = time.time()
+        now = f"{at:.3f}"
+        for name, value in ((cc.QUEUE, queue), (cc.ENTERED, now), (cc.JOINED, now),
+                            (cc.ENTRY, f"{at:.6f}")):
             await self._pbx.set_variable(legs.caller, name, value)
         if agent_id not in self._held:
             await self.hold(agent_id)
         released = self._ended[legs.call_id] = asyncio.get_running_loop().create_future()
         try:
-            await self._pbx.hangup(legs.agent)
+            await self._handing_off(agent_id, lambda: self._pbx.hangup(legs.agent))
             await asyncio.wait_for(released, RELEASE_SECONDS)
         except TimeoutError:  # park the caller anyway rather than leave them on hold
             log.warning("queue transfer of %s: the ACD did not close the call in %.0f s",
@@ -189,6 +195,17 @@ class CallActions:
         finally:
             self._ended.pop(legs.call_id, None)
         await self._pbx.redirect(legs.caller, WAIT_CONTEXT, "s")
+
+    async def _handing_off(self, agent_id: str, action: Callable[[], Awaitable[None]]) -> None:
+        """Tell the ACD the caller is handed off (so the end of the agent's leg does not
+        hang them up), then act; if the PBX refuses, the caller is the agent's again."""
+        await self._acd.hand_off(agent_id)
+        try:
+            await action()
+        except BaseException:
+            with contextlib.suppress(InvalidTransition):
+                await self._acd.hand_off(agent_id, False)
+            raise
 
     async def _handle(self, event: object) -> None:
         """Bus consumer: a held call whose one leg hangs up loses the other too (but for a

@@ -7,8 +7,12 @@ from typing import Protocol
 
 
 class CallControl(Protocol):
+    @property
+    def connected(self) -> bool:
+        """Whether the link to the PBX is up (no offer is placed while it is down)."""
+
     async def originate_bridge(self, *, device: str, caller_channel: str, timeout_ms: int,
-                               caller_id: str, call_id: str,
+                               caller_id: str, call_id: str, after_call: str = "",
                                variables: Mapping[str, str] | None = None) -> str: ...
 
     async def hangup(self, channel: str, cause: int = 16) -> None: ...

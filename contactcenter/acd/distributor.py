@@ -2,10 +2,13 @@
 changes, offers calls through the store (atomically) and the PBX link, and publishes the
 ACD events the console, metrics and the interaction log read.
 
-Callers enter the queue when the dialplan parks them in music on hold (CallWaiting) with
-the CC_* variables the IVR set (acd/parked.py); after a restart or AMI reconnect the same
-variables, read back by the resync, rebuild the queue at the original entry times, and
-what a dead process left in the store is taken over (acd/recovery.py decides).
+Callers enter the queue when the dialplan parks them in cc-wait music on hold (CallWaiting)
+with the CC_* variables the IVR set (acd/parked.py), once per CC_ENTRY token (acd/entry.py
+decides); after a restart or AMI reconnect the same variables, read back by the resync,
+rebuild the queue at the original entry times, and what a dead process left in the store
+is taken over (acd/recovery.py decides). Each offer follows the pure table of
+acd/offers.py: the distributor maps events onto it and carries out its decisions, all
+under one lock.
 
 Overflows and announcements are the queue watch's (acd/queue_watch.py). A queued callback
 (acd/callbacks.py) keeps the caller's place after they hang up; one the customer does not
@@ -17,13 +20,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 import time
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
 from contactcenter.acd.call_control import CallControl
 from contactcenter.acd.callbacks import CallbackBook
+from contactcenter.acd.entry import Entry, on_hold_start
 from contactcenter.acd.events import (
     AgentStateChanged,
     CallConnected,
@@ -32,13 +39,32 @@ from contactcenter.acd.events import (
     CallQueued,
 )
 from contactcenter.acd.metrics import QueueMetrics
+from contactcenter.acd.offers import (
+    Answered,
+    Bridged,
+    CallerGone,
+    Decision,
+    Failed,
+    HandedOff,
+    LegGone,
+    LegRinging,
+    Offer,
+    Phase,
+    Placed,
+    Refused,
+    Withdrawn,
+    step,
+)
+from contactcenter.acd.overflow import ALL_BUSY, limit_rule
 from contactcenter.acd.parked import joined_at, parked_call
 from contactcenter.acd.queue_watch import QueueWatch
 from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.recovery import (
     TakeOver,
+    adoptable,
     agent_legs,
     gone,
+    missed,
     orphan_agents,
     orphan_offers,
     parked,
@@ -57,29 +83,25 @@ from contactcenter.cti.events import (
     OriginateResult,
     Resynced,
 )
-from contactcenter.errors import AmiError, InvalidTransition
+from contactcenter.errors import (
+    AmiError,
+    InvalidTransition,
+    OriginateUnconfirmed,
+    StoreConflict,
+    StoreError,
+)
 from contactcenter.events import BusConsumer, EventBus
-from contactcenter.ivr.events import CallbackRequested
+from contactcenter.health import STORE, HealthBoard, PartDown, PartUp
+from contactcenter.ivr.events import CallbackRequested, IvrFinished
 from contactcenter.queue.store import QueueStore
 
 log = logging.getLogger(__name__)
 
-NO_ANSWER = "no answer"
+MAX_REFUSALS = 3  # offers of one call the PBX may refuse before it overflows
+CONFLICT_RETRIES = 3  # conditional agent writes decided again before giving up
 DEFAULT_HANDLE_S = 180.0  # the estimated wait's handle time until a queue has finished calls
 SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CALL,
                      AgentState.WRAP_UP})
-
-
-@dataclass
-class _Offer:
-    call: WaitingCall
-    agent_id: str
-    device: str
-    action_id: str = ""
-    agent_channel: str = ""
-    agent_answered: bool = False  # a callback's agent leg is up and dialling the customer
-    withdrawn: bool = False  # the agent logged out before their leg rang
-    connected_at: float = 0.0
 
 
 class Distributor:
@@ -94,8 +116,11 @@ class Distributor:
                  queues: Mapping[str, QueueDefinition] | None = None,
                  metrics_window_seconds: float = 900.0, tick_seconds: float = 1.0,
                  callback_attempts: int = 3, callback_retry_seconds: float = 60.0,
+                 lease_seconds: float = 10.0, owner: str = "",
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.lease_seconds = lease_seconds
         self.control = control
         self.bus = bus
         self.ring_timeout_ms = ring_timeout_ms
@@ -108,19 +133,42 @@ class Distributor:
         self._lock = asyncio.Lock()  # events and ticks change the queues one at a time
         self._vars: dict[str, dict[str, str]] = {}
         self._callers: dict[str, tuple[str, str]] = {}
-        self._offers: dict[str, _Offer] = {}  # call_id -> offer in progress or connected
+        self._offers: dict[str, Offer] = {}  # call_id -> offer in progress or connected
+        self._by_action: dict[str, str] = {}  # an offer's Originate ActionID -> call_id
+        self._by_leg: dict[str, str] = {}  # an offer's agent leg (channel) -> call_id
+        self._entered: dict[str, str] = {}  # call_id -> CC_ENTRY of its entry, while queued
+        self._refusals: dict[str, int] = {}  # call_id -> offers the PBX refused
+        self._finished: dict[str, str] = {}  # call_id -> CC_ENTRY of a call closed, caller alive
         self._timers: set[asyncio.Task[None]] = set()
         self._consumer = BusConsumer(bus, self.handle, "distributor")
         self.counts = {"answered": 0, "abandoned": 0, "overflowed": 0}  # since start
         self.metrics = QueueMetrics(self.queues, window_seconds=metrics_window_seconds)
+        self.health = HealthBoard()  # parts down now (PartDown/PartUp on the bus)
         self._callbacks = CallbackBook(store, clock, self._publish)
         self._watch = QueueWatch(store, control, self.queues, clock, self._callbacks,
                                  publish=self._publish, end=self._end, dispatch=self.dispatch)
 
     async def __aenter__(self) -> Distributor:
+        await self.store.heartbeat(self.owner, self.lease_seconds)
         await self._consumer.__aenter__()
         self._own(self._watch.run(self._lock, self.tick_seconds), "acd-queue-watch")
+        self._own(self._keep_lease(), "acd-lease")
         return self
+
+    async def _keep_lease(self) -> None:
+        """Renew this process's lease (a third of its length apart): while it lives, no
+        other process adopts the agents and offers it follows (acd/recovery.py)."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                await self.store.heartbeat(self.owner, self.lease_seconds)
+            except StoreError as exc:
+                log.error("lease of %s not renewed: %s", self.owner, exc)
+                self.bus.publish(PartDown(STORE, str(exc), self.clock()))
+            else:
+                if STORE in self.health.down():
+                    log.warning("queue store reachable again")
+                    self.bus.publish(PartUp(STORE, self.clock()))
 
     async def __aexit__(self, *exc: object) -> None:
         for timer in self._timers:
@@ -131,55 +179,74 @@ class Distributor:
     # -- agents ---------------------------------------------------------------------------
 
     async def register_agent(self, profile: AgentProfile) -> None:
-        current = await self.store.agent(profile.agent_id)
-        await self.store.put_agent(Agent(profile) if current is None
-                                   else Agent(profile, current.state, current.reason,
-                                              current.since, current.idle_since,
-                                              current.call_id))
+        """Who the agent is (their phone, queues, skills), keeping the state the store
+        has for them (another process, or this one before a restart, may have set it)."""
+        for _ in range(CONFLICT_RETRIES):
+            current = await self.store.agent(profile.agent_id)
+            try:
+                await self.store.put_agent(Agent(profile) if current is None
+                                           else replace(current, profile=profile))
+                return
+            except StoreConflict:
+                continue
+        raise StoreConflict(f"agent {profile.agent_id} keeps changing; not registered")
 
     async def login(self, agent_id: str) -> None:
-        await self._move(agent_id, AgentState.AVAILABLE)
-        await self.dispatch()
+        await self.set_available(agent_id)
 
     async def set_available(self, agent_id: str) -> None:
-        await self._move(agent_id, AgentState.AVAILABLE)
-        await self.dispatch()
+        async with self._lock:
+            await self._move(agent_id, AgentState.AVAILABLE)
+            await self.dispatch()
 
     async def pause(self, agent_id: str, reason: str) -> None:
-        await self._move(agent_id, AgentState.PAUSED, reason=reason)
+        """Pause; a call ringing this agent goes back to the head of its queue once their
+        leg is gone (acd/offers.py: Withdrawn)."""
+        async with self._lock:
+            await self._leave(agent_id, AgentState.PAUSED, reason)
 
     async def logout(self, agent_id: str) -> None:
-        """Log out; a call ringing this agent goes back to the head of its queue once their
-        leg is hung up (a leg not ringing yet is hung up when it does: never two legs)."""
+        """Log out; as pause, a call ringing this agent goes back to the head of its queue
+        once their leg is gone (a leg not ringing yet is hung up when it does)."""
+        async with self._lock:
+            await self._leave(agent_id, AgentState.LOGGED_OUT)
+
+    async def _leave(self, agent_id: str, state: AgentState, reason: str = "") -> None:
         agent = await self._agent(agent_id)
         offer = self._offers.get(agent.call_id or "") \
             if agent.state is AgentState.OFFERED else None
-        if offer is not None and not offer.agent_channel:
-            offer.withdrawn = True
-            offer = None
+        await self._move(agent_id, state, reason=reason)
         if offer is not None:
-            await self._cancel_offer(offer)
-            await self.store.return_to_queue(offer.call.call_id)
-        await self._move(agent_id, AgentState.LOGGED_OUT)
-        if offer is not None:
-            await self.dispatch()
+            await self._apply(offer, Withdrawn())
 
     async def hangup(self, agent_id: str) -> None:
         """Hang up the call the agent is on (the bridge ends both legs); a callback's
         customer leg is unknown to us, so the agent's own leg is hung up."""
-        agent = await self._agent(agent_id)
-        offer = self._offers.get(agent.call_id or "")
-        if offer is None or agent.state is not AgentState.ON_CALL:
+        offer = self._connected_offer(agent_id)
+        if offer is None:
             raise InvalidTransition(f"agent {agent_id} has no call to hang up")
-        await self.control.hangup(offer.agent_channel if offer.call.callback
-                                  else offer.call.channel)
+        await self.control.hangup(offer.leg if offer.callback else offer.call.channel)
+
+    async def hand_off(self, agent_id: str, handed_off: bool = True) -> None:
+        """A transfer takes the agent's caller (or, False, was cancelled): when the agent's
+        leg ends, the caller is not hung up (acd/call_actions.py tells before it acts)."""
+        async with self._lock:
+            offer = self._connected_offer(agent_id)
+            if offer is None:
+                raise InvalidTransition(f"agent {agent_id} has no connected call")
+            await self._apply(offer, HandedOff(handed_off))
+
+    def _connected_offer(self, agent_id: str) -> Offer | None:
+        return next((offer for offer in self._offers.values() if offer.agent_id == agent_id
+                     and offer.phase is Phase.CONNECTED), None)
 
     def current_call(self, agent_id: str) -> tuple[WaitingCall, str] | None:
         """The agent's connected call and their own leg's channel, for call actions
         (acd/call_actions.py: hold, transfer); None while they talk to nobody."""
-        return next(((offer.call, offer.agent_channel) for offer in self._offers.values()
-                     if offer.agent_id == agent_id and offer.connected_at
-                     and offer.call.channel and offer.agent_channel), None)
+        offer = self._connected_offer(agent_id)
+        if offer is None or not offer.call.channel or not offer.leg:
+            return None
+        return offer.call, offer.leg
 
     async def agent_view(self, agent_id: str) -> dict[str, object]:
         agent = await self._agent(agent_id)
@@ -194,10 +261,12 @@ class Distributor:
         {"queues": {name: F, ...}, "total": F, "window_start": epoch s,
          "answered": n, "abandoned": n, "overflowed": n}  (final outcomes since start)
         F = {"waiting", "longest_wait_s", "agents": {state: n}, "answered", "abandoned",
-             "overflowed", "service_level_pct", "abandon_rate_pct", "asa_s", "aht_s"}
+             "overflowed", "service_level_pct", "abandon_rate_pct", "asa_s", "aht_s",
+             "survey_avg", "surveys"}
         (+ "service_level_s" per queue); waiting includes calls ringing an agent; rates
         and averages are None when there is nothing to count yet. Plus the live lists of
-        acd/wallboard.py: "agents" (each agent's state) and "calls" (in service order)."""
+        acd/wallboard.py: "agents" (each agent's state) and "calls" (in service order), and
+        "down": the parts of the platform down now (contactcenter/health.py)."""
         now = self.clock()
         waiting, offered = await self.store.waiting(), await self.store.offered()
         agents = await self.store.agents()
@@ -206,7 +275,7 @@ class Distributor:
         callers = {call_id: offer.call.caller_num or offer.call.callback
                    for call_id, offer in self._offers.items()}
         return {**board, **self.counts, "agents": agent_rows(agents, callers, now),
-                "calls": call_rows(waiting, offered, now)}
+                "calls": call_rows(waiting, offered, now), "down": self.health.down()}
 
     async def wait_estimate(self, call_id: str) -> tuple[int, float] | None:
         """(place in its queue, estimated seconds to wait) of a waiting call, else None.
@@ -239,96 +308,199 @@ class Distributor:
 
     async def _move(self, agent_id: str, state: AgentState, *, reason: str = "",
                     call_id: str | None = None) -> Agent:
-        agent = transition(await self._agent(agent_id), state, self.clock(), reason=reason,
-                           call_id=call_id)
-        await self.store.put_agent(agent)
-        self._publish(AgentStateChanged(agent_id, state.value, agent.reason, agent.call_id,
-                                        agent.since))
-        return agent
+        """The agent's state change, written only over the record it was decided from: if
+        another process (or the store's retry of a lost reply) changed it meanwhile, the
+        change is decided again on what the store has now."""
+        for _ in range(CONFLICT_RETRIES):
+            current = await self._agent(agent_id)
+            if current.state is state and current.call_id == (call_id or current.call_id) \
+                    and (state is not AgentState.PAUSED or current.reason == reason):
+                return current  # already so: a retried write that did land
+            agent = transition(current, state, self.clock(), reason=reason, call_id=call_id,
+                               owner=self.owner)
+            try:
+                agent = await self.store.put_agent(agent)
+            except StoreConflict:
+                continue
+            self._publish(AgentStateChanged(agent_id, state.value, agent.reason,
+                                            agent.call_id, agent.since))
+            return agent
+        raise StoreConflict(f"agent {agent_id} keeps changing; not moved to {state}")
 
     # -- offers ---------------------------------------------------------------------------
 
     async def dispatch(self) -> None:
-        """Offer calls while a waiting call has a qualified available agent."""
-        while (pair := await self.store.offer_next(self.clock())) is not None:
+        """Offer calls while a waiting call has a qualified available agent (the lock is
+        held). Nothing is offered while the PBX link is down: its resync offers again."""
+        while self.control.connected and \
+                (pair := await self.store.offer_next(self.clock(), self.owner)) is not None:
             call, agent = pair
-            offer = _Offer(call, agent.agent_id, agent.profile.device)
-            self._offers[call.call_id] = offer
             now = self.clock()
+            definition = self.queues.get(call.queue)
+            offer = Offer(call, agent.agent_id, agent.profile.device, at=now,
+                          after_call=bool(definition and definition.after_call
+                                          and not call.callback))
+            self._keep(offer)
             self._publish(AgentStateChanged(agent.agent_id, agent.state.value, "",
                                             call.call_id, now))
             self._publish(CallOffered(call.call_id, agent.agent_id, call.queue, now,
                                       call.caller_num, call.caller_name, call.channel,
                                       call.entered_at, dict(call.fields), call.ivr_path))
-            ring_ms = self._ring_timeout_ms(call.queue)
             try:
-                if call.callback:
-                    offer.action_id = await self.control.originate_callback(
-                        device=agent.profile.device, number=call.callback, timeout_ms=ring_ms,
-                        call_id=call.call_id, caller_id=f'"{call.caller_name}" <{call.callback}>')
-                else:
-                    offer.action_id = await self.control.originate_bridge(
-                        device=agent.profile.device, caller_channel=call.channel,
-                        timeout_ms=ring_ms, call_id=call.call_id,
-                        caller_id=f'"{call.caller_name}" <{call.caller_num}>')
+                event: object = Placed(await self._originate(offer))
+            except OriginateUnconfirmed as exc:  # the check (acd/recovery.missed) settles it
+                log.warning("offer of %s to %s: %s; asking Asterisk later", call.call_id,
+                            agent.agent_id, exc)
+                event = Placed(exc.action_id)
             except AmiError as exc:
-                log.warning("offer of %s to %s failed: %s", call.call_id, agent.agent_id, exc)
-                await self._ring_no_answer(offer)
+                log.warning("offer of %s to %s not placed: %s", call.call_id, agent.agent_id,
+                            exc)
+                event = Refused()
+            if (current := self._offers.get(call.call_id)) is not None:
+                await self._apply(current, event)
+            if isinstance(event, Refused) and self.control.connected:
+                await self._refused(call)
 
-    async def _ring_no_answer(self, offer: _Offer) -> None:
-        """The call goes back to the head of its queue (original entry time); the agent
-        who did not answer is paused, so the next caller is not sent to them."""
-        self._offers.pop(offer.call.call_id, None)
-        await self.store.return_to_queue(offer.call.call_id)
-        await self._move(offer.agent_id, AgentState.PAUSED, reason=NO_ANSWER)
-        await self.dispatch()
+    async def _refused(self, call: WaitingCall) -> None:
+        """The PBX refused to ring an agent for `call` (the platform's request, never the
+        agent's fault): after MAX_REFUSALS the call leaves by its queue's overflow (the
+        all-busy message without one) rather than be offered in a loop."""
+        refusals = self._refusals[call.call_id] = self._refusals.get(call.call_id, 0) + 1
+        if refusals >= MAX_REFUSALS:
+            log.error("call %s: the PBX refused %d offers; sending it to its overflow",
+                      call.call_id, refusals)
+            definition = self.queues.get(call.queue)
+            await self._watch.overflow(call, limit_rule(definition) if definition else ALL_BUSY)
 
-    async def _cancel_offer(self, offer: _Offer) -> None:
-        self._offers.pop(offer.call.call_id, None)
-        if offer.agent_channel:
-            await self._drop_leg(offer.agent_channel)
+    async def _originate(self, offer: Offer) -> str:
+        call, ring_ms = offer.call, self._ring_timeout_ms(offer.call.queue)
+        if call.callback:
+            return await self.control.originate_callback(
+                device=offer.device, number=call.callback, timeout_ms=ring_ms,
+                call_id=call.call_id, caller_id=f'"{call.caller_name}" <{call.callback}>')
+        definition = self.queues.get(call.queue)
+        return await self.control.originate_bridge(
+            device=offer.device, caller_channel=call.channel, timeout_ms=ring_ms,
+            call_id=call.call_id, caller_id=f'"{call.caller_name}" <{call.caller_num}>',
+            after_call=definition.after_call if definition else "")
 
-    async def _drop_leg(self, channel: str) -> None:
-        """Hang up an agent leg that must not connect; it may have gone already."""
+    async def _apply(self, offer: Offer, event: object) -> None:
+        """One event through the offer table (acd/offers.py), and its decision carried out."""
+        decision = step(offer, event)  # type: ignore[arg-type]
+        if decision.ignored:
+            log.debug("offer of %s to %s (%s): %s ignored", offer.call_id, offer.agent_id,
+                      offer.phase, type(event).__name__)
+            return
+        await self._carry_out(decision)
+
+    async def _carry_out(self, decision: Decision) -> None:
+        offer = decision.offer
+        self._keep(offer)
+        if decision.hang_up_leg:
+            await self._hang_up(decision.hang_up_leg)
+        if decision.connect:
+            await self._connected(offer)
+        if decision.end == "abandoned":
+            await self.store.remove_call(offer.call_id)
+            self._end(offer.call, "abandoned", None, decision.at)
+        elif decision.end:
+            self._end(offer.call, decision.end, offer.agent_id, decision.at, offer.connected_at)
+        if decision.requeue:
+            await self.store.return_to_queue(offer.call_id)
+        if decision.callback_failed:
+            await self._callback_failed(offer.call, decision.at)
+        if decision.agent is not None:
+            await self._agent_after(offer, *decision.agent)
+        if decision.hang_up_caller and offer.call.channel:
+            await self._hang_up(offer.call.channel)
+        if decision.dispatch:
+            await self.dispatch()
+
+    def _keep(self, offer: Offer) -> None:
+        """Hold the offer (or forget it, once ended) with its lookups by ActionID and leg:
+        an agent leg's events are matched by its own Originate or channel, never by the
+        agent's device (an old leg of the same phone may still send a late Hangup)."""
+        if offer.phase is Phase.ENDED:
+            self._offers.pop(offer.call_id, None)
+            self._by_action.pop(offer.action_id, None)
+            self._by_leg.pop(offer.leg, None)
+            return
+        self._offers[offer.call_id] = offer
+        if offer.action_id:
+            self._by_action[offer.action_id] = offer.call_id
+        if offer.leg:
+            self._by_leg[offer.leg] = offer.call_id
+
+    def _offer_of(self, originate_id: str = "", leg: str = "") -> Offer | None:
+        """The offer an agent leg belongs to, by its Originate's ActionID or its channel."""
+        if (call_id := self._by_action.get(originate_id)) is not None:
+            offer = self._offers.get(call_id)
+            return offer if offer is not None and offer.action_id == originate_id else None
+        call_id = self._by_leg.get(leg)
+        offer = self._offers.get(call_id) if call_id else None
+        return offer if offer is not None and offer.leg == leg else None
+
+    async def _agent_after(self, offer: Offer, state: AgentState, reason: str) -> None:
+        """Move the offer's agent, if they are still on this offer's call (an agent who
+        moved on meanwhile, e.g. logged out, is left alone)."""
+        agent = await self.store.agent(offer.agent_id)
+        if agent is None or agent.call_id != offer.call_id:
+            log.info("agent %s left call %s already: stays %s", offer.agent_id,
+                     offer.call_id, agent.state if agent else "unknown")
+            return
+        try:
+            await self._move(offer.agent_id, state, reason=reason, call_id=offer.call_id)
+        except InvalidTransition as exc:
+            log.warning("call %s: %s", offer.call_id, exc)
+            return
+        if state is AgentState.WRAP_UP:
+            self._start_wrap_up_timer(offer.agent_id, offer.call.queue)
+
+    async def _hang_up(self, channel: str) -> None:
+        """Hang up a channel that must go; it may have gone already."""
         try:
             await self.control.hangup(channel)
         except AmiError as exc:
-            log.info("agent leg %s already gone: %s", channel, exc)
+            log.info("hang-up of %s: %s (gone already?)", channel, exc)
 
     # -- events -----------------------------------------------------------------------------
 
     async def handle(self, event: object) -> None:
+        """One bus event under the lock. A PBX refusal or a refused state change is logged
+        and skipped; anything else is logged by the bus reader, which goes on."""
         try:
             async with self._lock:
                 await self._handle(event)
+        except StoreError as exc:
+            log.error("distributor: %s while handling %r (the next channel check repairs "
+                      "what it missed)", exc, event)
+            self.bus.publish(PartDown(STORE, str(exc), self.clock()))
         except (AmiError, InvalidTransition) as exc:
-            log.warning("distributor: %s while handling %s", exc, type(event).__name__)
+            log.warning("distributor: %s while handling %r", exc, event)
 
     async def _handle(self, event: object) -> None:
-        if isinstance(event, CallArrived):
+        if isinstance(event, PartDown | PartUp):
+            self.health.record(event)
+        elif isinstance(event, IvrFinished):  # a post-call survey's rating, for the board
+            self.metrics.record(event)
+        elif isinstance(event, CallArrived):
             self._callers[event.uniqueid] = (event.caller_num, event.caller_name)
         elif isinstance(event, CallVariableSet):
             self._vars.setdefault(event.uniqueid, {})[event.name] = event.value
         elif isinstance(event, CallWaiting):
             self._watch.back_on_hold(event.uniqueid)
-            await self._enqueue(event.uniqueid, event.channel)
+            await self._hold_started(event)
         elif isinstance(event, AgentLegRinging):
             await self._agent_leg_rings(event)
         elif isinstance(event, OriginateResult):
-            offer = next((o for o in self._offers.values() if o.action_id == event.action_id),
-                         None)
-            if offer is not None and event.success:
-                offer.agent_answered = True
-            elif offer is not None and offer.withdrawn:
-                self._offers.pop(offer.call.call_id, None)
-                await self.store.return_to_queue(offer.call.call_id)
-                await self.dispatch()
-            elif offer is not None and not offer.connected_at:
-                await self._ring_no_answer(offer)
+            if (offer := self._offer_of(event.action_id)) is not None:
+                await self._apply(offer, Answered(event.channel) if event.success
+                                  else Failed(event.reason))
         elif isinstance(event, CallBridged):
-            offer = self._offers.get(event.uniqueid) or self._callback_leg(event.channel)
-            if offer is not None and not offer.connected_at:
-                await self._connected(offer, event.at)
+            offer = self._offers.get(event.uniqueid) or self._offer_of(event.originate_id,
+                                                                       event.channel)
+            if offer is not None:
+                await self._apply(offer, Bridged(event.at))
         elif isinstance(event, CallbackRequested):
             if await self._callbacks.requested(event):
                 await self.dispatch()
@@ -338,27 +510,34 @@ class Distributor:
             await self._reconcile(event)
 
     async def _agent_leg_rings(self, event: AgentLegRinging) -> None:
-        """Note the leg of the offer; a leg whose offer was withdrawn before it rang (the
-        agent logged out at once) is hung up: its failed Originate then returns the call."""
-        offer = self._offers.get(event.call_id)
-        if offer is not None and offer.device == event.device and not offer.withdrawn:
-            offer.agent_channel = event.channel
-            return
-        await self._drop_leg(event.channel)
+        """Note the leg of the offer; a leg of no offer of ours is hung up."""
+        if (offer := self._offer_of(event.originate_id)) is not None:
+            await self._apply(offer, LegRinging(event.channel))
+        else:
+            await self._hang_up(event.channel)
 
-    def _callback_leg(self, channel: str) -> _Offer | None:
-        """The callback offer whose agent leg is `channel` (the customer's leg is unknown)."""
-        return next((o for o in self._offers.values()
-                     if o.call.callback and o.agent_channel == channel), None)
+    async def _hold_started(self, event: CallWaiting) -> None:
+        """Music on hold started: a queue entry, or nothing, or a stray (acd/entry.py)."""
+        values = self._vars.get(event.uniqueid, {})
+        call_id = event.uniqueid
+        held = call_id in self._offers or call_id in self._entered
+        entry = on_hold_start(event.context, values.get(cc.QUEUE, ""),
+                              values.get(cc.ENTRY, ""), self._finished.get(call_id), held=held)
+        if entry is Entry.JOIN:
+            await self._enqueue(call_id, event.channel)
+        elif entry is Entry.STRAY:
+            log.warning("call %s: caller back in music on hold after the call ended; "
+                        "hanging up", call_id)
+            await self._hang_up(event.channel)
 
     async def _enqueue(self, uniqueid: str, channel: str, *, fresh: bool = True) -> None:
         """Queue a parked caller; a `fresh` one (not rebuilt by a resync) first meets the
         queue's limits at entry."""
         values = self._vars.get(uniqueid, {})
-        if not values.get(cc.QUEUE) or uniqueid in self._offers:
-            return
         num, name = self._callers.get(uniqueid, ("", ""))
         call = parked_call(uniqueid, channel, values, num, name, self.clock())
+        self._entered[uniqueid] = values.get(cc.ENTRY, "")
+        self._finished.pop(uniqueid, None)
         if not await self.store.add_call(call):
             return
         self._watch.joined(call.call_id, joined_at(values, call), announced=not fresh)
@@ -368,52 +547,39 @@ class Distributor:
             return
         await self.dispatch()
 
-    async def _connected(self, offer: _Offer, at: float) -> None:
-        offer.connected_at = at
-        await self.store.settle(offer.call.call_id)
-        await self._move(offer.agent_id, AgentState.ON_CALL, call_id=offer.call.call_id)
-        self._publish(CallConnected(offer.call.call_id, offer.agent_id, offer.call.queue,
-                                    max(0.0, at - offer.call.entered_at), at))
+    async def _connected(self, offer: Offer) -> None:
+        await self.store.settle(offer.call_id)
+        await self._agent_after(offer, AgentState.ON_CALL, "")
+        self._publish(CallConnected(offer.call_id, offer.agent_id, offer.call.queue,
+                                    max(0.0, offer.connected_at - offer.call.entered_at),
+                                    offer.connected_at))
 
     async def _hung_up(self, event: CallHungUp) -> None:
-        self._callers.pop(event.uniqueid, None)
-        self._vars.pop(event.uniqueid, None)
-        self._watch.caller_left(event.uniqueid)
-        if self._callbacks.caller_left(event.uniqueid):  # they asked to be called back
+        if event.originate_id or event.channel in self._by_leg:
+            if (offer := self._offer_of(event.originate_id, event.channel)) is not None:
+                await self._apply(offer, LegGone(event.at))
             return
-        offer = self._offers.get(event.uniqueid) or next(
-            (o for o in self._offers.values() if o.agent_channel == event.channel), None)
-        if offer is None:
-            call = await self.store.remove_call(event.uniqueid)
-            if call is not None:
-                self._end(call, "abandoned", None, event.at)
+        call_id = event.uniqueid
+        self._callers.pop(call_id, None)
+        self._vars.pop(call_id, None)
+        self._entered.pop(call_id, None)
+        self._finished.pop(call_id, None)
+        self._watch.caller_left(call_id)
+        if self._callbacks.caller_left(call_id):  # they asked to be called back
             return
-        if offer.connected_at:  # after talk: the agent wraps up
-            self._offers.pop(offer.call.call_id, None)
-            self._end(offer.call, "answered", offer.agent_id, event.at, offer.connected_at)
-            await self._move(offer.agent_id, AgentState.WRAP_UP, call_id=offer.call.call_id)
-            self._start_wrap_up_timer(offer.agent_id, offer.call.queue)
-        elif offer.call.callback and offer.agent_answered:  # the customer did not answer
-            await self._callback_failed(offer, event.at)
-        elif event.uniqueid == offer.call.call_id:  # the caller left while the agent rang
-            await self.store.remove_call(offer.call.call_id)
-            await self._cancel_offer(offer)
-            self._end(offer.call, "abandoned", None, event.at)
-            await self._move(offer.agent_id, AgentState.AVAILABLE)
-            await self.dispatch()
+        if (offer := self._offers.get(call_id)) is not None:
+            await self._apply(offer, CallerGone(event.at))
+        elif (call := await self.store.abandon(call_id)) is not None:  # another's offer: theirs
+            self._end(call, "abandoned", None, event.at)
 
-    async def _callback_failed(self, offer: _Offer, at: float) -> None:
-        """The agent answered but the customer did not: the agent is free again; the
-        callback keeps its place and is tried again later, or ends after the last try."""
-        call = offer.call
-        self._offers.pop(call.call_id, None)
+    async def _callback_failed(self, call: WaitingCall, at: float) -> None:
+        """The agent answered but the customer did not: the callback keeps its place and
+        is tried again later, or ends after the last try."""
         if self._callbacks.failed(call.call_id) >= self.callback_attempts:
             await self.store.remove_call(call.call_id)
             self._end(call, "abandoned", None, at)
         else:
             self._own(self._retry_callback(call.call_id), f"callback-retry-{call.call_id}")
-        await self._move(offer.agent_id, AgentState.AVAILABLE)
-        await self.dispatch()
 
     async def _retry_callback(self, call_id: str) -> None:
         await asyncio.sleep(self.callback_retry_seconds)
@@ -424,12 +590,16 @@ class Distributor:
     def _end(self, call: WaitingCall, outcome: str, agent_id: str | None, at: float,
              connected_at: float = 0.0) -> None:
         self.counts[outcome] += 1
+        self._refusals.pop(call.call_id, None)
         self._watch.forget(call.call_id)
         self._callbacks.forget(call.call_id)
-        wait = (connected_at or at) - call.entered_at
-        self._publish(CallEnded(call.call_id, call.queue, outcome, agent_id,
-                                round(max(0.0, wait), 3),
-                                round(at - connected_at, 3) if connected_at else 0.0, at))
+        if (token := self._entered.pop(call.call_id, None)) is not None:
+            self._finished[call.call_id] = token
+        wait = round(max(0.0, (connected_at or at) - call.entered_at), 3)
+        talk = round(at - connected_at, 3) if connected_at else 0.0
+        log.info("call %s ended: queue=%s outcome=%s wait=%.1fs talk=%.1fs agent=%s",
+                 call.call_id, call.queue, outcome, wait, talk, agent_id or "-")
+        self._publish(CallEnded(call.call_id, call.queue, outcome, agent_id, wait, talk, at))
 
     def _ring_timeout_ms(self, queue: str) -> int:
         definition = self.queues.get(queue)
@@ -442,9 +612,11 @@ class Distributor:
 
         async def wrap_up() -> None:
             await asyncio.sleep(seconds)
-            agent = await self.store.agent(agent_id)
-            if agent is not None and agent.state is AgentState.WRAP_UP:
-                await self.set_available(agent_id)
+            async with self._lock:
+                agent = await self.store.agent(agent_id)
+                if agent is not None and agent.state is AgentState.WRAP_UP:
+                    await self._move(agent_id, AgentState.AVAILABLE)
+                    await self.dispatch()
 
         self._own(wrap_up(), _wrap_up_timer(agent_id))
 
@@ -453,38 +625,78 @@ class Distributor:
         return any(timer.get_name() == _wrap_up_timer(agent_id) for timer in self._timers)
 
     def _own(self, coro: Coroutine[object, object, None], name: str) -> None:
-        """Run `coro` as a task cancelled and awaited on close."""
+        """Run `coro` as a task cancelled and awaited on close; its failure is logged."""
         task = asyncio.create_task(coro, name=name)
         self._timers.add(task)
-        task.add_done_callback(self._timers.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._timers.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("distributor task %s failed", task.get_name(), exc_info=exc)
 
     # -- resync ---------------------------------------------------------------------------
 
     async def _reconcile(self, event: Resynced) -> None:
-        """Carry out the resync's decisions (acd/recovery.py): take over what a dead
-        process left, abandon calls whose channel is gone, queue parked callers again."""
+        """Asterisk is the truth (acd/recovery.py decides): events this process missed
+        about its own offers are applied; what a dead process left is taken over; calls
+        whose channel is gone are abandoned; parked callers the ACD lacks are queued at
+        their original entry time. Nothing that began after the channels were asked is
+        judged by their absence."""
         live = {snap.uniqueid: snap for snap in event.channels}
+        started = event.started or event.at
+        for call_id, missed_event in missed(list(self._offers.values()), event.channels,
+                                            started=started, at=event.at,
+                                            ring_s=self._ring_s):
+            if (offer := self._offers.get(call_id)) is not None:
+                log.info("call %s: %s seen only in the live channels", call_id,
+                         type(missed_event).__name__)
+                await self._apply(offer, missed_event)
         legs = agent_legs(event.channels)
-        for orphan in orphan_offers(await self.store.offered(), self._offers, live, legs):
-            if orphan.leg:
-                await self._drop_leg(orphan.leg)
-            if orphan.requeue:
-                await self.store.return_to_queue(orphan.call.call_id)
-            else:
+        agents = await self.store.agents()
+        mine = adoptable(agents, await self.store.live_owners(), self.owner)
+        by_id = {agent.agent_id: agent for agent in agents}
+        for orphan in orphan_offers(await self.store.offered(), self._offers, live, legs,
+                                    mine):
+            if orphan.agent_id in by_id and not await self._claim(by_id[orphan.agent_id]):
+                continue
+            if not orphan.requeue:
                 await self.store.remove_call(orphan.call.call_id)
                 self._end(orphan.call, "abandoned", None, event.at)
+            if orphan.leg:  # as a withdrawn offer: requeued and the agent freed once it is gone
+                self._keep(Offer(orphan.call, orphan.agent_id, "", Phase.RELEASING,
+                                 leg=orphan.leg, requeue=orphan.requeue, free_agent=True))
+                await self._hang_up(orphan.leg)
+            elif orphan.requeue:
+                await self.store.return_to_queue(orphan.call.call_id)
         agents = await self.store.agents()
         timed = [agent.agent_id for agent in agents if self._wrapping_up(agent.agent_id)]
-        for agent, step in orphan_agents(agents, self._offers, live, legs, timed):
-            await self._take_over(agent, step, live, legs)
-        for call in gone(await self.store.waiting(), live):
+        for agent, take_over in orphan_agents(agents, self._offers, live, legs, timed, mine):
+            if (claimed := await self._claim(agent)) is not None:
+                await self._take_over(claimed, take_over, live, legs)
+        for call in gone(await self.store.waiting(), live, started):
             await self.store.remove_call(call.call_id)
             self._end(call, "abandoned", None, event.at)
         for snap in parked(event.channels):
             self._vars[snap.uniqueid] = dict(snap.variables)
             self._callers.setdefault(snap.uniqueid, (snap.caller_num, snap.caller_name))
-            await self._enqueue(snap.uniqueid, snap.channel, fresh=False)
+            if snap.uniqueid not in self._offers:
+                await self._enqueue(snap.uniqueid, snap.channel, fresh=False)
         await self.dispatch()
+
+    def _ring_s(self, offer: Offer) -> float:
+        return self._ring_timeout_ms(offer.call.queue) / 1000
+
+    async def _claim(self, agent: Agent) -> Agent | None:
+        """Become the owner of an agent whose call nobody follows, unless another process
+        did first (the write is conditional on the record read): None then."""
+        if agent.owner == self.owner:
+            return agent
+        try:
+            return await self.store.put_agent(replace(agent, owner=self.owner))
+        except StoreConflict:
+            log.info("agent %s taken over by another process", agent.agent_id)
+            return None
 
     async def _take_over(self, agent: Agent, step: TakeOver,
                          live: Mapping[str, ChannelSnapshot],
@@ -497,9 +709,8 @@ class Distributor:
             caller = live[call_id]
             call = parked_call(call_id, caller.channel, caller.variables, caller.caller_num,
                                caller.caller_name, self.clock())
-            self._offers[call_id] = _Offer(call, agent.agent_id, agent.profile.device,
-                                           agent_channel=legs[call_id].channel,
-                                           connected_at=agent.since)
+            self._keep(Offer(call, agent.agent_id, agent.profile.device, Phase.CONNECTED,
+                             leg=legs[call_id].channel, connected_at=agent.since))
         elif step is TakeOver.WRAP_UP:
             await self._move(agent.agent_id, AgentState.WRAP_UP, call_id=call_id)
             self._start_wrap_up_timer(agent.agent_id, "")

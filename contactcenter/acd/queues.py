@@ -5,6 +5,8 @@ column, so an admin can jump to the mistake; nothing half-loaded is ever returne
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,15 +52,19 @@ class QueueDefinition:
     aging_seconds: float = 0.0  # a call gains one priority step per this many seconds; 0: off
     overflow: tuple[OverflowRule, ...] = ()
     announcements: Announcements = Announcements()
+    after_call: str = ""  # the flow a caller goes on to when their agent hangs up ("": none)
 
 
 _NUMBERS = {"wrap_up_seconds": float, "ring_timeout_seconds": float, "max_waiting": int,
             "max_wait_seconds": float, "service_level_seconds": float, "aging_seconds": float}
-_KEYS = {"description", "overflow", "announce", *_NUMBERS}
+_KEYS = {"description", "overflow", "announce", "after_call", *_NUMBERS}
+FLOW_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # a flow file's name: safe in a dialplan exten
 
 
-def load_queue_definitions(path: str | Path) -> dict[str, QueueDefinition]:
-    """Every queue in a queues.yaml, by name; FlowError(file, line, column) on bad input."""
+def load_queue_definitions(path: str | Path, known_flows: Collection[str] | None = None,
+                           ) -> dict[str, QueueDefinition]:
+    """Every queue in a queues.yaml, by name; FlowError(file, line, column) on bad input.
+    known_flows: the flows an after_call may name (None: not checked, as at run time)."""
     file = str(path)
     try:
         doc = YAML().load(Path(path).read_text(encoding="utf-8"))
@@ -78,6 +84,11 @@ def load_queue_definitions(path: str | Path) -> dict[str, QueueDefinition]:
                 node = queues[definition.name]["overflow"]
                 raise FlowError(f"overflow to unknown queue {rule.target!r}", file,
                                 *_at(node, index))
+        if known_flows is not None and definition.after_call not in (*known_flows, ""):
+            raise FlowError(f"queue {definition.name!r}: after_call names no flow "
+                            f"{definition.after_call!r} (known: "
+                            f"{', '.join(sorted(known_flows)) or 'none'})", file,
+                            *_at(queues[definition.name], "after_call"))
     return definitions
 
 
@@ -111,10 +122,14 @@ def _queue(file: str, queues: CommentedMap, name: str) -> QueueDefinition:
     if not isinstance(overflow, CommentedSeq):
         raise FlowError(f"queue {name!r}: overflow must be a list of rules", file,
                         *_at(body, "overflow"))
+    after_call = str(body.get("after_call") or "")
+    if after_call and not FLOW_NAME.fullmatch(after_call):
+        raise FlowError(f"queue {name!r}: after_call must name a flow (lowercase letters, "
+                        f"digits, - and _), not {after_call!r}", file, *_at(body, "after_call"))
     return QueueDefinition(
         name=name, description=str(body.get("description") or ""),
         overflow=tuple(_overflow(file, overflow, i) for i in range(len(overflow))),
-        announcements=_announcements(file, body), **values)
+        announcements=_announcements(file, body), after_call=after_call, **values)
 
 
 def _at_key(node: CommentedMap, key: Any) -> tuple[int, int]:

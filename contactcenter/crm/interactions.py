@@ -1,5 +1,6 @@
 """Interactions: one row per call. The recorder (cti/interactions.py) tracks the call's
-progress; the console's wrap-up adds disposition, notes and a complaint."""
+progress and the caller's post-call survey rating; the console's wrap-up adds disposition,
+notes and a complaint."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from contactcenter.crm.models import (
 from contactcenter.crm.records import Disposition, Interaction
 
 STATES = ("queued", "offered", "connected", "ended")
+SURVEY_SCORES = range(1, 6)  # a post-call survey's rating: 1 poor to 5 excellent
 OUTCOMES = ("answered", "abandoned", "overflowed")
 # What the call's progress may set; disposition and notes belong to the wrap-up.
 TRACKED = frozenset({
@@ -61,6 +63,18 @@ class Interactions:
                 if key == "state" and STATES.index(value) < STATES.index(row.state):
                     continue
                 setattr(row, key, dict(value) if key == "ivr_fields" else value)
+            session.flush()
+            return interaction_record(row)
+
+    def rate(self, call_id: str, score: int) -> Interaction:
+        """The caller's post-call survey rating (1-5) of a call the history has. The survey
+        runs once the call has ended, so this touches nothing of the call's progress and
+        never creates a row (NotFound for an unknown call); a new rating replaces the last."""
+        if isinstance(score, bool) or not isinstance(score, int) or score not in SURVEY_SCORES:
+            raise ValidationError("survey_score", "must be a whole number from 1 to 5")
+        with self._db.session() as session:
+            row = _get(session, call_id)
+            row.survey_score = score
             session.flush()
             return interaction_record(row)
 
@@ -188,6 +202,7 @@ def interaction_record(row: InteractionRow) -> Interaction:
         talk_s=row.talk_s,
         disposition=row.disposition,
         notes=row.notes,
+        survey_score=row.survey_score,
     )
 
 

@@ -196,6 +196,7 @@ class InteractionRow(Base):
     talk_s: Mapped[float] = mapped_column(Float, default=0.0)
     disposition: Mapped[str | None] = mapped_column(ForeignKey("dispositions.code"))
     notes: Mapped[str] = mapped_column(Text, default="")
+    survey_score: Mapped[int | None] = mapped_column(Integer)  # post-call rating, 1-5
 
 
 class UserRow(Base):

@@ -78,6 +78,7 @@ class Interaction:
     talk_s: float
     disposition: str | None
     notes: str
+    survey_score: int | None = None  # the caller's post-call survey rating, 1-5
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ from contactcenter.cti.events import (
     CallVariableSet,
     CallWaiting,
     ChannelSnapshot,
-    DigitPressed,
     OriginateResult,
 )
 
@@ -46,6 +45,7 @@ class LiveChannel:
     bridge_id: str = ""
     device: str = ""  # set for agent legs only
     call_id: str = ""  # the call an agent leg was originated for
+    action_id: str = ""  # the ActionID of the Originate that made an agent leg
     rang: bool = False
 
     @property
@@ -88,7 +88,6 @@ class CallModel:
             "Newchannel": self._newchannel,
             "Newstate": self._newstate,
             "VarSet": self._varset,
-            "DTMFEnd": self._dtmf_end,
             "MusicOnHoldStart": self._moh_start,
             "MusicOnHoldStop": self._moh_stop,
             "DialBegin": self._dial_begin,
@@ -102,6 +101,12 @@ class CallModel:
     def channels(self) -> Mapping[str, LiveChannel]:
         """Live channels by Uniqueid."""
         return self._channels
+
+    @property
+    def events_read(self) -> frozenset[str]:
+        """The AMI events this model reads; asterisk-config/manager.conf grants and sends
+        exactly these (tests/test_asterisk_config.py holds them together)."""
+        return frozenset(self._handlers)
 
     def expect_originate(self, action_id: str, device: str, call_id: str) -> None:
         """The bridge is about to send an Originate to `device` for `call_id`."""
@@ -140,6 +145,7 @@ class CallModel:
                 bridge_id=snap.bridge_id,
                 device=known.device if known else "",
                 call_id=known.call_id if known else "",
+                action_id=known.action_id if known else "",
                 rang=known.rang if known else False,
             )
         self._resyncing = False
@@ -163,6 +169,7 @@ class CallModel:
             expected = self._local_sibling(name)
         if expected is not None:
             chan.device, chan.call_id = expected.device, expected.call_id
+            chan.action_id = expected.action_id
             return []
         return [CallArrived(uniqueid, name, chan.caller_num, chan.caller_name,
                             msg.get("Exten", ""), self._clock())]
@@ -181,7 +188,7 @@ class CallModel:
         first = channel[:-1] + "1"
         for chan in self._channels.values():
             if chan.channel == first and chan.agent_leg:
-                return _Expected("", chan.device, chan.call_id)
+                return _Expected(chan.action_id, chan.device, chan.call_id)
         return None
 
     def _newstate(self, msg: Mapping[str, Any]) -> list[object]:
@@ -201,7 +208,8 @@ class CallModel:
         if not chan.agent_leg or chan.rang:
             return []
         chan.rang = True
-        return [AgentLegRinging(chan.uniqueid, chan.channel, chan.device, chan.call_id)]
+        return [AgentLegRinging(chan.uniqueid, chan.channel, chan.device, chan.call_id,
+                                chan.action_id)]
 
     def _varset(self, msg: Mapping[str, Any]) -> list[object]:
         name = msg.get("Variable", "")
@@ -213,14 +221,9 @@ class CallModel:
             chan.variables[name] = value
         return [CallVariableSet(uniqueid, msg.get("Channel", ""), name, value)]
 
-    def _dtmf_end(self, msg: Mapping[str, Any]) -> list[object]:
-        if msg.get("Direction", "Received") != "Received":
-            return []
-        return [DigitPressed(msg.get("Uniqueid", ""), msg.get("Channel", ""),
-                             msg.get("Digit", ""))]
-
     def _moh_start(self, msg: Mapping[str, Any]) -> list[object]:
-        return [CallWaiting(msg.get("Uniqueid", ""), msg.get("Channel", ""), self._clock())]
+        return [CallWaiting(msg.get("Uniqueid", ""), msg.get("Channel", ""), self._clock(),
+                            msg.get("Context", ""))]
 
     def _moh_stop(self, msg: Mapping[str, Any]) -> list[object]:
         return [CallHoldStopped(msg.get("Uniqueid", ""), msg.get("Channel", ""))]
@@ -243,7 +246,8 @@ class CallModel:
         chan = self._channels.get(uniqueid)
         if chan is not None:
             chan.bridge_id = bridge_id
-        return [CallBridged(uniqueid, msg.get("Channel", ""), bridge_id, self._clock())]
+        return [CallBridged(uniqueid, msg.get("Channel", ""), bridge_id, self._clock(),
+                            chan.action_id if chan is not None else "")]
 
     def _bridge_leave(self, msg: Mapping[str, Any]) -> list[object]:
         uniqueid = msg.get("Uniqueid", "")
@@ -254,8 +258,9 @@ class CallModel:
 
     def _hangup(self, msg: Mapping[str, Any]) -> list[object]:
         uniqueid = msg.get("Uniqueid", "")
-        self._channels.pop(uniqueid, None)
+        chan = self._channels.pop(uniqueid, None)
         if self._resyncing:
             self._gone.add(uniqueid)
         return [CallHungUp(uniqueid, msg.get("Channel", ""), _int(msg.get("Cause")),
-                           msg.get("Cause-txt", ""), self._clock())]
+                           msg.get("Cause-txt", ""), self._clock(),
+                           chan.action_id if chan is not None else "")]

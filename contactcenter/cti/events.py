@@ -33,21 +33,14 @@ class CallVariableSet:
 
 
 @dataclass(frozen=True)
-class DigitPressed:
-    """DTMFEnd received on a channel."""
-
-    uniqueid: str
-    channel: str
-    digit: str
-
-
-@dataclass(frozen=True)
 class CallWaiting:
-    """The caller is parked in music on hold (MusicOnHoldStart)."""
+    """Music on hold started on a channel (MusicOnHoldStart), in dialplan `context`: in
+    cc-wait the caller is parked in a queue; elsewhere (cc-hold) it is on hold."""
 
     uniqueid: str
     channel: str
     at: float
+    context: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,12 +53,14 @@ class CallHoldStopped:
 
 @dataclass(frozen=True)
 class AgentLegRinging:
-    """An originated agent leg started ringing (DialBegin / Newstate Ringing)."""
+    """An originated agent leg started ringing (DialBegin / Newstate Ringing); its
+    Originate's ActionID is `originate_id`."""
 
     uniqueid: str
     channel: str
     device: str
     call_id: str
+    originate_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,12 +76,14 @@ class OriginateResult:
 
 @dataclass(frozen=True)
 class CallBridged:
-    """A channel entered a bridge (BridgeEnter); peer is the other channel if known."""
+    """A channel entered a bridge (BridgeEnter). `originate_id`: the ActionID of the
+    platform's Originate that made this agent leg ("" for other channels)."""
 
     uniqueid: str
     channel: str
     bridge_id: str
     at: float
+    originate_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,13 +97,15 @@ class CallUnbridged:
 
 @dataclass(frozen=True)
 class CallHungUp:
-    """A channel is gone (Hangup), with Asterisk's cause code."""
+    """A channel is gone (Hangup), with Asterisk's cause code. `originate_id`: the
+    ActionID of the platform's Originate that made this agent leg ("" for other channels)."""
 
     uniqueid: str
     channel: str
     cause: int
     cause_txt: str
     at: float
+    originate_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,10 +124,14 @@ class ChannelSnapshot:
 
 @dataclass(frozen=True)
 class Resynced:
-    """After every (re)connect: the live channels, so owners of state can reconcile."""
+    """The live channels, after every (re)connect and every check_seconds, so owners of
+    state can reconcile. Asked at `started` (what began later may be missing), complete at
+    `at`; `full` after a (re)connect, when events may have been missed."""
 
     channels: tuple[ChannelSnapshot, ...]
     at: float
+    started: float = 0.0
+    full: bool = True
 
 
 @dataclass(frozen=True)

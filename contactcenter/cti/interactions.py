@@ -4,6 +4,9 @@ table (queued, offered, connected, ended with outcome, wait and talk time, IVR p
 interaction_changes() is pure: event -> the columns it sets. The recorder applies them
 in event order, one at a time, in a worker thread (sync SQLAlchemy). Disposition and
 notes come later from the console's wrap-up (crm.interactions.Interactions.wrap_up).
+A post-call survey (a queue's after_call flow) ends with an IvrFinished whose fields hold
+`survey_score`: the recorder stores that rating on the call's row, which exists since
+the call queued, whether the survey's end is seen before or after the CallEnded.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.phones import DEFAULT_REGION
 from contactcenter.cti.screenpop import caller_of
 from contactcenter.events import BusConsumer, EventBus
+from contactcenter.ivr.events import IvrFinished
 
 log = logging.getLogger(__name__)
 
-RECORDED = (CallQueued, CallOffered, CallConnected, CallEnded)
+RECORDED = (CallQueued, CallOffered, CallConnected, CallEnded, IvrFinished)
 
 
 def interaction_changes(event: object) -> tuple[str, dict[str, Any]] | None:
@@ -84,6 +88,10 @@ class InteractionRecorder:
 
     def record(self, event: object) -> None:
         """Apply one event to the database (blocking): link the caller, then the columns."""
+        if isinstance(event, IvrFinished):
+            if event.survey_score is not None:
+                self._interactions.rate(event.uniqueid, event.survey_score)
+            return
         found = interaction_changes(event)
         if found is None:
             return

@@ -1,10 +1,12 @@
 """The screen pop: on CallOffered, the caller's record, IVR answers, wait time, recent
-calls and complaints not yet closed (status, due date, overdue) go to the offered agent at
-once, before they answer.
+calls and complaints not yet closed (status, due date, overdue) go to the offered agent,
+as soon as the CRM answers.
 
-The database is read in a worker thread, for all offers waiting at that moment in one go
-(crm.profiles), so a burst of 200 offers costs about one lookup; build_pop() is pure:
-offer + profile -> the JSON-ready payload the console renders.
+The console pops what the offer itself says at once (offer_pop, with the ring) and this
+record replaces it (agent_console/pops.py). The database is read in a worker thread, for
+all offers waiting at that moment in one go (crm.profiles), so a burst of 200 offers costs
+about one lookup; build_pop() is pure: offer + profile -> the JSON-ready payload the
+console renders.
 """
 
 from __future__ import annotations
@@ -73,7 +75,15 @@ def build_pop(
         "open_complaints": [complaint_json(c, datetime.fromtimestamp(offer.at, UTC))
                             for c in profile.complaints],
         "crm_error": crm_error,
+        "lookup": "failed" if crm_error else "done",
     }  # fmt: skip
+
+
+def offer_pop(offer: CallOffered) -> dict[str, Any]:
+    """The pop the offer alone makes, before the CRM answers (lookup "pending"): caller ID,
+    queue, IVR path and answers, wait. No customer yet, and no new-customer form either."""
+    pending = build_pop(offer, CallerProfile(None, "", None))
+    return {**pending, "new_customer": None, "lookup": "pending"}
 
 
 class ScreenPopper:

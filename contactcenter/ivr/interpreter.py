@@ -254,7 +254,12 @@ class FlowRun:
 
     def _menu(self, step: Step) -> Generator[Action, object, str | None]:
         chosen = yield from self._choose(step)
-        return step.on_exhausted if chosen is None else chosen
+        if chosen is None:
+            return step.on_exhausted
+        if "into" in step.params:  # the key, kept as an answer like collect's digits
+            into = step.params["into"]
+            self.vars[into] = self.collected[into] = self.vars[f"{step.id}_choice"]
+        return chosen
 
     def _choose(self, step: Step) -> Generator[Action, object, str | None]:
         """Ask until the caller picks a choice by key or by saying one of its phrases: its
@@ -341,6 +346,7 @@ class FlowRun:
             cc.PRIORITY: str(params.get("priority", 0)),
             cc.SKILLS: ",".join(f"{k}:{v}" for k, v in (params.get("skills") or {}).items()),
             cc.ENTERED: f"{self.clock():.3f}",
+            cc.ENTRY: f"{self.clock():.6f}",  # a new entry (acd/entry.py)
             cc.FIELDS: urlencode(self._fields(params)),
             cc.IVR_PATH: self._ivr_path(),
             cc.FLOW: f"{self.flow.name}@{self.flow.version}" if self.flow.version

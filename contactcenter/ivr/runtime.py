@@ -21,6 +21,8 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap
 
 from contactcenter.acd.queues import load_queue_definitions
+from contactcenter.cti import variables as cc
+from contactcenter.cti.bridge import AFTER_CALL_CONTEXT
 from contactcenter.errors import FlowError
 from contactcenter.events import EventBus
 from contactcenter.ivr.events import IvrFinished
@@ -62,12 +64,13 @@ def flow_files(directory: Path) -> list[Path]:
 
 def known_queues(directory: Path, errors: list[str]) -> set[str] | None:
     """The queue names of the directory's queues.yaml (the ACD's own loader, so a broken
-    queues file is reported once, with its position); None when there is no such file."""
+    queues file, or an after_call naming no flow of the directory, is reported once, with
+    its position); None when there is no such file."""
     path = directory / QUEUES_FILE
     if not path.exists():
         return None
     try:
-        return set(load_queue_definitions(path))
+        return set(load_queue_definitions(path, known_flows(directory)))
     except FlowError as exc:
         errors.append(str(exc))
         return None
@@ -137,7 +140,11 @@ class FlowRegistry:
 
 
 class IvrService:
-    """Runs the flow named by the AGI script for each call and reports how it ended."""
+    """Runs the flow named by the AGI script for each call and reports how it ended.
+
+    A script that names no flow gets the default flow (the inbound menu), except after a
+    call ([cc-after-call]): a caller whose agent left must not land in the menu, and be
+    queued again, because the queue's after-call flow is missing or was rejected."""
 
     def __init__(self, registry: FlowRegistry, renderer: PromptRenderer, bus: EventBus,
                  *, default_flow: str = "main", lookup: CustomerLookup | None = None) -> None:
@@ -149,7 +156,9 @@ class IvrService:
 
     async def handle(self, session: AgiSession) -> None:
         env = session.env
-        flow = self.registry.flows.get(session.flow) or self.registry.flows.get(self.default_flow)
+        flow = self.registry.flows.get(session.flow)
+        if flow is None and env.get("agi_context") != AFTER_CALL_CONTEXT:
+            flow = self.registry.flows.get(self.default_flow)
         call = CallInfo(uniqueid=env.get("agi_uniqueid", ""), channel=env.get("agi_channel", ""),
                         caller_num=env.get("agi_callerid", ""),
                         caller_name=env.get("agi_calleridname", ""),
@@ -167,6 +176,8 @@ class IvrService:
             if action.reason:
                 log.error("%s: flow %s ended the call at %s: %s", call.channel, flow.name,
                           action.step, action.reason)
+            elif outcome != "queued":  # else the dialplan's fallback queues the caller
+                await session.command(f"SET VARIABLE {cc.IVR_END} {outcome}")
         finally:
             self.bus.publish(IvrFinished(call.uniqueid, flow.name, flow.version, outcome,
                                          run.last_step, tuple(run.path), dict(run.collected),

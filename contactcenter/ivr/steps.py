@@ -15,7 +15,7 @@ from contactcenter.ivr.yamlsource import Errors
 from contactcenter.speech.phrases import words
 
 FIELDS: dict[str, set[str]] = {
-    "menu": {"prompt", "choices", "timeout", "retries", "invalid", "no_input"},
+    "menu": {"prompt", "choices", "timeout", "retries", "invalid", "no_input", "into"},
     "collect": {"prompt", "into", "min", "max", "terminator", "timeout", "retries", "pattern",
                 "luhn", "invalid", "confirm"},
     "queue": {"name", "priority", "skills", "fields"},
@@ -156,7 +156,15 @@ class StepCheck:
                                 "or #", key)
         if self.action == "menu":
             self._phrases(choices)
+            self._into()
         return choices
+
+    def _into(self) -> None:
+        """A menu may keep the chosen key in a variable, as collect keeps its digits."""
+        into = self.params.get("into")
+        if "into" in self.params and not (isinstance(into, str) and NAME.fullmatch(into)):
+            self.errors.add(self.params, f"{self.where}: into is a variable name (letters, "
+                            f"digits and _, not starting with a digit), not {into!r}", "into")
 
     def _phrases(self, choices: CommentedMap) -> None:
         """A choice is a step name, or {goto: step, say: [phrases and synonyms]}; a phrase

@@ -1,6 +1,7 @@
 """The FastAGI side of a simulated call: connect to the platform, send the ``agi_*`` block and
 answer commands with res_agi.c's exact replies (fastagi-transcript.log), announcing each one
-with AGIExecStart/AGIExecEnd on the AMI as Asterisk 20 does.
+with AGIExecStart/AGIExecEnd on the AMI as Asterisk 20 does (class ``agi``: only an AMI user
+that reads it gets them, as the fixture's ``read = all``; the project's user does not).
 """
 
 from __future__ import annotations

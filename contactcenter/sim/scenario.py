@@ -26,7 +26,8 @@ class ScriptedCaller:
     """One inbound caller. ``answers`` are consumed by the IVR's prompts in order; past their
     end the caller presses nothing. ``patience`` is seconds in music on hold before hanging up
     (None: waits forever); ``hangup_after_commands`` hangs up mid-IVR after that many AGI
-    commands were answered."""
+    commands were answered; ``talk_seconds`` hangs up after talking that long to an agent
+    (None: until the agent hangs up)."""
 
     number: str = "+14155550123"
     name: str = "Ada Lovelace"
@@ -35,6 +36,7 @@ class ScriptedCaller:
     patience: float | None = None
     hangup_after_commands: int | None = None
     think_seconds: float = 0.0
+    talk_seconds: float | None = None
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 
 from contactcenter.crm.complaints import Complaints
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.interactions import Interactions
 
-from .conftest import logged_in
+from .conftest import logged_in, survey_ratings
 
 
 async def test_wrap_up_saves_only_a_known_disposition_and_only_for_my_call(console, db) -> None:
@@ -129,3 +130,19 @@ async def test_wrap_up_opens_or_follows_up_a_complaint_and_refuses_bad_ones_whol
             "resolved")
     finally:
         await client.close()
+
+
+async def test_the_wallboard_carries_the_post_call_survey_ratings(console) -> None:
+    server, _bus, desk = console
+    now = time.time()
+    for event in survey_ratings(now):  # as the distributor feeds its metrics
+        desk.metrics.record(event)
+    client, _csrf = await logged_in(server, "supervisor")
+    try:
+        board = await (await client.get("/api/wallboard")).json()
+    finally:
+        await client.close()
+    support, sales = board["queues"]["support"], board["queues"]["sales"]
+    assert (support["surveys"], support["survey_avg"]) == (2, 3.5)
+    assert (sales["surveys"], sales["survey_avg"]) == (0, None)
+    assert (board["total"]["surveys"], board["total"]["survey_avg"]) == (2, 3.5)

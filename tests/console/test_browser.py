@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -22,6 +23,7 @@ from .conftest import (
     next_event,
     signed_in,
     signed_in_page,
+    survey_ratings,
     until,
 )
 
@@ -29,6 +31,13 @@ from .conftest import (
 @pytest.mark.browser
 async def test_a_simulated_call_pops_the_caller_then_the_agent_hangs_up_and_wraps_up(
         live, browser, tmp_path) -> None:
+    db = live.platform.db
+    ada = (await asyncio.to_thread(Customers(db).search, "Ada Lovelace"))[0]
+    history, yesterday = Interactions(db), datetime.now(UTC) - timedelta(days=1)
+    await asyncio.to_thread(history.track, "yesterday", {
+        "customer_id": ada.id, "state": "ended", "outcome": "answered",
+        "entered_at": yesterday})
+    await asyncio.to_thread(history.rate, "yesterday", 4)  # her post-call survey
     page = await signed_in_page(browser, live.base, "agent101")
     await page.click("#available")
     await page.wait_for_selector("#state >> text=available")
@@ -39,6 +48,8 @@ async def test_a_simulated_call_pops_the_caller_then_the_agent_hangs_up_and_wrap
         await page.wait_for_selector("#customer >> text=Ada Lovelace", timeout=1000)
         assert time.time() - offer.at < 1.0
         assert "main:menu → main:support" in await page.inner_text("#customer")
+        assert (f"{yesterday.isoformat()[:16]} answered, rated 4/5"
+                in await page.inner_text("#customer"))
         await next_event(events, CallConnected)
     await page.wait_for_selector("#state >> text=on_call")
     await page.screenshot(path=str(tmp_path / "agent-1366x768.png"))
@@ -49,8 +60,6 @@ async def test_a_simulated_call_pops_the_caller_then_the_agent_hangs_up_and_wrap
     await page.select_option("#disposition", index=0)
     code = await page.input_value("#disposition")
     await page.fill("#notes", "asked about an invoice")
-    db = live.platform.db
-    ada = (await asyncio.to_thread(Customers(db).search, "Ada Lovelace"))[0]
     disputed = next(c for c in await asyncio.to_thread(Complaints(db).for_customer, ada.id)
                     if c.status == "new")
     await page.select_option("#complaint", str(disputed.id))  # her complaint, from the pop
@@ -91,6 +100,23 @@ async def test_supervisor_sees_the_wallboard_and_forces_a_pause(console, browser
     await row.get_by_role("button", name="Log out").click()  # or from the agent's own row
     await row.locator("td", has_text="logged_out").wait_for(timeout=3000)
     assert (await desk.agent_view("agent102"))["state"] == "logged_out"
+
+
+@pytest.mark.browser
+async def test_the_supervisor_sees_each_queue_s_survey_rating(console, browser,
+                                                             tmp_path) -> None:
+    server, _bus, desk = console
+    for event in survey_ratings(time.time()):  # as the distributor feeds its metrics
+        desk.metrics.record(event)
+    page = await signed_in_page(browser, str(server.make_url("")).rstrip("/"), "supervisor")
+    header = await page.locator("table:has(#queues) thead th").all_inner_texts()
+    rating = header.index("Rating")
+    support = page.locator("#queues tr", has_text="support").locator("td")
+    await support.nth(rating).filter(has_text="3.5 (2)").wait_for(timeout=3000)
+    sales = page.locator("#queues tr", has_text="sales").locator("td")
+    assert await sales.nth(rating).inner_text() == "–"
+    assert (await page.locator("#total td").all_inner_texts())[rating] == "3.5 (2)"
+    await page.screenshot(path=str(tmp_path / "survey-ratings-1366x768.png"))
 
 
 @pytest.mark.browser

@@ -9,8 +9,8 @@ import pytest
 from aiohttp import ClientSession, WSServerHandshakeError
 from aiohttp.test_utils import TestClient, make_mocked_request
 
+from contactcenter.acd.events import CallOffered
 from contactcenter.agent_console.openapi import API
-from contactcenter.cti.events import ScreenPop
 
 from .conftest import logged_in
 
@@ -102,8 +102,8 @@ async def test_an_agent_receives_only_their_own_pops_and_gets_it_again_on_reconn
     second, _ = await logged_in(server, "agent102")
     try:
         ws1, ws2 = await first.ws_connect("/ws"), await second.ws_connect("/ws")
-        bus.publish(ScreenPop("agent102", "call-2", {"caller_num": "+14155550102"}, 1.0))
-        bus.publish(ScreenPop("agent101", "call-1", {"caller_num": "+14155550101"}, 1.0))
+        bus.publish(CallOffered("call-2", "agent102", "support", 1.0, "+14155550102"))
+        bus.publish(CallOffered("call-1", "agent101", "support", 1.0, "+14155550101"))
         assert (await _next_message(ws1))["call_id"] == "call-1"
         assert (await _next_message(ws2))["call_id"] == "call-2"
         with pytest.raises(asyncio.TimeoutError):

@@ -64,6 +64,24 @@ def test_track_refuses_unknown_fields_and_states(interactions: Interactions) -> 
     assert interactions.find("c1") is None
 
 
+def test_a_survey_rating_is_kept_whatever_the_call_s_progress_and_refused_when_bad(
+    interactions: Interactions,
+) -> None:
+    interactions.track("c1", {"queue": "support", "entered_at": T0})
+    assert interactions.rate("c1", 2).survey_score == 2  # before the call's end is recorded
+    interactions.track("c1", {"state": "ended", "outcome": "answered", "talk_s": 60.0})
+    assert (interactions.get("c1").survey_score, interactions.get("c1").state) == (2, "ended")
+    assert interactions.rate("c1", 5).survey_score == 5  # a new rating replaces the last
+    for bad in (0, 6, True, "4", 4.0):
+        with pytest.raises(ValidationError) as info:
+            interactions.rate("c1", bad)  # type: ignore[arg-type]
+        assert info.value.field == "survey_score"
+    with pytest.raises(NotFound):
+        interactions.rate("never-queued", 3)
+    assert interactions.find("never-queued") is None  # no row made up for it
+    assert interactions.get("c1").survey_score == 5
+
+
 def test_wrap_up_adds_disposition_notes_and_complaint(db: Database,
                                                       interactions: Interactions) -> None:
     ada = Customers(db).create(name="Ada Lovelace", phones=["+14155550123"])

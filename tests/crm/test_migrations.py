@@ -6,12 +6,14 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, insert, inspect, select, text
 
 from contactcenter.crm.complaints import Complaints, NewComplaint
 from contactcenter.crm.database import MIGRATIONS, Database, migrate
 from contactcenter.crm.interactions import Interactions
-from contactcenter.crm.models import Base
+from contactcenter.crm.models import Base, InteractionRow
+
+BEFORE_COMPLAINTS = "0004_interaction_survey"  # the newest revision with cases
 
 
 def test_upgrade_from_empty_builds_exactly_the_models(db_url: str) -> None:
@@ -33,7 +35,7 @@ def test_upgrade_twice_is_a_no_op(db_url: str) -> None:
     engine = create_engine(db_url)
     try:
         with engine.connect() as connection:
-            assert MigrationContext.configure(connection).get_current_revision() == "0004"
+            assert MigrationContext.configure(connection).get_current_revision() == "0005"
     finally:
         engine.dispose()
 
@@ -47,10 +49,54 @@ def test_a_fresh_database_has_the_default_disposition_codes(db_url: str) -> None
     assert {"resolved", "callback", "escalated", "wrong_number"} <= codes
 
 
-def _cases_at_0003(url: str) -> None:
-    """A database as revision 0003 left it: Ada with an open case (two calls about it), a
-    resolved case (no call) and an audit entry, written as the old code wrote them."""
-    migrate(url, "0003")
+
+def downgrade(db_url: str, revision: str) -> None:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+def test_calls_recorded_before_the_survey_column_keep_their_history_both_ways(
+        db_url: str) -> None:
+    migrate(db_url, "0003")
+    old = {"call_id": "old-1", "caller_num": "+14155550123", "caller_name": "",
+           "queue": "support", "state": "ended", "ivr_path": "main:menu", "ivr_fields": {},
+           "wait_s": 12.0, "talk_s": 60.0, "notes": "kept"}
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(InteractionRow.__table__).values(**old))
+    finally:
+        engine.dispose()
+    db = Database.open(db_url)  # migrates to the newest schema
+    try:
+        history = Interactions(db)
+        assert history.get("old-1").survey_score is None
+        assert history.rate("old-1", 5).survey_score == 5
+    finally:
+        db.close()
+    downgrade(db_url, "0003")
+    engine = create_engine(db_url)
+    try:
+        assert "survey_score" not in {c["name"] for c in inspect(engine).get_columns(
+            "interactions")}
+        with engine.connect() as connection:
+            row = connection.execute(select(InteractionRow.__table__.c.notes)).one()
+        assert row.notes == "kept"
+    finally:
+        engine.dispose()
+
+
+def _with_cases(url: str) -> None:
+    """A database as the last revision with cases left it: Ada with an open case (two calls
+    about it), a resolved case (no call) and an audit entry, as the old code wrote them."""
+    migrate(url, BEFORE_COMPLAINTS)
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
@@ -79,7 +125,7 @@ def _cases_at_0003(url: str) -> None:
 
 
 def test_cases_become_complaints_with_nothing_lost(db_url: str) -> None:
-    _cases_at_0003(db_url)
+    _with_cases(db_url)
     db = Database.open(db_url)
     try:
         complaints = Complaints(db)
@@ -102,15 +148,11 @@ def test_cases_become_complaints_with_nothing_lost(db_url: str) -> None:
 
 
 def test_downgrade_gives_the_cases_back(db_url: str) -> None:
-    _cases_at_0003(db_url)
+    _with_cases(db_url)
     migrate(db_url)
+    downgrade(db_url, BEFORE_COMPLAINTS)
     engine = create_engine(db_url)
     try:
-        config = AlembicConfig()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0003")
         with engine.connect() as connection:
             cases = connection.execute(text(
                 "SELECT id, subject, status, created_by FROM cases ORDER BY id")).all()

@@ -7,6 +7,7 @@ from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.profiles import Caller, caller_profiles
+from contactcenter.crm.records import as_json
 
 T0 = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 
@@ -49,6 +50,18 @@ def test_many_callers_in_one_read_keep_their_order_and_own_history(db: Database)
     assert (unknown.customer, unknown.matched_by, unknown.phone_e164) == (None, "", None)
     assert unknown.interactions == () and unknown.complaints == ()
     assert (again.customer, again.interactions) == (ada, first.interactions)
+
+
+def test_the_history_carries_each_call_s_survey_rating(db: Database) -> None:
+    ada = Customers(db).create(name="Ada Lovelace", phones=["+14155550123"])
+    history = Interactions(db)
+    history.track("rated", {"customer_id": ada.id, "entered_at": T0 + timedelta(1)})
+    history.track("unrated", {"customer_id": ada.id, "entered_at": T0})
+    history.rate("rated", 4)
+    (profile,) = caller_profiles(db, [Caller(phone="+14155550123")])
+    assert [(i.call_id, i.survey_score) for i in profile.interactions] == [
+        ("rated", 4), ("unrated", None)]
+    assert as_json(profile.interactions[0])["survey_score"] == 4  # what the console gets
 
 
 def test_no_callers_and_no_history_are_cheap_answers(db: Database) -> None:

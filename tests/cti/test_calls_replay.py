@@ -15,7 +15,6 @@ from contactcenter.cti.events import (
     CallVariableSet,
     CallWaiting,
     ChannelSnapshot,
-    DigitPressed,
     OriginateResult,
 )
 from contactcenter.cti.frames import FrameReader, parse_frame
@@ -53,30 +52,28 @@ def test_transcript_yields_the_call_story(asterisk_fixtures: Path) -> None:
     expected = [
         # call 1 arrives, the IVR reads a key and queues it, it waits in music on hold
         CallArrived(uid1, caller, "+14155550123", "Ada Lovelace", "5000", 0.0),
-        DigitPressed(uid1, caller, "2"),
         CallVariableSet(uid1, caller, "CC_QUEUE", "support"),
-        CallWaiting(uid1, caller, 0.0),
+        CallWaiting(uid1, caller, 0.0, "cc-wait"),
         # agent 102 rings and never answers
         CallVariableSet("1795412920.15", a102, "CC_CALL_ID", "call-1"),
-        AgentLegRinging("1795412920.15", a102, "SIP/agent102", "call-1"),
-        CallHungUp("1795412920.15", a102, 19, "User alerting, no answer", 0.0),
+        AgentLegRinging("1795412920.15", a102, "SIP/agent102", "call-1", "orig-102"),
+        CallHungUp("1795412920.15", a102, 19, "User alerting, no answer", 0.0, "orig-102"),
         OriginateResult("orig-102", False, 3, "SIP/agent102", ""),
         # agent 101 answers and is bridged to the caller
-        AgentLegRinging("1795412925.16", a101, "SIP/agent101", "call-1"),
+        AgentLegRinging("1795412925.16", a101, "SIP/agent101", "call-1", "orig-101"),
         OriginateResult("orig-101", True, 4, a101, "1795412925.16"),
         CallHoldStopped(uid1, caller),
         CallBridged(uid1, caller, bridge, 0.0),
-        CallBridged("1795412925.16", a101, bridge, 0.0),
+        CallBridged("1795412925.16", a101, bridge, 0.0, "orig-101"),
         # the platform hangs up the caller: both legs go, cause 16
         CallUnbridged(uid1, caller, bridge),
         CallHungUp(uid1, caller, 16, "Normal Clearing", 0.0),
         CallUnbridged("1795412925.16", a101, bridge),
-        CallHungUp("1795412925.16", a101, 16, "Normal Clearing", 0.0),
+        CallHungUp("1795412925.16", a101, 16, "Normal Clearing", 0.0, "orig-101"),
         # call 2 waits and hangs up before any offer: an abandon
         CallArrived(uid2, caller2, "+442071838750", "Grace Hopper", "5001", 0.0),
-        DigitPressed(uid2, caller2, "2"),
         CallVariableSet(uid2, caller2, "CC_QUEUE", "support"),
-        CallWaiting(uid2, caller2, 0.0),
+        CallWaiting(uid2, caller2, 0.0, "cc-wait"),
         CallHoldStopped(uid2, caller2),
         CallHungUp(uid2, caller2, 0, "Unknown", 0.0),  # the caller's BYE: cause 0 at 26.475
     ]
@@ -101,7 +98,7 @@ def test_a_channel_without_announced_originate_is_an_inbound_call() -> None:
     assert model.channels["9.2"].call_id == "c-7"
     ringing = {"Event": "Newstate", "Uniqueid": "9.2", "ChannelState": "5"}
     assert model.feed(ringing) == [AgentLegRinging("9.2", "SIP/agent101-00000002",
-                                                   "SIP/agent101", "c-7")]
+                                                   "SIP/agent101", "c-7", "o-1")]
     assert model.feed(ringing) == []  # once per leg
 
 

@@ -37,6 +37,7 @@ def db(request: pytest.FixtureRequest) -> Iterator[Database]:
                 "customer_id": ada.id, "queue": "support", "state": "ended",
                 "outcome": "answered", "entered_at": datetime(2025, 12, day, tzinfo=UTC),
             })  # fmt: skip
+        history.rate("old-2", 3)  # the caller's post-call survey
         opened = datetime.fromtimestamp(T0 - 3600, UTC)
         complaints = Complaints(database, clock=lambda: opened)
         complaints.open(NewComplaint("Invoice disputed", ada.id,
@@ -86,7 +87,8 @@ def test_known_caller_by_number_gets_record_history_and_complaints(db: Database)
     assert pop["customer"]["name"] == "Ada Lovelace"
     assert pop["customer"]["phones"] == ["+14155550123"]
     assert pop["new_customer"] is None
-    assert [i["call_id"] for i in pop["recent_interactions"]] == ["old-2", "old-1"]
+    assert [(i["call_id"], i["survey_score"]) for i in pop["recent_interactions"]] == [
+        ("old-2", 3), ("old-1", None)]
     # newest first, not the closed one: "open complaint #1, overdue" before the agent answers
     complaints = {c["subject"]: c for c in pop["open_complaints"]}
     assert list(complaints) == ["Password reset", "Invoice disputed"]
@@ -102,6 +104,7 @@ def test_known_caller_by_number_gets_record_history_and_complaints(db: Database)
     }
     assert pop["wait_s"] == 42.5
     assert (pop["call_id"], pop["agent_id"], pop["queue"]) == ("c1", "agent101", "support")
+    assert pop["lookup"] == "done"  # replaces the pending pop the console sent with the ring
     assert json.loads(json.dumps(pop)) == pop  # it travels over a websocket as JSON
 
 
@@ -210,6 +213,7 @@ async def test_a_crm_failure_still_pops_the_call(tmp_path) -> None:
             (pop,) = await _pops(seen, 1)
     broken.close()
     assert pop.payload["crm_error"] == "customer lookup failed"
+    assert pop.payload["lookup"] == "failed"  # the page says so instead of "looking up"
     assert pop.payload["customer"] is None
     assert pop.payload["new_customer"]["phones"] == ["+14155550123"]
 

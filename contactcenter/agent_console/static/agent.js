@@ -1,13 +1,13 @@
 // The agent page: state buttons, call controls, live pop over a reconnecting websocket
 // (with the caller's complaints), wrap-up with a complaint, search, click-to-dial.
-let currentCall = null, customerId = null, openComplaints = [];
+let currentCall = null, endedCall = null, customerId = null, openComplaints = [];
 const $ = id => document.getElementById(id);
 function showState(agent) { $("state").textContent = agent.state; }
 function showPop(pop) {
   currentCall = pop.call_id;
   const p = pop.payload, box = $("customer"), c = p.customer;
   box.replaceChildren();
-  $("call").textContent = `Call from ${p.caller?.number || "unknown"} (${p.queue || ""})`;
+  if (pop.call_id !== endedCall) $("call").textContent = `Call from ${p.caller?.number || "unknown"} (${p.queue || ""})`;
   const dl = document.createElement("dl");
   const add = (k, v) => { dl.append(cc.el("dt", k), cc.el("dd", v)); };
   customerId = c ? c.id : null;
@@ -18,7 +18,7 @@ function showPop(pop) {
     dl.lastChild.append(...(c.phones || []).map(dialButton));
     add("Segment", c.segment || "");
   } else {
-    add("Customer", "Unknown caller");
+    add("Customer", p.lookup === "pending" ? "Looking up…" : "Unknown caller");
   }
   add("Waited", `${Math.round(p.wait_s || 0)} s`);
   add("IVR path", (p.ivr?.path || []).join(" → "));
@@ -27,7 +27,8 @@ function showPop(pop) {
   const list = dl.lastChild;
   list.id = "pop-complaints";
   showPopComplaints(list, p.open_complaints || []);
-  add("History", (p.recent_interactions || []).map(i => `${(i.entered_at || "").slice(0, 16)} ${i.disposition || i.outcome || ""}`).join("; ") || "none");
+  const rated = i => i.survey_score ? `, rated ${i.survey_score}/5` : "";
+  add("History", (p.recent_interactions || []).map(i => `${(i.entered_at || "").slice(0, 16)} ${i.disposition || i.outcome || ""}${rated(i)}`).join("; ") || "none");
   if (p.crm_error) add("CRM", p.crm_error);
   box.append(dl);
   showComplaints(p.open_complaints || []);
@@ -56,6 +57,12 @@ async function refreshComplaints() {
   const list = $("pop-complaints");
   if (list) showPopComplaints(list, found);
   showComplaints(found);
+}
+function clearPop() {  // the offer ended unanswered: nothing of it stays on the page
+  currentCall = customerId = null;
+  $("call").textContent = "No call";
+  $("customer").textContent = "Waiting for a call…";
+  showComplaints([]);
 }
 function dialButton(number) {
   const b = cc.el("button", `Call ${number}`);
@@ -120,7 +127,8 @@ function connect() {
     const m = JSON.parse(e.data);
     if (m.type === "pop") showPop(m);
     else if (m.type === "state") showState(m);
-    else if (m.type === "ended") { $("call").textContent = `Call ${m.call_id} ended (${m.outcome})`; showControls(null); }
+    else if (m.type === "withdrawn" && m.call_id === currentCall) clearPop();
+    else if (m.type === "ended") { endedCall = m.call_id; $("call").textContent = `Call ${m.call_id} ended (${m.outcome})`; showControls(null); }
   };
   ws.onclose = () => setTimeout(connect, 1000);
 }

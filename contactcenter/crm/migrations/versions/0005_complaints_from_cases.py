@@ -3,15 +3,15 @@ stays resolved; subject, description, author and times kept; channel 'call' when
 linked, else 'other'; no category, severity or due dates, which nobody chose), with a thread
 of notes and an outbox; interactions point at complaints instead of cases
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004_interaction_survey
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004_interaction_survey"
 branch_labels = None
 depends_on = None
 
