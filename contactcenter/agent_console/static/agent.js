@@ -143,6 +143,7 @@ async function start() {
   for (const s of ["login", "available", "logout"])
     $(s).onclick = async () => showState(await cc.post("/api/state", {state: s}));
   $("pause").onclick = async () => showState(await cc.post("/api/state", {state: "paused", reason: $("reason").value}));
+  for (const s of ["login", "available", "pause", "logout"]) $(s).disabled = false;  // wired now
   $("hangup").onclick = () => cc.post("/api/hangup");
   for (const [id, path] of [["hold", "hold"], ["resume", "resume"], ["consult-complete", "consult/complete"], ["consult-cancel", "consult/cancel"]])
     $(id).onclick = async () => showControls(await cc.post(`/api/call/${path}`));
