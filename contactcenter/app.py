@@ -23,6 +23,9 @@ from contactcenter.acd.call_actions import CallActions
 from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.queues import load_queue_definitions
 from contactcenter.agent_console.app import create_app
+from contactcenter.complaints.config import load_settings
+from contactcenter.complaints.desk import ComplaintDesk
+from contactcenter.complaints.escalator import Escalator
 from contactcenter.config import Config, SpeechConfig
 from contactcenter.crm.database import Database
 from contactcenter.crm.users import Users
@@ -33,7 +36,8 @@ from contactcenter.errors import ConfigError
 from contactcenter.events import EventBus
 from contactcenter.ivr.crm_lookup import crm_lookup
 from contactcenter.ivr.fastagi import FastAgiServer
-from contactcenter.ivr.runtime import FlowRegistry, IvrService
+from contactcenter.ivr.flow import FlowErrors
+from contactcenter.ivr.runtime import COMPLAINTS_FILE, FlowRegistry, IvrService
 from contactcenter.ivr.voice import VoiceTurns
 from contactcenter.queue.backend import open_store
 from contactcenter.speech.audiosocket import AudioSocketServer
@@ -56,6 +60,8 @@ class Platform:
     flows: FlowRegistry
     agi: FastAgiServer
     distributor: Distributor
+    complaints: ComplaintDesk | None = None  # None: no complaints.yaml beside the flows
+    escalator: Escalator | None = None
 
 
 @contextlib.asynccontextmanager
@@ -92,11 +98,16 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
             port=config.agi.port))
         for profile in await asyncio.to_thread(agent_profiles, db):
             await distributor.register_agent(profile)
+        complaints = await asyncio.to_thread(complaint_desk, db, Path(config.flows.directory))
+        escalator = None
+        if complaints is not None:
+            escalator = await stack.enter_async_context(Escalator(complaints))
         await bridge.start()
         stack.push_async_callback(bridge.close)
         if console:
             calls = await stack.enter_async_context(CallActions(distributor, bridge, bus))
-            runner = web.AppRunner(create_app(desk=distributor, db=db, bus=bus, calls=calls))
+            runner = web.AppRunner(create_app(desk=distributor, db=db, bus=bus, calls=calls,
+                                              complaints=complaints, escalator=escalator))
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
             await web.TCPSite(runner, config.web.host, config.web.port).start()
@@ -104,7 +115,21 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         log.info("platform up: AMI %s:%s, FastAGI %s:%s", config.ami.host, config.ami.port,
                  config.agi.host, agi.port)
         yield Platform(config=config, bus=bus, db=db, bridge=bridge, flows=flows, agi=agi,
-                       distributor=distributor)
+                       distributor=distributor, complaints=complaints, escalator=escalator)
+
+
+def complaint_desk(db: Database, flows: Path) -> ComplaintDesk | None:
+    """The complaint desk with the flows directory's complaints.yaml; None (complaint
+    management off, logged) when there is none. A broken file stops the start with its
+    file:line:column errors."""
+    path = flows / COMPLAINTS_FILE
+    if not path.exists():
+        log.warning("no %s: complaint management is off", path)
+        return None
+    try:
+        return ComplaintDesk(db, load_settings(path))
+    except FlowErrors as exc:
+        raise ConfigError(f"{path} is invalid:\n{exc}") from exc
 
 
 async def open_voice(stack: contextlib.AsyncExitStack,

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 DEMO_AGENTS = ("agent101", "agent102", "agent103")
 HUMAN_AGENT = "agent101"  # with the console, a person takes this agent's calls
-DEMO_LOGINS = (*DEMO_AGENTS, "supervisor", "admin")
+DEMO_LOGINS = (*DEMO_AGENTS, "resolver1", "resolver2", "supervisor", "admin")
 KNOWN_CALLERS = (("+14155550123", "Ada Lovelace"), ("+442071838750", "Grace Hopper"))
 TRANSFER_DESK = "+15550100"  # a number that answers the console's transfers and dials
 SETTLE_SECONDS = 1.0  # after traffic stops: time for the last events to cross the AMI link

@@ -2,6 +2,7 @@
 
 Every route but the login needs a session (401 for /api and /ws, redirect for pages);
 every state change needs the session's CSRF token; supervisor routes need the role.
+The complaint pages and routes are complaints.py's, added when complaints are configured.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import contextlib
 import hmac
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
-from contactcenter.crm.cases import Cases
+from contactcenter.complaints.desk import ComplaintDesk
+from contactcenter.complaints.escalator import Escalator
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.errors import CrmError
@@ -23,10 +26,11 @@ from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.phones import to_e164
 from contactcenter.crm.records import as_json
 from contactcenter.crm.users import Users
-from contactcenter.crm.wrapup import CaseChange, wrap_up_with_case
+from contactcenter.crm.wrapup import ComplaintChange, wrap_up_with_complaint
 from contactcenter.errors import InvalidTransition
 from contactcenter.events import BusConsumer, EventBus
 
+from . import complaints as complaint_routes
 from . import openapi
 from .auth import LoginLimiter, Session, Sessions
 from .desk import AgentDesk, CallDesk
@@ -41,6 +45,7 @@ BUS = web.AppKey("bus", EventBus)
 SESSIONS = web.AppKey("sessions", Sessions)
 LIMITER = web.AppKey("limiter", LoginLimiter)
 HUB = web.AppKey("hub", PopHub)
+COMPLAINTS = web.AppKey("complaints", ComplaintDesk)
 SESSION = web.RequestKey("session", Session)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PUBLIC = {"/login", "/static/console.css"}
@@ -50,9 +55,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
                calls: CallDesk | None = None, sessions: Sessions | None = None,
                limiter: LoginLimiter | None = None,
+               complaints: ComplaintDesk | None = None, escalator: Escalator | None = None,
                heartbeat_s: float = 10.0) -> web.Application:
     """Sessions and the login limit default to ones kept in `db` (auth.py); the call
-    control routes exist when `calls` is given."""
+    control routes exist when `calls` is given, the complaint pages and routes when
+    `complaints` is (with the escalation task's status when `escalator` is)."""
     app = web.Application(middlewares=[_security])
     app[DESK], app[DB], app[BUS], app[HUB] = desk, db, bus, PopHub()
     app[SESSIONS], app[LIMITER] = sessions or Sessions(db), limiter or LoginLimiter(db)
@@ -75,12 +82,15 @@ def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
     app.router.add_get("/api/customers", _customers)
     app.router.add_post("/api/customers", _save_customer)
     app.router.add_post("/api/customers/{customer_id:\\d+}", _save_customer)
-    app.router.add_get("/api/customers/{customer_id:\\d+}/cases", _cases)
     if calls is not None:
         app[CALLS] = calls
         app.router.add_post("/api/call/{action:hold|resume|transfer|consult}", _call_action)
         app.router.add_post("/api/call/consult/{action:complete|cancel}", _consult_end)
         app.router.add_post("/api/dial", _dial)
+    if complaints is not None:
+        app[COMPLAINTS] = complaints
+        complaint_routes.add_routes(app, desk=complaints, bus=bus, session_of=_session,
+                                    escalator=escalator)
     app.router.add_get("/api/wallboard", _supervisor(_wallboard))
     app.router.add_post("/api/agents/{agent_id}/{action:pause|logout}", _supervisor(_force))
     app.router.add_static("/static", STATIC)
@@ -163,7 +173,8 @@ async def _logout(request: web.Request) -> web.StreamResponse:
 
 
 async def _home(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPFound("/agent" if _session(request).role == "agent" else "/supervisor")
+    role = _session(request).role
+    raise web.HTTPFound({"agent": "/agent", "resolver": "/complaints"}.get(role, "/supervisor"))
 
 
 async def _openapi(request: web.Request) -> web.StreamResponse:
@@ -243,8 +254,9 @@ async def _dial(request: web.Request) -> web.StreamResponse:
 
 
 async def _wrapup(request: web.Request) -> web.StreamResponse:
-    """Disposition and notes for my call; `case` opens ({subject, status?, notes?}) or
-    updates ({id, subject?, status?, notes?}) a case in the same transaction."""
+    """Disposition and notes for my call; `complaint` opens ({subject, category,
+    subcategory, severity, resolve?, notes?}) or follows up ({id, resolve?, notes?}) a
+    complaint in the same transaction."""
     body = await request.json()
     call_id, session = str(body.get("call_id", "")), _session(request)
     db = request.app[DB]
@@ -255,31 +267,36 @@ async def _wrapup(request: web.Request) -> web.StreamResponse:
     fields = {"disposition": str(body.get("disposition", "")),
               "notes": str(body.get("notes", "")),
               "customer_id": _optional_int(body.get("customer_id")), "actor": session.username}
-    if body.get("case") is not None and body.get("case_id") not in (None, ""):
-        raise web.HTTPBadRequest(text="give case_id (link a case) or case (open or update "
-                                      "one), not both")
-    if body.get("case") is None:
+    if body.get("complaint") is not None and body.get("complaint_id") not in (None, ""):
+        raise web.HTTPBadRequest(text="give complaint_id (link a complaint) or complaint "
+                                      "(open or follow one up), not both")
+    if body.get("complaint") is None:
         record = await asyncio.to_thread(Interactions(db).wrap_up, call_id,
-                                         case_id=_optional_int(body.get("case_id")), **fields)
-        return web.json_response({**as_json(record), "case": None}, dumps=_dumps)
-    record, case = await asyncio.to_thread(wrap_up_with_case, db, call_id,
-                                           _case_change(body["case"]), **fields)
-    return web.json_response({**as_json(record), "case": as_json(case)}, dumps=_dumps)
+                                         complaint_id=_optional_int(body.get("complaint_id")),
+                                         **fields)
+        return web.json_response({**as_json(record), "complaint": None}, dumps=_dumps)
+    record, complaint = await asyncio.to_thread(
+        wrap_up_with_complaint, db, call_id, _complaint_change(request, body["complaint"]),
+        **fields)
+    return web.json_response({**as_json(record), "complaint": as_json(complaint)},
+                             dumps=_dumps)
 
 
-def _case_change(value: object) -> CaseChange:
+def _complaint_change(request: web.Request, value: object) -> ComplaintChange:
     if not isinstance(value, dict):
-        raise web.HTTPBadRequest(text="case: an object {id?, subject?, status?, notes?}")
-    text = {key: None if value.get(key) is None else str(value[key])
-            for key in ("subject", "status")}
-    return CaseChange(_optional_int(value.get("id")), notes=str(value.get("notes") or ""),
-                      **text)
-
-
-async def _cases(request: web.Request) -> web.StreamResponse:
-    found = await asyncio.to_thread(Cases(request.app[DB]).for_customer,
-                                    int(request.match_info["customer_id"]))
-    return web.json_response([as_json(case) for case in found], dumps=_dumps)
+        raise web.HTTPBadRequest(text="complaint: an object {id?, subject?, category?, "
+                                      "subcategory?, severity?, resolve?, notes?}")
+    change = ComplaintChange(_optional_int(value.get("id")),
+                             resolve=value.get("resolve") is True,
+                             notes=str(value.get("notes") or ""))
+    if change.complaint_id is not None:
+        return change
+    desk = request.app.get(COMPLAINTS)
+    if desk is None:
+        raise web.HTTPBadRequest(text="complaints are not configured (flows/complaints.yaml)")
+    text = {key: str(value.get(key) or "") for key in ("subject", "category", "subcategory",
+                                                       "severity")}
+    return replace(change, new=desk.draft(**text))
 
 
 async def _dispositions(request: web.Request) -> web.StreamResponse:

@@ -1,5 +1,6 @@
 """The screen pop: on CallOffered, the caller's record, IVR answers, wait time, recent
-calls and open cases go to the offered agent, as soon as the CRM answers.
+calls and complaints not yet closed (status, due date, overdue) go to the offered agent,
+as soon as the CRM answers.
 
 The console pops what the offer itself says at once (offer_pop, with the ring) and this
 record replaces it (agent_console/pops.py). The database is read in a worker thread, for
@@ -14,9 +15,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from contactcenter.acd.events import CallOffered, CallQueued
+from contactcenter.crm.complaint_workflow import complaint_json
 from contactcenter.crm.database import Database
 from contactcenter.crm.phones import DEFAULT_REGION, maybe_e164
 from contactcenter.crm.profiles import Caller, CallerProfile, caller_profiles
@@ -71,7 +74,8 @@ def build_pop(
         "offered_at": offer.at,
         "wait_s": round(max(0.0, offer.at - offer.entered_at), 3) if offer.entered_at else 0.0,
         "recent_interactions": [as_json(i) for i in past],
-        "open_cases": [as_json(c) for c in profile.open_cases],
+        "open_complaints": [complaint_json(c, datetime.fromtimestamp(offer.at, UTC))
+                            for c in profile.complaints],
         "crm_error": crm_error,
         "lookup": "failed" if crm_error else "done",
     }  # fmt: skip

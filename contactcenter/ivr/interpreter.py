@@ -11,15 +11,15 @@ import re
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from contactcenter.cti import variables as cc
 from contactcenter.cti.dialing import dial_number
 from contactcenter.ivr.events import CallbackRequested
 from contactcenter.ivr.flow import VARIABLE, Flow, Step, asks_caller
-from contactcenter.ivr.steps import CONDITION, HOURS, day_range
+from contactcenter.ivr.hours import OpeningHours
+from contactcenter.ivr.steps import CONDITION
 from contactcenter.speech.intents import Intent, match_intent, vocabulary
 from contactcenter.speech.phrases import match_phrase
 from contactcenter.speech.recognizer import Recognition
@@ -237,16 +237,9 @@ class FlowRun:
         return (not value) if operand == "empty" else bool(value)  # is empty / is set
 
     def _hours(self, step: Step) -> str | None:
-        params = step.params
-        now = datetime.fromtimestamp(self.clock(), ZoneInfo(params["timezone"]))
-        holidays = {str(day) for day in params.get("holidays") or []}
-        minute = now.hour * 60 + now.minute
-        for days, span in params["open"].items():
-            h1, m1, h2, m2 = (int(x) for x in HOURS.fullmatch(str(span)).groups())  # type: ignore[union-attr]
-            if (now.weekday() in day_range(days) and str(now.date()) not in holidays
-                    and h1 * 60 + m1 <= minute < h2 * 60 + m2):
-                return step.next
-        return params["closed"]
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        return step.next if OpeningHours.from_step(step.params).is_open(now) \
+            else step.params["closed"]
 
     _DECISIONS: dict[str, Callable[[FlowRun, Step], str | None]] = {
         "set": _set, "branch": _branch, "hours": _hours}

@@ -49,15 +49,18 @@ from contactcenter.speech.tts import PromptRenderer, SpeechError
 log = logging.getLogger(__name__)
 
 QUEUES_FILE = "queues.yaml"
+COMPLAINTS_FILE = "complaints.yaml"  # complaint settings (contactcenter/complaints/config.py)
 LOOKUP_SECONDS = 3.0  # a CRM slower than this takes the lookup's error path: callers wait
 CustomerLookup = Callable[[str, str], Awaitable[dict[str, str] | None]]
 """(by, value) -> the customer's fields, or None: how the lookup step reaches the CRM."""
 
 
 def flow_files(directory: Path) -> list[Path]:
-    """The flow files of a directory: *.yaml except queues.yaml and *.test.yaml."""
+    """The flow files of a directory: *.yaml except queues.yaml, complaints.yaml and
+    *.test.yaml."""
     return sorted(p for p in directory.glob("*.yaml")
-                  if p.name != QUEUES_FILE and not p.name.endswith(".test.yaml"))
+                  if p.name not in (QUEUES_FILE, COMPLAINTS_FILE)
+                  and not p.name.endswith(".test.yaml"))
 
 
 def known_queues(directory: Path, errors: list[str]) -> set[str] | None:

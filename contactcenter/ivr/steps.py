@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from contactcenter.ivr.hours import check_hours
 from contactcenter.ivr.yamlsource import Errors
 from contactcenter.speech.phrases import words
 
@@ -32,21 +31,10 @@ FIELDS: dict[str, set[str]] = {
 }
 COUNTS = ("timeout", "retries", "min", "max", "priority")
 LOOKUP_BY = ("phone", "account")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-HOURS = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])")
 CONDITION = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s+(==|!=|matches|is)\s+(.*?)\s*")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAILBOX = re.compile(r"([A-Za-z0-9_.-]|\$\{[A-Za-z_][A-Za-z0-9_]*\})+")  # no @ or ,
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
-
-
-def day_range(days: str) -> list[int]:
-    """'mon-fri' -> [0..4], 'sat' -> [5]; [] when unreadable."""
-    first, _, last = str(days).partition("-")
-    if first not in DAYS or (last and last not in DAYS):
-        return []
-    low, high = DAYS.index(first), DAYS.index(last or first)
-    return list(range(low, high + 1)) if low <= high else []
 
 
 @dataclass(frozen=True)
@@ -318,26 +306,7 @@ class StepCheck:
     def _hours(self) -> None:
         if not self._mapping():
             return
-        params = self.params
-        try:
-            ZoneInfo(str(params.get("timezone")))
-        except (ZoneInfoNotFoundError, ValueError):
-            self.errors.add(params, f"{self.where}: unknown timezone "
-                            f"{params.get('timezone')!r}",
-                            "timezone" if "timezone" in params else None)
-        opening = params.get("open")
-        if not isinstance(opening, CommentedMap) or not opening:
-            self.errors.add(params, f"{self.where} needs 'open': days (mon-fri) to hours "
-                            "(09:00-17:00)", "open" if "open" in params else None)
-        else:
-            for days, span in opening.items():
-                if not day_range(days) or not HOURS.fullmatch(str(span)):
-                    self.errors.add(opening, f"{self.where}: cannot read {days}: {span} "
-                                    "(write: mon-fri: 09:00-17:00)", days)
-        for i, day in enumerate(params.get("holidays") or []):
-            if not isinstance(day, date):
-                self.errors.add(params["holidays"], f"{self.where}: holiday {day!r} is not a "
-                                "date (YYYY-MM-DD)", i)
+        check_hours(self.params, self.errors, self.where)
         self._step_name("closed", "the step when closed")
 
     def _lookup(self) -> None:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contactcenter.acd.events import CallConnected, CallEnded, CallOffered
-from contactcenter.crm.cases import Cases
+from contactcenter.crm.complaints import Complaints
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.interactions import Interactions
 from contactcenter.sim import CallOutcome, Speech
@@ -46,11 +46,11 @@ async def test_a_simulated_call_pops_the_caller_then_the_agent_hangs_up_and_wrap
         call = live.sim.place_call(ADA)
         offer = await next_event(events, CallOffered)
         assert (offer.call_id, offer.agent_id) == (call.uniqueid, "agent101")
-        await page.wait_for_selector("#customer >> text=Ada Lovelace", timeout=1000)
+        # the pop with the ring already names her (the IVR's lookup); wait for the CRM's
+        rated = f"{yesterday.isoformat()[:16]} answered, rated 4/5"
+        await page.wait_for_selector(f"#customer >> text={rated}", timeout=1000)
         assert time.time() - offer.at < 1.0
         assert "main:menu → main:support" in await page.inner_text("#customer")
-        assert (f"{yesterday.isoformat()[:16]} answered, rated 4/5"
-                in await page.inner_text("#customer"))
         await next_event(events, CallConnected)
     await page.wait_for_selector("#state >> text=on_call")
     await page.screenshot(path=str(tmp_path / "agent-1366x768.png"))
@@ -61,20 +61,22 @@ async def test_a_simulated_call_pops_the_caller_then_the_agent_hangs_up_and_wrap
     await page.select_option("#disposition", index=0)
     code = await page.input_value("#disposition")
     await page.fill("#notes", "asked about an invoice")
-    case = (await asyncio.to_thread(Cases(db).open_for_customer, ada.id))[0]
-    await page.select_option("#case", str(case.id))  # her open case, listed by the pop
-    assert await page.input_value("#case-subject") == case.subject
-    await page.select_option("#case-status", "resolved")
-    await page.fill("#case-notes", "refund sent")
+    disputed = next(c for c in await asyncio.to_thread(Complaints(db).for_customer, ada.id)
+                    if c.status == "new")
+    await page.select_option("#complaint", str(disputed.id))  # her complaint, from the pop
+    assert await page.input_value("#complaint-subject") == disputed.subject
+    await page.check("#complaint-resolve")
+    await page.fill("#complaint-notes", "refund sent")
     await page.click("#wrapup button[type=submit]")
-    await page.wait_for_selector(f"#saved >> text=Saved, case #{case.id} resolved",
+    await page.wait_for_selector(f"#saved >> text=Saved, complaint #{disputed.id} resolved",
                                  timeout=2000)
 
     record = await asyncio.to_thread(Interactions(db).get, call.uniqueid)
-    resolved = await asyncio.to_thread(Cases(db).get, case.id)
-    assert (resolved.status, resolved.description.endswith("\n\nrefund sent")) == (
-        "resolved", True)
-    assert record.case_id == case.id
+    resolved = await asyncio.to_thread(Complaints(db).detail, disputed.id)
+    assert (resolved.complaint.status, resolved.complaint.solution) == ("resolved",
+                                                                        "refund sent")
+    assert [(n.body, n.call_id) for n in resolved.notes] == [("refund sent", call.uniqueid)]
+    assert record.complaint_id == disputed.id
     assert (record.disposition, record.notes) == (code, "asked about an invoice")
     assert (record.customer_id, record.agent_id, record.outcome) == (ada.id, "agent101",
                                                                      "answered")
