@@ -25,6 +25,7 @@ from contactcenter.acd.queues import load_queue_definitions
 from contactcenter.agent_console.app import create_app
 from contactcenter.config import Config
 from contactcenter.crm.database import Database
+from contactcenter.crm.spool import WriteSpool
 from contactcenter.crm.users import Users
 from contactcenter.cti.bridge import AmiBridge
 from contactcenter.cti.interactions import InteractionRecorder
@@ -51,18 +52,21 @@ class Platform:
     flows: FlowRegistry
     agi: FastAgiServer
     distributor: Distributor
+    spool: WriteSpool  # the database writes kept through an outage
 
 
 @contextlib.asynccontextmanager
 async def open_platform(config: Config, *, bus: EventBus | None = None,
                         console: bool = True) -> AsyncIterator[Platform]:
-    """Database, then the bus consumers (so no event is missed), then the AMI link, then
-    the agent console (unless `console` is False)."""
+    """Database and its write spool, then the bus consumers (so no event is missed), then
+    the AMI link, then the agent console (unless `console` is False). The recorder and the
+    console's wrap-ups share the spool, so a call's wrap-up is written after its row."""
     bus = bus or EventBus()
     async with contextlib.AsyncExitStack() as stack:
         db = await asyncio.to_thread(Database.open, config.database.url)
         stack.callback(db.close)
-        await stack.enter_async_context(InteractionRecorder(bus, db))
+        spool = await stack.enter_async_context(WriteSpool(publish=bus.publish))
+        await stack.enter_async_context(InteractionRecorder(bus, db, spool))
         await stack.enter_async_context(ScreenPopper(bus, db))
         flows = FlowRegistry(config.flows.directory)
         for line in await asyncio.to_thread(flows.reload):
@@ -89,7 +93,8 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         stack.push_async_callback(bridge.close)
         if console:
             calls = await stack.enter_async_context(CallActions(distributor, bridge, bus))
-            runner = web.AppRunner(create_app(desk=distributor, db=db, bus=bus, calls=calls))
+            runner = web.AppRunner(create_app(desk=distributor, db=db, bus=bus, calls=calls,
+                                              spool=spool))
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
             await web.TCPSite(runner, config.web.host, config.web.port).start()
@@ -97,7 +102,7 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         log.info("platform up: AMI %s:%s, FastAGI %s:%s", config.ami.host, config.ami.port,
                  config.agi.host, agi.port)
         yield Platform(config=config, bus=bus, db=db, bridge=bridge, flows=flows, agi=agi,
-                       distributor=distributor)
+                       distributor=distributor, spool=spool)
 
 
 def agent_profiles(db: Database) -> list[AgentProfile]:

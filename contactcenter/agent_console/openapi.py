@@ -23,7 +23,9 @@ API: tuple[tuple[str, str, str, bool], ...] = (
      "dialled (I am paused meanwhile)", True),
     ("post", "/api/wrapup", "Save the wrap-up: {call_id, disposition, notes, customer_id?, "
      "case_id? (link a case) or case? (open {subject, status?, notes?} or update {id, "
-     "subject?, status?, notes?}; notes are appended)}", True),
+     "subject?, status?, notes?}; notes are appended)}. 200 {saved: true, ...} when written; "
+     "202 {saved: false, queued: true} while the database is down: written when it is "
+     "back", True),
     ("get", "/api/dispositions", "Active disposition codes", False),
     ("get", "/api/customers", "Search customers: ?q=text", False),
     ("post", "/api/customers", "Create a customer: {name, phones, email, account_number, "

@@ -121,9 +121,11 @@ async function start() {
     e.preventDefault();
     const saved = await cc.post("/api/wrapup", {call_id: currentCall, disposition: $("disposition").value,
       notes: $("notes").value, customer_id: customerId, case: caseChange()});
-    $("saved").textContent = saved.case ? `Saved, case #${saved.case.id} ${saved.case.status}` : "Saved";
+    // 202 {saved: false, queued: true}: the database is down; the platform keeps the wrap-up
+    $("saved").textContent = !saved.saved ? "Will be saved when the database is back"
+      : saved.case ? `Saved, case #${saved.case.id} ${saved.case.status}` : "Saved";
     $("case-notes").value = "";
-    if (customerId) {
+    if (saved.saved && customerId) {
       const cases = await (await fetch(`/api/customers/${customerId}/cases`)).json();
       showCases(cases.filter(c => c.status === "open"));
     }
