@@ -18,7 +18,7 @@ function showPop(pop) {
     dl.lastChild.append(...(c.phones || []).map(dialButton));
     add("Segment", c.segment || "");
   } else {
-    add("Customer", p.lookup === "pending" ? "Looking up…" : "Unknown caller");
+    add("Customer", p.lookup === "pending" ? "Looking up…" : p.lookup === "failed" ? "Customer record unavailable" : "Unknown caller");
   }
   add("Waited", `${Math.round(p.wait_s || 0)} s`);
   add("IVR path", (p.ivr?.path || []).join(" → "));
@@ -26,7 +26,6 @@ function showPop(pop) {
   add("Open cases", (p.open_cases || []).map(x => `#${x.id} ${x.subject || ""}`).join("; ") || "none");
   const rated = i => i.survey_score ? `, rated ${i.survey_score}/5` : "";
   add("History", (p.recent_interactions || []).map(i => `${(i.entered_at || "").slice(0, 16)} ${i.disposition || i.outcome || ""}${rated(i)}`).join("; ") || "none");
-  if (p.crm_error) add("CRM", p.crm_error);
   box.append(dl);
   showCases(p.open_cases || []);
   if (!c && p.new_customer) box.append(newCustomerForm(p.new_customer));
