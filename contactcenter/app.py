@@ -23,7 +23,7 @@ from contactcenter.acd.call_actions import CallActions
 from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.queues import load_queue_definitions
 from contactcenter.agent_console.app import create_app
-from contactcenter.config import Config
+from contactcenter.config import Config, SpeechConfig
 from contactcenter.crm.database import Database
 from contactcenter.crm.spool import WriteSpool
 from contactcenter.crm.users import Users
@@ -35,7 +35,12 @@ from contactcenter.events import EventBus
 from contactcenter.ivr.crm_lookup import crm_lookup
 from contactcenter.ivr.fastagi import FastAgiServer
 from contactcenter.ivr.runtime import FlowRegistry, IvrService
+from contactcenter.ivr.voice import VoiceTurns
 from contactcenter.queue.backend import open_store
+from contactcenter.speech.audiosocket import AudioSocketServer
+from contactcenter.speech.listen import ListenSettings
+from contactcenter.speech.pool import RecognitionPool
+from contactcenter.speech.recognizer import RecognizerError, open_recognizer
 from contactcenter.speech.tts import PromptRenderer
 
 log = logging.getLogger(__name__)
@@ -74,7 +79,9 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         if not flows.flows:
             raise ConfigError(f"no valid flow in {config.flows.directory!r}")
         renderer = PromptRenderer(config.speech.cache_dir, voice=config.speech.voice)
-        ivr = IvrService(flows, renderer, bus, lookup=crm_lookup(db))
+        voice = await open_voice(stack, config.speech)
+        ivr = IvrService(flows, renderer, bus, lookup=crm_lookup(db), voice=voice,
+                         min_confidence=config.speech.min_confidence)
         if config.flows.watch:
             watcher = asyncio.create_task(flows.watch(), name="flow-watcher")
             stack.push_async_callback(_cancel, watcher)
@@ -103,6 +110,30 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
                  config.agi.host, agi.port)
         yield Platform(config=config, bus=bus, db=db, bridge=bridge, flows=flows, agi=agi,
                        distributor=distributor, spool=spool)
+
+
+async def open_voice(stack: contextlib.AsyncExitStack,
+                     config: SpeechConfig) -> VoiceTurns | None:
+    """The recogniser, its pool and the AudioSocket server, closed with `stack`; None when
+    speech is off or its engine cannot load (logged: callers then use keys)."""
+    try:
+        recognizer = await asyncio.to_thread(open_recognizer, config.engine,
+                                             vosk_model=config.vosk_model, n_best=config.n_best)
+    except RecognizerError as exc:
+        log.error("speech recognition off: %s", exc)
+        return None
+    if recognizer is None:
+        return None
+    pool = await stack.enter_async_context(RecognitionPool(
+        recognizer, max_streams=config.max_streams, workers=config.workers))
+    server = await stack.enter_async_context(AudioSocketServer(
+        config.audiosocket_host, config.audiosocket_port))
+    host = config.audiosocket_advertise or config.audiosocket_host
+    address = f"[{host}]:{server.port}" if ":" in host else f"{host}:{server.port}"
+    log.info("speech: %s, AudioSocket on %s", recognizer.name, address)
+    return VoiceTurns(pool, server, address, settings=ListenSettings(
+        end_silence_ms=config.end_silence_ms, max_speech_s=config.max_speech_seconds,
+        result_s=config.result_seconds, barge_in=config.barge_in))
 
 
 def agent_profiles(db: Database) -> list[AgentProfile]:

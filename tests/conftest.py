@@ -1,12 +1,14 @@
-"""Shared fixtures: free loopback ports, the real Asterisk transcripts, a real redis-server."""
+"""Shared fixtures: free loopback ports, the real Asterisk transcripts, a real redis-server,
+real speech audio (espeak-ng and sox, cached for the session: no audio files in git)."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -132,3 +134,26 @@ def postgres_url() -> Iterator[str]:
         yield cluster.url
     finally:
         cluster.close()
+
+
+Speak = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def speak(tmp_path_factory: pytest.TempPathFactory) -> Speak:
+    """speak("pay my bill") -> an 8 kHz WAV of espeak-ng saying it; voice "ko+f2" for
+    Korean. en-us+f2 at 130 words a minute is the voice both engines hear best."""
+    folder = tmp_path_factory.mktemp("speech")
+
+    def render(text: str, voice: str = "en-us+f2", speed: int = 130) -> Path:
+        name = hashlib.sha256(f"{voice}/{speed}/{text}".encode()).hexdigest()[:16]
+        out = folder / f"{name}.wav"
+        if not out.exists():
+            raw = folder / f"{name}.raw.wav"
+            subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text],
+                           check=True, capture_output=True)
+            subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(out)],
+                           check=True, capture_output=True)
+        return out
+
+    return render

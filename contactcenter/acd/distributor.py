@@ -433,8 +433,12 @@ class Distributor:
 
     def _offer_of(self, originate_id: str = "", leg: str = "") -> Offer | None:
         """The offer an agent leg belongs to, by its Originate's ActionID or its channel."""
-        call_id = self._by_action.get(originate_id) or self._by_leg.get(leg)
-        return self._offers.get(call_id) if call_id else None
+        if (call_id := self._by_action.get(originate_id)) is not None:
+            offer = self._offers.get(call_id)
+            return offer if offer is not None and offer.action_id == originate_id else None
+        call_id = self._by_leg.get(leg)
+        offer = self._offers.get(call_id) if call_id else None
+        return offer if offer is not None and offer.leg == leg else None
 
     async def _agent_after(self, offer: Offer, state: AgentState, reason: str) -> None:
         """Move the offer's agent, if they are still on this offer's call (an agent who

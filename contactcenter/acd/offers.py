@@ -278,12 +278,9 @@ def _release_refused(offer: Offer, event: Refused) -> Decision:
 
 def _release_failed(offer: Offer, event: Failed) -> Decision:
     """The Originate failed: a leg never seen never will be; a leg seen is dying but still
-    there (Asterisk sends OriginateResponse before the leg's Hangup), so the call may go
-    back now while the agent waits for the leg to be gone."""
-    if not offer.leg:
-        return _released(offer, Refused())
-    return Decision(replace(offer, requeue=False), requeue=offer.requeue,
-                    dispatch=offer.requeue)
+    there (Asterisk sends OriginateResponse before the leg's Hangup), and its Hangup ends
+    the offer: the call is not offered again while an offer of it is open."""
+    return _released(offer, Refused()) if not offer.leg else Decision(offer, ignored=True)
 
 
 def _releasing_caller_left(offer: Offer, event: CallerGone) -> Decision:

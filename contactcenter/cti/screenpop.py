@@ -32,6 +32,7 @@ from contactcenter.events import BusConsumer, EventBus
 log = logging.getLogger(__name__)
 
 ACCOUNT_FIELD = "account"  # the IVR answer that holds the caller's account number
+SAID_FIELD = "said"  # the IVR answer that holds what the caller last said (speech steps)
 NO_NAME = {"", "unknown", "anonymous", "<unknown>"}
 LOOKUP_FAILED = "customer record unavailable"
 LOOKUP_SECONDS = 3.0  # a CRM slower than this pops LOOKUP_FAILED; the read is not awaited
@@ -71,6 +72,7 @@ def build_pop(
             "path": [step for step in offer.ivr_path.split(",") if step],
             "answers": dict(offer.fields),
         },
+        "caller_said": offer.fields.get(SAID_FIELD, ""),
         "entered_at": offer.entered_at or None,
         "offered_at": offer.at,
         "wait_s": round(max(0.0, offer.at - offer.entered_at), 3) if offer.entered_at else 0.0,

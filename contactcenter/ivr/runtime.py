@@ -21,6 +21,7 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap
 
 from contactcenter.acd.queues import load_queue_definitions
+from contactcenter.cti import variables as cc
 from contactcenter.cti.bridge import AFTER_CALL_CONTEXT
 from contactcenter.errors import FlowError
 from contactcenter.events import EventBus
@@ -41,6 +42,7 @@ from contactcenter.ivr.interpreter import (
     Result,
     SetVariable,
 )
+from contactcenter.ivr.voice import KEYPAD, VoiceTurns
 from contactcenter.ivr.yamlsource import Errors, load_yaml
 from contactcenter.speech.tts import PromptRenderer, SpeechError
 
@@ -143,12 +145,15 @@ class IvrService:
     queued again, because the queue's after-call flow is missing or was rejected."""
 
     def __init__(self, registry: FlowRegistry, renderer: PromptRenderer, bus: EventBus,
-                 *, default_flow: str = "main", lookup: CustomerLookup | None = None) -> None:
+                 *, default_flow: str = "main", lookup: CustomerLookup | None = None,
+                 voice: VoiceTurns | None = None, min_confidence: float = 0.5) -> None:
         self.registry = registry
         self.renderer = renderer
         self.bus = bus
         self.default_flow = default_flow
         self.lookup = lookup  # None: every lookup step takes its error path
+        self.voice = voice  # None: callers answer with keys only
+        self.min_confidence = min_confidence
 
     async def handle(self, session: AgiSession) -> None:
         env = session.env
@@ -162,7 +167,7 @@ class IvrService:
         if flow is None:
             log.error("no flow %r for %s: the dialplan continues", session.flow, call.channel)
             return
-        run = FlowRun(flow, call)
+        run = FlowRun(flow, call, min_confidence=self.min_confidence)
         outcome = "caller_hung_up"
         try:
             action = run.start()
@@ -172,6 +177,8 @@ class IvrService:
             if action.reason:
                 log.error("%s: flow %s ended the call at %s: %s", call.channel, flow.name,
                           action.step, action.reason)
+            elif outcome != "queued":  # else the dialplan's fallback queues the caller
+                await session.command(f"SET VARIABLE {cc.IVR_END} {outcome}")
         finally:
             self.bus.publish(IvrFinished(call.uniqueid, flow.name, flow.version, outcome,
                                          run.last_step, tuple(run.path), dict(run.collected),
@@ -196,6 +203,12 @@ class IvrService:
             return True
         if isinstance(action, Ask):
             prompt = await self._prompt(action.text, action.kind, action.language)
+            if self.voice is not None and action.kind == "say" and (action.phrases or action.free):
+                heard = await self.voice.hear(session, action, Path(prompt))
+                if heard is not KEYPAD:
+                    return heard  # type: ignore[return-value]
+            if action.free:
+                return False  # an open question has no keys: its key menu takes over
             reply = await session.command(
                 f"GET DATA {prompt} {action.timeout_ms} {action.max_digits}")
             return reply.result if reply.ok and reply.result not in ("", "-1") else None

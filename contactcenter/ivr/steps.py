@@ -17,6 +17,8 @@ from contactcenter.speech.phrases import words
 
 FIELDS: dict[str, set[str]] = {
     "menu": {"prompt", "choices", "timeout", "retries", "invalid", "no_input", "into"},
+    "ask": {"prompt", "intents", "confirm", "yes", "no", "timeout", "retries", "no_match",
+            "no_input"},
     "collect": {"prompt", "into", "min", "max", "terminator", "timeout", "retries", "pattern",
                 "luhn", "invalid", "confirm"},
     "queue": {"name", "priority", "skills", "fields"},
@@ -178,31 +180,68 @@ class StepCheck:
             self.errors.add(self.params, f"{self.where}: into is a variable name (letters, "
                             f"digits and _, not starting with a digit), not {into!r}", "into")
 
-    def _phrases(self, choices: CommentedMap) -> None:
-        """A choice is a step name, or {goto: step, say: [phrases and synonyms]}; a phrase
-        may belong to one choice only, or the caller saying it would choose nothing."""
+    def _phrases(self, choices: CommentedMap, what: str = "choice",
+                 fields: tuple[str, ...] = ("goto", "say")) -> None:
+        """A choice (or an intent) is a step name, or {goto: step, say: [phrases and
+        synonyms]} (an intent may also have keywords and a label); a phrase may belong to
+        one choice only, or the caller saying it would choose nothing."""
         owner: dict[tuple[str, ...], str] = {}
         for key, choice in choices.items():
             if not isinstance(choice, CommentedMap):
                 continue
             for field in choice:
-                if field not in ("goto", "say"):
-                    self.errors.add(choice, f"{self.where}: choice {key!r}: unknown field "
-                                    f"{field!r} (goto, say)", field)
+                if field not in fields:
+                    self.errors.add(choice, f"{self.where}: {what} {key!r}: unknown field "
+                                    f"{field!r} ({', '.join(fields)})", field)
             if not isinstance(choice.get("goto"), str):
-                self.errors.add(choices, f"{self.where}: choice {key!r} needs 'goto': a step",
+                self.errors.add(choices, f"{self.where}: {what} {key!r} needs 'goto': a step",
                                 key)
-            phrases = choice.get("say", [])
-            if not isinstance(phrases, CommentedSeq) or not all(
-                    isinstance(p, str) and words(p) for p in phrases):
-                self.errors.add(choice, f"{self.where}: choice {key!r}: say is a list of "
-                                "phrases, e.g. [billing, invoice, bill]", "say")
-                continue
-            for i, phrase in enumerate(phrases):
+            for i, phrase in enumerate(self._phrase_list(choice, "say", f"{what} {key!r}")):
                 other = owner.setdefault(words(phrase), str(key))
                 if other != str(key):
-                    self.errors.add(phrases, f"{self.where}: phrase {phrase!r} is in choices "
-                                    f"{other!r} and {key!r}", i)
+                    self.errors.add(choice["say"], f"{self.where}: phrase {phrase!r} is in "
+                                    f"{what}s {other!r} and {key!r}", i)
+
+    def _phrase_list(self, node: CommentedMap, key: str, what: str) -> list[str]:
+        """node[key]: a list of phrases with words in them (errors added if not)."""
+        if key not in node:
+            return []
+        phrases = node[key]
+        if not isinstance(phrases, CommentedSeq) or not all(
+                isinstance(p, str) and words(p) for p in phrases):
+            self.errors.add(node, f"{self.where}: {what}: {key} is a list of phrases, e.g. "
+                            "[billing, invoice, bill]", key)
+            return []
+        return list(phrases)
+
+    def _ask(self) -> None:
+        """An open question: intents, each {goto, say: [phrases], keywords: [words],
+        label: text for the confirmation}, with something to recognise it by."""
+        if not self._mapping():
+            return
+        params = self.params
+        self._text("prompt", required=True)
+        for key in ("confirm", "no_match", "no_input"):
+            self._text(key)
+        for key in ("yes", "no"):
+            self._phrase_list(params, key, "confirmation answers")
+        intents = params.get("intents")
+        if not isinstance(intents, CommentedMap) or not intents:
+            self.errors.add(params, f"{self.where} needs 'intents': names to {{goto, say, "
+                            "keywords}", "intents" if "intents" in params else None)
+            return
+        for name, intent in intents.items():
+            if not isinstance(intent, CommentedMap):
+                self.errors.add(intents, f"{self.where}: intent {name!r} is a mapping "
+                                "{goto, say, keywords, label}", name)
+                continue
+            keywords = self._phrase_list(intent, "keywords", f"intent {name!r}")
+            if not intent.get("say") and not keywords:
+                self.errors.add(intents, f"{self.where}: intent {name!r} needs phrases "
+                                "(say) or keywords to be recognised by", name)
+            if "label" in intent:
+                self._spoken(intent, "label", f"{self.where}: intent {name!r}: label")
+        self._phrases(intents, "intent", ("goto", "say", "keywords", "label"))
 
     def _language(self) -> None:
         """A fixed language, or a menu whose choices are languages of the flow."""

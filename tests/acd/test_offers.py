@@ -146,7 +146,7 @@ def test_a_withdrawn_call_goes_back_only_once_the_leg_is_gone() -> None:
     story = play(offer(), [Placed("a-1"), LegRinging(LEG), Withdrawn()])
     assert story.decisions[-1].hang_up_leg == LEG and not story.of("requeue")
     failed_first = play(story.offer, [Failed(0), LegGone(113.0)])  # Asterisk's real order
-    assert len(failed_first.of("requeue")) == 1 and failed_first.decisions[0].requeue
+    assert len(failed_first.of("requeue")) == 1 and failed_first.decisions[1].requeue
     assert failed_first.agent_moves == []  # the agent logged out: they stay out
     caller_left = play(story.offer, [CallerGone(112.5), LegGone(113.0)])
     assert [d.end for d in caller_left.of("end")] == ["abandoned"]

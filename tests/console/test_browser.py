@@ -5,6 +5,7 @@ supervisor's wallboard shows what those calls did."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +15,7 @@ from contactcenter.acd.events import CallConnected, CallEnded, CallOffered
 from contactcenter.crm.cases import Cases
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.interactions import Interactions
-from contactcenter.sim import CallOutcome
+from contactcenter.sim import CallOutcome, Speech
 
 from .conftest import (
     ADA,
@@ -178,3 +179,20 @@ async def test_the_wallboard_shows_service_level_abandon_rate_asa_and_aht(live, 
     total = await page.locator("#total td").all_inner_texts()
     assert total[:5] == ["All queues", "0", "0.0 s", "100 %", "0 %"]
     await page.screenshot(path=str(tmp_path / "wallboard-1366x768.png"))
+
+
+@pytest.mark.browser
+async def test_a_caller_who_says_what_they_need_pops_with_caller_said(live, browser,
+                                                                      speak) -> None:
+    """Real audio all the way: the simulator streams espeak-ng over AudioSocket, the
+    platform's pocketsphinx hears the menu choice, and the agent reads what was said."""
+    page = await signed_in_page(browser, live.base, "agent101")
+    await page.click("#available")
+    await page.wait_for_selector("#state >> text=available")
+    caller = dataclasses.replace(ADA, answers=(Speech(speak("technical support")),))
+    with live.platform.bus.subscribe() as events:
+        live.sim.place_call(caller)
+        offer = await next_event(events, CallOffered)
+        assert offer.queue == "support"
+        await page.wait_for_selector("#customer >> text=Caller said", timeout=2000)
+    assert "“technical support”" in await page.inner_text("#customer")

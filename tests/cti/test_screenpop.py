@@ -83,6 +83,7 @@ def test_known_caller_by_number_gets_record_history_and_open_cases(db: Database)
         "path": ["main:welcome", "main:menu", "main:account"],
         "answers": {"reason": "bill"},
     }
+    assert pop["caller_said"] == ""
     assert pop["wait_s"] == 42.5
     assert (pop["call_id"], pop["agent_id"], pop["queue"]) == ("c1", "agent101", "support")
     assert pop["lookup"] == "done"  # replaces the pending pop the console sent with the ring
@@ -230,3 +231,8 @@ def _drain(queue: asyncio.Queue[object]) -> list[object]:
     while not queue.empty():
         items.append(queue.get_nowait())
     return items
+
+
+def test_what_the_caller_said_in_the_ivr_pops_as_caller_said(db: Database) -> None:
+    pop = pop_for(db, offer(fields={"said": "my internet is not working"}))
+    assert pop["caller_said"] == "my internet is not working"

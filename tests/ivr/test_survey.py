@@ -104,8 +104,9 @@ async def run_session(tmp_path: Path, env: dict[str, str], replies: list[bytes],
 async def test_after_the_call_the_survey_flow_takes_a_key_and_reports_the_rating(
         tmp_path: Path) -> None:
     commands, events = await run_session(tmp_path, AFTER_CALL, [
-        b"200 result=4\n", b"200 result=0 endpos=8000\n"])
-    assert [c.split(" ")[0:2] for c in commands] == [["GET", "DATA"], ["STREAM", "FILE"]]
+        b"200 result=4\n", b"200 result=0 endpos=8000\n", b"200 result=1\n"])
+    assert [c.split(" ")[0:2] for c in commands] == [["GET", "DATA"], ["STREAM", "FILE"],
+                                                      ["SET", "VARIABLE"]]  # CC_IVR_END
     [finished] = [e for e in events if isinstance(e, IvrFinished)]
     assert (finished.uniqueid, finished.flow, finished.outcome) == (
         "1767600000.7", "survey", "hangup")

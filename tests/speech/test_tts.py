@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import wave
 
-from contactcenter.speech.tts import PromptRenderer
+from contactcenter.speech.audio import read_pcm
+from contactcenter.speech.tts import PromptRenderer, fragments
 
 
 def test_prompt_is_8khz_mono_16bit_speech_and_cached(tmp_path) -> None:
@@ -36,3 +37,34 @@ def test_each_voice_has_its_own_prompt(tmp_path) -> None:
     assert spanish != english and spanish.with_suffix(".wav").exists()
     assert renderer.cached("Hola, buenos días.", "es") == spanish
     assert renderer.cached("Hola, buenos días.") == english
+
+
+def test_numbers_come_from_fragments_rendered_once(tmp_path) -> None:
+    renderer = PromptRenderer(tmp_path)
+    first = renderer.render("You are number 3 in the queue. Your wait is about 2 minutes.")
+    pieces = {p.name for p in tmp_path.glob("*.wav")}
+    for fragment in ("You are number", "3", "in the queue. Your wait is about", "2",
+                     "minutes."):
+        assert renderer.path_for(fragment).with_suffix(".wav").name in pieces
+    stamps = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*.wav")}
+    second = renderer.render("You are number 2 in the queue. Your wait is about 3 minutes.")
+    assert second != first
+    new = set(tmp_path.glob("*.wav")) - set(stamps)
+    assert new == {second.with_suffix(".wav")}  # put together, nothing synthesised
+    assert all(p.stat().st_mtime_ns == t for p, t in stamps.items())
+    total = sum(len(read_pcm(renderer.path_for(f).with_suffix(".wav")))
+                for f in ("You are number", "2", "in the queue. Your wait is about", "3",
+                          "minutes."))
+    assert len(read_pcm(second.with_suffix(".wav"))) == total
+
+
+def test_fragments_split_numbers_out_of_the_words() -> None:
+    assert fragments("You entered 1 2 3.") == ["You entered", "1", "2", "3"]
+    assert fragments("Welcome back, Ada Lovelace.") == ["Welcome back, Ada Lovelace."]
+    assert fragments("Room 42b, mp3") == ["Room 42b, mp3"]
+
+
+def test_pyttsx3_says_nothing_on_the_console(tmp_path, capfd) -> None:
+    PromptRenderer(tmp_path).render("Nothing to see here.")
+    out, err = capfd.readouterr()
+    assert "Audio saved" not in out + err

@@ -21,8 +21,9 @@ function showPop(pop) {
     add("Customer", p.lookup === "pending" ? "Looking up…" : p.lookup === "failed" ? "Customer record unavailable" : "Unknown caller");
   }
   add("Waited", `${Math.round(p.wait_s || 0)} s`);
+  if (p.caller_said) add("Caller said", `“${p.caller_said}”`);
   add("IVR path", (p.ivr?.path || []).join(" → "));
-  for (const [k, v] of Object.entries(p.ivr?.answers || {})) add(k, v);
+  for (const [k, v] of Object.entries(p.ivr?.answers || {})) if (k !== "said") add(k, v);
   add("Open cases", (p.open_cases || []).map(x => `#${x.id} ${x.subject || ""}`).join("; ") || "none");
   const rated = i => i.survey_score ? `, rated ${i.survey_score}/5` : "";
   add("History", (p.recent_interactions || []).map(i => `${(i.entered_at || "").slice(0, 16)} ${i.disposition || i.outcome || ""}${rated(i)}`).join("; ") || "none");
