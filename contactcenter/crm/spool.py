@@ -28,7 +28,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TypeVar
 
 from contactcenter.backoff import Backoff
@@ -61,7 +61,7 @@ class _Entry:
     what: str  # for the logs: which write this is, e.g. "CallEnded of call 17.3"
     write: Callable[[], object]  # blocking; runs in a worker thread
     reply: asyncio.Future[object] | None = None  # for a caller waiting on the outcome
-    kept: bool = field(default=False)  # it waited out an outage
+    kept: bool = False  # it waited out an outage
 
 
 class WriteSpool:
