@@ -28,6 +28,7 @@ from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.complaints.escalator import Escalator
 from contactcenter.config import Config, SpeechConfig
 from contactcenter.crm.database import Database
+from contactcenter.crm.spool import WriteSpool
 from contactcenter.crm.users import Users
 from contactcenter.cti.bridge import AmiBridge
 from contactcenter.cti.interactions import InteractionRecorder
@@ -62,18 +63,21 @@ class Platform:
     distributor: Distributor
     complaints: ComplaintDesk | None = None  # None: no complaints.yaml beside the flows
     escalator: Escalator | None = None
+    spool: WriteSpool  # the database writes kept through an outage
 
 
 @contextlib.asynccontextmanager
 async def open_platform(config: Config, *, bus: EventBus | None = None,
                         console: bool = True) -> AsyncIterator[Platform]:
-    """Database, then the bus consumers (so no event is missed), then the AMI link, then
-    the agent console (unless `console` is False)."""
+    """Database and its write spool, then the bus consumers (so no event is missed), then
+    the AMI link, then the agent console (unless `console` is False). The recorder and the
+    console's wrap-ups share the spool, so a call's wrap-up is written after its row."""
     bus = bus or EventBus()
     async with contextlib.AsyncExitStack() as stack:
         db = await asyncio.to_thread(Database.open, config.database.url)
         stack.callback(db.close)
-        await stack.enter_async_context(InteractionRecorder(bus, db))
+        spool = await stack.enter_async_context(WriteSpool(publish=bus.publish))
+        await stack.enter_async_context(InteractionRecorder(bus, db, spool))
         await stack.enter_async_context(ScreenPopper(bus, db))
         flows = FlowRegistry(config.flows.directory)
         for line in await asyncio.to_thread(flows.reload):
@@ -107,7 +111,8 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         if console:
             calls = await stack.enter_async_context(CallActions(distributor, bridge, bus))
             runner = web.AppRunner(create_app(desk=distributor, db=db, bus=bus, calls=calls,
-                                              complaints=complaints, escalator=escalator))
+                                              complaints=complaints, escalator=escalator,
+                                              spool=spool))
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
             await web.TCPSite(runner, config.web.host, config.web.port).start()
@@ -115,7 +120,8 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         log.info("platform up: AMI %s:%s, FastAGI %s:%s", config.ami.host, config.ami.port,
                  config.agi.host, agi.port)
         yield Platform(config=config, bus=bus, db=db, bridge=bridge, flows=flows, agi=agi,
-                       distributor=distributor, complaints=complaints, escalator=escalator)
+                       distributor=distributor, complaints=complaints, escalator=escalator,
+                       spool=spool)
 
 
 def complaint_desk(db: Database, flows: Path) -> ComplaintDesk | None:

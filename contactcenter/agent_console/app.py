@@ -3,14 +3,19 @@
 Every route but the login needs a session (401 for /api and /ws, redirect for pages);
 every state change needs the session's CSRF token; supervisor routes need the role.
 The complaint pages and routes are complaints.py's, added when complaints are configured.
+A database outage is never a 500: wrap-ups are kept by the database spool (crm/spool.py,
+202 "will be saved"), sessions this process has seen stay signed in (auth.py), and any
+other request that needs the database gets 503 with a JSON error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -20,11 +25,12 @@ from aiohttp import WSMsgType, web
 from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.complaints.escalator import Escalator
 from contactcenter.crm.customers import Customers
-from contactcenter.crm.database import Database
+from contactcenter.crm.database import Database, failure_reason, unreachable
 from contactcenter.crm.errors import CrmError
 from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.phones import to_e164
-from contactcenter.crm.records import as_json
+from contactcenter.crm.records import Complaint, Interaction, as_json
+from contactcenter.crm.spool import Kept, SpoolFull, WriteSpool
 from contactcenter.crm.users import Users
 from contactcenter.crm.wrapup import ComplaintChange, wrap_up_with_complaint
 from contactcenter.errors import InvalidTransition
@@ -36,6 +42,8 @@ from .auth import LoginLimiter, Session, Sessions
 from .desk import AgentDesk, CallDesk
 from .pops import PopHub
 
+log = logging.getLogger(__name__)
+
 STATIC = Path(__file__).parent / "static"
 COOKIE = "cc_session"
 DESK = web.AppKey("desk", AgentDesk)
@@ -46,6 +54,7 @@ SESSIONS = web.AppKey("sessions", Sessions)
 LIMITER = web.AppKey("limiter", LoginLimiter)
 HUB = web.AppKey("hub", PopHub)
 COMPLAINTS = web.AppKey("complaints", ComplaintDesk)
+SPOOL = web.AppKey("spool", WriteSpool)
 SESSION = web.RequestKey("session", Session)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PUBLIC = {"/login", "/static/console.css"}
@@ -56,13 +65,18 @@ def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
                calls: CallDesk | None = None, sessions: Sessions | None = None,
                limiter: LoginLimiter | None = None,
                complaints: ComplaintDesk | None = None, escalator: Escalator | None = None,
-               heartbeat_s: float = 10.0) -> web.Application:
+               spool: WriteSpool | None = None, heartbeat_s: float = 10.0) -> web.Application:
     """Sessions and the login limit default to ones kept in `db` (auth.py); the call
     control routes exist when `calls` is given, the complaint pages and routes when
-    `complaints` is (with the escalation task's status when `escalator` is)."""
-    app = web.Application(middlewares=[_security])
+    `complaints` is (with the escalation task's status when `escalator` is). Wrap-ups are
+    written through `spool` (share the interaction recorder's, so a call's wrap-up follows
+    its row); without one the app runs its own."""
+    app = web.Application(middlewares=[_database_down, _security])
     app[DESK], app[DB], app[BUS], app[HUB] = desk, db, bus, PopHub()
     app[SESSIONS], app[LIMITER] = sessions or Sessions(db), limiter or LoginLimiter(db)
+    app[SPOOL] = spool or WriteSpool(publish=bus.publish)
+    if spool is None:
+        app.cleanup_ctx.append(_own_spool)
     app.cleanup_ctx.append(_pop_consumer)
     ws = _websocket(heartbeat_s)
     app.router.add_get("/login", _page("login.html"))
@@ -105,8 +119,28 @@ async def _pop_consumer(app: web.Application) -> AsyncIterator[None]:
                 await ws.close()
 
 
+async def _own_spool(app: web.Application) -> AsyncIterator[None]:
+    async with app[SPOOL]:
+        yield
+
+
 def _session(request: web.Request) -> Session:
     return request[SESSION]  # the middleware put it there, or refused the request
+
+
+@web.middleware
+async def _database_down(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """503 with a JSON error, not 500, for a request the database could not serve."""
+    try:
+        return await handler(request)
+    except Exception as exc:
+        if not (isinstance(exc, SpoolFull) or unreachable(exc)):
+            raise
+        log.warning("%s %s: database unavailable (%s)", request.method, request.path,
+                    failure_reason(exc))
+        message = str(exc) if isinstance(exc, SpoolFull) else "the database is unavailable"
+        raise web.HTTPServiceUnavailable(text=json.dumps({"error": message}),
+                                         content_type="application/json") from exc
 
 
 @web.middleware
@@ -256,30 +290,49 @@ async def _dial(request: web.Request) -> web.StreamResponse:
 async def _wrapup(request: web.Request) -> web.StreamResponse:
     """Disposition and notes for my call; `complaint` opens ({subject, category,
     subcategory, severity, resolve?, notes?}) or follows up ({id, resolve?, notes?}) a
-    complaint in the same transaction."""
+    complaint in the same transaction. 200 with "saved": true once written; 202
+    {"saved": false, "queued": true} if the database is down or slow: the spool writes it,
+    after the call's own row, when it answers."""
     body = await request.json()
     call_id, session = str(body.get("call_id", "")), _session(request)
-    db = request.app[DB]
-    call = await asyncio.to_thread(Interactions(db).find, call_id)
-    if call is not None and call.agent_id not in (None, session.username) \
-            and session.role == "agent":
-        raise web.HTTPForbidden(text=f"call {call_id} was not yours")
-    fields = {"disposition": str(body.get("disposition", "")),
-              "notes": str(body.get("notes", "")),
-              "customer_id": _optional_int(body.get("customer_id")), "actor": session.username}
     if body.get("complaint") is not None and body.get("complaint_id") not in (None, ""):
         raise web.HTTPBadRequest(text="give complaint_id (link a complaint) or complaint "
                                       "(open or follow one up), not both")
-    if body.get("complaint") is None:
-        record = await asyncio.to_thread(Interactions(db).wrap_up, call_id,
-                                         complaint_id=_optional_int(body.get("complaint_id")),
-                                         **fields)
-        return web.json_response({**as_json(record), "complaint": None}, dumps=_dumps)
-    record, complaint = await asyncio.to_thread(
-        wrap_up_with_complaint, db, call_id, _complaint_change(request, body["complaint"]),
-        **fields)
-    return web.json_response({**as_json(record), "complaint": as_json(complaint)},
+    change = None if body.get("complaint") is None \
+        else _complaint_change(request, body["complaint"])
+    disposition = str(body.get("disposition", ""))
+    save = functools.partial(
+        _save_wrap_up, request.app[DB], call_id, session, change,
+        complaint_id=_optional_int(body.get("complaint_id")), disposition=disposition,
+        notes=str(body.get("notes", "")), customer_id=_optional_int(body.get("customer_id")))
+    saved = await request.app[SPOOL].write(
+        f"wrap-up of call {call_id} by {session.username} ({disposition})", save)
+    if isinstance(saved, Kept):
+        return web.json_response({"saved": False, "queued": True, "call_id": call_id},
+                                 status=202)
+    record, complaint = saved
+    return web.json_response({**as_json(record), "saved": True,
+                              "complaint": None if complaint is None else as_json(complaint)},
                              dumps=_dumps)
+
+
+def _save_wrap_up(db: Database, call_id: str, session: Session,
+                  change: ComplaintChange | None, *, complaint_id: int | None,
+                  disposition: str, notes: str,
+                  customer_id: int | None) -> tuple[Interaction, Complaint | None]:
+    """The wrap-up's write (blocking; the spool runs it, maybe after an outage): refused
+    for an agent when the call was another agent's."""
+    call = Interactions(db).find(call_id)
+    if call is not None and call.agent_id not in (None, session.username) \
+            and session.role == "agent":
+        raise web.HTTPForbidden(text=f"call {call_id} was not yours")
+    actor = session.username
+    if change is None:
+        return Interactions(db).wrap_up(call_id, disposition=disposition, notes=notes,
+                                        complaint_id=complaint_id, customer_id=customer_id,
+                                        actor=actor), None
+    return wrap_up_with_complaint(db, call_id, change, disposition=disposition, notes=notes,
+                                  customer_id=customer_id, actor=actor)
 
 
 def _complaint_change(request: web.Request, value: object) -> ComplaintChange:

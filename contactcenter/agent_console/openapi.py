@@ -26,7 +26,9 @@ API: tuple[tuple[str, str, str, bool], ...] = (
     ("post", "/api/wrapup", "Save the wrap-up: {call_id, disposition, notes, customer_id?, "
      "complaint_id? (link a complaint) or complaint? (open {subject, category, subcategory, "
      "severity, resolve?, notes?} or follow up {id, resolve?, notes?}; notes become the "
-     "description or a note on its thread, and the solution when resolve is true)}", True),
+     "description or a note on its thread, and the solution when resolve is true)}. 200 "
+     "{saved: true, ...} when written; 202 {saved: false, queued: true} while the database "
+     "is down: written when it is back", True),
     ("get", "/api/dispositions", "Active disposition codes", False),
     ("get", "/api/customers", "Search customers: ?q=text", False),
     ("post", "/api/customers", "Create a customer: {name, phones, email, account_number, "

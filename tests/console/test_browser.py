@@ -46,9 +46,10 @@ async def test_a_simulated_call_pops_the_caller_then_the_agent_hangs_up_and_wrap
         call = live.sim.place_call(ADA)
         offer = await next_event(events, CallOffered)
         assert (offer.call_id, offer.agent_id) == (call.uniqueid, "agent101")
-        # the pop with the ring already names her (the IVR's lookup); wait for the CRM's
-        rated = f"{yesterday.isoformat()[:16]} answered, rated 4/5"
-        await page.wait_for_selector(f"#customer >> text={rated}", timeout=1000)
+        # the CRM's record: her history (the offer's own pop has her name already, from
+        # the IVR's lookup, so waiting for the name alone would race the record)
+        await page.wait_for_selector(
+            f"#customer >> text={yesterday.isoformat()[:16]} answered, rated 4/5", timeout=1000)
         assert time.time() - offer.at < 1.0
         assert "main:menu → main:support" in await page.inner_text("#customer")
         await next_event(events, CallConnected)

@@ -213,10 +213,36 @@ async def test_a_crm_failure_still_pops_the_call(tmp_path) -> None:
             bus.publish(offer())
             (pop,) = await _pops(seen, 1)
     broken.close()
-    assert pop.payload["crm_error"] == "customer lookup failed"
+    assert pop.payload["crm_error"] == "customer record unavailable"
     assert pop.payload["lookup"] == "failed"  # the page says so instead of "looking up"
     assert pop.payload["customer"] is None
-    assert pop.payload["new_customer"]["phones"] == ["+14155550123"]
+    assert pop.payload["new_customer"] is None  # Ada may well be a customer: no form
+    assert pop.payload["caller"]["e164"] == "+14155550123"
+
+
+@pytest.mark.postgres
+async def test_a_crm_that_does_not_answer_pops_the_call_unavailable_in_time(
+        request: pytest.FixtureRequest) -> None:
+    """A table locked by another session blocks the read; the pop does not wait for it."""
+    with fresh_database_url(request, "postgresql") as url:
+        db = Database.open(url)
+        blocker = db.engine.connect()
+        try:
+            blocker.exec_driver_sql("BEGIN")
+            blocker.exec_driver_sql("LOCK TABLE customers, customer_phones IN ACCESS EXCLUSIVE MODE")
+            bus = EventBus()
+            with bus.subscribe() as seen:
+                async with ScreenPopper(bus, db, lookup_seconds=0.5):
+                    started = asyncio.get_running_loop().time()
+                    bus.publish(offer())
+                    (pop,) = await _pops(seen, 1)
+                    waited = asyncio.get_running_loop().time() - started
+                    blocker.rollback()  # the read behind the lock may finish now
+        finally:
+            blocker.close()
+            db.close()
+    assert pop.payload["crm_error"] == "customer record unavailable"
+    assert 0.5 <= waited < 2.0
 
 
 def _drain(queue: asyncio.Queue[object]) -> list[object]:

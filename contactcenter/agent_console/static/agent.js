@@ -18,7 +18,7 @@ function showPop(pop) {
     dl.lastChild.append(...(c.phones || []).map(dialButton));
     add("Segment", c.segment || "");
   } else {
-    add("Customer", p.lookup === "pending" ? "Looking up…" : "Unknown caller");
+    add("Customer", p.lookup === "pending" ? "Looking up…" : p.lookup === "failed" ? "Customer record unavailable" : "Unknown caller");
   }
   add("Waited", `${Math.round(p.wait_s || 0)} s`);
   if (p.caller_said) add("Caller said", `“${p.caller_said}”`);
@@ -30,7 +30,6 @@ function showPop(pop) {
   showPopComplaints(list, p.open_complaints || []);
   const rated = i => i.survey_score ? `, rated ${i.survey_score}/5` : "";
   add("History", (p.recent_interactions || []).map(i => `${(i.entered_at || "").slice(0, 16)} ${i.disposition || i.outcome || ""}${rated(i)}`).join("; ") || "none");
-  if (p.crm_error) add("CRM", p.crm_error);
   box.append(dl);
   showComplaints(p.open_complaints || []);
   if (c) { const a = cc.el("a", "Customer page"); a.href = `/customer?id=${c.id}`; a.target = "_blank"; box.append(a); }
@@ -162,7 +161,9 @@ async function start() {
     const saved = await cc.post("/api/wrapup", {call_id: currentCall, disposition: $("disposition").value,
       notes: $("notes").value, customer_id: customerId, complaint: complaintChange()});
     const c = saved.complaint;
-    $("saved").textContent = c ? `Saved, complaint #${c.id} ${complaints.status(c)}` : "Saved";
+    // 202 {saved: false, queued: true}: the database is down; the platform keeps the wrap-up
+    $("saved").textContent = !saved.saved ? "Will be saved when the database is back"
+      : c ? `Saved, complaint #${c.id} ${complaints.status(c)}` : "Saved";
     $("complaint-notes").value = "";
     $("complaint-resolve").checked = false;
     await refreshComplaints();
