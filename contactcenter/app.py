@@ -61,9 +61,9 @@ class Platform:
     flows: FlowRegistry
     agi: FastAgiServer
     distributor: Distributor
+    spool: WriteSpool  # the database writes kept through an outage
     complaints: ComplaintDesk | None = None  # None: no complaints.yaml beside the flows
     escalator: Escalator | None = None
-    spool: WriteSpool  # the database writes kept through an outage
 
 
 @contextlib.asynccontextmanager
