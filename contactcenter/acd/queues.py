@@ -49,6 +49,8 @@ class QueueDefinition:
     max_waiting: int = 0  # 0: no limit
     max_wait_seconds: float = 0.0  # 0: no limit
     service_level_seconds: float = 20.0
+    service_level_target_pct: float = 80.0  # the share to answer within service_level_seconds
+    short_abandon_seconds: float = 5.0  # a caller gone sooner is a short abandon (apart)
     aging_seconds: float = 0.0  # a call gains one priority step per this many seconds; 0: off
     overflow: tuple[OverflowRule, ...] = ()
     announcements: Announcements = Announcements()
@@ -56,7 +58,8 @@ class QueueDefinition:
 
 
 _NUMBERS = {"wrap_up_seconds": float, "ring_timeout_seconds": float, "max_waiting": int,
-            "max_wait_seconds": float, "service_level_seconds": float, "aging_seconds": float}
+            "max_wait_seconds": float, "service_level_seconds": float, "aging_seconds": float,
+            "service_level_target_pct": float, "short_abandon_seconds": float}
 _KEYS = {"description", "overflow", "announce", "after_call", *_NUMBERS}
 FLOW_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # a flow file's name: safe in a dialplan exten
 
@@ -118,6 +121,10 @@ def _queue(file: str, queues: CommentedMap, name: str) -> QueueDefinition:
     for key, kind in _NUMBERS.items():
         if key in body:
             values[key] = _number(file, body, key, kind)
+    if not 0 < values.get("service_level_target_pct", 80.0) < 100:
+        raise FlowError(f"queue {name!r}: service_level_target_pct must be a percentage "
+                        "above 0 and below 100 (no number of agents answers every call "
+                        "in time)", file, *_at(body, "service_level_target_pct"))
     overflow = body.get("overflow") or CommentedSeq()
     if not isinstance(overflow, CommentedSeq):
         raise FlowError(f"queue {name!r}: overflow must be a list of rules", file,
