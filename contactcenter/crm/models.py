@@ -199,6 +199,27 @@ class InteractionRow(Base):
     survey_score: Mapped[int | None] = mapped_column(Integer)  # post-call rating, 1-5
 
 
+class QueueEventRow(Base):
+    """One queue or agent event, as Asterisk's queue_log keeps them: the history the interval
+    reports read (reports/history.py writes it). `key` is the event's identity: the same
+    event written twice (a retried write, another process, a restart replaying it) is one
+    row. `process` is the platform process that wrote it."""
+
+    __tablename__ = "queue_events"
+    __table_args__ = (Index("ix_queue_events_queue_at", "queue", "at"),
+                      Index("ix_queue_events_agent_at", "agent_id", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    event: Mapped[str] = mapped_column(String(20))
+    call_id: Mapped[str] = mapped_column(String(80), default="")
+    queue: Mapped[str] = mapped_column(String(80), default="")
+    agent_id: Mapped[str] = mapped_column(String(80), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    process: Mapped[str] = mapped_column(String(120), default="")
+
+
 class UserRow(Base):
     __tablename__ = "users"
 

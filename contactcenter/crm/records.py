@@ -82,6 +82,22 @@ class Interaction:
 
 
 @dataclass(frozen=True)
+class QueueEvent:
+    """One row of the queue log (crm/queue_log.py): `event` is queued | offered |
+    connected | ended | overflowed | callback | transfer | agent | survey; `data` holds the
+    rest of what the event said (wait_s, talk_s, outcome, state, reason, to, ...)."""
+
+    at: datetime
+    event: str
+    call_id: str = ""
+    queue: str = ""
+    agent_id: str = ""
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)
+    process: str = ""
+    key: str = ""
+
+
+@dataclass(frozen=True)
 class Complaint:
     """A customer's complaint; status and its moves are crm/complaint_workflow.py's.
     Complaints migrated from the former cases have no category, severity or due dates."""
