@@ -23,9 +23,8 @@ from contactcenter.ivr.flow import FlowErrors
 from contactcenter.ivr.runtime import COMPLAINTS_FILE
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
-    report = sub.add_parser("report", help="reports from the platform's database")
-    kinds = report.add_subparsers(dest="report", required=True)
+def add_parser(kinds: argparse._SubParsersAction) -> None:
+    """`report complaints` among the kinds of `contactcenter report` (cli.py)."""
     complaints = kinds.add_parser("complaints", help="complaint MIS figures for a period")
     complaints.add_argument("--from", dest="since", type=date.fromisoformat,
                             help="first day received (YYYY-MM-DD, business hours' zone)")
