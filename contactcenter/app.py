@@ -10,7 +10,10 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 import signal
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +43,9 @@ from contactcenter.ivr.fastagi import FastAgiServer
 from contactcenter.ivr.flow import FlowErrors
 from contactcenter.ivr.runtime import COMPLAINTS_FILE, FlowRegistry, IvrService
 from contactcenter.ivr.voice import VoiceTurns
+from contactcenter.prometheus import PlatformMetrics
 from contactcenter.queue.backend import open_store
+from contactcenter.reports.history import HistoryRecorder
 from contactcenter.speech.audiosocket import AudioSocketServer
 from contactcenter.speech.listen import ListenSettings
 from contactcenter.speech.pool import RecognitionPool
@@ -62,6 +67,8 @@ class Platform:
     agi: FastAgiServer
     distributor: Distributor
     spool: WriteSpool  # the database writes kept through an outage
+    metrics: PlatformMetrics  # what /metrics shows
+    history: HistoryRecorder  # the queue log's writer
     complaints: ComplaintDesk | None = None  # None: no complaints.yaml beside the flows
     escalator: Escalator | None = None
 
@@ -70,14 +77,19 @@ class Platform:
 async def open_platform(config: Config, *, bus: EventBus | None = None,
                         console: bool = True) -> AsyncIterator[Platform]:
     """Database and its write spool, then the bus consumers (so no event is missed), then
-    the AMI link, then the agent console (unless `console` is False). The recorder and the
-    console's wrap-ups share the spool, so a call's wrap-up is written after its row."""
+    the AMI link, then the agent console (unless `console` is False). The recorders and the
+    console's wrap-ups share the spool, so a call's wrap-up is written after its row.
+    The queue log's rows and the ACD's lease carry this process's name (host:pid:token)."""
     bus = bus or EventBus()
+    process = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
     async with contextlib.AsyncExitStack() as stack:
         db = await asyncio.to_thread(Database.open, config.database.url)
         stack.callback(db.close)
         spool = await stack.enter_async_context(WriteSpool(publish=bus.publish))
+        metrics = await stack.enter_async_context(PlatformMetrics(bus))
         await stack.enter_async_context(InteractionRecorder(bus, db, spool))
+        history = await stack.enter_async_context(
+            HistoryRecorder(bus, db, spool, process=process))
         await stack.enter_async_context(ScreenPopper(bus, db))
         flows = FlowRegistry(config.flows.directory)
         for line in await asyncio.to_thread(flows.reload):
@@ -96,12 +108,15 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         bridge = AmiBridge(config.ami, bus)
         store = await stack.enter_async_context(open_store(config.store, queues))
         distributor = await stack.enter_async_context(
-            Distributor(store, bridge, bus, queues=queues))
+            Distributor(store, bridge, bus, queues=queues, owner=process))
         agi = await stack.enter_async_context(FastAgiServer(  # the queue's announcements too
             Announcer(distributor, renderer).route(ivr.handle), host=config.agi.host,
             port=config.agi.port))
         for profile in await asyncio.to_thread(agent_profiles, db):
             await distributor.register_agent(profile)
+        history.note_agents(await store.agents())  # a restart may have logged them out
+        metrics.watch(fastagi_sessions=lambda: agi.active_sessions,
+                      writes_kept=lambda: spool.pending)
         complaints = await asyncio.to_thread(complaint_desk, db, Path(config.flows.directory))
         escalator = None
         if complaints is not None:
@@ -112,7 +127,9 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
             calls = await stack.enter_async_context(CallActions(distributor, bridge, bus))
             runner = web.AppRunner(create_app(desk=distributor, db=db, bus=bus, calls=calls,
                                               complaints=complaints, escalator=escalator,
-                                              spool=spool))
+                                              spool=spool, metrics=metrics,
+                                              metrics_token=config.web.metrics_token,
+                                              queues=queues))
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
             await web.TCPSite(runner, config.web.host, config.web.port).start()
@@ -120,8 +137,8 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         log.info("platform up: AMI %s:%s, FastAGI %s:%s", config.ami.host, config.ami.port,
                  config.agi.host, agi.port)
         yield Platform(config=config, bus=bus, db=db, bridge=bridge, flows=flows, agi=agi,
-                       distributor=distributor, complaints=complaints, escalator=escalator,
-                       spool=spool)
+                       distributor=distributor, spool=spool, metrics=metrics,
+                       history=history, complaints=complaints, escalator=escalator)
 
 
 def complaint_desk(db: Database, flows: Path) -> ComplaintDesk | None:

@@ -39,6 +39,7 @@ class WebConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     secret_key: str = field(default="", repr=False)
+    metrics_token: str = field(default="", repr=False)  # /metrics: Bearer token; "": loopback only
 
 
 @dataclass(frozen=True)

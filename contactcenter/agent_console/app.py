@@ -1,8 +1,12 @@
-"""The console's aiohttp application: pages, REST API, one websocket per agent page.
+"""The console's aiohttp application: pages, REST API, one websocket per page.
 
-Every route but the login needs a session (401 for /api and /ws, redirect for pages);
-every state change needs the session's CSRF token; supervisor routes need the role.
-The complaint pages and routes are complaints.py's, added when complaints are configured.
+Every route but the login and /metrics needs a session (401 for /api and /ws, redirect for
+pages); every state change needs the session's CSRF token; supervisor routes need the role.
+/metrics is for Prometheus, which has no session: it takes the configured bearer token, or
+without one answers loopback only (docs/monitoring.md).
+The websocket carries an agent's pops and state, and to a supervisor's page that
+subscribes, the wallboard (wallboard_push.py). The complaint pages and routes are
+complaints.py's, added when complaints are configured; the reports are reports.py's.
 A database outage is never a 500: wrap-ups are kept by the database spool (crm/spool.py,
 202 "will be saved"), sessions this process has seen stay signed in (auth.py), and any
 other request that needs the database gets 503 with a JSON error.
@@ -14,14 +18,17 @@ import asyncio
 import contextlib
 import functools
 import hmac
+import ipaddress
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
+from prometheus_client import CONTENT_TYPE_LATEST
 
+from contactcenter.acd.queues import QueueDefinition
 from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.complaints.escalator import Escalator
 from contactcenter.crm.customers import Customers
@@ -35,12 +42,15 @@ from contactcenter.crm.users import Users
 from contactcenter.crm.wrapup import ComplaintChange, wrap_up_with_complaint
 from contactcenter.errors import InvalidTransition
 from contactcenter.events import BusConsumer, EventBus
+from contactcenter.prometheus import PlatformMetrics
 
 from . import complaints as complaint_routes
 from . import openapi
+from . import reports as report_routes
 from .auth import LoginLimiter, Session, Sessions
 from .desk import AgentDesk, CallDesk
 from .pops import PopHub
+from .wallboard_push import TOPIC, WallboardPusher
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +65,13 @@ LIMITER = web.AppKey("limiter", LoginLimiter)
 HUB = web.AppKey("hub", PopHub)
 COMPLAINTS = web.AppKey("complaints", ComplaintDesk)
 SPOOL = web.AppKey("spool", WriteSpool)
+PUSHER = web.AppKey("pusher", WallboardPusher)
+METRICS = web.AppKey("metrics", PlatformMetrics)
+METRICS_TOKEN = web.AppKey("metrics_token", str)
 SESSION = web.RequestKey("session", Session)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-PUBLIC = {"/login", "/static/console.css"}
+PUBLIC = {"/login", "/static/console.css", "/metrics"}
+SUPERVISORS = ("supervisor", "admin")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -65,19 +79,30 @@ def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
                calls: CallDesk | None = None, sessions: Sessions | None = None,
                limiter: LoginLimiter | None = None,
                complaints: ComplaintDesk | None = None, escalator: Escalator | None = None,
-               spool: WriteSpool | None = None, heartbeat_s: float = 10.0) -> web.Application:
+               spool: WriteSpool | None = None, metrics: PlatformMetrics | None = None,
+               metrics_token: str = "",
+               queues: Mapping[str, QueueDefinition] | None = None,
+               heartbeat_s: float = 10.0) -> web.Application:
     """Sessions and the login limit default to ones kept in `db` (auth.py); the call
     control routes exist when `calls` is given, the complaint pages and routes when
     `complaints` is (with the escalation task's status when `escalator` is). Wrap-ups are
     written through `spool` (share the interaction recorder's, so a call's wrap-up follows
-    its row); without one the app runs its own."""
+    its row); without one the app runs its own. /metrics shows `metrics` (the platform's,
+    which counts from its start; without one the app counts its own); `queues` are the
+    queue definitions the reports judge by."""
     app = web.Application(middlewares=[_database_down, _security])
-    app[DESK], app[DB], app[BUS], app[HUB] = desk, db, bus, PopHub()
+    app[METRICS], app[METRICS_TOKEN] = metrics or PlatformMetrics(bus), metrics_token
+    app[DESK], app[DB], app[BUS] = desk, db, bus
+    app[HUB] = PopHub(observe=app[METRICS].observe_pop)
+    app[PUSHER] = WallboardPusher(desk)
     app[SESSIONS], app[LIMITER] = sessions or Sessions(db), limiter or LoginLimiter(db)
     app[SPOOL] = spool or WriteSpool(publish=bus.publish)
     if spool is None:
         app.cleanup_ctx.append(_own_spool)
+    if metrics is None:
+        app.cleanup_ctx.append(_own_metrics)
     app.cleanup_ctx.append(_pop_consumer)
+    app.cleanup_ctx.append(_wallboard_pusher)
     ws = _websocket(heartbeat_s)
     app.router.add_get("/login", _page("login.html"))
     app.router.add_post("/login", _login)
@@ -107,6 +132,9 @@ def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
                                     escalator=escalator)
     app.router.add_get("/api/wallboard", _supervisor(_wallboard))
     app.router.add_post("/api/agents/{agent_id}/{action:pause|logout}", _supervisor(_force))
+    report_routes.add_routes(app, db=db, desk=desk, queues=dict(queues or {}),
+                             guard=_supervisor)
+    app.router.add_get("/metrics", _metrics)
     app.router.add_static("/static", STATIC)
     return app
 
@@ -122,6 +150,23 @@ async def _pop_consumer(app: web.Application) -> AsyncIterator[None]:
 async def _own_spool(app: web.Application) -> AsyncIterator[None]:
     async with app[SPOOL]:
         yield
+
+
+async def _own_metrics(app: web.Application) -> AsyncIterator[None]:
+    async with app[METRICS]:
+        yield
+
+
+async def _wallboard_pusher(app: web.Application) -> AsyncIterator[None]:
+    pusher = app[PUSHER]
+    async with BusConsumer(app[BUS], pusher.handle, "console-wallboard"):
+        task = asyncio.create_task(pusher.run(), name="console-wallboard-push")
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await pusher.close()
 
 
 def _session(request: web.Request) -> Session:
@@ -168,7 +213,7 @@ async def _security(request: web.Request, handler: Handler) -> web.StreamRespons
 
 def _supervisor(handler: Handler) -> Handler:
     async def checked(request: web.Request) -> web.StreamResponse:
-        if _session(request).role not in ("supervisor", "admin"):
+        if _session(request).role not in SUPERVISORS:
             raise web.HTTPForbidden(text="supervisor role required")
         return await handler(request)
     return checked
@@ -393,10 +438,37 @@ async def _force(request: web.Request) -> web.StreamResponse:
     return web.json_response(await desk.agent_view(agent_id), dumps=_dumps)
 
 
+async def _metrics(request: web.Request) -> web.StreamResponse:
+    """Prometheus exposition: with a token configured, Bearer <token>; without one, only
+    from this machine (a scrape has no session, and the figures name queues and states)."""
+    token = request.app[METRICS_TOKEN]
+    if token:
+        given = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise web.HTTPUnauthorized(text="metrics: Authorization: Bearer <metrics_token>")
+    elif not _loopback(request.remote):
+        raise web.HTTPForbidden(text="metrics: loopback only; set [web] metrics_token to "
+                                     "scrape from elsewhere")
+    metrics = request.app[METRICS]
+    metrics.observe_board(await request.app[DESK].wallboard())
+    return web.Response(body=metrics.exposition(),
+                        headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def _loopback(address: str | None) -> bool:
+    try:
+        return address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
 def _websocket(heartbeat_s: float) -> Handler:
     async def websocket(request: web.Request) -> web.StreamResponse:
-        """The agent's live channel: state and pops for this agent only; replays the pop."""
-        agent_id, hub = _session(request).username, request.app[HUB]
+        """The page's live channel: state and pops for this agent only (the pop replayed),
+        and the wallboard for a supervisor who subscribes ({"type": "subscribe", "topic":
+        "wallboard"}: the whole board at once, then every change)."""
+        session, hub = _session(request), request.app[HUB]
+        agent_id, pusher = session.username, request.app[PUSHER]
         ws = web.WebSocketResponse(heartbeat=heartbeat_s)
         await ws.prepare(request)
         hub.sockets[agent_id].add(ws)
@@ -406,10 +478,31 @@ def _websocket(heartbeat_s: float) -> Handler:
             async for message in ws:
                 if message.type == WSMsgType.ERROR:
                     break
+                if message.type == WSMsgType.TEXT:
+                    await _subscribe(ws, session, pusher, message.data)
         finally:
             hub.sockets[agent_id].discard(ws)
+            pusher.unsubscribe(ws)
         return ws
     return websocket
+
+
+async def _subscribe(ws: web.WebSocketResponse, session: Session, pusher: WallboardPusher,
+                     text: str) -> None:
+    """A page's request on its socket; what cannot be done is answered with an error."""
+    try:
+        request = json.loads(text)
+    except json.JSONDecodeError:
+        request = None
+    if not isinstance(request, dict) or request.get("type") != "subscribe" \
+            or request.get("topic") != TOPIC:
+        await ws.send_str(_dumps({"type": "error", "error": 'expected {"type": "subscribe", '
+                                                            '"topic": "wallboard"}'}))
+    elif session.role not in SUPERVISORS:
+        await ws.send_str(_dumps({"type": "error", "error": "the wallboard needs the "
+                                                            "supervisor role"}))
+    else:
+        await pusher.subscribe(ws)
 
 
 def _optional_text(body: object, key: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import complaints
+from . import complaints, reports
 
 API: tuple[tuple[str, str, str, bool], ...] = (
     # method, path, summary, state-changing (needs X-CSRF-Token)
@@ -38,6 +38,7 @@ API: tuple[tuple[str, str, str, bool], ...] = (
     ("post", "/api/agents/{agent_id}/pause", "Force an agent to pause (supervisor)", True),
     ("post", "/api/agents/{agent_id}/logout", "Force an agent to log out (supervisor)", True),
     *complaints.API,
+    *reports.API,
 )
 
 

@@ -85,6 +85,14 @@ def db(db_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 async def console(db: Database) -> AsyncIterator[tuple[TestServer, EventBus, Distributor]]:
+    async with console_server(db) as console:
+        yield console
+
+
+@contextlib.asynccontextmanager
+async def console_server(db: Database, **app: object) -> AsyncIterator[
+        tuple[TestServer, EventBus, Distributor]]:
+    """The console over a Distributor without a PBX; `app`: more of create_app's options."""
     bus = EventBus()
     async with Distributor(MemoryStore(), NoPbx(), bus) as desk, \
             CallActions(desk, NoPbx(), bus) as calls:  # type: ignore[arg-type]
@@ -92,7 +100,8 @@ async def console(db: Database) -> AsyncIterator[tuple[TestServer, EventBus, Dis
             await desk.register_agent(AgentProfile(agent, f"SIP/{agent}", {"support": 0}))
         server = TestServer(create_app(desk=desk, db=db, bus=bus, calls=calls,
                                        complaints=ComplaintDesk(db, COMPLAINTS),
-                                       heartbeat_s=1.0), host="127.0.0.1")
+                                       heartbeat_s=1.0, **app),  # type: ignore[arg-type]
+                            host="127.0.0.1")
         await server.start_server()
         try:
             yield server, bus, desk
