@@ -77,8 +77,9 @@ class WallboardPusher:
         """Forever: wait for a change (or the refresh), let a burst gather, push one board.
         A board that fails to build is logged and the next change tries again."""
         while True:
-            try:
-                await asyncio.wait_for(self._changed.wait(), self.refresh_s)
+            try:  # asyncio.timeout, not wait_for: on 3.11 wait_for may swallow a cancel
+                async with asyncio.timeout(self.refresh_s):  # that meets a change
+                    await self._changed.wait()
                 await asyncio.sleep(self.coalesce_s)
             except TimeoutError:
                 pass
@@ -98,6 +99,10 @@ class WallboardPusher:
             await ws.close()
         self.sockets.clear()
 
+    async def _send_one(self, ws: web.WebSocketResponse, text: str) -> None:
+        async with asyncio.timeout(self.send_timeout_s):
+            await ws.send_str(text)
+
     async def _board(self) -> str:
         board = await self._desk.wallboard()
         return json.dumps({"type": TOPIC, "board": board, "at": time.time()}, default=str)
@@ -105,9 +110,8 @@ class WallboardPusher:
     async def _send(self, sockets: list[web.WebSocketResponse], text: str) -> None:
         """The same text to each socket at once; one closed, failed or too slow is dropped
         (and closed, so its page reconnects)."""
-        results = await asyncio.gather(*(asyncio.wait_for(ws.send_str(text),
-                                                          self.send_timeout_s)
-                                         for ws in sockets), return_exceptions=True)
+        results = await asyncio.gather(*(self._send_one(ws, text) for ws in sockets),
+                                       return_exceptions=True)
         failed = []
         for ws, result in zip(sockets, results, strict=True):
             if isinstance(result, BaseException):
@@ -121,4 +125,5 @@ class WallboardPusher:
 async def _close(ws: web.WebSocketResponse) -> None:
     """Close a socket that failed; one that does not answer the close is left to die."""
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(ws.close(), 1.0)
+        async with asyncio.timeout(1.0):
+            await ws.close()

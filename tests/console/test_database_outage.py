@@ -1,13 +1,15 @@
 """Issue 10's PostgreSQL drill: the database stops for a few seconds while calls run through
 the whole platform (simulator, FastAGI, AMI, ACD) and agents wrap them up over the console
 API, then comes back. Judged against the simulator and the CRM's rows: every call recorded
-with its outcome, every wrap-up's notes kept, no 500, the outage on the wallboard while it
-lasted and not after. The cluster is this module's own, as the test stops it."""
+with its outcome (in the interactions and in the queue log), every wrap-up's notes kept, no
+500, the outage on the wallboard while it lasted and not after. The cluster is this
+module's own, as the test stops it."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from sqlalchemy.engine import make_url
 from contactcenter.acd.events import CallConnected, CallEnded
 from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
+from contactcenter.crm.queue_log import QueueLog
 from contactcenter.crm.seed import seed
 from contactcenter.sim import CallOutcome, ScriptedAgent, ScriptedCaller
 from tests.conftest import PostgresCluster
@@ -152,6 +155,12 @@ async def test_postgres_stopped_loses_no_call_record_and_no_wrap_up(
         row = await asyncio.to_thread(history.get, call.uniqueid)  # every call recorded
         assert (row.state, row.outcome) == ("ended", outcome.value), call.caller.number
         assert row.caller_num == call.caller.number and row.queue == "support"
+    log = await asyncio.to_thread(QueueLog(live.platform.db).between,
+                                  datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC))
+    for call, outcome in zip(calls, outcomes, strict=True):  # the queue log lost nothing
+        kept = [(row.event, row.data.get("outcome")) for row in log
+                if row.call_id == call.uniqueid and row.event in ("queued", "ended")]
+        assert kept == [("queued", None), ("ended", outcome.value)], call.caller.number
     for call in answered:
         row = await asyncio.to_thread(history.get, call.uniqueid)
         assert row.agent_id in agents and row.talk_s > 0

@@ -14,7 +14,7 @@ from contactcenter.agent_console.openapi import API
 
 from .conftest import logged_in
 
-PAGES = ("/", "/agent", "/supervisor")
+PAGES = ("/", "/agent", "/supervisor", "/reports")
 def concrete(path: str) -> str:
     """A path of the API with its parameters filled in."""
     return (path.replace("{agent_id}", "agent101").replace("{customer_id}", "1")
