@@ -1,5 +1,6 @@
 """The packages' import rules, as their docstrings state them: crm stores complaints and
-knows nothing above it; complaints/ sits on crm and ivr and below the edges."""
+knows nothing above it; complaints/ sits on crm and ivr and below the edges; reports/ sits
+on crm, acd and ivr's events, below the console."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ ROOT = Path(__file__).parents[2] / "contactcenter"
 FORBIDDEN = {
     "crm": ("cti", "acd", "ivr", "agent_console", "sim", "complaints"),
     "complaints": ("acd", "cti", "agent_console", "sim"),
+    "reports": ("cti", "agent_console", "sim"),
 }
 
 
