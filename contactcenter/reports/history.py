@@ -177,7 +177,7 @@ class HistoryRecorder:
         batch = self._batch = _Batch()
         batch.add(row)
         with contextlib.suppress(SpoolFull):  # the spool logged what is lost
-            self._spool.submit(f"queue log from the {row.event} of "
+            self._spool.submit(f"queue log rows from {row.event} of "
                                f"{row.call_id or row.agent_id} on", lambda: self._write(batch))
 
     def _write(self, batch: _Batch) -> None:
