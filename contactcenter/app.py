@@ -71,9 +71,9 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
             raise ConfigError(f"no valid flow in {config.flows.directory!r}")
         renderer = PromptRenderer(config.speech.cache_dir, voice=config.speech.voice)
         ivr = IvrService(flows, renderer, bus, lookup=crm_lookup(db))
-        if config.flows.watch:
-            watcher = asyncio.create_task(flows.watch(), name="flow-watcher")
-            stack.push_async_callback(_cancel, watcher)
+        watcher = asyncio.create_task(flows.watch(poll=config.flows.watch),  # and SIGHUP
+                                      name="flow-watcher")
+        stack.push_async_callback(_cancel, watcher)
         queues = await asyncio.to_thread(
             load_queue_definitions, Path(config.flows.directory) / "queues.yaml")
         bridge = AmiBridge(config.ami, bus)

@@ -237,7 +237,8 @@ class StepCheck:
                 re.compile(str(params["pattern"]))
             except re.error as exc:
                 self.errors.add(params, f"{self.where}: bad pattern: {exc}", "pattern")
-        if params.get("min", 1) > params.get("max", 20):
+        low, high = params.get("min", 1), params.get("max", 20)
+        if isinstance(low, int) and isinstance(high, int) and low > high:  # else: COUNTS
             self.errors.add(params, f"{self.where}: min is larger than max", "min")
 
     def _queue(self, key: str = "name") -> None:
@@ -282,7 +283,7 @@ class StepCheck:
         params = self.params
         try:
             ZoneInfo(str(params.get("timezone")))
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
             self.errors.add(params, f"{self.where}: unknown timezone "
                             f"{params.get('timezone')!r}",
                             "timezone" if "timezone" in params else None)
@@ -295,7 +296,12 @@ class StepCheck:
                 if not day_range(days) or not HOURS.fullmatch(str(span)):
                     self.errors.add(opening, f"{self.where}: cannot read {days}: {span} "
                                     "(write: mon-fri: 09:00-17:00)", days)
-        for i, day in enumerate(params.get("holidays") or []):
+        holidays = params.get("holidays") or []
+        if not isinstance(holidays, list):
+            self.errors.add(params, f"{self.where}: holidays is a list of dates "
+                            "(YYYY-MM-DD)", "holidays")
+            holidays = []
+        for i, day in enumerate(holidays):
             if not isinstance(day, date):
                 self.errors.add(params["holidays"], f"{self.where}: holiday {day!r} is not a "
                                 "date (YYYY-MM-DD)", i)
