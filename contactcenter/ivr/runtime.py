@@ -172,7 +172,9 @@ class IvrService:
 
     A script that names no flow gets the default flow (the inbound menu), except after a
     call ([cc-after-call]): a caller whose agent left must not land in the menu, and be
-    queued again, because the queue's after-call flow is missing or was rejected."""
+    queued again, because the queue's after-call flow is missing or was rejected. A script
+    that names a flow the registry does not have is refused, never served the default: a
+    typo in the dialplan must not send callers through the wrong menu unnoticed."""
 
     def __init__(self, registry: FlowRegistry, renderer: PromptRenderer, bus: EventBus,
                  *, default_flow: str = "main", lookup: CustomerLookup | None = None) -> None:
@@ -184,15 +186,19 @@ class IvrService:
 
     async def handle(self, session: AgiSession) -> None:
         env = session.env
-        flow = self.registry.flows.get(session.flow)
-        if flow is None and env.get("agi_context") != AFTER_CALL_CONTEXT:
-            flow = self.registry.flows.get(self.default_flow)
+        name = session.flow
+        if not name and env.get("agi_context") != AFTER_CALL_CONTEXT:
+            name = self.default_flow
+        flow = self.registry.flows.get(name)
         call = CallInfo(uniqueid=env.get("agi_uniqueid", ""), channel=env.get("agi_channel", ""),
                         caller_num=env.get("agi_callerid", ""),
                         caller_name=env.get("agi_calleridname", ""),
                         dnis=(session.args or [env.get("agi_extension", "")])[0])
         if flow is None:
-            log.error("no flow %r for %s: the dialplan continues", session.flow, call.channel)
+            log.error("AGI script %r names no loaded flow (loaded: %s): call %s on %s "
+                      "refused, the dialplan continues", session.flow,
+                      ", ".join(sorted(self.registry.flows)) or "none", call.uniqueid,
+                      call.channel)
             return
         run = FlowRun(flow, call)
         outcome = "caller_hung_up"
