@@ -82,7 +82,8 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
             Distributor(store, bridge, bus, queues=queues))
         agi = await stack.enter_async_context(FastAgiServer(  # the queue's announcements too
             Announcer(distributor, renderer).route(ivr.handle), host=config.agi.host,
-            port=config.agi.port))
+            port=config.agi.port, command_timeout=config.agi.command_timeout,
+            session_timeout=config.agi.session_timeout, max_sessions=config.agi.max_sessions))
         for profile in await asyncio.to_thread(agent_profiles, db):
             await distributor.register_agent(profile)
         await bridge.start()

@@ -32,6 +32,9 @@ class AmiConfig:
 class AgiConfig:
     host: str = "127.0.0.1"
     port: int = 4573
+    command_timeout: float = 300.0  # one reply (a prompt, a recording); then the peer is gone
+    session_timeout: float = 3600.0  # one whole IVR session
+    max_sessions: int = 4000  # simultaneous FastAGI connections; more are closed at once
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 from contactcenter.cli import main
 from contactcenter.ivr.interpreter import CallInfo, Finish, FlowRun
 from contactcenter.ivr.runtime import FlowRegistry
+from tests.sim.conftest import eventually
 
 FLOW = """name: main
 start: hello
@@ -71,10 +72,8 @@ class ThreadNoting(FlowRegistry):
 
 
 async def says(registry: FlowRegistry, text: str) -> None:
-    async with asyncio.timeout(5):
-        while (flow := registry.flows.get("main")) is None \
-                or flow.steps["hello"].params != text:
-            await asyncio.sleep(0.01)
+    await eventually(lambda: (flow := registry.flows.get("main")) is not None
+                     and flow.steps["hello"].params == text, 5.0)
 
 
 async def test_flows_reload_command_signals_the_running_platform(tmp_path: Path) -> None:
@@ -107,16 +106,15 @@ async def test_the_watcher_survives_any_file_and_reloads_off_the_event_loop(
     registry = ThreadNoting(tmp_path)
     registry.reload()
     watcher = asyncio.create_task(registry.watch(interval=0.01))
+    other = tmp_path / "other.yaml"
     try:
         for what, data in HOSTILE.items():
-            other = tmp_path / "other.yaml"
             if data is None:
                 other.mkdir()  # a directory named like a flow file: reading it fails
             else:
                 other.write_bytes(data)
-            async with asyncio.timeout(5):  # reported as an error of that file
-                while not any(str(other) in r.getMessage() for r in caplog.records):
-                    await asyncio.sleep(0.01)
+            await eventually(lambda: any(str(other) in r.getMessage()  # that file's error
+                                         for r in caplog.records), 5.0)
             assert not watcher.done(), what
             other.rmdir() if data is None else other.unlink()
             caplog.clear()
