@@ -72,6 +72,7 @@ from contactcenter.acd.recovery import (
 from contactcenter.acd.routing import WaitingCall, estimated_wait, position
 from contactcenter.acd.wallboard import agent_rows, call_rows
 from contactcenter.cti import variables as cc
+from contactcenter.cti.callerid import caller_id
 from contactcenter.cti.events import (
     AgentLegRinging,
     CallArrived,
@@ -377,11 +378,11 @@ class Distributor:
         if call.callback:
             return await self.control.originate_callback(
                 device=offer.device, number=call.callback, timeout_ms=ring_ms,
-                call_id=call.call_id, caller_id=f'"{call.caller_name}" <{call.callback}>')
+                call_id=call.call_id, caller_id=caller_id(call.caller_name, call.callback))
         definition = self.queues.get(call.queue)
         return await self.control.originate_bridge(
             device=offer.device, caller_channel=call.channel, timeout_ms=ring_ms,
-            call_id=call.call_id, caller_id=f'"{call.caller_name}" <{call.caller_num}>',
+            call_id=call.call_id, caller_id=caller_id(call.caller_name, call.caller_num),
             after_call=definition.after_call if definition else "")
 
     async def _apply(self, offer: Offer, event: object) -> None:
