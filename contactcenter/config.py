@@ -42,6 +42,12 @@ class WebConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     secret_key: str = field(default="", repr=False)
+    origins: str = ""  # comma-separated origins besides the console's own (a proxy's name)
+    https: bool = False  # served over HTTPS (behind a proxy): the session cookie is Secure
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        return tuple(o.strip() for o in self.origins.split(",") if o.strip())
 
 
 @dataclass(frozen=True)

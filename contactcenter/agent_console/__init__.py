@@ -9,6 +9,8 @@ An edge: it talks to the rest through the backend it is given. Must not import s
 controls need `calls=` with the CallDesk methods (acd.call_actions.CallActions). Sessions
 and failed logins live in `db` (auth.py), so a restart signs nobody out. Pops come
 from the ACD's CallOffered at once, then cti.screenpop.ScreenPopper's ScreenPop events on
-`bus` with the CRM record (pops.py); users from crm.users.Users.
+`bus` with the CRM record (pops.py); users from crm.users.Users, their passwords checked
+in a pool of their own (auth.PasswordCheck). Request bodies are read through
+validation.py; origins, cookies and security headers are app.py's (its docstring).
 The REST API is described at /api/openapi.json.
 """

@@ -1,16 +1,20 @@
 """The console's aiohttp application: pages, REST API, one websocket per agent page.
 
 Every route but the login needs a session (401 for /api and /ws, redirect for pages);
-every state change needs the session's CSRF token; supervisor routes need the role.
+every state change needs the session's CSRF token; supervisor routes need the role. The
+websocket and the login form accept only the console's own origin (or a configured one),
+so another site (another port of the same host included) can neither read an agent's pops
+nor sign a browser in. Every response carries the security headers (_headers): a CSP
+without inline script or style, no framing, no sniffing, no referrer to other sites, no
+caching of anything but static files. Bodies and fields are read through validation.py: a malformed
+request is a 400, a refused change a 409, never a 500.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hmac
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
@@ -18,17 +22,17 @@ from aiohttp import WSMsgType, web
 from contactcenter.crm.cases import Cases
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
-from contactcenter.crm.errors import CrmError
+from contactcenter.crm.errors import CrmError, NotFound
 from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.phones import to_e164
 from contactcenter.crm.records import as_json
-from contactcenter.crm.users import Users
 from contactcenter.crm.wrapup import CaseChange, wrap_up_with_case
 from contactcenter.errors import InvalidTransition
 from contactcenter.events import BusConsumer, EventBus
 
 from . import openapi
-from .auth import LoginLimiter, Session, Sessions
+from . import validation as v
+from .auth import LoginLimiter, PasswordCheck, PasswordsBusy, Session, Sessions
 from .desk import AgentDesk, CallDesk
 from .pops import PopHub
 
@@ -41,21 +45,35 @@ BUS = web.AppKey("bus", EventBus)
 SESSIONS = web.AppKey("sessions", Sessions)
 LIMITER = web.AppKey("limiter", LoginLimiter)
 HUB = web.AppKey("hub", PopHub)
+PASSWORDS = web.AppKey("passwords", PasswordCheck)
+ORIGINS = web.AppKey("origins", frozenset[str])
+HTTPS = web.AppKey("https", bool)
 SESSION = web.RequestKey("session", Session)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-PUBLIC = {"/login", "/static/console.css"}
+PUBLIC = {"/login", "/static/console.css", "/static/login.js"}
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
                calls: CallDesk | None = None, sessions: Sessions | None = None,
-               limiter: LoginLimiter | None = None,
+               limiter: LoginLimiter | None = None, passwords: PasswordCheck | None = None,
+               origins: Collection[str] = (), https: bool = False,
                heartbeat_s: float = 10.0) -> web.Application:
-    """Sessions and the login limit default to ones kept in `db` (auth.py); the call
-    control routes exist when `calls` is given."""
+    """Sessions, the login limit and password checks default to ones on `db` (auth.py;
+    the app closes its PasswordCheck); the call control routes exist when `calls` is given.
+    `origins` are origins besides the console's own that may open the websocket and log
+    in (a proxy's public name); `https`: the console is served over HTTPS (the cookie is
+    Secure; so is it when a proxy says X-Forwarded-Proto: https)."""
     app = web.Application(middlewares=[_security])
     app[DESK], app[DB], app[BUS], app[HUB] = desk, db, bus, PopHub()
     app[SESSIONS], app[LIMITER] = sessions or Sessions(db), limiter or LoginLimiter(db)
+    app[PASSWORDS] = passwords or PasswordCheck(db)
+    app[ORIGINS], app[HTTPS] = frozenset(o.rstrip("/") for o in origins), https
+    app.on_response_prepare.append(_headers)
+    app.on_cleanup.append(_close_passwords)
     app.cleanup_ctx.append(_pop_consumer)
     ws = _websocket(heartbeat_s)
     app.router.add_get("/login", _page("login.html"))
@@ -95,15 +113,60 @@ async def _pop_consumer(app: web.Application) -> AsyncIterator[None]:
                 await ws.close()
 
 
+async def _close_passwords(app: web.Application) -> None:
+    app[PASSWORDS].close()
+
+
 def _session(request: web.Request) -> Session:
     return request[SESSION]  # the middleware put it there, or refused the request
 
 
+async def _headers(request: web.Request, response: web.StreamResponse) -> None:
+    """The security headers, on every response (errors and static files included)."""
+    headers = response.headers
+    headers["Server"] = "contactcenter"  # not aiohttp's and Python's versions
+    headers["Content-Security-Policy"] = CSP
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "same-origin"  # no-referrer would make Origin "null"
+    if not request.path.startswith("/static/"):
+        headers["Cache-Control"] = "no-store"
+
+
+def _https(request: web.Request) -> bool:
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return request.app[HTTPS] or request.secure or forwarded == "https"
+
+
+def _same_origin(request: web.Request) -> bool:
+    """Whether the request's Origin (sent by every browser on a websocket and a POST) is
+    the console's own or a configured one; no Origin: not a browser, nothing to forge."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    own = f"{'https' if _https(request) else 'http'}://{request.host}"
+    return origin in (own, *request.app[ORIGINS])
+
+
 @web.middleware
 async def _security(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.path in PUBLIC:
+    try:
+        if request.path not in PUBLIC:
+            request[SESSION] = await _checked_session(request)
         return await handler(request)
-    session = await asyncio.to_thread(request.app[SESSIONS].get, request.cookies.get(COOKIE))
+    except NotFound as exc:
+        raise v.error(web.HTTPNotFound, str(exc)) from exc
+    except ValueError as exc:  # the CRM's ValidationError, a CR/LF bound for the PBX
+        raise v.error(web.HTTPBadRequest, str(exc)) from exc
+    except (InvalidTransition, CrmError) as exc:
+        raise v.error(web.HTTPConflict, str(exc)) from exc
+
+
+async def _checked_session(request: web.Request) -> Session:
+    """The request's live session, and its CSRF token on a state change; else refused."""
+    sid = request.cookies.get(COOKIE)
+    session = await asyncio.to_thread(request.app[SESSIONS].get,
+                                      sid if sid and sid.isascii() else None)
     if session is None:
         if request.path.startswith(("/api", "/ws")):
             raise web.HTTPUnauthorized(text="login required")
@@ -112,14 +175,9 @@ async def _security(request: web.Request, handler: Handler) -> web.StreamRespons
         token = request.headers.get("X-CSRF-Token")
         if token is None and request.content_type == "application/x-www-form-urlencoded":
             token = str((await request.post()).get("csrf", ""))
-        if token is None or not hmac.compare_digest(token, session.csrf):
+        if token is None or not v.token_matches(token, session.csrf):
             raise web.HTTPForbidden(text="missing or wrong CSRF token")
-    request[SESSION] = session
-    try:
-        return await handler(request)
-    except (InvalidTransition, CrmError, ValueError) as exc:
-        raise web.HTTPConflict(text=json.dumps({"error": str(exc)}),
-                               content_type="application/json") from exc
+    return session
 
 
 def _supervisor(handler: Handler) -> Handler:
@@ -137,21 +195,26 @@ def _page(name: str) -> Handler:
 
 
 async def _login(request: web.Request) -> web.StreamResponse:
+    if not _same_origin(request):  # login CSRF: signing a browser in as someone else
+        raise web.HTTPForbidden(text="login from another site refused")
     form = await request.post()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     address = request.remote or ""
     limiter = request.app[LIMITER]
     if await asyncio.to_thread(limiter.blocked, username, address):
         raise web.HTTPTooManyRequests(text="too many failed logins; try again later")
-    users = Users(request.app[DB])
-    user = await asyncio.to_thread(users.authenticate, username, password)
+    try:
+        user = await request.app[PASSWORDS].authenticate(username, password)
+    except PasswordsBusy as exc:
+        raise web.HTTPServiceUnavailable(text=str(exc), headers={"Retry-After": "5"}) from exc
     if user is None:
         await asyncio.to_thread(limiter.failed, username, address)
         raise web.HTTPFound("/login?failed=1")
     await asyncio.to_thread(limiter.succeeded, username, address)
     session = await asyncio.to_thread(request.app[SESSIONS].create, user.username, user.role)
     response = web.HTTPFound("/")
-    response.set_cookie(COOKIE, session.sid, httponly=True, samesite="Strict", path="/")
+    response.set_cookie(COOKIE, session.sid, httponly=True, samesite="Strict", path="/",
+                        secure=_https(request))
     raise response
 
 
@@ -186,9 +249,9 @@ async def _agent(request: web.Request) -> web.StreamResponse:
 
 
 async def _state(request: web.Request) -> web.StreamResponse:
-    body = await request.json()
+    body = await v.json_object(request)
     agent_id, desk = _session(request).username, request.app[DESK]
-    state, reason = body.get("state"), str(body.get("reason", ""))
+    state, reason = v.text(body, "state"), v.text(body, "reason")
     if state == "available":
         await desk.set_available(agent_id)
     elif state == "paused":
@@ -212,16 +275,16 @@ async def _call_action(request: web.Request) -> web.StreamResponse:
     ({number}) on my own connected call."""
     agent_id, calls = _session(request).username, request.app[CALLS]
     action = request.match_info["action"]
-    body = await request.json() if action in ("transfer", "consult") else {}
+    body = await v.json_object(request)
     if action == "hold":
         await calls.hold(agent_id)
     elif action == "resume":
         await calls.resume(agent_id)
     elif action == "transfer":
-        await calls.transfer(agent_id, queue=_optional_text(body, "queue"),
-                             number=_optional_text(body, "number"))
+        await calls.transfer(agent_id, queue=v.optional_text(body, "queue"),
+                             number=v.optional_text(body, "number"))
     else:
-        await calls.consult(agent_id, _optional_text(body, "number") or "")
+        await calls.consult(agent_id, v.text(body, "number"))
     return web.json_response(calls.status(agent_id))
 
 
@@ -236,8 +299,8 @@ async def _consult_end(request: web.Request) -> web.StreamResponse:
 
 async def _dial(request: web.Request) -> web.StreamResponse:
     """Click-to-dial from a customer record: my phone rings, then the number is dialled."""
-    body = await request.json()
-    number = to_e164(_optional_text(body, "number") or "", field="number")
+    body = await v.json_object(request)
+    number = to_e164(v.text(body, "number"), field="number")
     await request.app[CALLS].dial(_session(request).username, number)
     return web.json_response({"number": number})
 
@@ -245,40 +308,38 @@ async def _dial(request: web.Request) -> web.StreamResponse:
 async def _wrapup(request: web.Request) -> web.StreamResponse:
     """Disposition and notes for my call; `case` opens ({subject, status?, notes?}) or
     updates ({id, subject?, status?, notes?}) a case in the same transaction."""
-    body = await request.json()
-    call_id, session = str(body.get("call_id", "")), _session(request)
+    body = await v.json_object(request)
+    call_id, session = v.text(body, "call_id"), _session(request)
+    fields = {"disposition": v.text(body, "disposition"), "notes": v.text(body, "notes"),
+              "customer_id": v.optional_id(body, "customer_id"), "actor": session.username}
+    case, case_id = v.object_field(body, "case"), v.optional_id(body, "case_id")
+    if case is not None and case_id is not None:
+        raise v.BadRequest("give case_id (link a case) or case (open or update one), "
+                           "not both")
+    change = None if case is None else _case_change(case)
     db = request.app[DB]
     call = await asyncio.to_thread(Interactions(db).find, call_id)
-    if call is not None and call.agent_id not in (None, session.username) \
-            and session.role == "agent":
-        raise web.HTTPForbidden(text=f"call {call_id} was not yours")
-    fields = {"disposition": str(body.get("disposition", "")),
-              "notes": str(body.get("notes", "")),
-              "customer_id": _optional_int(body.get("customer_id")), "actor": session.username}
-    if body.get("case") is not None and body.get("case_id") not in (None, ""):
-        raise web.HTTPBadRequest(text="give case_id (link a case) or case (open or update "
-                                      "one), not both")
-    if body.get("case") is None:
+    if session.role == "agent" and (call is None or call.agent_id != session.username):
+        raise web.HTTPForbidden(text=f"call {call_id} was not yours")  # nor anyone's
+    if change is None:
         record = await asyncio.to_thread(Interactions(db).wrap_up, call_id,
-                                         case_id=_optional_int(body.get("case_id")), **fields)
+                                         case_id=case_id, **fields)
         return web.json_response({**as_json(record), "case": None}, dumps=_dumps)
-    record, case = await asyncio.to_thread(wrap_up_with_case, db, call_id,
-                                           _case_change(body["case"]), **fields)
-    return web.json_response({**as_json(record), "case": as_json(case)}, dumps=_dumps)
+    record, opened = await asyncio.to_thread(wrap_up_with_case, db, call_id, change,
+                                             **fields)
+    return web.json_response({**as_json(record), "case": as_json(opened)}, dumps=_dumps)
 
 
-def _case_change(value: object) -> CaseChange:
-    if not isinstance(value, dict):
-        raise web.HTTPBadRequest(text="case: an object {id?, subject?, status?, notes?}")
-    text = {key: None if value.get(key) is None else str(value[key])
+def _case_change(value: dict[str, object]) -> CaseChange:
+    """{id?, subject?, status?, notes?}: absent or null subject and status stay as they are."""
+    text = {key: None if value.get(key) is None else v.text(value, key)
             for key in ("subject", "status")}
-    return CaseChange(_optional_int(value.get("id")), notes=str(value.get("notes") or ""),
-                      **text)
+    return CaseChange(v.optional_id(value, "id"), notes=v.text(value, "notes"), **text)
 
 
 async def _cases(request: web.Request) -> web.StreamResponse:
     found = await asyncio.to_thread(Cases(request.app[DB]).for_customer,
-                                    int(request.match_info["customer_id"]))
+                                    v.path_id(request, "customer_id"))
     return web.json_response([as_json(case) for case in found], dumps=_dumps)
 
 
@@ -293,17 +354,21 @@ async def _customers(request: web.Request) -> web.StreamResponse:
     return web.json_response([as_json(customer) for customer in found], dumps=_dumps)
 
 
-CUSTOMER_FIELDS = ("name", "phones", "email", "account_number", "segment", "notes")
+CUSTOMER_TEXT = ("name", "email", "account_number", "segment", "notes")
 
 
 async def _save_customer(request: web.Request) -> web.StreamResponse:
-    """Create (no id in the path) or edit a customer; the CRM validates every field."""
-    body = await request.json()
-    fields = {key: body[key] for key in CUSTOMER_FIELDS if key in body}
+    """Create (no id in the path) or edit a customer: the given fields (null: not given),
+    text as strings and phones a list of strings; the CRM validates their values."""
+    body = await v.json_object(request)
+    fields: dict[str, object] = {key: v.text(body, key) for key in CUSTOMER_TEXT
+                                 if body.get(key) is not None}
+    if (phones := v.string_list(body, "phones")) is not None:
+        fields["phones"] = phones
     customers, actor = Customers(request.app[DB]), _session(request).username
     if "customer_id" in request.match_info:
         record = await asyncio.to_thread(customers.update,
-                                         int(request.match_info["customer_id"]),
+                                         v.path_id(request, "customer_id"),
                                          actor=actor, **fields)
     else:
         record = await asyncio.to_thread(customers.create, actor=actor, **fields)
@@ -325,7 +390,11 @@ async def _force(request: web.Request) -> web.StreamResponse:
 
 def _websocket(heartbeat_s: float) -> Handler:
     async def websocket(request: web.Request) -> web.StreamResponse:
-        """The agent's live channel: state and pops for this agent only; replays the pop."""
+        """The agent's live channel: state and pops for this agent only; replays the pop.
+        Only a page of the console's own origin may open it (a browser sends the cookie
+        with a websocket from any site)."""
+        if not _same_origin(request):
+            raise web.HTTPForbidden(text="websocket from another origin refused")
         agent_id, hub = _session(request).username, request.app[HUB]
         ws = web.WebSocketResponse(heartbeat=heartbeat_s)
         await ws.prepare(request)
@@ -340,21 +409,6 @@ def _websocket(heartbeat_s: float) -> Handler:
             hub.sockets[agent_id].discard(ws)
         return ws
     return websocket
-
-
-def _optional_text(body: object, key: str) -> str | None:
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="expected a JSON object")
-    value = body.get(key)
-    return None if value in (None, "") else str(value)
-
-
-def _optional_int(value: object) -> int | None:
-    if value in (None, ""):
-        return None
-    with contextlib.suppress(TypeError, ValueError):
-        return int(str(value))
-    raise web.HTTPBadRequest(text=f"not a number: {value!r}")
 
 
 def _dumps(value: object) -> str:
