@@ -25,6 +25,7 @@ from contactcenter.acd.queues import load_queue_definitions
 from contactcenter.agent_console.app import create_app
 from contactcenter.config import Config
 from contactcenter.crm.database import Database
+from contactcenter.crm.seed import demo_logins
 from contactcenter.crm.users import Users
 from contactcenter.cti.bridge import AmiBridge
 from contactcenter.cti.interactions import InteractionRecorder
@@ -90,7 +91,9 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         stack.push_async_callback(bridge.close)
         if console:
             calls = await stack.enter_async_context(CallActions(distributor, bridge, bus))
-            runner = web.AppRunner(create_app(desk=distributor, db=db, bus=bus, calls=calls))
+            runner = web.AppRunner(create_app(desk=distributor, db=db, bus=bus, calls=calls,
+                                              origins=config.web.allowed_origins,
+                                              https=config.web.https))
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
             await web.TCPSite(runner, config.web.host, config.web.port).start()
@@ -121,8 +124,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace, config: Config) -> int:
+    refuse_demo_passwords(config.database.url)
     asyncio.run(_run(config))
     return 0
+
+
+def refuse_demo_passwords(url: str) -> None:
+    """ConfigError while a demo user can still sign in with the password the README
+    publishes (the demo's data in a production database)."""
+    db = Database.open(url)
+    try:
+        found = demo_logins(db)
+    finally:
+        db.close()
+    if found:
+        raise ConfigError(
+            f"demo users still have their published demo passwords: {', '.join(found)}; "
+            "give each a new one (contactcenter users passwd NAME) or disable it "
+            "(contactcenter users disable NAME) before running in production")
 
 
 async def _run(config: Config) -> None:
