@@ -130,7 +130,8 @@ class ScreenPopper:
                 region=self._region,
             )  # fmt: skip
         except Exception:
-            log.exception("screen pop: customer lookup failed for %d call(s)", len(offers))
+            log.exception("screen pop: customer lookup failed for %d call(s); their pops "
+                          "go out without the record, saying so", len(offers))
             crm_error = LOOKUP_FAILED
             profiles = [CallerProfile(None, "", maybe_e164(c.phone, self._region)) for c in callers]
         at = self._clock()

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from contactcenter.errors import ContactCenterError, UnsafeValueError
+from contactcenter.logs import call_context
 
 log = logging.getLogger(__name__)
 
@@ -248,8 +249,9 @@ class FastAgiServer:
                  f"script {session.flow!r}")
         deadline = asyncio.timeout(self._session_timeout)
         try:
-            async with deadline:
-                await self._handler(session)
+            with call_context(env.get("agi_uniqueid")):  # the IVR's lines name the call
+                async with deadline:
+                    await self._handler(session)
         except AgiSilent as exc:
             log.warning("FastAGI %s: %s; session closed, the dialplan goes on", where, exc)
         except AgiHangup:

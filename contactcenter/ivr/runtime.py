@@ -221,7 +221,7 @@ class IvrService:
         try:
             return await self._command(session, action)
         except SpeechError as exc:
-            log.error("%s", exc)
+            log.error("%s; counted as a failed prompt (the step's error path)", exc)
             return None if isinstance(action, Ask) else False
 
     async def _command(self, session: AgiSession, action: Action) -> Result:
@@ -256,7 +256,8 @@ class IvrService:
         try:
             return await asyncio.wait_for(self.lookup(action.by, action.value), LOOKUP_SECONDS)
         except Exception:  # any CRM failure: the flow decides what the caller gets
-            log.exception("customer lookup by %s failed", action.by)
+            log.exception("customer lookup by %s failed; the flow takes the step's error "
+                          "path", action.by)
             return False
 
     async def _prompt(self, text: str, kind: str, language: str) -> str:
