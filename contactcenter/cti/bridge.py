@@ -121,8 +121,16 @@ class AmiBridge:
                                 self._backoff.ceiling(attempt))
 
     async def _check(self) -> None:
+        """The periodic light resync; it is also the link's liveness check: an Asterisk
+        that answers nothing within action_timeout (a half-open TCP link, a hung manager)
+        is treated as lost, so the link is closed and reconnected, not trusted for ever."""
         try:
             await self.resync(full=False)
+        except AmiUnanswered as exc:
+            log.error("AMI %s:%s answered no channel check (%s): link dropped, reconnecting",
+                      self._config.host, self._config.port, exc)
+            if self._manager is not None:
+                self._manager.close()  # connection_lost -> _on_lost -> _keep_linked
         except AmiError as exc:
             log.warning("AMI channel check failed (%s); next in %.0f s", exc,
                         self._config.check_seconds)

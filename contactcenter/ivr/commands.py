@@ -13,10 +13,15 @@ from contactcenter.config import Config
 from contactcenter.crm.database import Database
 from contactcenter.ivr.crm_lookup import crm_find
 from contactcenter.ivr.dryrun import Hear, Recording, describe_end, dry_run, fixture_crm
-from contactcenter.ivr.flow import FlowErrors, load_flow
 from contactcenter.ivr.flowtest import load_customers, load_tests, run_test
 from contactcenter.ivr.interpreter import Ask, CallInfo
-from contactcenter.ivr.runtime import FlowRegistry, flow_files, known_flows, known_queues
+from contactcenter.ivr.runtime import (
+    FlowRegistry,
+    flow_files,
+    known_flows,
+    known_queues,
+    read_flow,
+)
 from contactcenter.speech.audio import read_pcm
 from contactcenter.speech.recognizer import Recognition, RecognizerError, open_recognizer, recognize
 
@@ -76,12 +81,7 @@ def check_command(args: argparse.Namespace, config: Config) -> int:
         siblings = known_flows(directory)
         for file in files:
             checked += 1
-            try:
-                load_flow(file, queues, siblings)
-            except FlowErrors as exc:
-                errors += [str(e) for e in exc.errors]
-            except OSError as exc:
-                errors.append(f"{file}:0:0: {exc.strerror}")
+            errors += read_flow(file, queues, siblings)[1]
     for error in errors:
         print(error)
     print(f"{checked} flow file(s), {len(errors)} error(s)")

@@ -16,6 +16,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from contactcenter import yamlguard
 from contactcenter.errors import FlowError
 from contactcenter.ivr.steps import LANGUAGE_CODE, StepCheck
 from contactcenter.ivr.yamlsource import Errors, load_yaml, position
@@ -82,8 +83,11 @@ class Flow:
 def load_flow(path: str | Path, known_queues: Collection[str] | None = None,
               known_flows: Mapping[str, Collection[str]] | None = None) -> Flow:
     """Load and validate one flow file; raises FlowErrors (all of them) on any problem."""
-    flow, errors = parse_flow(Path(path).read_text(encoding="utf-8"), str(path), known_queues,
-                              known_flows)
+    try:
+        text = yamlguard.read_text(path)
+    except FlowError as exc:
+        raise FlowErrors([exc]) from exc
+    flow, errors = parse_flow(text, str(path), known_queues, known_flows)
     if errors:
         raise FlowErrors(errors)
     assert flow is not None
@@ -133,7 +137,7 @@ def parse_flow(text: str, file: str = "<flow>", known_queues: Collection[str] | 
         if step is not None:
             steps[step.id] = step
     start = doc.get("start", next(iter(steps_node), None))
-    if start not in steps_node:
+    if not isinstance(start, str) or start not in steps_node:
         errors.add(doc, f"start step {start!r} does not exist", "start")
     flow = Flow(str(name), str(start), steps, file, languages=languages)
     _check_graph(flow, steps_node, errors)

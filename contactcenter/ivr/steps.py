@@ -264,7 +264,8 @@ class StepCheck:
                 re.compile(str(params["pattern"]))
             except re.error as exc:
                 self.errors.add(params, f"{self.where}: bad pattern: {exc}", "pattern")
-        if params.get("min", 1) > params.get("max", 20):
+        low, high = params.get("min", 1), params.get("max", 20)
+        if isinstance(low, int) and isinstance(high, int) and low > high:  # else: COUNTS
             self.errors.add(params, f"{self.where}: min is larger than max", "min")
 
     def _queue(self, key: str = "name") -> None:

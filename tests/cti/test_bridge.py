@@ -238,3 +238,20 @@ async def test_reconnect_backs_off_while_asterisk_is_away() -> None:
     assert ami.connected
     await ami.close()
     await revived.close()
+
+
+async def test_an_asterisk_that_goes_silent_is_dropped_and_reconnected(
+        asterisk: FakeAsterisk) -> None:
+    """A half-open link (no FIN, no replies) would otherwise look connected for ever."""
+    bus = EventBus()
+    ami = AmiBridge(ami_config(asterisk.port, action_timeout=0.2, check_seconds=0.1), bus,
+                    first_retry=0.01)
+    with bus.subscribe() as queue:
+        await ami.start()
+        await next_of(queue, Resynced)
+        asterisk.silent.add("CoreShowChannels")  # the periodic check gets no reply
+        await next_of(queue, LinkDown, within=2.0)
+        asterisk.silent.clear()
+        await next_of(queue, Resynced, within=2.0)
+    assert ami.connected and asterisk.logins >= 2
+    await ami.close()
