@@ -119,9 +119,9 @@ def test_run_refuses_to_start_while_a_demo_password_still_works(tmp_path, capsys
     monkeypatch.setenv("CC_AMI_PORT", str(free_port()))  # nothing there: never reached
     assert main(["run"]) == 2
     refusal = capsys.readouterr().err
-    assert "agent101, agent102, agent103, supervisor, admin" in refusal
+    assert "agent101, agent102, agent103, resolver1, resolver2, supervisor, admin" in refusal
     assert "contactcenter users passwd" in refusal
-    for user in ("agent101", "agent102", "agent103", "supervisor"):
+    for user in ("agent101", "agent102", "agent103", "resolver1", "resolver2", "supervisor"):
         monkeypatch.setattr("sys.stdin", io.StringIO(f"{user}-new-secret\n"))
         assert main(["users", "passwd", user]) == 0
     assert main(["users", "disable", "admin"]) == 0

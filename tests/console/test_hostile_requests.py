@@ -36,10 +36,12 @@ MALFORMED = [
     ("/api/wrapup", b'{"call_id": "call-1", "customer_id": 1e400}', "customer_id: expected"),
     ("/api/wrapup", {"call_id": "call-1", "customer_id": 10**30}, "customer_id: expected"),
     ("/api/wrapup", {"call_id": "call-1", "customer_id": -1}, "customer_id: expected"),
-    ("/api/wrapup", {"call_id": "call-1", "case_id": True}, "case_id: expected"),
-    ("/api/wrapup", {"call_id": "call-1", "case": "resolve it"}, "case: expected an object"),
-    ("/api/wrapup", {"call_id": "call-1", "case": {"id": "x"}}, "id: expected a record id"),
-    ("/api/wrapup", {"call_id": "call-1", "case": {"subject": 7}}, "subject: expected"),
+    ("/api/wrapup", {"call_id": "call-1", "complaint_id": True}, "complaint_id: expected"),
+    ("/api/wrapup", {"call_id": "call-1", "complaint": "resolve it"},
+     "complaint: expected an object"),
+    ("/api/wrapup", {"call_id": "call-1", "complaint": {"id": "x"}},
+     "id: expected a record id"),
+    ("/api/wrapup", {"call_id": "call-1", "complaint": {"subject": 7}}, "subject: expected"),
     ("/api/customers", {"name": 5}, "name: expected a string"),
     ("/api/customers", {"name": "Eve", "phones": "+14155550100"}, "phones: expected a list"),
     ("/api/customers", {"name": "Eve", "phones": [14155550100]}, "phones: expected a list"),
@@ -74,7 +76,8 @@ async def test_a_malformed_request_is_a_400_naming_the_problem(agent, path, body
 
 async def test_a_path_id_out_of_range_is_a_400(agent) -> None:
     client, _csrf, _desk = agent
-    for path in ("/api/customers/99999999999999999999999/cases", "/api/customers/0/cases"):
+    for path in ("/api/customers/99999999999999999999999/complaints",
+                 "/api/customers/0/complaints"):
         response = await client.get(path)
         assert response.status == 400, path
         assert "customer_id: expected a record id" in (await response.json())["error"]
