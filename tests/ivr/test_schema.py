@@ -11,9 +11,9 @@ import pytest
 from jsonschema import Draft202012Validator
 from ruamel.yaml import YAML
 
-from contactcenter.ivr.flow import ACTIONS, REQUIRED_ROUTES, ROUTING
 from contactcenter.ivr.runtime import flow_files
-from contactcenter.ivr.steps import FIELDS
+from contactcenter.ivr.steptypes import STEP_TYPES
+from contactcenter.ivr.steptypes.steptype import ROUTES
 
 FLOWS = Path(__file__).parents[2] / "flows"
 BROKEN = Path(__file__).parent / "broken"
@@ -42,18 +42,18 @@ def test_every_shipped_flow_validates_and_names_the_schema(path: Path) -> None:
 
 def test_the_schema_knows_every_step_type_and_no_other() -> None:
     step = SCHEMA["$defs"]["step"]
-    assert set(step["properties"]) - set(ROUTING) == set(ACTIONS)
+    assert set(step["properties"]) - set(ROUTES) == set(STEP_TYPES)
 
 
-@pytest.mark.parametrize("action", sorted(FIELDS))
+@pytest.mark.parametrize("action", [t.name for t in STEP_TYPES.values() if t.fields])
 def test_the_schema_knows_every_field_of_a_step(action: str) -> None:
-    assert set(SCHEMA["$defs"][action]["properties"]) == FIELDS[action]
+    assert set(SCHEMA["$defs"][action]["properties"]) == set(STEP_TYPES[action].fields)
 
 
-@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("action", STEP_TYPES)
 def test_the_schema_requires_the_routes_the_validator_requires(action: str) -> None:
     [branch] = [b for b in SCHEMA["$defs"]["step"]["oneOf"] if b["required"][0] == action]
-    assert branch["required"] == [action, *REQUIRED_ROUTES.get(action, ())]
+    assert branch["required"] == [action, *STEP_TYPES[action].routes]
 
 
 @pytest.mark.parametrize("name", ["unknown_action", "two_actions", "menu_unknown_field",
