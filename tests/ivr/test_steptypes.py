@@ -1,14 +1,15 @@
 """The registry of step types (contactcenter/ivr/steptypes/): each type is consistent with
 itself, and a new type is one entry in the table that the loader, the checker, the
-interpreter and the dry run all follow."""
+interpreter, the dry run and the JSON Schema all follow."""
 
 from __future__ import annotations
 
 from collections.abc import Generator
 
 import pytest
+from jsonschema import Draft202012Validator
 
-from contactcenter.ivr import dryrun, flow
+from contactcenter.ivr import dryrun, flow, flowschema
 from contactcenter.ivr.dryrun import describe_end, dry_run
 from contactcenter.ivr.interpreter import Action, CallInfo, Exec, Finish, FlowRun
 from contactcenter.ivr.model import Step
@@ -58,6 +59,7 @@ def with_fax(monkeypatch) -> None:
     """FAX registered, as one more entry of STEP_TYPES would (each reader's view of it)."""
     types = {**STEP_TYPES, "fax": FAX}
     monkeypatch.setattr(flow, "STEP_TYPES", types)
+    monkeypatch.setattr(flowschema, "STEP_TYPES", types)
     monkeypatch.setattr(dryrun, "ENDINGS", {**ENDINGS, "faxed": FAXED})
 
 
@@ -73,6 +75,11 @@ def test_a_new_step_type_is_one_entry_in_the_table(with_fax) -> None:
     assert [str(e) for e in errors] == [
         "faxes.yaml:5:5: step 'fax': fax needs 'on_error' (where the call goes when the step "
         "fails)"]
+
+    schema = Draft202012Validator(flowschema.flow_schema())
+    assert not list(schema.iter_errors({"name": "faxes", "steps": {
+        "fax": {"fax": "f.tif", "on_error": "sorry"}, "sorry": {"hangup": None}}}))
+    assert list(schema.iter_errors({"name": "faxes", "steps": {"fax": {"fax": "f.tif"}}}))
 
 
 def test_without_its_entry_the_step_type_is_unknown() -> None:

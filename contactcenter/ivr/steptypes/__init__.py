@@ -1,7 +1,7 @@
 """Every IVR step type, defined once: the registry that the loader and checker (ivr/flow.py),
-the interpreter (through each step's type) and the dry run (ivr/dryrun.py) all read. A new
-step type is a StepType (steptype.py) in one of these modules and one line in STEP_TYPES;
-the type checker and tests/ivr/test_steptypes.py follow.
+the interpreter (through each step's type), the dry run (ivr/dryrun.py) and the JSON Schema
+(ivr/flowschema.py) all read. A new step type is a StepType (steptype.py) in one of these
+modules and one line in STEP_TYPES; the type checker and tests/ivr/test_steptypes.py follow.
 
 One module per family of steps rather than per type: the types of a family share helpers
 (menu and language one choice loop, queue and callback one queue check and the screen-pop
