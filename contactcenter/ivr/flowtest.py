@@ -29,8 +29,8 @@ from contactcenter.ivr.dryrun import (
     dry_run,
     fixture_crm,
 )
-from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.interpreter import MIN_CONFIDENCE, CallInfo, Finish
+from contactcenter.ivr.model import Flow
 from contactcenter.ivr.yamlsource import Errors, read_yaml
 from contactcenter.speech.recognizer import Recognition
 
