@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import wave
 from pathlib import Path
 
 import pyttsx3
@@ -21,6 +22,7 @@ class SpeechError(ContactCenterError):
     """A prompt could not be rendered (no espeak-ng, no sox, or an engine failure)."""
 
 
+SYNTHESIS_ATTEMPTS = 3
 _ENGINE_LOCK = threading.Lock()  # espeak-ng's synthesis callback is process-global
 _engines: list[tuple[pyttsx3.Engine, str]] = []
 
@@ -35,6 +37,24 @@ def _engine(voice: str) -> pyttsx3.Engine:
     engine, default = _engines[0]
     engine.setProperty("voice", voice or default)  # shared: the last prompt's voice lingers
     return engine
+
+
+def _synthesise(text: str, voice: str, raw: Path) -> None:
+    """`text` spoken into the WAV file `raw` (call with _ENGINE_LOCK held).
+
+    pyttsx3 2.99's espeak driver now and then writes a WAV without a single frame (in about
+    1 of 10 processes, the first long prompt: seen as the main menu's GET DATA answered
+    `200 result=-1` at once by Asterisk 20, every caller sent on to the operator queue), and
+    the same text comes out whole when asked again: so an empty file is asked for again,
+    and never cached."""
+    for _ in range(SYNTHESIS_ATTEMPTS):
+        engine = _engine(voice)
+        engine.save_to_file(text, str(raw))
+        engine.runAndWait()
+        with wave.open(str(raw)) as audio:
+            if audio.getnframes():
+                return
+    raise RuntimeError(f"the engine gave no audio in {SYNTHESIS_ATTEMPTS} attempts")
 
 
 class PromptRenderer:
@@ -73,12 +93,10 @@ class PromptRenderer:
                 return target
             raw = Path(tmp) / "raw.wav"
             try:
-                engine = _engine(voice)
-                engine.save_to_file(text, str(raw))
-                engine.runAndWait()
+                _synthesise(text, voice, raw)
                 subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16",
                                 str(Path(tmp) / "out.wav")], check=True, capture_output=True)
-            except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
+            except (OSError, RuntimeError, wave.Error, subprocess.CalledProcessError) as exc:
                 raise SpeechError(f"cannot render prompt {text!r}: {exc}") from exc
             (Path(tmp) / "out.wav").replace(wav)  # atomic: a reader never sees half a file
         self._rendered[voice, text] = target
