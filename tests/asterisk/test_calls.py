@@ -72,6 +72,34 @@ async def test_the_agent_hangs_up_the_caller_is_hung_up_and_the_agent_wraps_up(
     assert platform.distributor.counts == {"answered": 1, "abandoned": 0, "overflowed": 0}
 
 
+async def test_a_caller_taken_out_of_an_announcement_is_hung_up_after_the_agent(
+        platform: Platform, bus: BusLog, watch: AmiWatch, phones: Phones) -> None:
+    """Issue 9's case: Bridge() pulls the caller out of [cc-announce], whose next priority
+    is Goto(cc-wait): without Bridge's x the caller went back to music on hold when the
+    agent left, and was queued again or stranded. (A withheld number hears the
+    announcement without the callback offer, so the keys still pressed cannot cut it.)"""
+    caller = phones.callers("withheld", [("anonymous", "Withheld")], keys=SUPPORT)
+    queued = await bus.wait_for(CallQueued)
+    announce = await watch.wait_for("Newexten", Uniqueid=queued.call_id,
+                                    Context="cc-announce", Application="AGI")
+    await watch.wait_for("AGIExecStart", Uniqueid=queued.call_id, where=lambda e: (
+        e["Command"].startswith("STREAM FILE ")
+        and watch.events.index(e) > watch.events.index(announce)))  # the place is said
+    phones.agent("agent101", answer_after_ms=200, hang_up_after_ms=1500)
+    await platform.distributor.login("agent101")
+
+    caller_in = await watch.wait_for("BridgeEnter", Uniqueid=queued.call_id)
+    assert caller_in["Context"] == "cc-announce"
+    assert await caller.wait(30) == 0  # hung up when agent101's phone hung up
+    ended = await bus.wait_for(CallEnded)
+    assert (ended.call_id, ended.outcome, ended.agent_id) == (queued.call_id, "answered",
+                                                              "agent101")
+    await no_channels_left(watch)
+    assert len(bus.of(CallQueued)) == len(bus.of(CallOffered)) == 1
+    after = watch.events[watch.events.index(caller_in):]
+    assert not [e for e in after if e.get("Event") == "MusicOnHoldStart"]  # not back on hold
+
+
 async def test_the_caller_hangs_up_and_the_agent_wraps_up(
         platform: Platform, bus: BusLog, watch: AmiWatch, phones: Phones) -> None:
     await platform.distributor.login("agent101")
