@@ -1,11 +1,13 @@
 """Screen pop benchmark: N agents each hold a console websocket; N calls are offered at
-once (one per agent); the latency is offer published -> that agent's pop received on its
+once (one per agent); the latencies are offer published -> that agent's first pop (what
+the offer says, sent with the ring) and -> the pop with the CRM record, received on its
 websocket, through the real ScreenPopper (CRM lookup in a seeded SQLite) and the console.
 
     .venv/bin/python bench/screenpop.py [--agents 200] [--json]
 
-Prints agents, p50_ms, p99_ms. Measures delivery to the page's socket, not the browser's
-paint (the page renders a pop with a few DOM writes). Goal: p99 well under 1 s at 200.
+Prints agents, p50_ms, p99_ms (first pop), crm_p50_ms, crm_p99_ms (CRM record). Measures
+delivery to the page's socket, not the browser's paint (the page renders a pop with a few
+DOM writes). Goal: p99 well under 1 s at 200 for both.
 """
 
 from __future__ import annotations
@@ -54,13 +56,18 @@ async def run(agents: int) -> dict[str, object]:
             finally:
                 await runner.cleanup()
         db.close()
-    ms = sorted(latency * 1000 for latency in latencies)
-    return {"agents": agents, "p50_ms": round(statistics.median(ms), 2),
-            "p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 2)}
+    first, crm = zip(*latencies, strict=True)
+    return {"agents": agents, **_percentiles("", first), **_percentiles("crm_", crm)}
+
+
+def _percentiles(prefix: str, seconds: tuple[float, ...]) -> dict[str, float]:
+    ms = sorted(latency * 1000 for latency in seconds)
+    return {f"{prefix}p50_ms": round(statistics.median(ms), 2),
+            f"{prefix}p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 2)}
 
 
 async def _offer_all(app: web.Application, port: int, agents: int,
-                     bus: EventBus) -> list[float]:
+                     bus: EventBus) -> list[tuple[float, float]]:
     names = [f"bench{i:03d}" for i in range(agents)]
     sockets = []
     sessions = []
@@ -78,9 +85,13 @@ async def _offer_all(app: web.Application, port: int, agents: int,
                                     caller_num=KNOWN_CALLER if i % 2 else f"+1415555{i:04d}",
                                     entered_at=now - 5))
 
-        async def received(ws) -> float:
-            message = json.loads((await ws.receive(timeout=10)).data)
-            return time.perf_counter() - offered[message["call_id"]]
+        async def received(ws) -> tuple[float, float]:
+            """(first pop, CRM pop) latencies of one agent's call."""
+            pops = []
+            while not pops or pops[-1][1]["payload"]["lookup"] == "pending":
+                message = json.loads((await ws.receive(timeout=10)).data)
+                pops.append((time.perf_counter() - offered[message["call_id"]], message))
+            return pops[0][0], pops[-1][0]
 
         return list(await asyncio.gather(*(received(ws) for ws in sockets)))
     finally:
@@ -100,7 +111,8 @@ def main() -> None:
         print(json.dumps(result))
     else:
         print(f"{result['agents']} agents: pop p50 {result['p50_ms']} ms, "
-              f"p99 {result['p99_ms']} ms")
+              f"p99 {result['p99_ms']} ms; with the CRM record p50 {result['crm_p50_ms']} ms, "
+              f"p99 {result['crm_p99_ms']} ms")
 
 
 if __name__ == "__main__":

@@ -23,8 +23,12 @@ from contactcenter.acd.call_actions import CallActions
 from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.queues import load_queue_definitions
 from contactcenter.agent_console.app import create_app
-from contactcenter.config import Config
+from contactcenter.complaints.config import load_settings
+from contactcenter.complaints.desk import ComplaintDesk
+from contactcenter.complaints.escalator import Escalator
+from contactcenter.config import Config, SpeechConfig
 from contactcenter.crm.database import Database
+from contactcenter.crm.spool import WriteSpool
 from contactcenter.crm.users import Users
 from contactcenter.cti.bridge import AmiBridge
 from contactcenter.cti.interactions import InteractionRecorder
@@ -33,8 +37,14 @@ from contactcenter.errors import ConfigError
 from contactcenter.events import EventBus
 from contactcenter.ivr.crm_lookup import crm_lookup
 from contactcenter.ivr.fastagi import FastAgiServer
-from contactcenter.ivr.runtime import FlowRegistry, IvrService
+from contactcenter.ivr.flow import FlowErrors
+from contactcenter.ivr.runtime import COMPLAINTS_FILE, FlowRegistry, IvrService
+from contactcenter.ivr.voice import VoiceTurns
 from contactcenter.queue.backend import open_store
+from contactcenter.speech.audiosocket import AudioSocketServer
+from contactcenter.speech.listen import ListenSettings
+from contactcenter.speech.pool import RecognitionPool
+from contactcenter.speech.recognizer import RecognizerError, open_recognizer
 from contactcenter.speech.tts import PromptRenderer
 
 log = logging.getLogger(__name__)
@@ -51,18 +61,23 @@ class Platform:
     flows: FlowRegistry
     agi: FastAgiServer
     distributor: Distributor
+    spool: WriteSpool  # the database writes kept through an outage
+    complaints: ComplaintDesk | None = None  # None: no complaints.yaml beside the flows
+    escalator: Escalator | None = None
 
 
 @contextlib.asynccontextmanager
 async def open_platform(config: Config, *, bus: EventBus | None = None,
                         console: bool = True) -> AsyncIterator[Platform]:
-    """Database, then the bus consumers (so no event is missed), then the AMI link, then
-    the agent console (unless `console` is False)."""
+    """Database and its write spool, then the bus consumers (so no event is missed), then
+    the AMI link, then the agent console (unless `console` is False). The recorder and the
+    console's wrap-ups share the spool, so a call's wrap-up is written after its row."""
     bus = bus or EventBus()
     async with contextlib.AsyncExitStack() as stack:
         db = await asyncio.to_thread(Database.open, config.database.url)
         stack.callback(db.close)
-        await stack.enter_async_context(InteractionRecorder(bus, db))
+        spool = await stack.enter_async_context(WriteSpool(publish=bus.publish))
+        await stack.enter_async_context(InteractionRecorder(bus, db, spool))
         await stack.enter_async_context(ScreenPopper(bus, db))
         flows = FlowRegistry(config.flows.directory)
         for line in await asyncio.to_thread(flows.reload):
@@ -70,7 +85,9 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         if not flows.flows:
             raise ConfigError(f"no valid flow in {config.flows.directory!r}")
         renderer = PromptRenderer(config.speech.cache_dir, voice=config.speech.voice)
-        ivr = IvrService(flows, renderer, bus, lookup=crm_lookup(db))
+        voice = await open_voice(stack, config.speech)
+        ivr = IvrService(flows, renderer, bus, lookup=crm_lookup(db), voice=voice,
+                         min_confidence=config.speech.min_confidence)
         if config.flows.watch:
             watcher = asyncio.create_task(flows.watch(), name="flow-watcher")
             stack.push_async_callback(_cancel, watcher)
@@ -85,11 +102,17 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
             port=config.agi.port))
         for profile in await asyncio.to_thread(agent_profiles, db):
             await distributor.register_agent(profile)
+        complaints = await asyncio.to_thread(complaint_desk, db, Path(config.flows.directory))
+        escalator = None
+        if complaints is not None:
+            escalator = await stack.enter_async_context(Escalator(complaints))
         await bridge.start()
         stack.push_async_callback(bridge.close)
         if console:
             calls = await stack.enter_async_context(CallActions(distributor, bridge, bus))
-            runner = web.AppRunner(create_app(desk=distributor, db=db, bus=bus, calls=calls))
+            runner = web.AppRunner(create_app(desk=distributor, db=db, bus=bus, calls=calls,
+                                              complaints=complaints, escalator=escalator,
+                                              spool=spool))
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
             await web.TCPSite(runner, config.web.host, config.web.port).start()
@@ -97,7 +120,46 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         log.info("platform up: AMI %s:%s, FastAGI %s:%s", config.ami.host, config.ami.port,
                  config.agi.host, agi.port)
         yield Platform(config=config, bus=bus, db=db, bridge=bridge, flows=flows, agi=agi,
-                       distributor=distributor)
+                       distributor=distributor, complaints=complaints, escalator=escalator,
+                       spool=spool)
+
+
+def complaint_desk(db: Database, flows: Path) -> ComplaintDesk | None:
+    """The complaint desk with the flows directory's complaints.yaml; None (complaint
+    management off, logged) when there is none. A broken file stops the start with its
+    file:line:column errors."""
+    path = flows / COMPLAINTS_FILE
+    if not path.exists():
+        log.warning("no %s: complaint management is off", path)
+        return None
+    try:
+        return ComplaintDesk(db, load_settings(path))
+    except FlowErrors as exc:
+        raise ConfigError(f"{path} is invalid:\n{exc}") from exc
+
+
+async def open_voice(stack: contextlib.AsyncExitStack,
+                     config: SpeechConfig) -> VoiceTurns | None:
+    """The recogniser, its pool and the AudioSocket server, closed with `stack`; None when
+    speech is off or its engine cannot load (logged: callers then use keys)."""
+    try:
+        recognizer = await asyncio.to_thread(open_recognizer, config.engine,
+                                             vosk_model=config.vosk_model, n_best=config.n_best)
+    except RecognizerError as exc:
+        log.error("speech recognition off: %s", exc)
+        return None
+    if recognizer is None:
+        return None
+    pool = await stack.enter_async_context(RecognitionPool(
+        recognizer, max_streams=config.max_streams, workers=config.workers))
+    server = await stack.enter_async_context(AudioSocketServer(
+        config.audiosocket_host, config.audiosocket_port))
+    host = config.audiosocket_advertise or config.audiosocket_host
+    address = f"[{host}]:{server.port}" if ":" in host else f"{host}:{server.port}"
+    log.info("speech: %s, AudioSocket on %s", recognizer.name, address)
+    return VoiceTurns(pool, server, address, settings=ListenSettings(
+        end_silence_ms=config.end_silence_ms, max_speech_s=config.max_speech_seconds,
+        result_s=config.result_seconds, barge_in=config.barge_in))
 
 
 def agent_profiles(db: Database) -> list[AgentProfile]:

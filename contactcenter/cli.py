@@ -1,7 +1,7 @@
-"""The `contactcenter` command: run | demo | flows ...
+"""The `contactcenter` command: run | demo | flows ... | report complaints
 
-Each subcommand's work lives with what it drives (app.py, demo.py, ivr/commands.py); this
-module only parses arguments and sets up logging.
+Each subcommand's work lives with what it drives (app.py, demo.py, ivr/commands.py,
+complaints/report.py); this module only parses arguments and sets up logging.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     from contactcenter import app, demo
+    from contactcenter.complaints import report
     from contactcenter.ivr import commands as flow_commands
 
     app.add_parser(sub)
     demo.add_parser(sub)
     flow_commands.add_parser(sub)
+    report.add_parser(sub)
     return parser
 
 

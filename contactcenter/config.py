@@ -25,6 +25,7 @@ class AmiConfig:
     secret: str = field(default="", repr=False)
     action_timeout: float = 5.0
     reconnect_max_delay: float = 10.0
+    check_seconds: float = 15.0  # how often the live channels are compared with the ACD
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,19 @@ class FlowsConfig:
 class SpeechConfig:
     cache_dir: str = "var/prompts"
     voice: str = ""
-    vosk_model: str = ""
+    engine: str = "auto"  # auto (vosk with a model, else pocketsphinx) | vosk | pocketsphinx | none
+    vosk_model: str = ""  # the folder of a vosk model (am/, conf/, graph/)
+    min_confidence: float = 0.5  # below it, what was heard is confirmed or asked again
+    n_best: int = 3
+    max_streams: int = 8  # recognitions at once; a caller finding them all taken uses keys
+    workers: int = 2  # engine threads
+    end_silence_ms: int = 700  # silence that ends the caller's turn
+    max_speech_seconds: float = 15.0
+    result_seconds: float = 2.0  # longest wait for a result after the caller stopped
+    barge_in: bool = True  # the caller's speech stops the prompt
+    audiosocket_host: str = "127.0.0.1"  # where the AudioSocket server listens
+    audiosocket_port: int = 0  # 0: any free port (each EXEC AudioSocket names the one in use)
+    audiosocket_advertise: str = ""  # the host Asterisk dials; default audiosocket_host
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ defaults (SQLite, memory store), demo customers and agents, callers arriving con
 
 `--headless --seconds N --json` runs the same traffic for N seconds and prints one JSON
 object; `lost` counts calls the platform lost track of (the simulator is the truth).
+`--chaos SEED` runs the simulator in its interleaving mode: AMI events of different channels
+in a seeded random order, with a real Asterisk's noise mixed in (contactcenter/sim/).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ log = logging.getLogger(__name__)
 
 DEMO_AGENTS = ("agent101", "agent102", "agent103")
 HUMAN_AGENT = "agent101"  # with the console, a person takes this agent's calls
-DEMO_LOGINS = (*DEMO_AGENTS, "supervisor", "admin")
+DEMO_LOGINS = (*DEMO_AGENTS, "resolver1", "resolver2", "supervisor", "admin")
 KNOWN_CALLERS = (("+14155550123", "Ada Lovelace"), ("+442071838750", "Grace Hopper"))
 TRANSFER_DESK = "+15550100"  # a number that answers the console's transfers and dials
 SETTLE_SECONDS = 1.0  # after traffic stops: time for the last events to cross the AMI link
@@ -50,12 +52,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--json", action="store_true", help="print one JSON summary at the end")
     demo.add_argument("--rate", type=float, default=0.5, help="caller arrivals per second")
     demo.add_argument("--seed", type=int, default=None, help="random seed for repeatable traffic")
+    demo.add_argument("--chaos", type=int, default=None, metavar="SEED",
+                      help="deliver the simulator's AMI events in a seeded random order that "
+                           "keeps each channel's, with noise, as a real Asterisk under load")
     demo.set_defaults(handler=demo_command)
 
 
 def demo_command(args: argparse.Namespace, config: Config) -> int:
     summary = asyncio.run(run_demo(config, headless=args.headless, seconds=args.seconds,
-                                   rate=args.rate, seed=args.seed))
+                                   rate=args.rate, seed=args.seed, chaos=args.chaos))
     if args.json:
         print(json.dumps(summary, sort_keys=True))
     return 0
@@ -111,7 +116,7 @@ def demo_caller(rng: random.Random) -> ScriptedCaller:
 
 
 async def run_demo(config: Config, *, headless: bool, seconds: float, rate: float,
-                   seed: int | None = None) -> dict[str, int]:
+                   seed: int | None = None, chaos: int | None = None) -> dict[str, int]:
     rng = random.Random(seed)
     secret = secrets.token_hex(8)
     with tempfile.TemporaryDirectory(prefix="cc-demo-") as tmp:
@@ -131,7 +136,7 @@ async def run_demo(config: Config, *, headless: bool, seconds: float, rate: floa
         async with PbxSimulator(secret=secret, agi_host=config.agi.host,
                                 agi_port=config.agi.port, agents=agents, seed=seed,
                                 agi_contexts={ANNOUNCE_CONTEXT: ANNOUNCE_FLOW},
-                                customers=phones) as sim:
+                                customers=phones, chaos=chaos) as sim:
             config = dataclasses.replace(config, ami=dataclasses.replace(
                 config.ami, host="127.0.0.1", port=sim.ami_port, secret=secret))
             bus = EventBus()

@@ -44,7 +44,8 @@ class BusConsumer:
     """One subscription read by one owned task, for components that live in `async with`.
 
     Entry subscribes at once (nothing published afterwards is missed); exit lets the task
-    handle what was already published, then stops it (cancelled if the exit is).
+    handle what was already published, then stops it (cancelled if the exit is). A handler
+    that raises is logged and the next event is read.
     """
 
     def __init__(self, bus: EventBus, handle: Callable[[object], Awaitable[None]], name: str):
@@ -71,8 +72,13 @@ class BusConsumer:
             self._subscription.close()
 
     async def _read(self, queue: asyncio.Queue[object]) -> None:
+        """Every event in turn; one that fails is logged with what it was, and the reader
+        goes on (a dead reader would leave every later event of its consumer unhandled)."""
         while (event := await queue.get()) is not _STOP:
-            await self._handle(event)
+            try:
+                await self._handle(event)
+            except Exception:
+                log.exception("%s: handling %r failed; going on", self._name, event)
 
 
 _STOP = object()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 from contactcenter.cli import main
 from contactcenter.config import load_config
 from contactcenter.cti.events import CallArrived, CallHungUp
 from contactcenter.demo import CallLedger, run_demo
-from contactcenter.sim import ScriptedCaller, SimCall
+from contactcenter.sim import PbxSimulator, ScriptedCaller, SimCall
 from tests.conftest import free_port
 
 FLOWS = str(Path(__file__).parents[1] / "flows")
@@ -36,17 +37,6 @@ async def test_headless_demo_tracks_every_call(tmp_path) -> None:
     assert ended + summary["in_progress"] == summary["offered"]
 
 
-def test_demo_command_prints_one_json_object(tmp_path, capsys, monkeypatch) -> None:
-    monkeypatch.setenv("CC_AGI_PORT", str(free_port()))
-    monkeypatch.setenv("CC_FLOWS_DIRECTORY", FLOWS)
-    monkeypatch.chdir(tmp_path)
-    assert main(["demo", "--headless", "--seconds", "1", "--json", "--rate", "3"]) == 0
-    summary = json.loads(capsys.readouterr().out)
-    for key in ("offered", "answered", "abandoned", "overflowed", "in_progress", "lost",
-                "double_offers"):
-        assert isinstance(summary[key], int), key
-
-
 def _call(uniqueid: str, *, ended: bool) -> SimCall:
     call = SimCall(caller=ScriptedCaller(), channel=f"SIP/carrier-{uniqueid}", uniqueid=uniqueid)
     if ended:
@@ -69,3 +59,27 @@ async def test_ledger_counts_calls_the_platform_missed() -> None:
     ]
     assert ledger.lost(calls, live={"1.3"}) == ["1.2", "1.3", "1.4"]
     assert ledger.lost(calls[:1], live=set()) == []
+
+
+def test_demo_command_prints_one_json_object_and_takes_chaos(tmp_path, capsys,
+                                                             monkeypatch) -> None:
+    made: list[int | None] = []
+
+    class Recorded(PbxSimulator):
+        def __init__(self, **options: Any) -> None:
+            made.append(options.get("chaos"))
+            super().__init__(**options)
+
+    monkeypatch.setattr("contactcenter.demo.PbxSimulator", Recorded)
+    monkeypatch.setenv("CC_AGI_PORT", str(free_port()))
+    monkeypatch.setenv("CC_FLOWS_DIRECTORY", FLOWS)
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--headless", "--seconds", "1.5", "--json", "--rate", "4",
+                 "--chaos", "5"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    for key in ("offered", "answered", "abandoned", "overflowed", "in_progress", "lost",
+                "double_offers"):
+        assert isinstance(summary[key], int), key
+    assert made == [5]  # the simulator ran in its interleaving mode
+    assert summary["offered"] > 0
+    assert (summary["lost"], summary["double_offers"]) == (0, 0)

@@ -54,6 +54,8 @@ class Agent:
     since: float = 0.0
     idle_since: float = 0.0  # when the agent last became available: longest idle first
     call_id: str | None = None
+    owner: str = ""  # the platform process that follows the agent's call (offered..wrap-up)
+    rev: int = 0  # the store's revision of this record: a write must name the one it read
 
     @property
     def agent_id(self) -> str:
@@ -61,8 +63,9 @@ class Agent:
 
 
 def transition(agent: Agent, state: AgentState, at: float, *, reason: str = "",
-               call_id: str | None = None) -> Agent:
-    """The agent in `state` from `at`, or InvalidTransition if the machine forbids it."""
+               call_id: str | None = None, owner: str | None = None) -> Agent:
+    """The agent in `state` from `at`, or InvalidTransition if the machine forbids it.
+    While they have a call, the agent keeps (or takes) an `owner`; without one, none."""
     if state not in TRANSITIONS[agent.state]:
         raise InvalidTransition(
             f"agent {agent.agent_id}: cannot go from {agent.state} to {state}")
@@ -71,4 +74,5 @@ def transition(agent: Agent, state: AgentState, at: float, *, reason: str = "",
     keeps_call = state in (AgentState.OFFERED, AgentState.ON_CALL, AgentState.WRAP_UP)
     return replace(agent, state=state, reason=reason if state is AgentState.PAUSED else "",
                    since=at, idle_since=at if state is AgentState.AVAILABLE else agent.idle_since,
-                   call_id=(call_id or agent.call_id) if keeps_call else None)
+                   call_id=(call_id or agent.call_id) if keeps_call else None,
+                   owner=(owner or agent.owner) if keeps_call else "")

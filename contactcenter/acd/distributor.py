@@ -20,8 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 import time
 from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import replace
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
 from contactcenter.acd.call_control import CallControl
@@ -51,13 +55,16 @@ from contactcenter.acd.offers import (
     Withdrawn,
     step,
 )
+from contactcenter.acd.overflow import ALL_BUSY, limit_rule
 from contactcenter.acd.parked import joined_at, parked_call
 from contactcenter.acd.queue_watch import QueueWatch
 from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.recovery import (
     TakeOver,
+    adoptable,
     agent_legs,
     gone,
+    missed,
     orphan_agents,
     orphan_offers,
     parked,
@@ -76,13 +83,22 @@ from contactcenter.cti.events import (
     OriginateResult,
     Resynced,
 )
-from contactcenter.errors import AmiError, InvalidTransition
+from contactcenter.errors import (
+    AmiError,
+    InvalidTransition,
+    OriginateUnconfirmed,
+    StoreConflict,
+    StoreError,
+)
 from contactcenter.events import BusConsumer, EventBus
-from contactcenter.ivr.events import CallbackRequested
+from contactcenter.health import STORE, HealthBoard, PartDown, PartUp
+from contactcenter.ivr.events import CallbackRequested, IvrFinished
 from contactcenter.queue.store import QueueStore
 
 log = logging.getLogger(__name__)
 
+MAX_REFUSALS = 3  # offers of one call the PBX may refuse before it overflows
+CONFLICT_RETRIES = 3  # conditional agent writes decided again before giving up
 DEFAULT_HANDLE_S = 180.0  # the estimated wait's handle time until a queue has finished calls
 SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CALL,
                      AgentState.WRAP_UP})
@@ -100,8 +116,11 @@ class Distributor:
                  queues: Mapping[str, QueueDefinition] | None = None,
                  metrics_window_seconds: float = 900.0, tick_seconds: float = 1.0,
                  callback_attempts: int = 3, callback_retry_seconds: float = 60.0,
+                 lease_seconds: float = 10.0, owner: str = "",
                  clock: Callable[[], float] = time.time) -> None:
         self.store = store
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.lease_seconds = lease_seconds
         self.control = control
         self.bus = bus
         self.ring_timeout_ms = ring_timeout_ms
@@ -118,19 +137,38 @@ class Distributor:
         self._by_action: dict[str, str] = {}  # an offer's Originate ActionID -> call_id
         self._by_leg: dict[str, str] = {}  # an offer's agent leg (channel) -> call_id
         self._entered: dict[str, str] = {}  # call_id -> CC_ENTRY of its entry, while queued
+        self._refusals: dict[str, int] = {}  # call_id -> offers the PBX refused
         self._finished: dict[str, str] = {}  # call_id -> CC_ENTRY of a call closed, caller alive
         self._timers: set[asyncio.Task[None]] = set()
         self._consumer = BusConsumer(bus, self.handle, "distributor")
         self.counts = {"answered": 0, "abandoned": 0, "overflowed": 0}  # since start
         self.metrics = QueueMetrics(self.queues, window_seconds=metrics_window_seconds)
+        self.health = HealthBoard()  # parts down now (PartDown/PartUp on the bus)
         self._callbacks = CallbackBook(store, clock, self._publish)
         self._watch = QueueWatch(store, control, self.queues, clock, self._callbacks,
                                  publish=self._publish, end=self._end, dispatch=self.dispatch)
 
     async def __aenter__(self) -> Distributor:
+        await self.store.heartbeat(self.owner, self.lease_seconds)
         await self._consumer.__aenter__()
         self._own(self._watch.run(self._lock, self.tick_seconds), "acd-queue-watch")
+        self._own(self._keep_lease(), "acd-lease")
         return self
+
+    async def _keep_lease(self) -> None:
+        """Renew this process's lease (a third of its length apart): while it lives, no
+        other process adopts the agents and offers it follows (acd/recovery.py)."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                await self.store.heartbeat(self.owner, self.lease_seconds)
+            except StoreError as exc:
+                log.error("lease of %s not renewed: %s", self.owner, exc)
+                self.bus.publish(PartDown(STORE, str(exc), self.clock()))
+            else:
+                if STORE in self.health.down():
+                    log.warning("queue store reachable again")
+                    self.bus.publish(PartUp(STORE, self.clock()))
 
     async def __aexit__(self, *exc: object) -> None:
         for timer in self._timers:
@@ -141,11 +179,17 @@ class Distributor:
     # -- agents ---------------------------------------------------------------------------
 
     async def register_agent(self, profile: AgentProfile) -> None:
-        current = await self.store.agent(profile.agent_id)
-        await self.store.put_agent(Agent(profile) if current is None
-                                   else Agent(profile, current.state, current.reason,
-                                              current.since, current.idle_since,
-                                              current.call_id))
+        """Who the agent is (their phone, queues, skills), keeping the state the store
+        has for them (another process, or this one before a restart, may have set it)."""
+        for _ in range(CONFLICT_RETRIES):
+            current = await self.store.agent(profile.agent_id)
+            try:
+                await self.store.put_agent(Agent(profile) if current is None
+                                           else replace(current, profile=profile))
+                return
+            except StoreConflict:
+                continue
+        raise StoreConflict(f"agent {profile.agent_id} keeps changing; not registered")
 
     async def login(self, agent_id: str) -> None:
         await self.set_available(agent_id)
@@ -217,10 +261,12 @@ class Distributor:
         {"queues": {name: F, ...}, "total": F, "window_start": epoch s,
          "answered": n, "abandoned": n, "overflowed": n}  (final outcomes since start)
         F = {"waiting", "longest_wait_s", "agents": {state: n}, "answered", "abandoned",
-             "overflowed", "service_level_pct", "abandon_rate_pct", "asa_s", "aht_s"}
+             "overflowed", "service_level_pct", "abandon_rate_pct", "asa_s", "aht_s",
+             "survey_avg", "surveys"}
         (+ "service_level_s" per queue); waiting includes calls ringing an agent; rates
         and averages are None when there is nothing to count yet. Plus the live lists of
-        acd/wallboard.py: "agents" (each agent's state) and "calls" (in service order)."""
+        acd/wallboard.py: "agents" (each agent's state) and "calls" (in service order), and
+        "down": the parts of the platform down now (contactcenter/health.py)."""
         now = self.clock()
         waiting, offered = await self.store.waiting(), await self.store.offered()
         agents = await self.store.agents()
@@ -229,7 +275,7 @@ class Distributor:
         callers = {call_id: offer.call.caller_num or offer.call.callback
                    for call_id, offer in self._offers.items()}
         return {**board, **self.counts, "agents": agent_rows(agents, callers, now),
-                "calls": call_rows(waiting, offered, now)}
+                "calls": call_rows(waiting, offered, now), "down": self.health.down()}
 
     async def wait_estimate(self, call_id: str) -> tuple[int, float] | None:
         """(place in its queue, estimated seconds to wait) of a waiting call, else None.
@@ -262,12 +308,24 @@ class Distributor:
 
     async def _move(self, agent_id: str, state: AgentState, *, reason: str = "",
                     call_id: str | None = None) -> Agent:
-        agent = transition(await self._agent(agent_id), state, self.clock(), reason=reason,
-                           call_id=call_id)
-        await self.store.put_agent(agent)
-        self._publish(AgentStateChanged(agent_id, state.value, agent.reason, agent.call_id,
-                                        agent.since))
-        return agent
+        """The agent's state change, written only over the record it was decided from: if
+        another process (or the store's retry of a lost reply) changed it meanwhile, the
+        change is decided again on what the store has now."""
+        for _ in range(CONFLICT_RETRIES):
+            current = await self._agent(agent_id)
+            if current.state is state and current.call_id == (call_id or current.call_id) \
+                    and (state is not AgentState.PAUSED or current.reason == reason):
+                return current  # already so: a retried write that did land
+            agent = transition(current, state, self.clock(), reason=reason, call_id=call_id,
+                               owner=self.owner)
+            try:
+                agent = await self.store.put_agent(agent)
+            except StoreConflict:
+                continue
+            self._publish(AgentStateChanged(agent_id, state.value, agent.reason,
+                                            agent.call_id, agent.since))
+            return agent
+        raise StoreConflict(f"agent {agent_id} keeps changing; not moved to {state}")
 
     # -- offers ---------------------------------------------------------------------------
 
@@ -275,26 +333,44 @@ class Distributor:
         """Offer calls while a waiting call has a qualified available agent (the lock is
         held). Nothing is offered while the PBX link is down: its resync offers again."""
         while self.control.connected and \
-                (pair := await self.store.offer_next(self.clock())) is not None:
+                (pair := await self.store.offer_next(self.clock(), self.owner)) is not None:
             call, agent = pair
-            offer = Offer(call, agent.agent_id, agent.profile.device)
-            self._keep(offer)
             now = self.clock()
+            definition = self.queues.get(call.queue)
+            offer = Offer(call, agent.agent_id, agent.profile.device, at=now,
+                          after_call=bool(definition and definition.after_call
+                                          and not call.callback))
+            self._keep(offer)
             self._publish(AgentStateChanged(agent.agent_id, agent.state.value, "",
                                             call.call_id, now))
             self._publish(CallOffered(call.call_id, agent.agent_id, call.queue, now,
                                       call.caller_num, call.caller_name, call.channel,
                                       call.entered_at, dict(call.fields), call.ivr_path))
             try:
-                action_id = await self._originate(offer)
+                event: object = Placed(await self._originate(offer))
+            except OriginateUnconfirmed as exc:  # the check (acd/recovery.missed) settles it
+                log.warning("offer of %s to %s: %s; asking Asterisk later", call.call_id,
+                            agent.agent_id, exc)
+                event = Placed(exc.action_id)
             except AmiError as exc:
                 log.warning("offer of %s to %s not placed: %s", call.call_id, agent.agent_id,
                             exc)
-                if (current := self._offers.get(call.call_id)) is not None:
-                    await self._apply(current, Refused(link_down=not self.control.connected))
-            else:
-                if (current := self._offers.get(call.call_id)) is not None:
-                    await self._apply(current, Placed(action_id))
+                event = Refused()
+            if (current := self._offers.get(call.call_id)) is not None:
+                await self._apply(current, event)
+            if isinstance(event, Refused) and self.control.connected:
+                await self._refused(call)
+
+    async def _refused(self, call: WaitingCall) -> None:
+        """The PBX refused to ring an agent for `call` (the platform's request, never the
+        agent's fault): after MAX_REFUSALS the call leaves by its queue's overflow (the
+        all-busy message without one) rather than be offered in a loop."""
+        refusals = self._refusals[call.call_id] = self._refusals.get(call.call_id, 0) + 1
+        if refusals >= MAX_REFUSALS:
+            log.error("call %s: the PBX refused %d offers; sending it to its overflow",
+                      call.call_id, refusals)
+            definition = self.queues.get(call.queue)
+            await self._watch.overflow(call, limit_rule(definition) if definition else ALL_BUSY)
 
     async def _originate(self, offer: Offer) -> str:
         call, ring_ms = offer.call, self._ring_timeout_ms(offer.call.queue)
@@ -357,8 +433,12 @@ class Distributor:
 
     def _offer_of(self, originate_id: str = "", leg: str = "") -> Offer | None:
         """The offer an agent leg belongs to, by its Originate's ActionID or its channel."""
-        call_id = self._by_action.get(originate_id) or self._by_leg.get(leg)
-        return self._offers.get(call_id) if call_id else None
+        if (call_id := self._by_action.get(originate_id)) is not None:
+            offer = self._offers.get(call_id)
+            return offer if offer is not None and offer.action_id == originate_id else None
+        call_id = self._by_leg.get(leg)
+        offer = self._offers.get(call_id) if call_id else None
+        return offer if offer is not None and offer.leg == leg else None
 
     async def _agent_after(self, offer: Offer, state: AgentState, reason: str) -> None:
         """Move the offer's agent, if they are still on this offer's call (an agent who
@@ -386,14 +466,24 @@ class Distributor:
     # -- events -----------------------------------------------------------------------------
 
     async def handle(self, event: object) -> None:
+        """One bus event under the lock. A PBX refusal or a refused state change is logged
+        and skipped; anything else is logged by the bus reader, which goes on."""
         try:
             async with self._lock:
                 await self._handle(event)
+        except StoreError as exc:
+            log.error("distributor: %s while handling %r (the next channel check repairs "
+                      "what it missed)", exc, event)
+            self.bus.publish(PartDown(STORE, str(exc), self.clock()))
         except (AmiError, InvalidTransition) as exc:
-            log.warning("distributor: %s while handling %s", exc, type(event).__name__)
+            log.warning("distributor: %s while handling %r", exc, event)
 
     async def _handle(self, event: object) -> None:
-        if isinstance(event, CallArrived):
+        if isinstance(event, PartDown | PartUp):
+            self.health.record(event)
+        elif isinstance(event, IvrFinished):  # a post-call survey's rating, for the board
+            self.metrics.record(event)
+        elif isinstance(event, CallArrived):
             self._callers[event.uniqueid] = (event.caller_num, event.caller_name)
         elif isinstance(event, CallVariableSet):
             self._vars.setdefault(event.uniqueid, {})[event.name] = event.value
@@ -479,7 +569,7 @@ class Distributor:
             return
         if (offer := self._offers.get(call_id)) is not None:
             await self._apply(offer, CallerGone(event.at))
-        elif (call := await self.store.remove_call(call_id)) is not None:
+        elif (call := await self.store.abandon(call_id)) is not None:  # another's offer: theirs
             self._end(call, "abandoned", None, event.at)
 
     async def _callback_failed(self, call: WaitingCall, at: float) -> None:
@@ -500,6 +590,7 @@ class Distributor:
     def _end(self, call: WaitingCall, outcome: str, agent_id: str | None, at: float,
              connected_at: float = 0.0) -> None:
         self.counts[outcome] += 1
+        self._refusals.pop(call.call_id, None)
         self._watch.forget(call.call_id)
         self._callbacks.forget(call.call_id)
         if (token := self._entered.pop(call.call_id, None)) is not None:
@@ -534,19 +625,41 @@ class Distributor:
         return any(timer.get_name() == _wrap_up_timer(agent_id) for timer in self._timers)
 
     def _own(self, coro: Coroutine[object, object, None], name: str) -> None:
-        """Run `coro` as a task cancelled and awaited on close."""
+        """Run `coro` as a task cancelled and awaited on close; its failure is logged."""
         task = asyncio.create_task(coro, name=name)
         self._timers.add(task)
-        task.add_done_callback(self._timers.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._timers.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            log.error("distributor task %s failed", task.get_name(), exc_info=exc)
 
     # -- resync ---------------------------------------------------------------------------
 
     async def _reconcile(self, event: Resynced) -> None:
-        """Carry out the resync's decisions (acd/recovery.py): take over what a dead
-        process left, abandon calls whose channel is gone, queue parked callers again."""
+        """Asterisk is the truth (acd/recovery.py decides): events this process missed
+        about its own offers are applied; what a dead process left is taken over; calls
+        whose channel is gone are abandoned; parked callers the ACD lacks are queued at
+        their original entry time. Nothing that began after the channels were asked is
+        judged by their absence."""
         live = {snap.uniqueid: snap for snap in event.channels}
+        started = event.started or event.at
+        for call_id, missed_event in missed(list(self._offers.values()), event.channels,
+                                            started=started, at=event.at,
+                                            ring_s=self._ring_s):
+            if (offer := self._offers.get(call_id)) is not None:
+                log.info("call %s: %s seen only in the live channels", call_id,
+                         type(missed_event).__name__)
+                await self._apply(offer, missed_event)
         legs = agent_legs(event.channels)
-        for orphan in orphan_offers(await self.store.offered(), self._offers, live, legs):
+        agents = await self.store.agents()
+        mine = adoptable(agents, await self.store.live_owners(), self.owner)
+        by_id = {agent.agent_id: agent for agent in agents}
+        for orphan in orphan_offers(await self.store.offered(), self._offers, live, legs,
+                                    mine):
+            if orphan.agent_id in by_id and not await self._claim(by_id[orphan.agent_id]):
+                continue
             if not orphan.requeue:
                 await self.store.remove_call(orphan.call.call_id)
                 self._end(orphan.call, "abandoned", None, event.at)
@@ -558,9 +671,10 @@ class Distributor:
                 await self.store.return_to_queue(orphan.call.call_id)
         agents = await self.store.agents()
         timed = [agent.agent_id for agent in agents if self._wrapping_up(agent.agent_id)]
-        for agent, take_over in orphan_agents(agents, self._offers, live, legs, timed):
-            await self._take_over(agent, take_over, live, legs)
-        for call in gone(await self.store.waiting(), live):
+        for agent, take_over in orphan_agents(agents, self._offers, live, legs, timed, mine):
+            if (claimed := await self._claim(agent)) is not None:
+                await self._take_over(claimed, take_over, live, legs)
+        for call in gone(await self.store.waiting(), live, started):
             await self.store.remove_call(call.call_id)
             self._end(call, "abandoned", None, event.at)
         for snap in parked(event.channels):
@@ -569,6 +683,20 @@ class Distributor:
             if snap.uniqueid not in self._offers:
                 await self._enqueue(snap.uniqueid, snap.channel, fresh=False)
         await self.dispatch()
+
+    def _ring_s(self, offer: Offer) -> float:
+        return self._ring_timeout_ms(offer.call.queue) / 1000
+
+    async def _claim(self, agent: Agent) -> Agent | None:
+        """Become the owner of an agent whose call nobody follows, unless another process
+        did first (the write is conditional on the record read): None then."""
+        if agent.owner == self.owner:
+            return agent
+        try:
+            return await self.store.put_agent(replace(agent, owner=self.owner))
+        except StoreConflict:
+            log.info("agent %s taken over by another process", agent.agent_id)
+            return None
 
     async def _take_over(self, agent: Agent, step: TakeOver,
                          live: Mapping[str, ChannelSnapshot],

@@ -1,9 +1,10 @@
 """Wallboard metrics (pure): the ACD's events in, per-queue and overall figures out.
 
 Fed the distributor's own events (CallConnected, CallOverflowed, CallEnded,
-AgentStateChanged) as they happen; `figures()` adds what is true now (the calls waiting,
-the agents) and counts only what happened inside the window: the last `window_seconds`,
-or since midnight in `tz` when window_seconds is 0 ("today").
+AgentStateChanged) as they happen, and the IVR's IvrFinished (a post-call survey's rating);
+`figures()` adds what is true now (the calls waiting, the agents) and counts only what
+happened inside the window: the last `window_seconds`, or since midnight in `tz` when
+window_seconds is 0 ("today").
 
 Definitions (what a supervisor reads):
 - answered / ASA / service level are counted when the agent answers;
@@ -15,11 +16,16 @@ Definitions (what a supervisor reads):
 - ASA = mean wait of answered calls; AHT = mean talk + wrap-up of finished calls.
 - overflowed counts calls that left this queue by an overflow rule or limit
   (CallOverflowed), to another queue or out of the ACD.
+- survey_avg = mean post-call survey rating (1-5) of the ratings given in the window, each
+  counted for the queue whose agent last answered the call; surveys = how many. The survey
+  runs after the call ended, so the queue comes from a bounded memory of the last
+  ANSWERS_KEPT answered calls; a rating of a call not in it (a platform restart since)
+  is in the interaction history only.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -28,18 +34,21 @@ from contactcenter.acd.agents import Agent, AgentState
 from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded, CallOverflowed
 from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.routing import WaitingCall
+from contactcenter.ivr.events import IvrFinished
 
 DEFAULT_SERVICE_LEVEL_S = 20.0
+ANSWERS_KEPT = 10_000  # answered calls whose queue a later survey rating is counted for
 
 
 @dataclass(frozen=True)
 class _Fact:
-    """One finished thing in one queue: `kind` is answered, abandoned, overflowed or
-    handled; `seconds` is the wait (handled: talk + wrap-up)."""
+    """One finished thing in one queue: `kind` is answered, abandoned, overflowed, handled
+    or survey; `value` is the wait in seconds (handled: talk + wrap-up; survey: the
+    rating)."""
 
     kind: str
     queue: str
-    seconds: float
+    value: float
     at: float
 
 
@@ -54,6 +63,7 @@ class QueueMetrics:
         self._facts: deque[_Fact] = deque()
         self._talk: dict[str, tuple[str, float]] = {}  # call_id -> (queue, talk_s)
         self._wrapping: dict[str, tuple[str, float]] = {}  # agent_id -> (call_id, since)
+        self._answered: OrderedDict[str, str] = OrderedDict()  # call_id -> queue, oldest first
 
     def window_start(self, now: float) -> float:
         if self.window_seconds > 0:
@@ -67,9 +77,13 @@ class QueueMetrics:
         return definition.service_level_seconds if definition else DEFAULT_SERVICE_LEVEL_S
 
     def record(self, event: object) -> None:
-        """Take in one ACD event; anything else is ignored."""
+        """Take in one ACD event or IvrFinished; anything else is ignored."""
         if isinstance(event, CallConnected):
             self._facts.append(_Fact("answered", event.queue, event.wait_s, event.at))
+            self._answered[event.call_id] = event.queue
+            self._answered.move_to_end(event.call_id)  # answered again: by its last queue
+            if len(self._answered) > ANSWERS_KEPT:
+                self._answered.popitem(last=False)
         elif isinstance(event, CallOverflowed):
             self._facts.append(_Fact("overflowed", event.queue, event.wait_s, event.at))
         elif isinstance(event, CallEnded) and event.outcome == "answered":
@@ -78,6 +92,10 @@ class QueueMetrics:
             self._facts.append(_Fact("abandoned", event.queue, event.wait_s, event.at))
         elif isinstance(event, AgentStateChanged):
             self._agent_changed(event)
+        elif isinstance(event, IvrFinished) and event.survey_score is not None:
+            queue = self._answered.pop(event.uniqueid, None)  # one rating per answer
+            if queue is not None:
+                self._facts.append(_Fact("survey", queue, event.survey_score, event.at))
 
     def _agent_changed(self, event: AgentStateChanged) -> None:
         ended = self._wrapping.pop(event.agent_id, None)
@@ -92,7 +110,7 @@ class QueueMetrics:
 
     def average_handle_s(self, queue: str, now: float) -> float | None:
         """Mean talk + wrap-up of the queue's calls finished in the window (for EWT)."""
-        handled = [f.seconds for f in self._window(now) if f.kind == "handled"
+        handled = [f.value for f in self._window(now) if f.kind == "handled"
                    and f.queue == queue]
         return sum(handled) / len(handled) if handled else None
 
@@ -102,7 +120,8 @@ class QueueMetrics:
 
         figures = waiting, longest_wait_s, agents {state: n}, answered, abandoned,
         overflowed, service_level_pct, service_level_s (queues only), abandon_rate_pct,
-        asa_s, aht_s. A rate or average with nothing to count is None."""
+        asa_s, aht_s, survey_avg, surveys. A rate or average with nothing to count is
+        None."""
         facts = self._window(now)
         calls, members = list(waiting), list(agents)
         names = set(self.queues) | {c.queue for c in calls} | {f.queue for f in facts}
@@ -126,13 +145,13 @@ class QueueMetrics:
     def _figures(self, now: float, calls: list[WaitingCall], agents: list[Agent],
                  facts: list[_Fact]) -> dict[str, object]:
         by_kind: dict[str, list[_Fact]] = {"answered": [], "abandoned": [], "overflowed": [],
-                                           "handled": []}
+                                           "handled": [], "survey": []}
         for fact in facts:
             by_kind[fact.kind].append(fact)
         answered, abandoned = by_kind["answered"], by_kind["abandoned"]
-        overflowed = by_kind["overflowed"]
-        in_time = sum(f.seconds <= self.service_level_s(f.queue) for f in answered)
-        late = sum(f.seconds > self.service_level_s(f.queue) for f in abandoned + overflowed)
+        overflowed, surveys = by_kind["overflowed"], by_kind["survey"]
+        in_time = sum(f.value <= self.service_level_s(f.queue) for f in answered)
+        late = sum(f.value > self.service_level_s(f.queue) for f in abandoned + overflowed)
         return {
             "waiting": len(calls),
             "longest_wait_s": round(max((now - c.entered_at for c in calls), default=0.0), 1),
@@ -142,9 +161,12 @@ class QueueMetrics:
             "abandoned": len(abandoned),
             "overflowed": len(overflowed),
             "service_level_pct": _percent(in_time, len(answered) + late),
-            "abandon_rate_pct": _percent(len(abandoned), len(facts) - len(by_kind["handled"])),
+            "abandon_rate_pct": _percent(len(abandoned),
+                                         len(answered) + len(abandoned) + len(overflowed)),
             "asa_s": _mean(answered),
             "aht_s": _mean(by_kind["handled"]),
+            "survey_avg": _mean(surveys),
+            "surveys": len(surveys),
         }
 
 
@@ -153,4 +175,4 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def _mean(facts: list[_Fact]) -> float | None:
-    return round(sum(f.seconds for f in facts) / len(facts), 1) if facts else None
+    return round(sum(f.value for f in facts) / len(facts), 1) if facts else None

@@ -50,10 +50,7 @@ class Placed:
 
 @dataclass(frozen=True)
 class Refused:
-    """The Originate was not placed: the PBX refused it, or the link is down
-    (`link_down`: the platform's own outage, never the agent's fault)."""
-
-    link_down: bool = False
+    """The Originate was not placed: the PBX refused it, or the link was down."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +99,12 @@ class Withdrawn:
 
 
 @dataclass(frozen=True)
+class Vanished:
+    """The agent's leg is gone and how was missed (the AMI link was down, or an Originate
+    reply was lost and no leg ever showed): never the agent's fault."""
+
+
+@dataclass(frozen=True)
 class HandedOff:
     """A transfer took the caller (`True`) or was cancelled (`False`): when the agent's
     leg ends, the caller is someone else's, or still ours to hang up."""
@@ -110,7 +113,7 @@ class HandedOff:
 
 
 Event = (Placed | Refused | LegRinging | Answered | Failed | Bridged | LegGone | CallerGone
-         | Withdrawn | HandedOff)
+         | Withdrawn | Vanished | HandedOff)
 
 
 # -- the offer and the decision -------------------------------------------------------------
@@ -121,12 +124,14 @@ class Offer:
     agent_id: str
     device: str
     phase: Phase = Phase.PLACING
+    at: float = 0.0  # when it was offered
     action_id: str = ""
     leg: str = ""  # the agent's channel, once seen
     connected_at: float = 0.0
     requeue: bool = False  # RELEASING: the call goes back to its queue once the leg is gone
     free_agent: bool = False  # RELEASING: the agent becomes available once the leg is gone
     handed_off: bool = False  # CONNECTED: a transfer took the caller
+    after_call: bool = False  # the caller goes on to the queue's after-call flow (Bridge F)
 
     @property
     def call_id(self) -> str:
@@ -175,12 +180,11 @@ def _placed(offer: Offer, event: Placed) -> Decision:
     return Decision(replace(offer, action_id=event.action_id))
 
 
-def _refused(offer: Offer, event: Refused) -> Decision:
-    """Not placed: back to the head. The platform's own outage never pauses the agent (and
-    the distributor stops offering until the link is back); a refusal with the link up is
-    the device's: the agent is paused so the call goes to someone else."""
-    agent = (AgentState.AVAILABLE, "") if event.link_down else (AgentState.PAUSED, NO_ANSWER)
-    return Decision(_ended(offer), requeue=True, agent=agent, dispatch=not event.link_down)
+def _refused(offer: Offer, _event: Refused | Vanished) -> Decision:
+    """Not placed, or gone unseen: back to the head, the agent free. A refusal is the
+    platform's (its request, its link), never the agent's; the distributor bounds how
+    often one call may be refused and offers nothing while the link is down."""
+    return Decision(_ended(offer), requeue=True, agent=(AgentState.AVAILABLE, ""))
 
 
 def _rings(offer: Offer, event: LegRinging) -> Decision:
@@ -230,11 +234,12 @@ def _answered_leg_gone(offer: Offer, event: LegGone) -> Decision:
 
 def _talk_over_agent(offer: Offer, event: LegGone) -> Decision:
     """The agent left a connected call: answered, the agent wraps up, and the caller is
-    hung up unless a transfer took them (Bridge's `x` option does it too; a caller on hold
-    or back in the dialplan would be left alone otherwise)."""
+    hung up (Bridge's `x` option does it too; a caller on hold or back in the dialplan
+    would be left alone otherwise), unless a transfer took them or they go on to the
+    queue's after-call flow."""
     return Decision(_ended(offer), end="answered", at=event.at,
                     agent=(AgentState.WRAP_UP, ""),
-                    hang_up_caller=not (offer.handed_off or offer.callback))
+                    hang_up_caller=not (offer.handed_off or offer.after_call or offer.callback))
 
 
 def _talk_over_caller(offer: Offer, event: CallerGone) -> Decision:
@@ -254,7 +259,7 @@ def _late_leg(offer: Offer, event: LegRinging | Answered) -> Decision:
     return Decision(replace(offer, leg=channel), hang_up_leg=channel)
 
 
-def _released(offer: Offer, _event: LegGone | Refused) -> Decision:
+def _released(offer: Offer, _event: LegGone | Refused | Vanished) -> Decision:
     """The agent's leg is gone: now the call may go back to its queue, the agent be free."""
     return Decision(_ended(offer), requeue=offer.requeue,
                     agent=(AgentState.AVAILABLE, "") if offer.free_agent else None,
@@ -273,12 +278,9 @@ def _release_refused(offer: Offer, event: Refused) -> Decision:
 
 def _release_failed(offer: Offer, event: Failed) -> Decision:
     """The Originate failed: a leg never seen never will be; a leg seen is dying but still
-    there (Asterisk sends OriginateResponse before the leg's Hangup), so the call may go
-    back now while the agent waits for the leg to be gone."""
-    if not offer.leg:
-        return _released(offer, Refused())
-    return Decision(replace(offer, requeue=False), requeue=offer.requeue,
-                    dispatch=offer.requeue)
+    there (Asterisk sends OriginateResponse before the leg's Hangup), and its Hangup ends
+    the offer: the call is not offered again while an offer of it is open."""
+    return _released(offer, Refused()) if not offer.leg else Decision(offer, ignored=True)
 
 
 def _releasing_caller_left(offer: Offer, event: CallerGone) -> Decision:
@@ -296,6 +298,7 @@ P = Phase
 Rule = Callable[[Offer, Any], Decision]  # each rule takes the event kind it is keyed by
 _RINGING_RULES: dict[type, Rule] = {
     Refused: _refused,
+    Vanished: _refused,
     LegRinging: _rings,
     Answered: _answered,
     Failed: _not_answered,
@@ -315,6 +318,7 @@ TABLE: dict[tuple[Phase, type], Rule] = {
     (P.ANSWERED, LegGone): _answered_leg_gone,
     (P.ANSWERED, CallerGone): _caller_left,
     (P.ANSWERED, Withdrawn): _withdrawn,
+    (P.ANSWERED, Vanished): _refused,
     (P.CONNECTED, LegGone): _talk_over_agent,
     (P.CONNECTED, CallerGone): _talk_over_caller,
     (P.CONNECTED, HandedOff): _handed_off,
@@ -323,6 +327,7 @@ TABLE: dict[tuple[Phase, type], Rule] = {
     (P.RELEASING, LegRinging): _late_leg,
     (P.RELEASING, Answered): _late_leg,
     (P.RELEASING, LegGone): _released,
+    (P.RELEASING, Vanished): _released,
     (P.RELEASING, Failed): _release_failed,
     (P.RELEASING, CallerGone): _releasing_caller_left,
     (P.RELEASING, Withdrawn): _withdrawn_while_releasing,

@@ -94,6 +94,8 @@ class QueueWatch:
                     await self._announce(await self._on_hold())
             except (AmiError, InvalidTransition) as exc:
                 log.warning("distributor: %s while watching the queues", exc)
+            except Exception:  # the next tick tries again; a dead watch would stop overflows
+                log.exception("distributor: the queue watch failed this tick")
 
     async def _on_hold(self) -> list[WaitingCall]:
         """The waiting calls that can be Redirected now: not in an announcement."""

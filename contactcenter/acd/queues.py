@@ -6,6 +6,7 @@ column, so an admin can jump to the mistake; nothing half-loaded is ever returne
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,8 +61,10 @@ _KEYS = {"description", "overflow", "announce", "after_call", *_NUMBERS}
 FLOW_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # a flow file's name: safe in a dialplan exten
 
 
-def load_queue_definitions(path: str | Path) -> dict[str, QueueDefinition]:
-    """Every queue in a queues.yaml, by name; FlowError(file, line, column) on bad input."""
+def load_queue_definitions(path: str | Path, known_flows: Collection[str] | None = None,
+                           ) -> dict[str, QueueDefinition]:
+    """Every queue in a queues.yaml, by name; FlowError(file, line, column) on bad input.
+    known_flows: the flows an after_call may name (None: not checked, as at run time)."""
     file = str(path)
     try:
         doc = YAML().load(Path(path).read_text(encoding="utf-8"))
@@ -81,6 +84,11 @@ def load_queue_definitions(path: str | Path) -> dict[str, QueueDefinition]:
                 node = queues[definition.name]["overflow"]
                 raise FlowError(f"overflow to unknown queue {rule.target!r}", file,
                                 *_at(node, index))
+        if known_flows is not None and definition.after_call not in (*known_flows, ""):
+            raise FlowError(f"queue {definition.name!r}: after_call names no flow "
+                            f"{definition.after_call!r} (known: "
+                            f"{', '.join(sorted(known_flows)) or 'none'})", file,
+                            *_at(queues[definition.name], "after_call"))
     return definitions
 
 

@@ -3,9 +3,9 @@ after a restart or AMI reconnect and of what the store kept; the distributor car
 
 Waiting calls whose channel is gone are abandoned; callers parked in music on hold that the
 store lacks join again at their original entry time (their CC_* variables, acd/parked.py).
-With the Redis store, agent states and offers outlive the process too. One distributor owns
-a store's offers, so an offer or agent state it does not follow was left by a process that
-died: the offer's ringing leg is hung up, and once it is gone its call goes back to the
+With the Redis store, agent states and offers outlive the process too, and several
+processes share them: each agent in a call is followed by one process (its owner, with a
+heartbeat lease), and what an owner whose lease ended left is adopted by a live one: the offer's ringing leg is hung up, and once it is gone its call goes back to the
 head (or is ended, if the caller left) and its agent is free; an agent talking on a live leg is followed to the hang-up, one whose leg
 is gone wraps up, a wrap-up without its timer gets one.
 """
@@ -13,13 +13,24 @@ is gone wraps up, a wrap-up without its timer gets one.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from contactcenter.acd.agents import Agent, AgentState
 from contactcenter.acd.entry import WAIT_CONTEXT
+from contactcenter.acd.offers import (
+    Bridged,
+    CallerGone,
+    Event,
+    LegGone,
+    LegRinging,
+    Offer,
+    Phase,
+    Vanished,
+)
 from contactcenter.acd.routing import WaitingCall
 from contactcenter.cti import variables as cc
+from contactcenter.cti.calls import device_of
 from contactcenter.cti.events import ChannelSnapshot
 
 
@@ -36,9 +47,54 @@ def parked(channels: Iterable[ChannelSnapshot]) -> list[ChannelSnapshot]:
             and snap.context == WAIT_CONTEXT and snap.application == "MusicOnHold"]
 
 
-def gone(waiting: Iterable[WaitingCall], live: Collection[str]) -> list[WaitingCall]:
-    """Waiting calls whose caller's channel is gone (a callback has no channel to lose)."""
-    return [call for call in waiting if call.call_id not in live and not call.callback]
+def gone(waiting: Iterable[WaitingCall], live: Collection[str],
+         started: float) -> list[WaitingCall]:
+    """Waiting calls whose caller's channel is gone (a callback has no channel to lose).
+    A call that entered after the channels were asked (`started`) is not judged: its
+    channel may have been born after that too."""
+    return [call for call in waiting if call.call_id not in live and not call.callback
+            and call.entered_at <= started]
+
+
+GRACE_S = 5.0  # past its ring time, an offer with no leg and no answer is given up
+
+
+def missed(offers: Iterable[Offer], channels: Collection[ChannelSnapshot], *, started: float,
+           at: float, ring_s: Callable[[Offer], float]) -> list[tuple[str, Event]]:
+    """The events the platform missed about its own offers, read off the live channels
+    (call id, event), in the order to apply them. Offers made after the channels were asked
+    (`started`) are not judged. A leg gone unseen while it rang, or an Originate whose
+    reply was lost and whose leg never showed past its ring time, is Vanished: never the
+    agent's fault."""
+    by_id = {snap.uniqueid: snap for snap in channels}
+    by_name = {snap.channel: snap for snap in channels}
+    legs = agent_legs(channels)
+    found: list[tuple[str, Event]] = []
+    for offer in offers:
+        if offer.at > started:
+            continue
+        leg = by_name.get(offer.leg) if offer.leg else legs.get(offer.call_id)
+        if leg is not None and not offer.leg and device_of(leg.channel) != offer.device:
+            leg = None  # an older offer's leg of the same call, on another phone
+        caller = by_id.get(offer.call_id)
+        caller_live = offer.callback or caller is not None
+        if offer.phase is Phase.CONNECTED:
+            events: list[Event] = [LegGone(at)] if leg is None else \
+                [] if caller_live else [CallerGone(at)]
+        elif offer.phase is Phase.RELEASING:
+            events = [Vanished()] if leg is None and (
+                offer.leg or at - offer.at > ring_s(offer) + GRACE_S) else []
+        elif not caller_live:
+            events = [CallerGone(at)]
+        elif leg is not None:
+            events = [] if offer.leg else [LegRinging(leg.channel)]
+            if caller is not None and caller.bridge_id and caller.bridge_id == leg.bridge_id:
+                events.append(Bridged(at))
+        else:
+            events = [Vanished()] if offer.leg or at - offer.at > ring_s(offer) + GRACE_S \
+                else []
+        found.extend((offer.call_id, event) for event in events)
+    return found
 
 
 @dataclass(frozen=True)
@@ -51,11 +107,21 @@ class Orphan:
     requeue: bool  # back to the head of its queue; False: the caller left (abandoned)
 
 
+def adoptable(agents: Iterable[Agent], owners: Collection[str], me: str) -> set[str]:
+    """The agents whose call this process may take over: followed by no live process
+    (their owner's lease ended), or by this one (which then must be following them)."""
+    return {agent.agent_id for agent in agents
+            if not agent.owner or agent.owner == me or agent.owner not in owners}
+
+
 def orphan_offers(offered: Mapping[str, tuple[WaitingCall, str]], followed: Collection[str],
-                  live: Collection[str], legs: Mapping[str, ChannelSnapshot]) -> list[Orphan]:
+                  live: Collection[str], legs: Mapping[str, ChannelSnapshot],
+                  adoptable: Collection[str]) -> list[Orphan]:
+    """Offers in the store that nobody follows: not this process, and no live owner."""
     return [Orphan(call, agent_id, legs[call_id].channel if call_id in legs else "",
                    bool(call.callback) or call_id in live)
-            for call_id, (call, agent_id) in offered.items() if call_id not in followed]
+            for call_id, (call, agent_id) in offered.items()
+            if call_id not in followed and agent_id in adoptable]
 
 
 class TakeOver(enum.Enum):
@@ -66,13 +132,14 @@ class TakeOver(enum.Enum):
 
 
 def orphan_agents(agents: Iterable[Agent], followed: Collection[str], live: Collection[str],
-                  legs: Collection[str], timed: Collection[str]) -> list[tuple[Agent, TakeOver]]:
+                  legs: Collection[str], timed: Collection[str],
+                  adoptable: Collection[str]) -> list[tuple[Agent, TakeOver]]:
     """What becomes of each agent whose call nobody follows; `timed`: agents with a
     wrap-up timer running."""
     steps = []
     for agent in agents:
         call_id = agent.call_id or ""
-        if call_id in followed:
+        if call_id in followed or agent.agent_id not in adoptable:
             continue
         if agent.state is AgentState.OFFERED:
             steps.append((agent, TakeOver.FREE))

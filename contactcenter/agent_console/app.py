@@ -2,35 +2,47 @@
 
 Every route but the login needs a session (401 for /api and /ws, redirect for pages);
 every state change needs the session's CSRF token; supervisor routes need the role.
+The complaint pages and routes are complaints.py's, added when complaints are configured.
+A database outage is never a 500: wrap-ups are kept by the database spool (crm/spool.py,
+202 "will be saved"), sessions this process has seen stay signed in (auth.py), and any
+other request that needs the database gets 503 with a JSON error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
-from contactcenter.crm.cases import Cases
+from contactcenter.complaints.desk import ComplaintDesk
+from contactcenter.complaints.escalator import Escalator
 from contactcenter.crm.customers import Customers
-from contactcenter.crm.database import Database
+from contactcenter.crm.database import Database, failure_reason, unreachable
 from contactcenter.crm.errors import CrmError
 from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.phones import to_e164
-from contactcenter.crm.records import as_json
+from contactcenter.crm.records import Complaint, Interaction, as_json
+from contactcenter.crm.spool import Kept, SpoolFull, WriteSpool
 from contactcenter.crm.users import Users
-from contactcenter.crm.wrapup import CaseChange, wrap_up_with_case
+from contactcenter.crm.wrapup import ComplaintChange, wrap_up_with_complaint
 from contactcenter.errors import InvalidTransition
 from contactcenter.events import BusConsumer, EventBus
 
+from . import complaints as complaint_routes
 from . import openapi
 from .auth import LoginLimiter, Session, Sessions
 from .desk import AgentDesk, CallDesk
 from .pops import PopHub
+
+log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "cc_session"
@@ -41,6 +53,8 @@ BUS = web.AppKey("bus", EventBus)
 SESSIONS = web.AppKey("sessions", Sessions)
 LIMITER = web.AppKey("limiter", LoginLimiter)
 HUB = web.AppKey("hub", PopHub)
+COMPLAINTS = web.AppKey("complaints", ComplaintDesk)
+SPOOL = web.AppKey("spool", WriteSpool)
 SESSION = web.RequestKey("session", Session)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PUBLIC = {"/login", "/static/console.css"}
@@ -50,12 +64,19 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
                calls: CallDesk | None = None, sessions: Sessions | None = None,
                limiter: LoginLimiter | None = None,
-               heartbeat_s: float = 10.0) -> web.Application:
+               complaints: ComplaintDesk | None = None, escalator: Escalator | None = None,
+               spool: WriteSpool | None = None, heartbeat_s: float = 10.0) -> web.Application:
     """Sessions and the login limit default to ones kept in `db` (auth.py); the call
-    control routes exist when `calls` is given."""
-    app = web.Application(middlewares=[_security])
+    control routes exist when `calls` is given, the complaint pages and routes when
+    `complaints` is (with the escalation task's status when `escalator` is). Wrap-ups are
+    written through `spool` (share the interaction recorder's, so a call's wrap-up follows
+    its row); without one the app runs its own."""
+    app = web.Application(middlewares=[_database_down, _security])
     app[DESK], app[DB], app[BUS], app[HUB] = desk, db, bus, PopHub()
     app[SESSIONS], app[LIMITER] = sessions or Sessions(db), limiter or LoginLimiter(db)
+    app[SPOOL] = spool or WriteSpool(publish=bus.publish)
+    if spool is None:
+        app.cleanup_ctx.append(_own_spool)
     app.cleanup_ctx.append(_pop_consumer)
     ws = _websocket(heartbeat_s)
     app.router.add_get("/login", _page("login.html"))
@@ -75,12 +96,15 @@ def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
     app.router.add_get("/api/customers", _customers)
     app.router.add_post("/api/customers", _save_customer)
     app.router.add_post("/api/customers/{customer_id:\\d+}", _save_customer)
-    app.router.add_get("/api/customers/{customer_id:\\d+}/cases", _cases)
     if calls is not None:
         app[CALLS] = calls
         app.router.add_post("/api/call/{action:hold|resume|transfer|consult}", _call_action)
         app.router.add_post("/api/call/consult/{action:complete|cancel}", _consult_end)
         app.router.add_post("/api/dial", _dial)
+    if complaints is not None:
+        app[COMPLAINTS] = complaints
+        complaint_routes.add_routes(app, desk=complaints, bus=bus, session_of=_session,
+                                    escalator=escalator)
     app.router.add_get("/api/wallboard", _supervisor(_wallboard))
     app.router.add_post("/api/agents/{agent_id}/{action:pause|logout}", _supervisor(_force))
     app.router.add_static("/static", STATIC)
@@ -95,8 +119,28 @@ async def _pop_consumer(app: web.Application) -> AsyncIterator[None]:
                 await ws.close()
 
 
+async def _own_spool(app: web.Application) -> AsyncIterator[None]:
+    async with app[SPOOL]:
+        yield
+
+
 def _session(request: web.Request) -> Session:
     return request[SESSION]  # the middleware put it there, or refused the request
+
+
+@web.middleware
+async def _database_down(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """503 with a JSON error, not 500, for a request the database could not serve."""
+    try:
+        return await handler(request)
+    except Exception as exc:
+        if not (isinstance(exc, SpoolFull) or unreachable(exc)):
+            raise
+        log.warning("%s %s: database unavailable (%s)", request.method, request.path,
+                    failure_reason(exc))
+        message = str(exc) if isinstance(exc, SpoolFull) else "the database is unavailable"
+        raise web.HTTPServiceUnavailable(text=json.dumps({"error": message}),
+                                         content_type="application/json") from exc
 
 
 @web.middleware
@@ -163,7 +207,8 @@ async def _logout(request: web.Request) -> web.StreamResponse:
 
 
 async def _home(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPFound("/agent" if _session(request).role == "agent" else "/supervisor")
+    role = _session(request).role
+    raise web.HTTPFound({"agent": "/agent", "resolver": "/complaints"}.get(role, "/supervisor"))
 
 
 async def _openapi(request: web.Request) -> web.StreamResponse:
@@ -243,43 +288,68 @@ async def _dial(request: web.Request) -> web.StreamResponse:
 
 
 async def _wrapup(request: web.Request) -> web.StreamResponse:
-    """Disposition and notes for my call; `case` opens ({subject, status?, notes?}) or
-    updates ({id, subject?, status?, notes?}) a case in the same transaction."""
+    """Disposition and notes for my call; `complaint` opens ({subject, category,
+    subcategory, severity, resolve?, notes?}) or follows up ({id, resolve?, notes?}) a
+    complaint in the same transaction. 200 with "saved": true once written; 202
+    {"saved": false, "queued": true} if the database is down or slow: the spool writes it,
+    after the call's own row, when it answers."""
     body = await request.json()
     call_id, session = str(body.get("call_id", "")), _session(request)
-    db = request.app[DB]
-    call = await asyncio.to_thread(Interactions(db).find, call_id)
+    if body.get("complaint") is not None and body.get("complaint_id") not in (None, ""):
+        raise web.HTTPBadRequest(text="give complaint_id (link a complaint) or complaint "
+                                      "(open or follow one up), not both")
+    change = None if body.get("complaint") is None \
+        else _complaint_change(request, body["complaint"])
+    disposition = str(body.get("disposition", ""))
+    save = functools.partial(
+        _save_wrap_up, request.app[DB], call_id, session, change,
+        complaint_id=_optional_int(body.get("complaint_id")), disposition=disposition,
+        notes=str(body.get("notes", "")), customer_id=_optional_int(body.get("customer_id")))
+    saved = await request.app[SPOOL].write(
+        f"wrap-up of call {call_id} by {session.username} ({disposition})", save)
+    if isinstance(saved, Kept):
+        return web.json_response({"saved": False, "queued": True, "call_id": call_id},
+                                 status=202)
+    record, complaint = saved
+    return web.json_response({**as_json(record), "saved": True,
+                              "complaint": None if complaint is None else as_json(complaint)},
+                             dumps=_dumps)
+
+
+def _save_wrap_up(db: Database, call_id: str, session: Session,
+                  change: ComplaintChange | None, *, complaint_id: int | None,
+                  disposition: str, notes: str,
+                  customer_id: int | None) -> tuple[Interaction, Complaint | None]:
+    """The wrap-up's write (blocking; the spool runs it, maybe after an outage): refused
+    for an agent when the call was another agent's."""
+    call = Interactions(db).find(call_id)
     if call is not None and call.agent_id not in (None, session.username) \
             and session.role == "agent":
         raise web.HTTPForbidden(text=f"call {call_id} was not yours")
-    fields = {"disposition": str(body.get("disposition", "")),
-              "notes": str(body.get("notes", "")),
-              "customer_id": _optional_int(body.get("customer_id")), "actor": session.username}
-    if body.get("case") is not None and body.get("case_id") not in (None, ""):
-        raise web.HTTPBadRequest(text="give case_id (link a case) or case (open or update "
-                                      "one), not both")
-    if body.get("case") is None:
-        record = await asyncio.to_thread(Interactions(db).wrap_up, call_id,
-                                         case_id=_optional_int(body.get("case_id")), **fields)
-        return web.json_response({**as_json(record), "case": None}, dumps=_dumps)
-    record, case = await asyncio.to_thread(wrap_up_with_case, db, call_id,
-                                           _case_change(body["case"]), **fields)
-    return web.json_response({**as_json(record), "case": as_json(case)}, dumps=_dumps)
+    actor = session.username
+    if change is None:
+        return Interactions(db).wrap_up(call_id, disposition=disposition, notes=notes,
+                                        complaint_id=complaint_id, customer_id=customer_id,
+                                        actor=actor), None
+    return wrap_up_with_complaint(db, call_id, change, disposition=disposition, notes=notes,
+                                  customer_id=customer_id, actor=actor)
 
 
-def _case_change(value: object) -> CaseChange:
+def _complaint_change(request: web.Request, value: object) -> ComplaintChange:
     if not isinstance(value, dict):
-        raise web.HTTPBadRequest(text="case: an object {id?, subject?, status?, notes?}")
-    text = {key: None if value.get(key) is None else str(value[key])
-            for key in ("subject", "status")}
-    return CaseChange(_optional_int(value.get("id")), notes=str(value.get("notes") or ""),
-                      **text)
-
-
-async def _cases(request: web.Request) -> web.StreamResponse:
-    found = await asyncio.to_thread(Cases(request.app[DB]).for_customer,
-                                    int(request.match_info["customer_id"]))
-    return web.json_response([as_json(case) for case in found], dumps=_dumps)
+        raise web.HTTPBadRequest(text="complaint: an object {id?, subject?, category?, "
+                                      "subcategory?, severity?, resolve?, notes?}")
+    change = ComplaintChange(_optional_int(value.get("id")),
+                             resolve=value.get("resolve") is True,
+                             notes=str(value.get("notes") or ""))
+    if change.complaint_id is not None:
+        return change
+    desk = request.app.get(COMPLAINTS)
+    if desk is None:
+        raise web.HTTPBadRequest(text="complaints are not configured (flows/complaints.yaml)")
+    text = {key: str(value.get(key) or "") for key in ("subject", "category", "subcategory",
+                                                       "severity")}
+    return replace(change, new=desk.draft(**text))
 
 
 async def _dispositions(request: web.Request) -> web.StreamResponse:

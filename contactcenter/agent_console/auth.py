@@ -5,6 +5,10 @@ The cookie (HttpOnly, SameSite=Strict) carries a random token; the database keep
 SHA-256, so a copy of the database signs nobody in. Each session's CSRF token is an HMAC
 of its token, never stored. A session ends at logout or after `lifetime_s`.
 The methods run SQL: the app calls them in a worker thread.
+
+A database outage signs nobody out: the sessions this process has verified are remembered
+until they expire and stand in while the database cannot be reached (a logout in another
+process during the outage takes effect here when the database is back).
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from contactcenter.crm.database import Database
-from contactcenter.crm.logins import Logins
+from contactcenter.crm.database import Database, unreachable
+from contactcenter.crm.logins import Logins, StoredSession
 
 Clock = Callable[[], float]
 SHIFT_S = 12 * 3600.0  # a session lasts one long shift
@@ -38,22 +43,44 @@ class Sessions:
         self._logins = Logins(db)
         self._lifetime_s = lifetime_s
         self._clock = clock
+        self._verified: dict[str, StoredSession] = {}  # token hash -> as last read
+        self._lock = threading.Lock()  # the methods run in worker threads
 
     def create(self, username: str, role: str) -> Session:
         sid, now = secrets.token_urlsafe(32), self._clock()
         self._logins.add_session(_hash(sid), username, role, now=_utc(now),
                                  expires_at=_utc(now + self._lifetime_s))
+        with self._lock:  # forget the expired
+            self._verified = {token: stored for token, stored in self._verified.items()
+                              if stored.expires_at > _utc(now)}
         return Session(sid, username, role, _csrf(sid))
 
     def get(self, sid: str | None) -> Session | None:
-        """The live session of this cookie token; None if unknown, dropped or expired."""
+        """The live session of this cookie token; None if unknown, dropped or expired.
+        While the database is unreachable, the session as this process last verified it
+        (the database's error if it never did)."""
         if not sid:
             return None
-        stored = self._logins.session(_hash(sid), now=_utc(self._clock()))
+        token, now = _hash(sid), _utc(self._clock())
+        try:
+            stored = self._logins.session(token, now=now)
+        except Exception as exc:
+            with self._lock:
+                stored = self._verified.get(token)
+            if not unreachable(exc) or stored is None or stored.expires_at <= now:
+                raise
+        else:
+            with self._lock:
+                if stored is None:
+                    self._verified.pop(token, None)
+                else:
+                    self._verified[token] = stored
         return None if stored is None else Session(sid, stored.username, stored.role,
                                                    _csrf(sid))
 
     def drop(self, sid: str) -> None:
+        with self._lock:
+            self._verified.pop(_hash(sid), None)
         self._logins.drop_session(_hash(sid))
 
 

@@ -28,7 +28,7 @@ from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.message import Message
 
 from contactcenter.cti.frames import FrameReader, encode_action
-from contactcenter.errors import AmiError
+from contactcenter.errors import AmiError, AmiRefused, AmiUnanswered
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class AmiProtocol(AMIProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        error = AmiError(f"AMI link lost{': ' + str(exc) if exc else ''}")
+        error = AmiUnanswered(f"AMI link lost{': ' + str(exc) if exc else ''}")
         for pending in self.pending.values():
             if not pending.future.done():
                 pending.future.set_exception(error)
@@ -175,11 +175,12 @@ class AmiManager(Manager):
             replies = await asyncio.wait_for(future, self.action_timeout)
         except TimeoutError:
             self.protocol.pending.pop(action_id, None)
-            raise AmiError(f"AMI {items[0][1]} {action_id}: no reply in "
-                           f"{self.action_timeout:g} s") from None
+            raise AmiUnanswered(f"AMI {items[0][1]} {action_id}: no reply in "
+                                f"{self.action_timeout:g} s") from None
         head = replies[0]
         if head.get("Response") not in ("Success", "Follows", "Goodbye"):
-            raise AmiError(f"AMI {items[0][1]} refused: {head.get('Message', head.get('Response'))}")
+            raise AmiRefused(f"AMI {items[0][1]} refused: "
+                             f"{head.get('Message', head.get('Response'))}")
         return replies
 
     def dispatch(self, event: Message) -> list[str]:

@@ -13,17 +13,19 @@ from dataclasses import replace
 
 from panoramisk.message import Message
 
+from contactcenter.backoff import Backoff
 from contactcenter.config import AmiConfig
 from contactcenter.cti import variables as cc_vars
 from contactcenter.cti.ami import AmiManager
 from contactcenter.cti.calls import CallModel
 from contactcenter.cti.events import ChannelSnapshot, LinkDown, Resynced
-from contactcenter.errors import AmiError
+from contactcenter.errors import AmiError, AmiUnanswered, OriginateUnconfirmed
 from contactcenter.events import EventBus
+from contactcenter.health import AMI, PartDown, PartUp
 
 log = logging.getLogger(__name__)
 
-FIRST_RETRY = 0.1  # seconds before the first reconnect attempt; doubles up to the cap
+FIRST_RETRY = 0.1  # seconds before the first reconnect attempt (contactcenter/backoff.py)
 RESYNC_CONCURRENCY = 64  # Getvars in flight during a resync
 CALLBACK_CONTEXT = "cc-callback"  # extensions.conf: dials the Exten, bridged to the agent
 AFTER_CALL_CONTEXT = "cc-after-call"  # extensions.conf: runs the flow named by the Exten
@@ -37,7 +39,7 @@ class AmiBridge:
         self._config = config
         self._bus = bus
         self.model = model or CallModel()
-        self._first_retry = first_retry
+        self._backoff = Backoff(base=first_retry, cap=config.reconnect_max_delay)
         self._manager: AmiManager | None = None
         self._lost = asyncio.Event()
         self._closing = False
@@ -81,10 +83,13 @@ class AmiBridge:
         except AmiError:
             manager.close()
             raise
+        self._bus.publish(PartUp(AMI, time.time()))
 
     def _on_lost(self) -> None:
         if not self._closing:
+            log.error("AMI link to %s:%s lost", self._config.host, self._config.port)
             self._bus.publish(LinkDown(at=time.time()))
+            self._bus.publish(PartDown(AMI, "link lost", time.time()))
         self._lost.set()
 
     def _on_event(self, _manager: AmiManager, message: Message) -> None:
@@ -92,21 +97,35 @@ class AmiBridge:
             self._bus.publish(event)
 
     async def _keep_linked(self) -> None:
-        """After each loss: reconnect with exponential backoff capped at
-        config.reconnect_max_delay, then resync (inside _connect)."""
+        """Every check_seconds while linked, a light resync (Asterisk is the truth: what
+        the platform missed or lost shows there); after each loss, reconnect with the
+        backoff policy (capped at config.reconnect_max_delay), then resync (in _connect)."""
         while not self._closing:
-            await self._lost.wait()
-            delay = self._first_retry
+            try:
+                await asyncio.wait_for(self._lost.wait(), self._config.check_seconds)
+            except TimeoutError:
+                await self._check()
+                continue
+            attempt = 0
             while not self._closing:
-                await asyncio.sleep(delay)
+                await asyncio.sleep(self._backoff.delay(attempt))
                 try:
                     await self._connect()
-                    log.info("AMI link restored")
+                    log.info("AMI link restored after %d attempt(s)", attempt + 1)
                     break
                 except AmiError as exc:
-                    log.warning("AMI reconnect failed (%s); next try in %.1f s", exc,
-                                min(delay * 2, self._config.reconnect_max_delay))
-                    delay = min(delay * 2, self._config.reconnect_max_delay)
+                    attempt += 1
+                    self._bus.publish(PartDown(AMI, str(exc), time.time()))
+                    log.warning("AMI reconnect to %s:%s failed (%s); retrying within %.1f s",
+                                self._config.host, self._config.port, exc,
+                                self._backoff.ceiling(attempt))
+
+    async def _check(self) -> None:
+        try:
+            await self.resync(full=False)
+        except AmiError as exc:
+            log.warning("AMI channel check failed (%s); next in %.0f s", exc,
+                        self._config.check_seconds)
 
     def _session(self) -> AmiManager:
         if self._manager is None or not self._manager.connected:
@@ -115,18 +134,25 @@ class AmiBridge:
 
     # -- resync -------------------------------------------------------------------------
 
-    async def resync(self) -> tuple[ChannelSnapshot, ...]:
+    async def resync(self, *, full: bool = True) -> tuple[ChannelSnapshot, ...]:
         """CoreShowChannels + Getvar of every CC_* variable; rebuilds the call model's table
         and publishes Resynced. A channel that hangs up meanwhile is left out. The Getvars
         go out concurrently (at most RESYNC_CONCURRENCY in flight), so a reconnect with
-        thousands of waiting callers costs round trips in parallel, not in series."""
+        thousands of waiting callers costs round trips in parallel, not in series. Not
+        `full` (the periodic check, while linked): channels the call model follows keep
+        the CC_* variables it saw set, and only the others are asked."""
+        started = time.time()
         self.model.begin_resync()
         limit = asyncio.Semaphore(RESYNC_CONCURRENCY)
-        found = await asyncio.gather(*(self._snapshot(snap, limit)
-                                       for snap in await self.show_channels()))
+        known = self.model.channels
+        shown = await self.show_channels()
+        found = await asyncio.gather(*(
+            self._snapshot(snap, limit) if full or snap.uniqueid not in known
+            else _known(snap, known[snap.uniqueid].variables) for snap in shown))
         channels = tuple(snap for snap in found if snap is not None)
         self.model.load(list(channels))
-        self._bus.publish(Resynced(channels=channels, at=time.time()))
+        self._bus.publish(Resynced(channels=channels, at=time.time(), started=started,
+                                   full=full))
         return channels
 
     async def _snapshot(self, snap: ChannelSnapshot,
@@ -202,6 +228,8 @@ class AmiBridge:
                                   *(("Variable", f"{name}={value}")
                                     for name, value in (variables or {}).items())],
                                  action_id=action_id)
+        except AmiUnanswered as exc:  # it may have been placed: its leg may still come
+            raise OriginateUnconfirmed(action_id, str(exc)) from exc
         except AmiError:
             self.model.forget_originate(action_id)
             raise
@@ -270,3 +298,7 @@ class AmiBridge:
             ("Action", "Originate"), ("Channel", device), ("Context", CALLBACK_CONTEXT),
             ("Exten", number), ("Priority", "1"), ("Timeout", str(int(timeout_ms))),
             ("CallerID", caller_id), ("Async", "true")])
+
+
+async def _known(snap: ChannelSnapshot, variables: Mapping[str, str]) -> ChannelSnapshot:
+    return replace(snap, variables=dict(variables))

@@ -24,7 +24,6 @@ from contactcenter.cti.events import (
     CallVariableSet,
     CallWaiting,
     ChannelSnapshot,
-    DigitPressed,
     OriginateResult,
 )
 
@@ -89,7 +88,6 @@ class CallModel:
             "Newchannel": self._newchannel,
             "Newstate": self._newstate,
             "VarSet": self._varset,
-            "DTMFEnd": self._dtmf_end,
             "MusicOnHoldStart": self._moh_start,
             "MusicOnHoldStop": self._moh_stop,
             "DialBegin": self._dial_begin,
@@ -103,6 +101,12 @@ class CallModel:
     def channels(self) -> Mapping[str, LiveChannel]:
         """Live channels by Uniqueid."""
         return self._channels
+
+    @property
+    def events_read(self) -> frozenset[str]:
+        """The AMI events this model reads; asterisk-config/manager.conf grants and sends
+        exactly these (tests/test_asterisk_config.py holds them together)."""
+        return frozenset(self._handlers)
 
     def expect_originate(self, action_id: str, device: str, call_id: str) -> None:
         """The bridge is about to send an Originate to `device` for `call_id`."""
@@ -216,12 +220,6 @@ class CallModel:
         if chan is not None:
             chan.variables[name] = value
         return [CallVariableSet(uniqueid, msg.get("Channel", ""), name, value)]
-
-    def _dtmf_end(self, msg: Mapping[str, Any]) -> list[object]:
-        if msg.get("Direction", "Received") != "Received":
-            return []
-        return [DigitPressed(msg.get("Uniqueid", ""), msg.get("Channel", ""),
-                             msg.get("Digit", ""))]
 
     def _moh_start(self, msg: Mapping[str, Any]) -> list[object]:
         return [CallWaiting(msg.get("Uniqueid", ""), msg.get("Channel", ""), self._clock(),

@@ -33,15 +33,6 @@ class CallVariableSet:
 
 
 @dataclass(frozen=True)
-class DigitPressed:
-    """DTMFEnd received on a channel."""
-
-    uniqueid: str
-    channel: str
-    digit: str
-
-
-@dataclass(frozen=True)
 class CallWaiting:
     """Music on hold started on a channel (MusicOnHoldStart), in dialplan `context`: in
     cc-wait the caller is parked in a queue; elsewhere (cc-hold) it is on hold."""
@@ -133,10 +124,14 @@ class ChannelSnapshot:
 
 @dataclass(frozen=True)
 class Resynced:
-    """After every (re)connect: the live channels, so owners of state can reconcile."""
+    """The live channels, after every (re)connect and every check_seconds, so owners of
+    state can reconcile. Asked at `started` (what began later may be missing), complete at
+    `at`; `full` after a (re)connect, when events may have been missed."""
 
     channels: tuple[ChannelSnapshot, ...]
     at: float
+    started: float = 0.0
+    full: bool = True
 
 
 @dataclass(frozen=True)

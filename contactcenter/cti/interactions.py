@@ -4,12 +4,17 @@ table (queued, offered, connected, ended with outcome, wait and talk time, IVR p
 interaction_changes() is pure: event -> the columns it sets. The recorder applies them
 in event order, one at a time, in a worker thread (sync SQLAlchemy). Disposition and
 notes come later from the console's wrap-up (crm.interactions.Interactions.wrap_up).
+A post-call survey (a queue's after_call flow) ends with an IvrFinished whose fields hold
+`survey_score`: the recorder stores that rating on the call's row, which exists since
+the call queued, whether the survey's end is seen before or after the CallEnded.
+Writes go through the database spool (crm/spool.py) that the console's wrap-ups share: a
+database outage keeps them, in order, until it is back.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
+import contextlib
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,12 +23,12 @@ from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.phones import DEFAULT_REGION
+from contactcenter.crm.spool import SpoolFull, WriteSpool
 from contactcenter.cti.screenpop import caller_of
 from contactcenter.events import BusConsumer, EventBus
+from contactcenter.ivr.events import IvrFinished
 
-log = logging.getLogger(__name__)
-
-RECORDED = (CallQueued, CallOffered, CallConnected, CallEnded)
+RECORDED = (CallQueued, CallOffered, CallConnected, CallEnded, IvrFinished)
 
 
 def interaction_changes(event: object) -> tuple[str, dict[str, Any]] | None:
@@ -64,26 +69,39 @@ def _drop_empty(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 class InteractionRecorder:
-    """Writes the bus's call events to the interactions table, in order.
+    """Writes the bus's call events to the interactions table, in order, through `spool`.
 
-    `async with InteractionRecorder(bus, db):` subscribes on entry; on exit it writes
-    what was already published, then stops. A failed write is logged and skipped.
+    `async with InteractionRecorder(bus, db, spool):` subscribes on entry; on exit it hands
+    the spool what was already published, then stops. Without a spool it owns one, so its
+    exit also waits for the writes. A refused write is logged by the spool and skipped.
     """
 
-    def __init__(self, bus: EventBus, db: Database, *, region: str = DEFAULT_REGION):
+    def __init__(self, bus: EventBus, db: Database, spool: WriteSpool | None = None, *,
+                 region: str = DEFAULT_REGION):
         self._interactions = Interactions(db)
         self._customers = Customers(db, region)
+        self._own_spool = spool is None
+        self._spool = spool or WriteSpool()
         self._consumer = BusConsumer(bus, self._write, "interaction-recorder")
+        self._stack = contextlib.AsyncExitStack()
 
     async def __aenter__(self) -> InteractionRecorder:
-        await self._consumer.__aenter__()
+        async with contextlib.AsyncExitStack() as stack:
+            if self._own_spool:
+                await stack.enter_async_context(self._spool)
+            await stack.enter_async_context(self._consumer)
+            self._stack = stack.pop_all()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        await self._consumer.__aexit__(*exc_info)
+        await self._stack.__aexit__(*exc_info)
 
     def record(self, event: object) -> None:
         """Apply one event to the database (blocking): link the caller, then the columns."""
+        if isinstance(event, IvrFinished):
+            if event.survey_score is not None:
+                self._interactions.rate(event.uniqueid, event.survey_score)
+            return
         found = interaction_changes(event)
         if found is None:
             return
@@ -98,7 +116,12 @@ class InteractionRecorder:
     async def _write(self, event: object) -> None:
         if not isinstance(event, RECORDED):
             return
-        try:
-            await asyncio.to_thread(self.record, event)
-        except Exception:
-            log.exception("interaction recorder: could not record %r", event)
+        if isinstance(event, IvrFinished):
+            if event.survey_score is None:
+                return  # an IVR run that rated nothing changes no row
+            call_id = event.uniqueid
+        else:
+            call_id = event.call_id
+        with contextlib.suppress(SpoolFull):  # the spool logged what is lost
+            self._spool.submit(f"{type(event).__name__} of call {call_id}",
+                               functools.partial(self.record, event))

@@ -1,9 +1,17 @@
 """The screen pop: on CallOffered, the caller's record, IVR answers, wait time, recent
-calls and open cases go to the offered agent at once, before they answer.
+calls and complaints not yet closed (status, due date, overdue) go to the offered agent,
+as soon as the CRM answers.
 
-The database is read in a worker thread, for all offers waiting at that moment in one go
-(crm.profiles), so a burst of 200 offers costs about one lookup; build_pop() is pure:
-offer + profile -> the JSON-ready payload the console renders.
+The console pops what the offer itself says at once (offer_pop, with the ring) and this
+record replaces it (agent_console/pops.py). The database is read in a worker thread, for
+all offers waiting at that moment in one go (crm.profiles), so a burst of 200 offers costs
+about one lookup; build_pop() is pure: offer + profile -> the JSON-ready payload the
+console renders.
+
+A CRM that is down or slow never holds the pop path back: the read is given
+LOOKUP_SECONDS, and a failure or a timeout pops the call with "customer record unavailable"
+(and no new-customer form: the caller may well be a customer). The agent already has the
+offer's own pop, shown with the ring.
 """
 
 from __future__ import annotations
@@ -12,10 +20,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from contactcenter.acd.events import CallOffered, CallQueued
-from contactcenter.crm.database import Database
+from contactcenter.crm.complaint_workflow import complaint_json
+from contactcenter.crm.database import Database, failure_reason
 from contactcenter.crm.phones import DEFAULT_REGION, maybe_e164
 from contactcenter.crm.profiles import Caller, CallerProfile, caller_profiles
 from contactcenter.crm.records import as_json
@@ -25,8 +35,10 @@ from contactcenter.events import BusConsumer, EventBus
 log = logging.getLogger(__name__)
 
 ACCOUNT_FIELD = "account"  # the IVR answer that holds the caller's account number
+SAID_FIELD = "said"  # the IVR answer that holds what the caller last said (speech steps)
 NO_NAME = {"", "unknown", "anonymous", "<unknown>"}
-LOOKUP_FAILED = "customer lookup failed"
+LOOKUP_FAILED = "customer record unavailable"
+LOOKUP_SECONDS = 3.0  # a CRM slower than this pops LOOKUP_FAILED; the read is not awaited
 
 
 def caller_of(call: CallOffered | CallQueued) -> Caller:
@@ -40,7 +52,7 @@ def build_pop(
     """The pop payload (JSON-ready) for one offered call."""
     customer = None if profile.customer is None else as_json(profile.customer)
     new_customer = None
-    if customer is None:
+    if customer is None and not crm_error:
         name = offer.caller_name.strip()
         new_customer = {
             "name": "" if name.lower() in NO_NAME or name == offer.caller_num else name,
@@ -63,13 +75,23 @@ def build_pop(
             "path": [step for step in offer.ivr_path.split(",") if step],
             "answers": dict(offer.fields),
         },
+        "caller_said": offer.fields.get(SAID_FIELD, ""),
         "entered_at": offer.entered_at or None,
         "offered_at": offer.at,
         "wait_s": round(max(0.0, offer.at - offer.entered_at), 3) if offer.entered_at else 0.0,
         "recent_interactions": [as_json(i) for i in past],
-        "open_cases": [as_json(c) for c in profile.open_cases],
+        "open_complaints": [complaint_json(c, datetime.fromtimestamp(offer.at, UTC))
+                            for c in profile.complaints],
         "crm_error": crm_error,
+        "lookup": "failed" if crm_error else "done",
     }  # fmt: skip
+
+
+def offer_pop(offer: CallOffered) -> dict[str, Any]:
+    """The pop the offer alone makes, before the CRM answers (lookup "pending"): caller ID,
+    queue, IVR path and answers, wait. No customer yet, and no new-customer form either."""
+    pending = build_pop(offer, CallerProfile(None, "", None))
+    return {**pending, "new_customer": None, "lookup": "pending"}
 
 
 class ScreenPopper:
@@ -87,12 +109,14 @@ class ScreenPopper:
         history: int = 5,
         region: str = DEFAULT_REGION,
         clock: Callable[[], float] = time.time,
+        lookup_seconds: float = LOOKUP_SECONDS,
     ):
         self._bus = bus
         self._db = db
         self._history = history
         self._region = region
         self._clock = clock
+        self._lookup_seconds = lookup_seconds
         self._consumer = BusConsumer(bus, self._on_event, "screen-popper")
         self._pending: list[CallOffered] = []
         self._worker: asyncio.Task[None] | None = None
@@ -115,12 +139,13 @@ class ScreenPopper:
         callers = [caller_of(offer) for offer in offers]
         crm_error = ""
         try:
-            profiles = await asyncio.to_thread(
+            profiles = await asyncio.wait_for(asyncio.to_thread(
                 caller_profiles, self._db, callers, history=self._history + 1,
                 region=self._region,
-            )  # fmt: skip
-        except Exception:
-            log.exception("screen pop: customer lookup failed for %d call(s)", len(offers))
+            ), self._lookup_seconds)  # fmt: skip
+        except Exception as exc:
+            log.warning("screen pop: customer records unavailable for %d call(s) (%s); "
+                        "popped without them", len(offers), failure_reason(exc))
             crm_error = LOOKUP_FAILED
             profiles = [CallerProfile(None, "", maybe_e164(c.phone, self._region)) for c in callers]
         at = self._clock()
@@ -144,4 +169,7 @@ class ScreenPopper:
         # Offers that arrive while a read runs wait for it, then go together in the next.
         while self._pending:
             offers, self._pending = self._pending, []
-            await self.pop(offers)
+            try:
+                await self.pop(offers)
+            except Exception:  # these agents keep the offer's own pop; the next go on
+                log.exception("screen pop: %d pop(s) not built", len(offers))

@@ -16,6 +16,7 @@ FLOW = "CC_FLOW"  # the flow name (and version) the caller ran
 CALLBACK = "CC_CALLBACK"  # number to call back, when the caller chose a queued callback
 JOINED = "CC_JOINED"  # when an overflow moved the call into CC_QUEUE (its overflow clock)
 ENTRY = "CC_ENTRY"  # a new token each time the caller is put in a queue (acd/entry.py)
+IVR_END = "CC_IVR_END"  # the IVR ended the call on purpose (else the dialplan's fallback queues)
 
 ALL = (CALL_ID, QUEUE, PRIORITY, SKILLS, ENTERED, FIELDS, IVR_PATH, FLOW, CALLBACK, JOINED,
        ENTRY)

@@ -12,11 +12,13 @@ from pathlib import Path
 from contactcenter.config import Config
 from contactcenter.crm.database import Database
 from contactcenter.ivr.crm_lookup import crm_find
-from contactcenter.ivr.dryrun import describe_end, dry_run, fixture_crm
+from contactcenter.ivr.dryrun import Hear, Recording, describe_end, dry_run, fixture_crm
 from contactcenter.ivr.flow import FlowErrors, load_flow
 from contactcenter.ivr.flowtest import load_customers, load_tests, run_test
-from contactcenter.ivr.interpreter import CallInfo
+from contactcenter.ivr.interpreter import Ask, CallInfo
 from contactcenter.ivr.runtime import FlowRegistry, flow_files, known_flows, known_queues
+from contactcenter.speech.audio import read_pcm
+from contactcenter.speech.recognizer import Recognition, RecognizerError, open_recognizer, recognize
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,9 +30,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     simulate = commands.add_parser("simulate", help="walk a flow with scripted input, no PBX")
     simulate.add_argument("flow", help="flow name")
     simulate.add_argument("--caller", default="+14155550123", help="caller number")
-    simulate.add_argument("--input", action="append", default=[],
+    simulate.add_argument("--input", action="append", dest="answers", default=[],
                           help="the caller's answer to the next prompt: keys (1001#), "
                           "words they say (billing), or '' for silence")
+    simulate.add_argument("--say", action="append", dest="answers", type=Recognition,
+                          help="words the caller says to the next prompt (\"pay my bill\")")
+    simulate.add_argument("--audio", action="append", dest="answers",
+                          type=lambda path: Recording(Path(path)),
+                          help="a recording (8 kHz mono WAV) of the caller's answer to the "
+                          "next prompt: the configured recogniser ([speech] engine) hears it")
     found = simulate.add_mutually_exclusive_group()
     found.add_argument("--customers", help="YAML file whose `customers:` lookups find "
                        "(a flow test file will do); default: nobody is found")
@@ -98,12 +106,29 @@ def simulate_command(args: argparse.Namespace, config: Config) -> int:
             db = Database.open(config.database.url)
             stack.callback(db.close)
             find = crm_find(db)
+        answers = args.answers
+        hear = file_hearer(config) if any(isinstance(a, Recording) for a in answers) else None
         result = dry_run(flow, CallInfo(uniqueid="simulated", caller_num=args.caller),
-                         args.input, find=find, flows=registry.flows)
+                         answers, find=find, flows=registry.flows, hear=hear,
+                         min_confidence=config.speech.min_confidence)
     print("\n".join(result.transcript))
     print(f"path: {' > '.join(result.path)}")
     print(f"ends: {describe_end(result.finish)}")
     return 0
+
+
+def file_hearer(config: Config) -> Hear:
+    """The configured recogniser on a recording, with the question's grammar (or free for
+    an open question); a recogniser that cannot load is a ContactCenterError (exit 2)."""
+    recognizer = open_recognizer(config.speech.engine, vosk_model=config.speech.vosk_model,
+                                 n_best=config.speech.n_best)
+    if recognizer is None:
+        raise RecognizerError("speech recognition is off ([speech] engine = none)")
+
+    def hear(ask: Ask, path: Path) -> Recognition:
+        return recognize(recognizer, read_pcm(path), ask.phrases,
+                         free=ask.free or not ask.phrases)
+    return hear
 
 
 def test_command(args: argparse.Namespace, config: Config) -> int:
@@ -113,12 +138,17 @@ def test_command(args: argparse.Namespace, config: Config) -> int:
     paths = [Path(p) for p in args.paths] or [directory / "tests"]
     files = [f for p in paths for f in (sorted(p.glob("*.yaml")) if p.is_dir() else [p])]
     count = 0
+    hear: list[Hear] = []  # loaded for the first test that gives audio
     for file in files:
         tests, problems = load_tests(file)
         errors += [str(e) for e in problems]
         count += len(tests)
         for test in tests:
-            errors += [str(e) for e in run_test(test, registry.flows)]
+            if not hear and any(isinstance(a, Recording) for a in test.inputs):
+                hear.append(file_hearer(config))
+            errors += [str(e) for e in run_test(test, registry.flows,
+                                                hear=hear[0] if hear else None,
+                                                min_confidence=config.speech.min_confidence)]
     for error in errors:
         print(error)
     print(f"{count} flow test(s) in {len(files)} file(s), {len(errors)} failure(s)")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+SURVEY_SCORE = "survey_score"  # the answer a post-call survey keeps (flows/survey.yaml)
+SURVEY_SCORES = ("1", "2", "3", "4", "5")
+
 
 @dataclass(frozen=True)
 class IvrFinished:
-    """outcome: queued | transferred | voicemail | callback | hangup | caller_hung_up | error."""
+    """outcome: queued | transferred | voicemail | callback | hangup | caller_hung_up | error.
+    fields: the answers the caller gave (collect's digits, a menu's key kept `into`)."""
 
     uniqueid: str
     flow: str
@@ -17,6 +21,13 @@ class IvrFinished:
     path: tuple[str, ...]
     fields: dict[str, str] = field(default_factory=dict)
     at: float = 0.0
+
+    @property
+    def survey_score(self) -> int | None:
+        """The caller's rating of their call, 1 to 5, when the flow kept one in
+        `survey_score`; None when it kept none, or something else."""
+        value = self.fields.get(SURVEY_SCORE)
+        return int(value) if value in SURVEY_SCORES else None
 
 
 @dataclass(frozen=True)

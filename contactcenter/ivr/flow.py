@@ -20,13 +20,13 @@ from contactcenter.errors import FlowError
 from contactcenter.ivr.steps import LANGUAGE_CODE, StepCheck
 from contactcenter.ivr.yamlsource import Errors, load_yaml, position
 
-ACTIONS = ("say", "play", "menu", "collect", "set", "branch", "hours", "lookup", "language",
+ACTIONS = ("say", "play", "menu", "ask", "collect", "set", "branch", "hours", "lookup", "language",
            "queue", "voicemail", "callback", "transfer", "hangup", "goto")
 ROUTING = ("next", "on_exhausted", "on_error")
 # The routing keys each action must have, so that no outcome of a step is left undefined
 REQUIRED_ROUTES: dict[str, tuple[str, ...]] = {
     "say": ("next",), "play": ("next",), "set": ("next",), "hours": ("next",),
-    "menu": ("on_exhausted",), "collect": ("next", "on_exhausted"), "lookup": ("on_error",),
+    "menu": ("on_exhausted",), "ask": ("on_exhausted",), "collect": ("next", "on_exhausted"), "lookup": ("on_error",),
     "language": ("next",), "voicemail": ("on_error",), "callback": ("on_error",),
 }
 ROUTE_MEANING = {"next": "where the call goes after",
@@ -64,6 +64,8 @@ class Flow:
         if step.action == "menu" and isinstance(params.get("choices"), dict):
             found += [c.get("goto") if isinstance(c, dict) else c
                       for c in params["choices"].values()]
+        elif step.action == "ask" and isinstance(params.get("intents"), dict):
+            found += [i.get("goto") for i in params["intents"].values() if isinstance(i, dict)]
         elif step.action == "branch":
             cases = params.get("cases") if isinstance(params.get("cases"), list) else []
             found += [case.get("goto") for case in cases if isinstance(case, dict)]
@@ -258,6 +260,6 @@ def _silent_targets(flow: Flow, step_id: str) -> Iterable[str]:
 
 def asks_caller(step: Step) -> bool:
     """Whether the step waits for the caller's answer (so a loop through it can end)."""
-    return step.action in ("menu", "collect") or (step.action == "language"
+    return step.action in ("menu", "ask", "collect") or (step.action == "language"
                                                   and isinstance(step.params, dict))
 

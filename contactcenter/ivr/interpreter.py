@@ -11,22 +11,28 @@ import re
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from contactcenter.cti import variables as cc
 from contactcenter.cti.dialing import dial_number
 from contactcenter.ivr.events import CallbackRequested
 from contactcenter.ivr.flow import VARIABLE, Flow, Step, asks_caller
-from contactcenter.ivr.steps import CONDITION, HOURS, day_range
+from contactcenter.ivr.hours import OpeningHours
+from contactcenter.ivr.steps import CONDITION
+from contactcenter.speech.intents import Intent, match_intent, vocabulary
 from contactcenter.speech.phrases import match_phrase
+from contactcenter.speech.recognizer import Recognition
 
 MAX_STEPS = 500  # a safety net: the validator already refuses loops without input
 MAX_JUMPS = 10  # gotos to another flow in a row with no question to the caller: a loop
 LANGUAGE = "CC_LANGUAGE"  # channel variable: the language the caller chose
 VOICEMAIL_CONTEXT = "contactcenter"  # voicemail.conf context, as asterisk-config uses
 KEYS = re.compile(r"[0-9*#]+")  # an answer of keys; anything else is what the caller said
+MIN_CONFIDENCE = 0.5  # [speech] min_confidence: below it, what was heard is confirmed
+YES = ("yes", "yeah", "yep", "correct", "right", "that is right", "sure")
+NO = ("no", "nope", "wrong", "not right", "that is wrong")
+SAID = "said"  # the variable (and screen-pop field) of the caller's last words
 
 
 @dataclass(frozen=True)
@@ -50,14 +56,18 @@ class Play:
 
 @dataclass(frozen=True)
 class Ask:
-    """Play a prompt and read up to `max_digits` keys; the answer is the digits, the text
-    of what the caller said (spoken menu choices), or None."""
+    """Play a prompt and read up to `max_digits` keys, or listen when `phrases` (a grammar:
+    what a menu accepts) or `free` (an open question; the phrases are hints) say the caller
+    may speak. The answer is the digits, a Recognition (or the text a dry run says), None
+    for silence, or False when an open question cannot be heard (no recogniser free)."""
 
     text: str
     timeout_ms: int
     max_digits: int
     kind: str = "say"
     language: str = ""
+    phrases: tuple[str, ...] = ()
+    free: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,7 +120,7 @@ class Finish:
 
 
 Action = Play | Ask | SetVariable | Exec | Lookup | Publish | Jump | Finish
-Result = str | bool | dict[str, str] | Flow | None  # what performing an action gave back
+Result = str | bool | dict[str, str] | Flow | Recognition | None  # what an action gave back
 
 
 def luhn_ok(digits: str) -> bool:
@@ -128,11 +138,13 @@ class FlowRun:
     takes the result of the last one (digits or None for Ask, the customer's fields or
     None or False for Lookup, a Flow or None for Jump, True/False otherwise)."""
 
-    def __init__(self, flow: Flow, call: CallInfo, *, clock: Callable[[], float] = time.time):
+    def __init__(self, flow: Flow, call: CallInfo, *, clock: Callable[[], float] = time.time,
+                 min_confidence: float = MIN_CONFIDENCE):
         self.flow = flow  # the flow the call is in now: a goto to another flow changes it
         self.entry = flow.name
         self.call = call
         self.clock = clock
+        self.min_confidence = min_confidence
         self.trail: list[tuple[str, str]] = []  # (flow, step) of every step walked
         self.vars: dict[str, str] = {"caller_num": call.caller_num,
                                      "caller_name": call.caller_name, "dnis": call.dnis}
@@ -167,8 +179,21 @@ class FlowRun:
     def _tell(self, template: str | Mapping[str, str]) -> Play:
         return Play(self.text(template), language=self.language)
 
-    def _ask(self, template: str | Mapping[str, str], timeout_s: int, max_digits: int) -> Ask:
-        return Ask(self.text(template), timeout_s * 1000, max_digits, language=self.language)
+    def _question(self, template: str | Mapping[str, str], timeout_s: int, max_digits: int,
+                  phrases: tuple[str, ...] = (), free: bool = False) -> Ask:
+        return Ask(self.text(template), timeout_s * 1000, max_digits, language=self.language,
+                   phrases=phrases, free=free)
+
+    def _heard(self, step: Step, answer: Result) -> Recognition | None:
+        """What the caller said, if they spoke (a dry run's text is heard for sure), kept in
+        `<step>_transcript`, `<step>_confidence` and `said` (the screen pop's "Caller said")."""
+        if isinstance(answer, str) and answer and not KEYS.fullmatch(answer):
+            answer = Recognition(answer)
+        if not isinstance(answer, Recognition) or not answer.text:
+            return None
+        self.vars[f"{step.id}_transcript"] = self.vars[SAID] = answer.text
+        self.vars[f"{step.id}_confidence"] = f"{answer.confidence:.2f}"
+        return answer
 
     def _steps(self) -> Generator[Action, Result, None]:
         step_id: str | None = self.flow.start
@@ -212,16 +237,9 @@ class FlowRun:
         return (not value) if operand == "empty" else bool(value)  # is empty / is set
 
     def _hours(self, step: Step) -> str | None:
-        params = step.params
-        now = datetime.fromtimestamp(self.clock(), ZoneInfo(params["timezone"]))
-        holidays = {str(day) for day in params.get("holidays") or []}
-        minute = now.hour * 60 + now.minute
-        for days, span in params["open"].items():
-            h1, m1, h2, m2 = (int(x) for x in HOURS.fullmatch(str(span)).groups())  # type: ignore[union-attr]
-            if (now.weekday() in day_range(days) and str(now.date()) not in holidays
-                    and h1 * 60 + m1 <= minute < h2 * 60 + m2):
-                return step.next
-        return params["closed"]
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        return step.next if OpeningHours.from_step(step.params).is_open(now) \
+            else step.params["closed"]
 
     _DECISIONS: dict[str, Callable[[FlowRun, Step], str | None]] = {
         "set": _set, "branch": _branch, "hours": _hours}
@@ -261,7 +279,12 @@ class FlowRun:
 
     def _menu(self, step: Step) -> Generator[Action, object, str | None]:
         chosen = yield from self._choose(step)
-        return step.on_exhausted if chosen is None else chosen
+        if chosen is None:
+            return step.on_exhausted
+        if "into" in step.params:  # the key, kept as an answer like collect's digits
+            into = step.params["into"]
+            self.vars[into] = self.collected[into] = self.vars[f"{step.id}_choice"]
+        return chosen
 
     def _choose(self, step: Step) -> Generator[Action, object, str | None]:
         """Ask until the caller picks a choice by key or by saying one of its phrases: its
@@ -271,17 +294,67 @@ class FlowRun:
                    for k, v in params["choices"].items()}
         phrases = {str(k): v.get("say", []) for k, v in params["choices"].items()
                    if isinstance(v, Mapping)}
+        grammar = tuple(str(p) for said in phrases.values() for p in said)
         for _ in range(params.get("retries", 2) + 1):
-            answer = yield self._ask(params["prompt"], params.get("timeout", 5), 1)
-            key = answer if not answer or KEYS.fullmatch(str(answer)) else \
-                match_phrase(str(answer), phrases)
+            answer = yield self._question(params["prompt"], params.get("timeout", 5), 1,
+                                          grammar)
+            heard = self._heard(step, answer)
+            key = answer if heard is None else self._spoken_key(heard, phrases)
             if key in choices:
                 self.vars[f"{step.id}_choice"] = str(key)
+                if heard is not None:
+                    self.vars[f"{step.id}_intent"] = choices[str(key)]
                 return choices[str(key)]
             apology = params.get("no_input" if not answer else "invalid")
             if apology:
                 yield self._tell(apology)
         return None
+
+    def _spoken_key(self, heard: Recognition, phrases: Mapping[str, list[str]]) -> str | None:
+        """The choice whose phrase the caller said: in the best transcript, else in an
+        alternative; none when the engine is not confident enough (the menu asks again)."""
+        if heard.confidence < self.min_confidence:
+            return None
+        return next(filter(None, (match_phrase(text, phrases) for text in heard.texts)), None)
+
+    def _ask(self, step: Step) -> Generator[Action, object, str | None]:
+        """An open question: what the caller says is scored against the intents; a clear
+        winner is taken, a doubtful one confirmed. Silence and no match ask again (the
+        retries); a key, or no recogniser free, goes to on_exhausted (the key menu) at once,
+        as do the retries running out."""
+        params = step.params
+        intents = {str(name): Intent(tuple(map(str, spec.get("say", []))),
+                                     tuple(map(str, spec.get("keywords", []))))
+                   for name, spec in params["intents"].items()}
+        timeout = params.get("timeout", 5)
+        for _ in range(params.get("retries", 2) + 1):
+            answer = yield self._question(params["prompt"], timeout, 1,
+                                          vocabulary(intents.values()), free=True)
+            if answer is False or (isinstance(answer, str) and KEYS.fullmatch(answer)):
+                break
+            heard = self._heard(step, answer)
+            match = heard and match_intent(heard, intents, min_confidence=self.min_confidence)
+            if match and (match.sure or (yield from self._confirmed(step, match.intent))):
+                self.vars[f"{step.id}_intent"] = match.intent
+                return str(params["intents"][match.intent]["goto"])
+            apology = params.get("no_input" if heard is None else "no_match")
+            if apology:
+                yield self._tell(apology)
+        return step.on_exhausted
+
+    def _confirmed(self, step: Step, intent: str) -> Generator[Action, object, bool]:
+        """'You want billing, is that right?': yes (or key 1) confirms, anything else not.
+        ${intent} in the text is the intent's label (default: its name)."""
+        params = step.params
+        spec = params["intents"][intent]
+        self.vars["intent"] = self.text(spec.get("label", intent.replace("_", " ")))
+        answers = {"1": list(params.get("yes", YES)), "2": list(params.get("no", NO))}
+        answer = yield self._question(params.get("confirm", "You want ${intent}, is that "
+                                                 "right? Say yes or no."),
+                                      params.get("timeout", 5), 1,
+                                      tuple(p for said in answers.values() for p in said))
+        heard = self._heard(step, answer)
+        return (answer if heard is None else self._spoken_key(heard, answers)) == "1"
 
     def _language(self, step: Step) -> Generator[Action, object, str | None]:
         """The language of the rest of the call: its texts, the TTS voice, and Asterisk's
@@ -298,7 +371,7 @@ class FlowRun:
         params = step.params
         low, high = params.get("min", 1), params.get("max", 20)
         for _ in range(params.get("retries", 2) + 1):
-            digits = yield self._ask(params["prompt"], params.get("timeout", 5), high)
+            digits = yield self._question(params["prompt"], params.get("timeout", 5), high)
             digits = str(digits or "").rstrip(params.get("terminator", "#"))
             if not self._valid(digits, low, high, params):
                 if params.get("invalid"):
@@ -306,7 +379,7 @@ class FlowRun:
                 continue
             if params.get("confirm"):  # read back: 1 keeps it, anything else re-enters
                 self.vars["entered"] = " ".join(digits)
-                if (yield self._ask(params["confirm"], params.get("timeout", 5), 1)) != "1":
+                if (yield self._question(params["confirm"], params.get("timeout", 5), 1)) != "1":
                     continue
             self.vars[params["into"]] = self.collected[params["into"]] = digits
             return step.next
@@ -333,9 +406,10 @@ class FlowRun:
         return params["found"]
 
     def _fields(self, params: Mapping[str, object]) -> dict[str, str]:
-        """The screen-pop fields: the variables the step lists, else all collected digits."""
-        wanted = params.get("fields") or list(self.collected)
-        return {name: self.vars[name] for name in wanted if self.vars.get(name)}  # type: ignore[union-attr]
+        """The screen-pop fields: the variables the step lists (else all collected digits),
+        and what the caller last said."""
+        wanted = [*(params.get("fields") or self.collected), SAID]  # type: ignore[misc]
+        return {name: self.vars[name] for name in wanted if self.vars.get(name)}
 
     def _ivr_path(self) -> str:
         return ",".join(f"{flow}:{step}" for flow, step in self.trail)

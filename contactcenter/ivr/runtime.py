@@ -21,6 +21,8 @@ from pathlib import Path
 from ruamel.yaml.comments import CommentedMap
 
 from contactcenter.acd.queues import load_queue_definitions
+from contactcenter.cti import variables as cc
+from contactcenter.cti.bridge import AFTER_CALL_CONTEXT
 from contactcenter.errors import FlowError
 from contactcenter.events import EventBus
 from contactcenter.ivr.events import IvrFinished
@@ -40,31 +42,36 @@ from contactcenter.ivr.interpreter import (
     Result,
     SetVariable,
 )
+from contactcenter.ivr.voice import KEYPAD, VoiceTurns
 from contactcenter.ivr.yamlsource import Errors, load_yaml
 from contactcenter.speech.tts import PromptRenderer, SpeechError
 
 log = logging.getLogger(__name__)
 
 QUEUES_FILE = "queues.yaml"
+COMPLAINTS_FILE = "complaints.yaml"  # complaint settings (contactcenter/complaints/config.py)
 LOOKUP_SECONDS = 3.0  # a CRM slower than this takes the lookup's error path: callers wait
 CustomerLookup = Callable[[str, str], Awaitable[dict[str, str] | None]]
 """(by, value) -> the customer's fields, or None: how the lookup step reaches the CRM."""
 
 
 def flow_files(directory: Path) -> list[Path]:
-    """The flow files of a directory: *.yaml except queues.yaml and *.test.yaml."""
+    """The flow files of a directory: *.yaml except queues.yaml, complaints.yaml and
+    *.test.yaml."""
     return sorted(p for p in directory.glob("*.yaml")
-                  if p.name != QUEUES_FILE and not p.name.endswith(".test.yaml"))
+                  if p.name not in (QUEUES_FILE, COMPLAINTS_FILE)
+                  and not p.name.endswith(".test.yaml"))
 
 
 def known_queues(directory: Path, errors: list[str]) -> set[str] | None:
     """The queue names of the directory's queues.yaml (the ACD's own loader, so a broken
-    queues file is reported once, with its position); None when there is no such file."""
+    queues file, or an after_call naming no flow of the directory, is reported once, with
+    its position); None when there is no such file."""
     path = directory / QUEUES_FILE
     if not path.exists():
         return None
     try:
-        return set(load_queue_definitions(path))
+        return set(load_queue_definitions(path, known_flows(directory)))
     except FlowError as exc:
         errors.append(str(exc))
         return None
@@ -134,19 +141,28 @@ class FlowRegistry:
 
 
 class IvrService:
-    """Runs the flow named by the AGI script for each call and reports how it ended."""
+    """Runs the flow named by the AGI script for each call and reports how it ended.
+
+    A script that names no flow gets the default flow (the inbound menu), except after a
+    call ([cc-after-call]): a caller whose agent left must not land in the menu, and be
+    queued again, because the queue's after-call flow is missing or was rejected."""
 
     def __init__(self, registry: FlowRegistry, renderer: PromptRenderer, bus: EventBus,
-                 *, default_flow: str = "main", lookup: CustomerLookup | None = None) -> None:
+                 *, default_flow: str = "main", lookup: CustomerLookup | None = None,
+                 voice: VoiceTurns | None = None, min_confidence: float = 0.5) -> None:
         self.registry = registry
         self.renderer = renderer
         self.bus = bus
         self.default_flow = default_flow
         self.lookup = lookup  # None: every lookup step takes its error path
+        self.voice = voice  # None: callers answer with keys only
+        self.min_confidence = min_confidence
 
     async def handle(self, session: AgiSession) -> None:
         env = session.env
-        flow = self.registry.flows.get(session.flow) or self.registry.flows.get(self.default_flow)
+        flow = self.registry.flows.get(session.flow)
+        if flow is None and env.get("agi_context") != AFTER_CALL_CONTEXT:
+            flow = self.registry.flows.get(self.default_flow)
         call = CallInfo(uniqueid=env.get("agi_uniqueid", ""), channel=env.get("agi_channel", ""),
                         caller_num=env.get("agi_callerid", ""),
                         caller_name=env.get("agi_calleridname", ""),
@@ -154,7 +170,7 @@ class IvrService:
         if flow is None:
             log.error("no flow %r for %s: the dialplan continues", session.flow, call.channel)
             return
-        run = FlowRun(flow, call)
+        run = FlowRun(flow, call, min_confidence=self.min_confidence)
         outcome = "caller_hung_up"
         try:
             action = run.start()
@@ -164,6 +180,8 @@ class IvrService:
             if action.reason:
                 log.error("%s: flow %s ended the call at %s: %s", call.channel, flow.name,
                           action.step, action.reason)
+            elif outcome != "queued":  # else the dialplan's fallback queues the caller
+                await session.command(f"SET VARIABLE {cc.IVR_END} {outcome}")
         finally:
             self.bus.publish(IvrFinished(call.uniqueid, flow.name, flow.version, outcome,
                                          run.last_step, tuple(run.path), dict(run.collected),
@@ -188,6 +206,12 @@ class IvrService:
             return True
         if isinstance(action, Ask):
             prompt = await self._prompt(action.text, action.kind, action.language)
+            if self.voice is not None and action.kind == "say" and (action.phrases or action.free):
+                heard = await self.voice.hear(session, action, Path(prompt))
+                if heard is not KEYPAD:
+                    return heard  # type: ignore[return-value]
+            if action.free:
+                return False  # an open question has no keys: its key menu takes over
             reply = await session.command(
                 f"GET DATA {prompt} {action.timeout_ms} {action.max_digits}")
             return reply.result if reply.ok and reply.result not in ("", "-1") else None

@@ -6,17 +6,18 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from contactcenter.ivr.hours import check_hours
 from contactcenter.ivr.yamlsource import Errors
 from contactcenter.speech.phrases import words
 
 FIELDS: dict[str, set[str]] = {
-    "menu": {"prompt", "choices", "timeout", "retries", "invalid", "no_input"},
+    "menu": {"prompt", "choices", "timeout", "retries", "invalid", "no_input", "into"},
+    "ask": {"prompt", "intents", "confirm", "yes", "no", "timeout", "retries", "no_match",
+            "no_input"},
     "collect": {"prompt", "into", "min", "max", "terminator", "timeout", "retries", "pattern",
                 "luhn", "invalid", "confirm"},
     "queue": {"name", "priority", "skills", "fields"},
@@ -30,21 +31,10 @@ FIELDS: dict[str, set[str]] = {
 }
 COUNTS = ("timeout", "retries", "min", "max", "priority")
 LOOKUP_BY = ("phone", "account")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-HOURS = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])")
 CONDITION = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s+(==|!=|matches|is)\s+(.*?)\s*")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 MAILBOX = re.compile(r"([A-Za-z0-9_.-]|\$\{[A-Za-z_][A-Za-z0-9_]*\})+")  # no @ or ,
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*")
-
-
-def day_range(days: str) -> list[int]:
-    """'mon-fri' -> [0..4], 'sat' -> [5]; [] when unreadable."""
-    first, _, last = str(days).partition("-")
-    if first not in DAYS or (last and last not in DAYS):
-        return []
-    low, high = DAYS.index(first), DAYS.index(last or first)
-    return list(range(low, high + 1)) if low <= high else []
 
 
 @dataclass(frozen=True)
@@ -168,33 +158,78 @@ class StepCheck:
                                 "or #", key)
         if self.action == "menu":
             self._phrases(choices)
+            self._into()
         return choices
 
-    def _phrases(self, choices: CommentedMap) -> None:
-        """A choice is a step name, or {goto: step, say: [phrases and synonyms]}; a phrase
-        may belong to one choice only, or the caller saying it would choose nothing."""
+    def _into(self) -> None:
+        """A menu may keep the chosen key in a variable, as collect keeps its digits."""
+        into = self.params.get("into")
+        if "into" in self.params and not (isinstance(into, str) and NAME.fullmatch(into)):
+            self.errors.add(self.params, f"{self.where}: into is a variable name (letters, "
+                            f"digits and _, not starting with a digit), not {into!r}", "into")
+
+    def _phrases(self, choices: CommentedMap, what: str = "choice",
+                 fields: tuple[str, ...] = ("goto", "say")) -> None:
+        """A choice (or an intent) is a step name, or {goto: step, say: [phrases and
+        synonyms]} (an intent may also have keywords and a label); a phrase may belong to
+        one choice only, or the caller saying it would choose nothing."""
         owner: dict[tuple[str, ...], str] = {}
         for key, choice in choices.items():
             if not isinstance(choice, CommentedMap):
                 continue
             for field in choice:
-                if field not in ("goto", "say"):
-                    self.errors.add(choice, f"{self.where}: choice {key!r}: unknown field "
-                                    f"{field!r} (goto, say)", field)
+                if field not in fields:
+                    self.errors.add(choice, f"{self.where}: {what} {key!r}: unknown field "
+                                    f"{field!r} ({', '.join(fields)})", field)
             if not isinstance(choice.get("goto"), str):
-                self.errors.add(choices, f"{self.where}: choice {key!r} needs 'goto': a step",
+                self.errors.add(choices, f"{self.where}: {what} {key!r} needs 'goto': a step",
                                 key)
-            phrases = choice.get("say", [])
-            if not isinstance(phrases, CommentedSeq) or not all(
-                    isinstance(p, str) and words(p) for p in phrases):
-                self.errors.add(choice, f"{self.where}: choice {key!r}: say is a list of "
-                                "phrases, e.g. [billing, invoice, bill]", "say")
-                continue
-            for i, phrase in enumerate(phrases):
+            for i, phrase in enumerate(self._phrase_list(choice, "say", f"{what} {key!r}")):
                 other = owner.setdefault(words(phrase), str(key))
                 if other != str(key):
-                    self.errors.add(phrases, f"{self.where}: phrase {phrase!r} is in choices "
-                                    f"{other!r} and {key!r}", i)
+                    self.errors.add(choice["say"], f"{self.where}: phrase {phrase!r} is in "
+                                    f"{what}s {other!r} and {key!r}", i)
+
+    def _phrase_list(self, node: CommentedMap, key: str, what: str) -> list[str]:
+        """node[key]: a list of phrases with words in them (errors added if not)."""
+        if key not in node:
+            return []
+        phrases = node[key]
+        if not isinstance(phrases, CommentedSeq) or not all(
+                isinstance(p, str) and words(p) for p in phrases):
+            self.errors.add(node, f"{self.where}: {what}: {key} is a list of phrases, e.g. "
+                            "[billing, invoice, bill]", key)
+            return []
+        return list(phrases)
+
+    def _ask(self) -> None:
+        """An open question: intents, each {goto, say: [phrases], keywords: [words],
+        label: text for the confirmation}, with something to recognise it by."""
+        if not self._mapping():
+            return
+        params = self.params
+        self._text("prompt", required=True)
+        for key in ("confirm", "no_match", "no_input"):
+            self._text(key)
+        for key in ("yes", "no"):
+            self._phrase_list(params, key, "confirmation answers")
+        intents = params.get("intents")
+        if not isinstance(intents, CommentedMap) or not intents:
+            self.errors.add(params, f"{self.where} needs 'intents': names to {{goto, say, "
+                            "keywords}", "intents" if "intents" in params else None)
+            return
+        for name, intent in intents.items():
+            if not isinstance(intent, CommentedMap):
+                self.errors.add(intents, f"{self.where}: intent {name!r} is a mapping "
+                                "{goto, say, keywords, label}", name)
+                continue
+            keywords = self._phrase_list(intent, "keywords", f"intent {name!r}")
+            if not intent.get("say") and not keywords:
+                self.errors.add(intents, f"{self.where}: intent {name!r} needs phrases "
+                                "(say) or keywords to be recognised by", name)
+            if "label" in intent:
+                self._spoken(intent, "label", f"{self.where}: intent {name!r}: label")
+        self._phrases(intents, "intent", ("goto", "say", "keywords", "label"))
 
     def _language(self) -> None:
         """A fixed language, or a menu whose choices are languages of the flow."""
@@ -271,26 +306,7 @@ class StepCheck:
     def _hours(self) -> None:
         if not self._mapping():
             return
-        params = self.params
-        try:
-            ZoneInfo(str(params.get("timezone")))
-        except (ZoneInfoNotFoundError, ValueError):
-            self.errors.add(params, f"{self.where}: unknown timezone "
-                            f"{params.get('timezone')!r}",
-                            "timezone" if "timezone" in params else None)
-        opening = params.get("open")
-        if not isinstance(opening, CommentedMap) or not opening:
-            self.errors.add(params, f"{self.where} needs 'open': days (mon-fri) to hours "
-                            "(09:00-17:00)", "open" if "open" in params else None)
-        else:
-            for days, span in opening.items():
-                if not day_range(days) or not HOURS.fullmatch(str(span)):
-                    self.errors.add(opening, f"{self.where}: cannot read {days}: {span} "
-                                    "(write: mon-fri: 09:00-17:00)", days)
-        for i, day in enumerate(params.get("holidays") or []):
-            if not isinstance(day, date):
-                self.errors.add(params["holidays"], f"{self.where}: holiday {day!r} is not a "
-                                "date (YYYY-MM-DD)", i)
+        check_hours(self.params, self.errors, self.where)
         self._step_name("closed", "the step when closed")
 
     def _lookup(self) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 
-from redis.exceptions import RedisError
-
 from contactcenter.acd.queues import QueueDefinition
 from contactcenter.config import StoreConfig
 from contactcenter.errors import ConfigError, StoreError
@@ -29,7 +27,7 @@ async def open_store(config: StoreConfig,
     try:
         try:
             await store.ping()
-        except (RedisError, OSError) as exc:
+        except StoreError as exc:
             raise StoreError(f"[store] cannot reach Redis: {exc}") from exc
         yield store
     finally:

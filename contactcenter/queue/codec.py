@@ -31,10 +31,12 @@ def encode_profile(profile: AgentProfile) -> str:
 
 
 def encode_agent(agent: Agent) -> dict[str, str]:
-    """Hash fields; the Redis offer script rewrites state, reason, since and call_id."""
+    """Hash fields; the Redis offer script rewrites state, reason, since, call_id, owner
+    and rev."""
     return {"id": agent.agent_id, "profile": encode_profile(agent.profile),
             "state": agent.state.value, "reason": agent.reason, "since": repr(agent.since),
-            "idle_since": repr(agent.idle_since), "call_id": agent.call_id or ""}
+            "idle_since": repr(agent.idle_since), "call_id": agent.call_id or "",
+            "owner": agent.owner, "rev": str(agent.rev)}
 
 
 def decode_agent(fields: Mapping[str, str]) -> Agent:
@@ -42,4 +44,5 @@ def decode_agent(fields: Mapping[str, str]) -> Agent:
     return Agent(AgentProfile(fields["id"], profile["device"], profile["queues"],
                               profile["skills"]),
                  AgentState(fields["state"]), fields["reason"], float(fields["since"]),
-                 float(fields["idle_since"]), fields["call_id"] or None)
+                 float(fields["idle_since"]), fields["call_id"] or None,
+                 fields.get("owner", ""), int(fields.get("rev", 0)))

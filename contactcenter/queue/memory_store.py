@@ -7,13 +7,16 @@ Redis store's offer script, with the answer routing.next_offer gives.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from sortedcontainers import SortedList
 
 from contactcenter.acd.agents import Agent, AgentState, transition
 from contactcenter.acd.routing import WaitingCall, agent_order, effective_priority, has_skills
+from contactcenter.errors import StoreConflict
 
 
 class MemoryStore:
@@ -28,6 +31,7 @@ class MemoryStore:
         self._lines: dict[str, dict[int, SortedList]] = {}
         # queue -> routing.agent_order of its available agents, first choice first
         self._available: dict[str, SortedList] = {}
+        self._leases: dict[str, float] = {}  # owner -> monotonic time its lease ends
 
     async def add_call(self, call: WaitingCall) -> bool:
         if call.call_id in self._waiting or call.call_id in self._offered:
@@ -41,14 +45,20 @@ class MemoryStore:
         found = self._offered.pop(call_id, None)
         return found[0] if found else None
 
+    async def abandon(self, call_id: str) -> WaitingCall | None:
+        return self._dequeue(call_id) if call_id in self._waiting else None
+
     async def waiting(self) -> list[WaitingCall]:
         return list(self._waiting.values())
 
     async def offered(self) -> dict[str, tuple[WaitingCall, str]]:
         return dict(self._offered)
 
-    async def put_agent(self, agent: Agent) -> None:
-        self._put(agent)
+    async def put_agent(self, agent: Agent) -> Agent:
+        stored = self._agents.get(agent.agent_id)
+        if (stored.rev if stored else 0) != agent.rev:
+            raise StoreConflict(f"agent {agent.agent_id} changed since revision {agent.rev}")
+        return self._put(replace(agent, rev=agent.rev + 1))
 
     async def agent(self, agent_id: str) -> Agent | None:
         return self._agents.get(agent_id)
@@ -56,7 +66,7 @@ class MemoryStore:
     async def agents(self) -> list[Agent]:
         return list(self._agents.values())
 
-    async def offer_next(self, at: float) -> tuple[WaitingCall, Agent] | None:
+    async def offer_next(self, at: float, owner: str = "") -> tuple[WaitingCall, Agent] | None:
         """Per queue with an available agent, per priority, the first call in entry order
         that a qualified agent can take; the best of those in routing.call_order."""
         best: tuple[tuple[int, float, str], str, str] | None = None
@@ -76,8 +86,9 @@ class MemoryStore:
             return None
         _, call_id, agent_id = best
         call = self._dequeue(call_id)
-        agent = transition(self._agents[agent_id], AgentState.OFFERED, at, call_id=call_id)
-        self._put(agent)
+        current = self._agents[agent_id]
+        agent = self._put(replace(transition(current, AgentState.OFFERED, at, call_id=call_id,
+                                             owner=owner), rev=current.rev + 1))
         self._offered[call_id] = (call, agent_id)
         return call, agent
 
@@ -111,7 +122,14 @@ class MemoryStore:
             del self._lines[call.queue]
         return call
 
-    def _put(self, agent: Agent) -> None:
+    async def heartbeat(self, owner: str, ttl_s: float) -> None:
+        self._leases[owner] = time.monotonic() + ttl_s
+
+    async def live_owners(self) -> set[str]:
+        now = time.monotonic()
+        return {owner for owner, until in self._leases.items() if until > now}
+
+    def _put(self, agent: Agent) -> Agent:
         old = self._agents.get(agent.agent_id)
         if old is not None and old.state is AgentState.AVAILABLE:
             for queue in old.profile.queues:
@@ -120,6 +138,7 @@ class MemoryStore:
         if agent.state is AgentState.AVAILABLE:
             for queue in agent.profile.queues:
                 self._available.setdefault(queue, SortedList()).add(agent_order(agent, queue))
+        return agent
 
 
 def _discard(index: dict[Any, SortedList], key: Any, entry: tuple[Any, ...]) -> None:

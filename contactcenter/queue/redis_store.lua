@@ -9,7 +9,9 @@
 --   heads          hash line -> "<entered> <kind><call_id>" of the line's first call, kind
 --                  s if it needs skills, else p: a decision reads every head in one command
 --   agents         set of agent ids
---   agent:<id>     hash of codec.encode_agent fields, plus avail (JSON queue -> member)
+--   agent:<id>     hash of codec.encode_agent fields, plus avail (JSON queue -> member);
+--                  rev counts its writes: a write names the revision it read
+--   leases         zset of platform processes by when their heartbeat lease ends (ms)
 --   avail:<queue>  zset of available agents, all score 0, so ordered by member: 16 hex
 --                  digits of penalty, 16 of idle_since (order-preserving encodings of
 --                  doubles), then the agent id
@@ -59,12 +61,16 @@ local function add_call()
   return 1
 end
 
--- ARGV: prefix, call_id, how: 'remove' (waiting or offered), 'settle' or 'requeue'
--- (offered calls only). Returns the call JSON, or nil if the call is not there.
+-- ARGV: prefix, call_id, how: 'remove' (waiting or offered), 'abandon' (waiting only),
+-- 'settle' or 'requeue' (offered only). Returns the call JSON, or nil if not there.
 local function release()
   local call_id, how = ARGV[2], ARGV[3]
   local json = redis.call('HGET', p .. 'calls', call_id)
   if not json then return false end
+  if how == 'abandon' then
+    if redis.call('HEXISTS', p .. 'offered', call_id) == 1 then return false end
+    how = 'remove'
+  end
   local offered = redis.call('HDEL', p .. 'offered', call_id) == 1
   local key = p .. 'call:' .. call_id
   local place = redis.call('HMGET', key, 'line', 'entered')
@@ -81,16 +87,38 @@ local function release()
   return json
 end
 
--- ARGV: prefix, agent_id, avail JSON, then codec.encode_agent field/value pairs
+-- ARGV: prefix, agent_id, avail JSON, the revision read ('0': none stored), then
+-- codec.encode_agent field/value pairs (without rev). Returns the new revision, or -1 if
+-- the stored one is not the one read (nothing written).
 local function put_agent()
   local key = p .. 'agent:' .. ARGV[2]
+  local stored = tonumber(redis.call('HGET', key, 'rev') or '0')
+  if stored ~= tonumber(ARGV[4]) then return -1 end
   make_unavailable(key)
-  redis.call('HSET', key, 'avail', ARGV[3], unpack(ARGV, 4))
+  redis.call('HSET', key, 'avail', ARGV[3], 'rev', stored + 1, unpack(ARGV, 5))
   redis.call('SADD', p .. 'agents', ARGV[2])
   for queue, member in pairs(cjson.decode(ARGV[3])) do
     redis.call('ZADD', p .. 'avail:' .. queue, 0, member)
     redis.call('SADD', p .. 'availq', queue)
   end
+  return stored + 1
+end
+
+local function now_ms()
+  local t = redis.call('TIME')  -- the server's clock: processes on other hosts may drift
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- ARGV: prefix, owner, ttl in ms
+local function heartbeat()
+  local now = now_ms()
+  redis.call('ZADD', p .. 'leases', now + tonumber(ARGV[3]), ARGV[2])
+  redis.call('ZREMRANGEBYSCORE', p .. 'leases', '-inf', now - 86400000)  -- a day dead
+end
+
+-- ARGV: prefix. The owners whose lease has not ended.
+local function live_owners()
+  return redis.call('ZRANGEBYSCORE', p .. 'leases', '(' .. now_ms(), '+inf')
 end
 
 -- Python's order on str: bytewise (Lua's < on strings follows the server's locale).
@@ -118,7 +146,7 @@ end
 
 local CHUNK = 8
 
--- ARGV: prefix, at, aging JSON (queue -> aging_seconds). Candidates are the line heads of
+-- ARGV: prefix, at, aging JSON (queue -> aging_seconds), owner. Candidates are the line heads of
 -- queues with an available agent. The earliest head that needs no skills is taken by its
 -- queue's first available agent; a line whose head needs skills is read on, while its
 -- calls come before the best so far, for a call that a qualified agent can take.
@@ -203,7 +231,8 @@ local function offer_next()
   local agent_key = p .. 'agent:' .. agent
   make_unavailable(agent_key)  -- as agents.transition(agent, OFFERED, at, call_id=...)
   redis.call('HSET', agent_key, 'state', 'offered', 'reason', '', 'since', ARGV[2],
-             'call_id', call_id)
+             'call_id', call_id, 'owner', ARGV[4])
+  redis.call('HINCRBY', agent_key, 'rev', 1)
   local reply = redis.call('HGETALL', agent_key)
   table.insert(reply, 1, redis.call('HGET', p .. 'calls', call_id))
   return reply

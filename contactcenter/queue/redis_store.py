@@ -8,17 +8,42 @@ with a hash tag such as "{cc}:" keeps every key in one Redis Cluster slot.
 
 from __future__ import annotations
 
+import functools
 import json
 import struct
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from importlib.resources import files
+from typing import ParamSpec, TypeVar
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
 from redis.commands.core import AsyncScript
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from contactcenter.acd.agents import Agent, AgentState
 from contactcenter.acd.routing import WaitingCall
+from contactcenter.backoff import Backoff
+from contactcenter.errors import StoreConflict, StoreError
 from contactcenter.queue.codec import decode_agent, decode_call, encode_agent, encode_call
+
+P = ParamSpec("P")
+T = TypeVar("T")
+RETRIES = 3  # a command that loses its connection is tried again this often (backoff.py)
+SOCKET_TIMEOUT_S = 2.0  # a frozen server fails a command after this, rather than hang
+
+
+def store_errors(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Redis's errors (and the socket's) become StoreError at this edge, with what failed."""
+    @functools.wraps(method)
+    async def mapped(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await method(*args, **kwargs)
+        except (RedisError, OSError) as exc:
+            raise StoreError(f"Redis {method.__name__} failed: {exc}") from exc
+    return mapped
 
 _LIBRARY = files(__package__).joinpath("redis_store.lua").read_text(encoding="utf-8")
 
@@ -53,18 +78,29 @@ class RedisStore:
         self._release = _script(redis, "release")
         self._put_agent = _script(redis, "put_agent")
         self._offer_next = _script(redis, "offer_next")
+        self._heartbeat = _script(redis, "heartbeat")
+        self._live_owners = _script(redis, "live_owners")
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "cc:",
                  aging: Mapping[str, float] | None = None) -> RedisStore:
-        return cls(Redis.from_url(url, decode_responses=True), prefix, aging)
+        """A store whose commands retry a lost connection with the backoff policy and fail
+        (StoreError) rather than hang when the server is frozen."""
+        redis = Redis.from_url(
+            url, decode_responses=True, socket_timeout=SOCKET_TIMEOUT_S,
+            socket_connect_timeout=SOCKET_TIMEOUT_S,
+            retry=Retry(Backoff(base=0.05, cap=0.5), RETRIES,
+                        (RedisConnectionError, RedisTimeoutError)))
+        return cls(redis, prefix, aging)
 
+    @store_errors
     async def ping(self) -> None:
         await self._redis.ping()
 
     async def close(self) -> None:
         await self._redis.aclose()
 
+    @store_errors
     async def add_call(self, call: WaitingCall) -> bool:
         skills = json.dumps(dict(call.skills)) if call.skills else ""
         return bool(await self._add_call(args=[
@@ -74,16 +110,21 @@ class RedisStore:
     async def remove_call(self, call_id: str) -> WaitingCall | None:
         return await self._release_call(call_id, "remove")
 
+    async def abandon(self, call_id: str) -> WaitingCall | None:
+        return await self._release_call(call_id, "abandon")
+
     async def return_to_queue(self, call_id: str) -> WaitingCall | None:
         return await self._release_call(call_id, "requeue")
 
     async def settle(self, call_id: str) -> WaitingCall | None:
         return await self._release_call(call_id, "settle")
 
+    @store_errors
     async def _release_call(self, call_id: str, how: str) -> WaitingCall | None:
         found = await self._release(args=[self._prefix, call_id, how])
         return decode_call(found) if found else None
 
+    @store_errors
     async def _held(self) -> tuple[dict[str, str], dict[str, str]]:
         """call_id -> call JSON for every call held, and call_id -> agent_id if offered."""
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -101,15 +142,24 @@ class RedisStore:
         return {call_id: (decode_call(calls[call_id]), agent_id)
                 for call_id, agent_id in offered.items()}
 
-    async def put_agent(self, agent: Agent) -> None:
-        fields = [item for pair in encode_agent(agent).items() for item in pair]
-        await self._put_agent(args=[self._prefix, agent.agent_id,
-                                    json.dumps(available_members(agent)), *fields])
+    @store_errors
+    async def put_agent(self, agent: Agent) -> Agent:
+        encoded = encode_agent(agent)
+        del encoded["rev"]  # the script writes the next one
+        fields = [item for pair in encoded.items() for item in pair]
+        rev = await self._put_agent(args=[self._prefix, agent.agent_id,
+                                          json.dumps(available_members(agent)),
+                                          str(agent.rev), *fields])
+        if int(rev) < 0:
+            raise StoreConflict(f"agent {agent.agent_id} changed since revision {agent.rev}")
+        return replace(agent, rev=int(rev))
 
+    @store_errors
     async def agent(self, agent_id: str) -> Agent | None:
         fields = await self._redis.hgetall(f"{self._prefix}agent:{agent_id}")
         return decode_agent(fields) if fields else None
 
+    @store_errors
     async def agents(self) -> list[Agent]:
         ids = await self._redis.smembers(f"{self._prefix}agents")
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -117,9 +167,18 @@ class RedisStore:
                 pipe.hgetall(f"{self._prefix}agent:{agent_id}")
             return [decode_agent(fields) for fields in await pipe.execute()]
 
-    async def offer_next(self, at: float) -> tuple[WaitingCall, Agent] | None:
-        found = await self._offer_next(args=[self._prefix, repr(at), self._aging])
+    @store_errors
+    async def offer_next(self, at: float, owner: str = "") -> tuple[WaitingCall, Agent] | None:
+        found = await self._offer_next(args=[self._prefix, repr(at), self._aging, owner])
         if found is None:
             return None
         return decode_call(found[0]), decode_agent(dict(zip(found[1::2], found[2::2],
                                                             strict=True)))
+
+    @store_errors
+    async def heartbeat(self, owner: str, ttl_s: float) -> None:
+        await self._heartbeat(args=[self._prefix, owner, str(round(ttl_s * 1000))])
+
+    @store_errors
+    async def live_owners(self) -> set[str]:
+        return set(await self._live_owners(args=[self._prefix]))

@@ -1,5 +1,11 @@
 """The AMI TCP server: Asterisk 20's manager dialect (banner, login, responses, event fan-out)
-over asyncio streams. Channel work is delegated to a CallControl (the simulator)."""
+over asyncio streams. Channel work is delegated to a CallControl (the simulator).
+
+A session gets an event only when the event's class is in the user's ``read`` classes and in
+the session's event mask (manager.c process_events). Responses, and the lists and
+FullyBooted that actions write themselves, go out at once and in order; events, in chaos mode,
+go through the seeded Interleaver (interleave.py) and may come out after later responses.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,37 @@ from typing import Protocol
 
 from contactcenter.sim.ami_frames import Action, ActionSplitter, Fields, format_message, response
 from contactcenter.sim.channels import Pbx
+from contactcenter.sim.interleave import Interleaver, streams
 
 log = logging.getLogger(__name__)
 BANNER = b"Asterisk Call Manager/9.0.0\r\n"
 OPEN_ACTIONS = frozenset({"login", "logoff", "challenge"})
+ALL = frozenset({"all"})
+# asterisk-config/manager.conf's user without `reporting` (issue 9): no RTCPSent, and no
+# AGIExec* (agi) or SuccessfulAuth (security), which that user never sees either.
+DEFAULT_READ = "system,call,dialplan,dtmf,originate"
+TRUE_WORDS = frozenset({"on", "yes", "true", "y", "t", "1"})
+FALSE_WORDS = frozenset({"off", "no", "false", "n", "f", "0"})
+
+
+def classes(text: str) -> frozenset[str]:
+    """A manager.conf ``read =`` value or an EventMask as a set of class names: ``all`` (or
+    on/yes) is every class, off/no is none."""
+    words = frozenset(w.strip().lower() for w in text.split(",") if w.strip())
+    if not words or words & TRUE_WORDS or "all" in words:
+        return ALL
+    return frozenset() if words & FALSE_WORDS else words
+
+
+def event_classes(fields: Fields) -> frozenset[str]:
+    """The classes of an event, from its Privilege header (``call,all``: call)."""
+    privilege = next((value for key, value in fields if key == "Privilege"), "")
+    return frozenset(c.strip() for c in privilege.split(",") if c.strip() not in ("", "all"))
+
+
+def allows(granted: frozenset[str], wanted: frozenset[str]) -> bool:
+    """manager.c's ``(perm & category) == category``."""
+    return granted is ALL or wanted <= granted
 
 
 @dataclass(frozen=True)
@@ -33,11 +66,6 @@ class OriginateRequest:
     variables: tuple[tuple[str, str], ...]
     context: str = ""  # Originate to a dialplan extension instead of an application
     exten: str = ""
-
-    @property
-    def target(self) -> str:
-        """The first application argument: Bridge()'s channel (its options follow a comma)."""
-        return self.data.split(",", 1)[0]
 
 
 class CallControl(Protocol):
@@ -89,7 +117,7 @@ class AmiSession:
     def __init__(self, writer: asyncio.StreamWriter) -> None:
         self.writer = writer
         self.authenticated = False
-        self.events = True
+        self.events = ALL  # the event mask (Action: Events)
         self.closing = False
 
     def send(self, fields: Fields) -> None:
@@ -104,12 +132,17 @@ class AmiServer:
     """Listens on 127.0.0.1; each action is answered as Asterisk answers it."""
 
     def __init__(self, pbx: Pbx, control: CallControl, *, username: str, secret: str,
-                 failed_login_delay: float = 1.0) -> None:
+                 failed_login_delay: float = 1.0, read: str = DEFAULT_READ,
+                 chaos: int | None = None) -> None:
         self._pbx = pbx
         self._control = control
         self._username = username
         self._secret = secret
         self._failed_login_delay = failed_login_delay
+        self._read = classes(read)
+        self._interleaver: Interleaver[Fields] | None = (
+            None if chaos is None else Interleaver(chaos))
+        self._flush_at: asyncio.TimerHandle | None = None
         self._sessions: set[AmiSession] = set()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -130,9 +163,18 @@ class AmiServer:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._server = await asyncio.start_server(self._serve, host, port)
 
+    def reads(self, event_class: str) -> bool:
+        """Whether the AMI user reads events of ``event_class`` at all."""
+        return allows(self._read, frozenset({event_class}))
+
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()
+        if self._interleaver is not None:
+            if self._flush_at is not None:
+                self._flush_at.cancel()
+            for fields in self._interleaver.drain():
+                self._deliver(fields)
         for session in list(self._sessions):
             session.writer.close()  # the reader sees EOF and the session task ends
         if self._tasks:
@@ -144,11 +186,47 @@ class AmiServer:
             await self._server.wait_closed()
 
     def broadcast(self, fields: Fields) -> None:
-        """An event to every logged-in session with events on (the Pbx's sink)."""
+        """An event to every logged-in session that reads its class (the Pbx's sink); in
+        chaos mode, once the interleaver lets it out."""
+        if self._interleaver is None:
+            self._deliver(fields)
+            return
+        loop = asyncio.get_running_loop()
+        self._interleaver.push(fields, streams(fields), loop.time())
+        self._schedule_flush(loop)
+
+    def _deliver(self, fields: Fields) -> None:
+        wanted = event_classes(fields)
+        if not allows(self._read, wanted):
+            return
         data = format_message(fields)
         for session in self._sessions:
-            if session.authenticated and session.events:
+            if session.authenticated and allows(session.events, wanted):
                 session.send_bytes(data)
+
+    def _schedule_flush(self, loop: asyncio.AbstractEventLoop) -> None:
+        assert self._interleaver is not None
+        due = self._interleaver.next_due()
+        if due is None or (self._flush_at is not None and self._flush_at.when() <= due):
+            return
+        if self._flush_at is not None:
+            self._flush_at.cancel()
+        self._flush_at = loop.call_at(due, self._flush)
+
+    def _flush(self) -> None:
+        """Write the events whose time has come; the next flush is always scheduled, even
+        after a failure (logged), so no event is left behind."""
+        assert self._interleaver is not None
+        self._flush_at = None
+        loop = asyncio.get_running_loop()
+        try:
+            for fields in self._interleaver.pop_due(loop.time()):
+                try:
+                    self._deliver(fields)
+                except Exception:
+                    log.exception("AMI event delivery failed: %s", fields[:1])
+        finally:
+            self._schedule_flush(loop)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
@@ -201,8 +279,9 @@ class AmiServer:
         session.send(response(action, "Success", ("Message", "Authentication accepted")))
         session.authenticated = True
         uptime = str(int(time.time() - self._pbx.started))
-        session.send([("Event", "FullyBooted"), ("Privilege", "system,all"), ("Uptime", uptime),
-                      ("LastReload", uptime), ("Status", "Fully Booted")])
+        if self.reads("system") and allows(session.events, frozenset({"system"})):
+            session.send([("Event", "FullyBooted"), ("Privilege", "system,all"),
+                          ("Uptime", uptime), ("LastReload", uptime), ("Status", "Fully Booted")])
         peer = session.writer.get_extra_info("peername") or ("127.0.0.1", 0)
         local = session.writer.get_extra_info("sockname") or ("127.0.0.1", 0)
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime())
@@ -223,7 +302,7 @@ class AmiServer:
                               ("Timestamp", f"{time.time():.6f}")))
 
     async def _events(self, session: AmiSession, action: Action) -> None:
-        session.events = action.get("EventMask", "on").strip().lower() != "off"
+        session.events = classes(action.get("EventMask"))
         session.send(response(action, "Success", ("Events", "On" if session.events else "Off")))
 
     async def _core_show_channels(self, session: AmiSession, action: Action) -> None:

@@ -5,7 +5,7 @@ and Atxfer/CancelAtxfer to a number dialled in cc-transfer. Mixed into PbxSimula
 A transfer target is a carrier channel that answers per the simulator's ``customers``
 scripts (an unknown number rings until the dial times out, as in ``[cc-callback]``).
 Needs from the host: pbx, _by_channel, _gone, _customers, _callback_dial_seconds, _spawn,
-redirect, and empty _consultations and _transfers.
+_bridge, redirect, and empty _consultations and _transfers.
 """
 
 from __future__ import annotations
@@ -17,14 +17,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from contactcenter.sim.channels import Channel, Pbx, Role, bridge_fields, channel_fields
+from contactcenter.sim.dialplan import HOLD_CONTEXT, TRANSFER_CONTEXT, Location
 from contactcenter.sim.scenario import ScriptedAgent
 
 if TYPE_CHECKING:
     from contactcenter.sim.simulator import SimCall
-
-HOLD_CONTEXT = "cc-hold"
-AGENT_HOLD_CONTEXT = "cc-hold-agent"
-TRANSFER_CONTEXT = "cc-transfer"
 
 
 @dataclass
@@ -62,6 +59,12 @@ def unbridge(pbx: Pbx, ch: Channel) -> None:
         del pbx.bridges[bridge_id]
 
 
+def next_priority(ch: Channel) -> Location:
+    """Where a channel goes on when a bridge it was put in by Dial() or the AMI Bridge action
+    ends (action_bridge's ast_bridge_set_after_goto)."""
+    return Location(ch.context, ch.exten, ch.priority + 1)
+
+
 class CallFeatures:
     """CallControl methods for the AMI server; the host is a PbxSimulator."""
 
@@ -71,6 +74,7 @@ class CallFeatures:
     _customers: dict[str, ScriptedAgent]
     _callback_dial_seconds: float
     _spawn: Callable[[Coroutine[object, object, None]], None]
+    _bridge: Callable[[Channel, Channel], None]
     redirect: Callable[[str, str, str, int], None]
     _consultations: dict[str, Consultation]  # by the transferring agent's channel
     _transfers: list[TransferTarget]
@@ -82,57 +86,50 @@ class CallFeatures:
 
     def redirect_pair(self, channel: str, context: str, exten: str, priority: int,
                       extra: tuple[str, str, str, int]) -> None:
-        """Redirect with ExtraChannel: both leave their bridge alive, then each runs its
-        own context (cc-hold, cc-hold-agent, or whatever a single Redirect plays)."""
+        """Redirect with ExtraChannel: both leave their bridge alive, then each goes to its
+        own destination (cc-hold, cc-hold-agent, or anywhere a single Redirect goes)."""
         moves = ((channel, context, exten, priority), extra)
         for name, *_ in moves:
             unbridge(self.pbx, self.pbx.channels[name])
         for name, where, what, step in moves:
-            ch = self.pbx.channels[name]
-            if where == HOLD_CONTEXT:
-                self._hold(ch, what)
-            elif where == AGENT_HOLD_CONTEXT:
-                self.pbx.newexten(ch, where, what, step, "Wait", "3600")
-            else:
-                self.redirect(name, where, what, step)
+            self.redirect(name, where, what, step)
 
     def bridge_channels(self, channel1: str, channel2: str) -> None:
-        """The AMI Bridge action: both leave what they were doing and talk."""
+        """The AMI Bridge action: both leave what they were doing and talk; when the bridge
+        ends, each goes on at its next priority."""
         first, second = self.pbx.channels[channel1], self.pbx.channels[channel2]
         caller, other = (second, first) if second.role is Role.CALLER else (first, second)
         for ch in (first, second):
             unbridge(self.pbx, ch)
             self.pbx.stop_hold(ch)
-        self.pbx.bridge(other, caller)
-        self._talking(caller)
+            ch.after_bridge = next_priority(ch)
+        self._bridge(other, caller)
 
     def blind_transfer(self, channel: str, context: str, exten: str) -> bool:
         """BlindTransfer: the agent's bridged peer goes to context,exten; the agent's
         Bridge() then ends and the leg hangs up. False when nobody is bridged to it."""
         agent = self.pbx.channels[channel]
-        peers = self._peers(agent)
+        peers = self.pbx.peers(agent)
         if not peers:
             return False
         caller = peers[0]
         unbridge(self.pbx, caller)
         self.pbx.hangup(agent, 16)
-        if context == TRANSFER_CONTEXT:
-            self._spawn(self._dial_for(caller, exten))
-        else:
-            self.redirect(caller.name, context, exten, 1)
+        self.redirect(caller.name, context, exten, 1)
         return True
 
     def attended_transfer(self, channel: str, context: str, exten: str) -> bool:
         """Atxfer: the peer waits on hold while the agent's leg dials context,exten and,
         once answered, talks to the target. False when nobody is bridged to the agent."""
         agent = self.pbx.channels[channel]
-        peers = self._peers(agent)
+        peers = self.pbx.peers(agent)
         if not peers or context != TRANSFER_CONTEXT:
             return False
         caller = peers[0]
         unbridge(self.pbx, agent)
         unbridge(self.pbx, caller)
-        self._hold(caller, "s")
+        self.pbx.goto(caller, Location(HOLD_CONTEXT, "s", 1))
+        self.pbx.goto(agent, Location(TRANSFER_CONTEXT, exten, 1))
         target = self._dial(agent, exten)
         consultation = self._consultations[channel] = Consultation(caller.name, target.name)
         self._spawn(self._consult(agent, consultation, target))
@@ -166,42 +163,32 @@ class CallFeatures:
             self._join(target, consultation.caller)
         return True
 
+    async def _transfer_dial(self, caller: Channel, at: Location) -> Location | None:
+        """Dial() in ``[cc-transfer]`` on the caller (a blind transfer): bridged to the target
+        when it answers (None); unanswered, the dialplan goes on (and hangs up)."""
+        target = self._dial(caller, at.exten)
+        if await self._answered(target):
+            self._join(target, caller.name)
+            return None
+        return at.next()
+
     # -- helpers ------------------------------------------------------------------------------
 
-    def _peers(self, ch: Channel) -> list[Channel]:
-        return [self.pbx.channels[name] for name in self.pbx.bridges.get(ch.bridge_id, [])
-                if name != ch.name and name in self.pbx.channels]
-
-    def _hold(self, ch: Channel, exten: str) -> None:
-        self.pbx.newexten(ch, HOLD_CONTEXT, exten, 1, "MusicOnHold", "default")
-        ch.on_hold = True
-        self.pbx.emit_channel("MusicOnHoldStart", "call,all", ch, ("Class", "default"))
-        call = self._by_channel.get(ch.name)
-        if call is not None:
-            call.phase = "held"
-            call.wake.set()
-
-    def _talking(self, ch: Channel) -> None:
-        call = self._by_channel.get(ch.name)
-        if call is not None:
-            call.phase = "talking"
-            call.wake.set()
-
     def _join(self, target: Channel, caller_name: str) -> None:
-        """The transfer's target and the caller talk; a caller gone meanwhile ends it."""
+        """The transfer's target and the caller talk; a caller gone meanwhile ends it. The
+        dialled target hangs up when the caller leaves; the caller goes on in its dialplan."""
         caller = self.pbx.channels.get(caller_name)
         if caller is None:
             self.pbx.hangup(target, 16)
             return
         unbridge(self.pbx, target)
         self.pbx.stop_hold(caller)
-        self.pbx.bridge(target, caller)
-        self._talking(caller)
+        target.after_bridge, caller.after_bridge = None, next_priority(caller)
+        self._bridge(target, caller)
 
     def _dial(self, dialler: Channel, number: str) -> Channel:
-        """``[cc-transfer]``: Dial() the number from `dialler`; the target rings."""
-        target = self.pbx.dial_customer(dialler, number, self._callback_dial_seconds,
-                                        context=TRANSFER_CONTEXT)
+        """Dial() of ``[cc-transfer]`` running on `dialler`: the target rings."""
+        target = self.pbx.dial_customer(dialler, number)
         self._transfers.append(TransferTarget(number, target.name))
         self._gone[target.name] = asyncio.Event()
         return target
@@ -223,15 +210,6 @@ class CallFeatures:
         next(t for t in self._transfers if t.channel == target.name).answered = True
         return True
 
-    async def _dial_for(self, caller: Channel, number: str) -> None:
-        """A blind transfer: the caller dials the target and is bridged when it answers;
-        unanswered, Dial() returns and the dialplan hangs the caller up."""
-        target = self._dial(caller, number)
-        if await self._answered(target):
-            self._join(target, caller.name)
-        elif caller.name in self.pbx.channels:
-            self.pbx.dialplan_hangup(caller, 2)
-
     async def _consult(self, agent: Channel, consultation: Consultation,
                        target: Channel) -> None:
         """An attended transfer's consultation: once the target answers, the agent talks to
@@ -241,7 +219,8 @@ class CallFeatures:
             if consultation.completed:
                 self._join(target, consultation.caller)
             elif agent.name in self._consultations:
-                self.pbx.bridge(agent, target)
+                agent.after_bridge, target.after_bridge = next_priority(agent), None
+                self._bridge(agent, target)
         elif self._consultations.pop(agent.name, None) is not None \
                 and agent.name in self.pbx.channels and consultation.caller in self.pbx.channels:
             self.bridge_channels(agent.name, consultation.caller)

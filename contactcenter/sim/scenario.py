@@ -12,9 +12,12 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Speech:
-    """A spoken answer: the audio RECORD FILE writes as the caller's recording."""
+    """A spoken answer: the audio RECORD FILE writes as the caller's recording, or that
+    AudioSocket() streams in real time (8 kHz mono 16-bit WAV). ``barge_in``: the caller
+    speaks over the prompt (after think_seconds) instead of waiting for it to end."""
 
     audio: Path
+    barge_in: bool = True
 
 
 Answer = str | Speech | None
@@ -26,7 +29,8 @@ class ScriptedCaller:
     """One inbound caller. ``answers`` are consumed by the IVR's prompts in order; past their
     end the caller presses nothing. ``patience`` is seconds in music on hold before hanging up
     (None: waits forever); ``hangup_after_commands`` hangs up mid-IVR after that many AGI
-    commands were answered."""
+    commands were answered; ``talk_seconds`` hangs up after talking that long to an agent
+    (None: until the agent hangs up)."""
 
     number: str = "+14155550123"
     name: str = "Ada Lovelace"
@@ -35,6 +39,7 @@ class ScriptedCaller:
     patience: float | None = None
     hangup_after_commands: int | None = None
     think_seconds: float = 0.0
+    talk_seconds: float | None = None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,11 @@
 """PbxSimulator: the facade that stands where Asterisk stands. It owns the AMI server, one task
-per simulated call (FastAGI, then music on hold until answered or abandoned) and one per
-originated agent leg, and counts how every call ended."""
+per simulated call that runs its dialplan (FastAGI, music on hold, overflow, transfer dials)
+until it hangs up, one per originated agent leg, and counts how every call ended.
+
+``chaos=SEED`` makes it as unruly as a real Asterisk under load (issue 9): events of
+different channels reach the AMI in a seeded random order (interleave.py) and the noise a
+SIP stack adds is mixed in. ``ami_read`` is the AMI user's ``read =`` classes.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +13,25 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections import Counter
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from contactcenter.sim.agi_client import AgiSession
-from contactcenter.sim.ami_server import AmiServer, OriginateRequest
+from contactcenter.sim.ami_server import DEFAULT_READ, AmiServer, OriginateRequest
 from contactcenter.sim.call_features import CallFeatures, Consultation, TransferTarget
-from contactcenter.sim.channels import (
+from contactcenter.sim.channels import UNKNOWN, Channel, ChannelView, Pbx, Role
+from contactcenter.sim.dialplan import (
     CALLBACK_CONTEXT,
-    OVERFLOW_APPS,
-    UNKNOWN,
+    OVERFLOW_CONTEXTS,
     WAIT_CONTEXT,
-    Channel,
-    ChannelView,
-    Pbx,
-    Role,
+    BridgeOptions,
+    Dialplan,
+    Location,
+    Step,
+    after_bridge,
+    parse_bridge_data,
 )
 from contactcenter.sim.scenario import (
     Keypad,
@@ -36,11 +44,13 @@ from contactcenter.sim.sounds import SoundLibrary
 from contactcenter.sim.stats import CallOutcome, SimStats
 
 log = logging.getLogger(__name__)
+RTCP_SECONDS = 5.0  # chan_sip's RTCP report interval (7.629, 12.629)
 
 
 @dataclass(eq=False)
 class SimCall:
-    """One simulated inbound call, as the test placing it sees it."""
+    """One simulated call (inbound, or a customer called back), as the test placing it sees
+    it."""
 
     caller: ScriptedCaller
     channel: str = ""
@@ -48,11 +58,13 @@ class SimCall:
     phase: str = "ivr"
     answered: bool = False
     outcome: CallOutcome | None = None
-    redirect_flow: str | None = None
     overflowed_to: str = ""  # "cc-voicemail,<queue>" or "cc-message,<prompt>"
     keys: Keypad | None = None  # what the caller will press, across the call's AGI runs
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    moves: int = 0  # dialplan moves so far: what its dialplan task waits on changes
+    requeued: int = 0  # AMI Redirects into cc-wait: queue entries by an explicit act
+    bridged_in: tuple[int, str] | None = None  # the queue entry a Bridge() last connected
 
     async def wait(self) -> CallOutcome:
         """Until the caller's channel is gone; its outcome."""
@@ -72,15 +84,20 @@ class PbxSimulator(CallFeatures):
                  dead_linger: float = 5.0, ami_port: int = 0, seed: int | None = None,
                  overflow_seconds: float = 0.2,
                  customers: Mapping[str, ScriptedAgent] | None = None,
-                 callback_dial_seconds: float = 30.0) -> None:
-        self.pbx = Pbx(self._sink)
+                 callback_dial_seconds: float = 30.0, chaos: int | None = None,
+                 ami_read: str = DEFAULT_READ) -> None:
+        dialplan = Dialplan(agi_base=f"agi://{agi_host}:{agi_port}", main_flow=flow,
+                            agi_contexts=agi_contexts, dial_seconds=callback_dial_seconds)
+        noise = None if chaos is None else random.Random(f"noise-{chaos}")
+        self.pbx = Pbx(self._sink, dialplan=dialplan, noise=noise)
         self.pbx.on_gone(self._channel_gone)
+        self.pbx.on_moved(self._moved)
         self._ami = AmiServer(self.pbx, self, username=username, secret=secret,
-                              failed_login_delay=failed_login_delay)
+                              failed_login_delay=failed_login_delay, read=ami_read,
+                              chaos=chaos)
         self._ami_requested_port = ami_port
-        self._agi_host, self._agi_port, self._flow = agi_host, agi_port, flow
+        self._agi_host, self._agi_port = agi_host, agi_port
         self._agents = dict(agents or {})
-        self._agi_contexts = dict(agi_contexts or {})
         self._sounds = sounds or SoundLibrary()
         self._dead_linger = dead_linger
         self._overflow_seconds = overflow_seconds
@@ -91,8 +108,10 @@ class PbxSimulator(CallFeatures):
         self._tasks: set[asyncio.Task[None]] = set()
         self._calls: list[SimCall] = []
         self._by_channel: dict[str, SimCall] = {}
+        self._running: set[str] = set()  # channels whose dialplan task runs
         self._agi: dict[str, AgiSession] = {}
         self._gone: dict[str, asyncio.Event] = {}
+        self._ringing: dict[str, OriginateRequest] = {}  # originated legs not yet answered
         self._ringing_for: Counter[str] = Counter()
         self._double_offers = 0
         self._consultations: dict[str, Consultation] = {}  # call_features.py
@@ -101,6 +120,8 @@ class PbxSimulator(CallFeatures):
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
         await self._ami.start("127.0.0.1", self._ami_requested_port)
+        if self._ami.reads("reporting"):
+            self._spawn(self._rtcp_reports())
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -151,6 +172,13 @@ class PbxSimulator(CallFeatures):
     def is_alive(self, channel: str) -> bool:
         return channel in self.pbx.channels
 
+    def waiting_in_moh(self) -> list[SimCall]:
+        """The calls whose channel is in ``[cc-wait]``'s music on hold now: what the ACD must
+        know as waiting (a caller there that the ACD forgot is stranded)."""
+        return [call for call in self._calls
+                if (ch := self.pbx.channels.get(call.channel)) is not None
+                and ch.context == WAIT_CONTEXT and ch.on_hold]
+
     @property
     def stats(self) -> SimStats:
         outcomes = Counter(call.outcome for call in self._calls)
@@ -169,15 +197,15 @@ class PbxSimulator(CallFeatures):
 
     # -- traffic ----------------------------------------------------------------------------
     def place_call(self, caller: ScriptedCaller) -> SimCall:
-        """A call arrives now: the channel exists when this returns; the AGI runs in a task."""
+        """A call arrives now: the channel exists when this returns; its dialplan (the AGI
+        first) runs in a task."""
         call = SimCall(caller, keys=Keypad.of(caller))
-        ch = self.pbx.new_inbound(caller.number, caller.name, caller.dnis,
-                                  f"{self._agi_url(self._flow)},{caller.dnis}")
+        ch = self.pbx.new_inbound(caller.number, caller.name, caller.dnis)
         call.channel, call.uniqueid = ch.name, ch.uniqueid
         self._gone[ch.name] = asyncio.Event()
         self._calls.append(call)
         self._by_channel[ch.name] = call
-        self._spawn(self._call_lifecycle(call, ch))
+        self._run_dialplan(call, ch)
         return call
 
     async def run_traffic(self, callers: Sequence[ScriptedCaller] = (), *,
@@ -206,52 +234,122 @@ class PbxSimulator(CallFeatures):
         await asyncio.sleep(max(0.0, start + seconds - loop.time()))
         return placed
 
-    def _agi_url(self, flow: str) -> str:
-        """The dialplan runs ``AGI(<url>,${EXTEN})``: the flow name routes, the DNIS is
-        ``agi_arg_1``."""
-        return f"agi://{self._agi_host}:{self._agi_port}/{flow}"
+    # -- the dialplan's applications that take time ----------------------------------------
+    def _run_dialplan(self, call: SimCall, ch: Channel) -> None:
+        self._running.add(ch.name)
+        self._spawn(self._dialplan(call, ch))
 
-    async def _call_lifecycle(self, call: SimCall, ch: Channel) -> None:
-        flow = self._flow
-        while ch.name in self.pbx.channels:
+    def _moved(self, ch: Channel, step: Step) -> None:
+        """The Pbx brought ``ch`` to ``step`` (its Newexten is out): a call's dialplan task
+        stops what it ran and runs that."""
+        call = self._by_channel.get(ch.name)
+        if call is None:
+            return  # agent legs and transfer targets: their own tasks hold them
+        call.moves += 1
+        if step.application == "AGI":
             call.phase = "ivr"
-            session = AgiSession(self.pbx, ch, call.caller, self._sounds,
-                                 dead_linger=self._dead_linger, keys=call.keys)
-            self._agi[ch.name] = session
-            try:
-                status = await session.run(self._agi_host, self._agi_port, self._agi_url(flow),
-                                           (ch.exten,))
-            finally:
-                del self._agi[ch.name]
-            if not ch.bridge_id:  # else an agent's Bridge() took the caller out of the AGI
-                if not self.pbx.after_agi(ch, status):
-                    return
-                call.phase = "waiting"
-            next_flow = await self._wait_in_queue(call, ch)
-            if next_flow is None:
-                return
-            flow = next_flow
+        elif step.application == "MusicOnHold":
+            call.phase = "waiting" if ch.context == WAIT_CONTEXT else "held"
+        elif ch.context in OVERFLOW_CONTEXTS:
+            call.phase, call.overflowed_to = "overflowed", f"{ch.context},{ch.exten}"
+        session = self._agi.get(ch.name)
+        if session is not None:
+            session.intercept()  # an async goto ends the AGI application
+        call.wake.set()
+        if ch.name not in self._running:  # a called-back customer sent somewhere by Redirect
+            self._run_dialplan(call, ch)
 
-    async def _wait_in_queue(self, call: SimCall, ch: Channel) -> str | None:
-        """Music on hold until bridged, abandoned, redirected into an AGI context, or gone."""
-        patience = call.caller.patience
+    async def _dialplan(self, call: SimCall, ch: Channel) -> None:
+        """Run the application at the channel's location; when it finishes, the dialplan goes
+        on. A Redirect (or a bridge's end) moves the channel meanwhile: then whatever it was
+        moved to runs; while bridged, it waits."""
+        try:
+            while ch.name in self.pbx.channels:
+                moves = call.moves
+                after = await self._application(call, ch, moves)
+                if ch.name not in self.pbx.channels or call.moves != moves:
+                    continue
+                if after is not None and not ch.bridge_id:
+                    self.pbx.goto(ch, after)
+                else:
+                    await self._until_moved(call, ch, moves)
+        finally:
+            self._running.discard(ch.name)
+
+    async def _until(self, call: SimCall, done: Callable[[], bool],
+                     seconds: float | None = None) -> bool:
+        """Until ``done()`` (True) or ``seconds`` have passed (False)."""
         loop = asyncio.get_running_loop()
-        deadline = None if patience is None else loop.time() + patience
-        while ch.name in self.pbx.channels:
+        deadline = None if seconds is None else loop.time() + seconds
+        while not done():
             call.wake.clear()
-            if call.redirect_flow is not None:
-                flow, call.redirect_flow = call.redirect_flow, None
-                return flow
-            timeout = None
-            if call.phase == "waiting" and deadline is not None:
-                timeout = max(0.0, deadline - loop.time())
+            timeout = None if deadline is None else max(0.0, deadline - loop.time())
             try:
                 await asyncio.wait_for(call.wake.wait(), timeout)
             except TimeoutError:
-                if call.phase == "waiting" and not ch.bridge_id:
-                    self.pbx.caller_hangs_up(ch)
+                return done()
+        return True
+
+    def _interrupted(self, call: SimCall, ch: Channel, moves: int) -> Callable[[], bool]:
+        return lambda: (ch.name not in self.pbx.channels or call.moves != moves
+                        or bool(ch.bridge_id))
+
+    async def _application(self, call: SimCall, ch: Channel, moves: int) -> Location | None:
+        """Run the channel's current application; the next location when it finishes, None
+        when something else took the channel (bridge, Redirect, hang-up)."""
+        at = Location(ch.context, ch.exten, ch.priority)
+        interrupted = self._interrupted(call, ch, moves)
+        match ch.application:
+            case "AGI":
+                return await self._agi_application(call, ch, at, moves)
+            case "MusicOnHold":
+                patience = call.caller.patience if ch.context == WAIT_CONTEXT else None
+                if not await self._until(call, interrupted, patience):
+                    self.pbx.caller_hangs_up(ch)  # out of patience
                     self.pbx.hangup(ch, 0)
+                return None
+            case "VoiceMail" | "Playback":
+                # the caller leaves a message, or hears one
+                done = not await self._until(call, interrupted, self._overflow_seconds)
+                return at.next() if done else None
+            case "Dial":
+                return await self._transfer_dial(ch, at)
         return None
+
+    async def _agi_application(self, call: SimCall, ch: Channel, at: Location,
+                               moves: int) -> Location | None:
+        url, *args = ch.app_data.split(",")
+        session = AgiSession(self.pbx, ch, call.caller, self._sounds,
+                             dead_linger=self._dead_linger, keys=call.keys)
+        self._agi[ch.name] = session
+        try:
+            status = await session.run(self._agi_host, self._agi_port, url, tuple(args))
+        finally:
+            del self._agi[ch.name]
+        if self._interrupted(call, ch, moves)():
+            return None  # an agent's Bridge() or a Redirect took the caller out of the AGI
+        self.pbx.set_var(ch, "AGISTATUS", status)
+        if ch.pending_cause is not None:
+            self.pbx.hangup(ch, ch.pending_cause)
+            return None
+        return at.next()
+
+    async def _until_moved(self, call: SimCall, ch: Channel, moves: int) -> None:
+        """Bridged (or between applications): until the channel moves or is gone. A caller
+        with ``talk_seconds`` hangs up after talking that long."""
+        def moved() -> bool:
+            return ch.name not in self.pbx.channels or call.moves != moves
+
+        def moved_or_bridged_changed(bridged: bool) -> Callable[[], bool]:
+            return lambda: moved() or bool(ch.bridge_id) != bridged
+
+        talk = call.caller.talk_seconds
+        while not moved():
+            bridged = bool(ch.bridge_id)
+            if not await self._until(call, moved_or_bridged_changed(bridged),
+                                     talk if bridged else None):
+                self.pbx.caller_hangs_up(ch)  # talked long enough
+                self.pbx.hangup(ch, 16)
 
     def _channel_gone(self, ch: Channel) -> None:
         gone = self._gone.pop(ch.name, None)
@@ -273,59 +371,63 @@ class PbxSimulator(CallFeatures):
         call.ended.set()
         call.wake.set()
 
+    async def _rtcp_reports(self) -> None:
+        """RTCPSent about every 5 s for each answered channel whose media goes through
+        Asterisk (not natively bridged), for a user that reads ``reporting``."""
+        sent: dict[str, int] = {}  # reports so far, by channel
+        while True:
+            await asyncio.sleep(RTCP_SECONDS / 10)
+            try:
+                now = time.monotonic()
+                for name in [n for n in sent if n not in self.pbx.channels]:
+                    del sent[name]
+                for ch in list(self.pbx.channels.values()):
+                    due = int((now - ch.up_at) / RTCP_SECONDS) if ch.up_at else 0
+                    if ch.state == 6 and not ch.bridge_id and due > sent.get(ch.name, 0):
+                        sent[ch.name] = due
+                        self.pbx.rtcp_sent(ch, due)
+            except Exception:
+                log.exception("RTCP report failed")
+
     # -- CallControl, for the AMI server ----------------------------------------------------
     def hangup(self, channel: str, cause: int) -> None:
         if self.complete_attended_transfer(channel):
+            return
+        ch = self.pbx.channels[channel]
+        request = self._ringing.pop(channel, None)
+        if request is not None:
+            # the platform cancels a ringing agent leg: the originate fails (Reason 0) first,
+            # then the leg's DialEnd NOANSWER and Hangup (issue 9, a real run)
+            self._originate_response(request, False, 0, None)
+            ch.pending_cause = cause
+            self.pbx.ringing_leg_cancelled(ch, cause)
             return
         session = self._agi.get(channel)
         if session is not None:
             self.pbx.emit_channel("SoftHangupRequest", "call,all", session.channel,
                                   ("Cause", str(cause)))
             session.hang_up(cause)
-        elif (ch := self.pbx.channels.get(channel)) is not None:
-            ch.pending_cause = cause
-            self.pbx.hangup(ch, cause)
+            return
+        ch.pending_cause = cause
+        self.pbx.hangup(ch, cause)
 
     def redirect(self, channel: str, context: str, exten: str, priority: int) -> None:
-        ch = self.pbx.channels[channel]
-        call = self._by_channel.get(channel)
-        if call is None or channel in self._agi:
-            self.hangup(channel, 16)
+        """ast_async_goto: the channel leaves what it runs (its bridge too, where the others'
+        Bridge() ends) and goes on at context,exten,priority; the after-bridge location a
+        Bridge() gave it is dropped (manager.c async_goto_with_discard_bridge_after)."""
+        at = Location(context, exten, priority)
+        if self.pbx.dialplan.step(at) is None:
+            self.hangup(channel, 16)  # no such extension: Asterisk hangs up
             return
+        ch = self.pbx.channels[channel]
         self.pbx.stop_hold(ch)
         if ch.bridge_id:
-            self.pbx.leave_bridge(ch, destroy_self=False)
-        if context == WAIT_CONTEXT:
-            self.pbx.enter_wait(ch)
-            call.phase = "waiting"
-        elif context in OVERFLOW_APPS:
-            self._overflow(call, ch, context, exten)
-            return
-        elif context in self._agi_contexts:
-            ch.context, ch.exten, ch.priority = context, exten, priority
-            call.redirect_flow = self._agi_contexts[context]
-            self.pbx.newexten(ch, context, exten, priority, "AGI",
-                              f"{self._agi_url(call.redirect_flow)},{exten}")
-        else:
-            ch.pending_cause = 16
-            self.pbx.dialplan_hangup(ch, priority)
-        call.wake.set()
-
-    def _overflow(self, call: SimCall, ch: Channel, context: str, exten: str) -> None:
-        """``[cc-voicemail]`` / ``[cc-message]``: the application runs for overflow_seconds
-        (the caller leaves a message, or hears one), then the dialplan hangs up."""
-        app, data = OVERFLOW_APPS[context]
-        self.pbx.newexten(ch, context, exten, 1, app, data.format(exten=exten))
-        call.phase, call.overflowed_to = "overflowed", f"{context},{exten}"
-        call.wake.set()
-
-        async def finish() -> None:
-            await asyncio.sleep(self._overflow_seconds)
-            if ch.name in self.pbx.channels:
-                ch.pending_cause = 16
-                self.pbx.dialplan_hangup(ch, 2)
-
-        self._spawn(finish())
+            self.pbx.leave_bridge(ch, hung_up=False)
+        ch.after_bridge = None
+        call = self._by_channel.get(channel)
+        if call is not None and context == WAIT_CONTEXT:
+            call.requeued += 1
+        self.pbx.goto(ch, at)
 
     def originate(self, request: OriginateRequest) -> asyncio.Future[bool]:
         outcome: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
@@ -350,13 +452,18 @@ class PbxSimulator(CallFeatures):
             outcome.set_result(False)
             return
         bridging = request.application.lower() == "bridge"
-        target = self.pbx.channels.get(request.target) if bridging else None
-        if target is not None and (self._ringing_for[request.target] or target.bridge_id):
+        dest, options = parse_bridge_data(request.data) if bridging else ("", BridgeOptions())
+        target = self.pbx.find(dest)
+        offered_twice = target is not None and bool(self._ringing_for[target.name]
+                                                   or target.bridge_id)
+        if offered_twice:
             self._double_offers += 1
         ch = self.pbx.dial_agent(request.device, request.caller_num, request.caller_name,
                                  list(request.variables))
         gone = self._gone[ch.name] = asyncio.Event()
-        self._ringing_for[request.target] += 1
+        self._ringing[ch.name] = request
+        ringing_for = target.name if target is not None else dest
+        self._ringing_for[ringing_for] += 1
         try:
             ring = request.timeout_ms / 1000
             answers = agent.answer_after is not None and agent.answer_after < ring
@@ -364,36 +471,45 @@ class PbxSimulator(CallFeatures):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(gone.wait(), wait)
         finally:
-            self._ringing_for[request.target] -= 1
-        if gone.is_set():
-            self._originate_response(request, False, 1, None)
+            self._ringing_for[ringing_for] -= 1
+        if self._ringing.pop(ch.name, None) is None:  # hangup() cancelled it, and responded
             outcome.set_result(False)
             return
         if not answers:
-            self.pbx.hangup(ch, 19)
+            self.pbx.hangup(ch, 19)  # ring-no-answer: Hangup, then the response (11.340)
             self._originate_response(request, False, 3, None)
             outcome.set_result(False)
             return
-        self.pbx.agent_answers(ch, request.target)
+        self.pbx.agent_answers(ch, request.application, request.data)
         self._originate_response(request, True, 4, ch)
         outcome.set_result(True)
         if bridging:
-            self._connect(ch, request)
-            hold = agent.talk_seconds
+            self._connect(ch, dest, options, counted=offered_twice)
+            hold, phone_hangs_up = agent.talk_seconds, True
         elif request.context == CALLBACK_CONTEXT:
             await self._call_back(ch, request.exten)
-            hold = agent.talk_seconds
-        else:
+            hold, phone_hangs_up = agent.talk_seconds, True
+        else:  # an application that ends by itself: Wait(n) here
             hold = float(request.data) if request.application.lower() == "wait" else 0.0
+            phone_hangs_up = False
         if ch.name in self.pbx.channels:
-            with contextlib.suppress(TimeoutError, ValueError):
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(gone.wait(), hold)
-            self.pbx.hangup(ch, 16)
+            if ch.name not in self.pbx.channels:
+                return
+            if phone_hangs_up:
+                self.pbx.agent_hangs_up(ch)
+            else:
+                self.pbx.hangup(ch, 16)
 
     async def _call_back(self, agent_ch: Channel, number: str) -> None:
-        """The answered agent leg dials the customer, whose phone answers per ``customers``
-        (an unknown number never does); unanswered, Dial() returns and the leg hangs up."""
-        customer = self.pbx.dial_customer(agent_ch, number, self._callback_dial_seconds)
+        """``[cc-callback]`` on the answered agent leg dials the customer, whose phone answers
+        per ``customers`` (an unknown number never does); unanswered, Dial() returns and the
+        leg hangs up."""
+        at = Location(CALLBACK_CONTEXT, number, 1)
+        if self.pbx.goto(agent_ch, at) is None:
+            return
+        customer = self.pbx.dial_customer(agent_ch, number)
         call = SimCall(ScriptedCaller(number=number), customer.name, customer.uniqueid,
                        phase="callback")
         self._callbacks.append(call)
@@ -411,24 +527,38 @@ class PbxSimulator(CallFeatures):
         if not answers:
             customer.pending_cause = 19
             self.pbx.hangup(customer, 19)
-            self.pbx.dialplan_hangup(agent_ch, 2)
+            self.pbx.goto(agent_ch, at.next())
             return
         self.pbx.set_state(customer, 6)
-        self.pbx.bridge(agent_ch, customer)
-        call.answered, call.phase = True, "talking"
+        agent_ch.after_bridge = at.next()  # Dial() returns when the customer hangs up
+        self._bridge(agent_ch, customer)
 
-    def _connect(self, ch: Channel, request: OriginateRequest) -> None:
-        """Bridge(caller) on the answered leg; a caller channel that is gone (or is not a
-        caller) makes Bridge fail and the leg hang up, as on a real Asterisk."""
-        caller = self.pbx.channels.get(request.target)
+    def _connect(self, ch: Channel, dest: str, options: BridgeOptions, *, counted: bool) -> None:
+        """Bridge(caller[,options]) on the answered leg; a caller channel that is gone (or is
+        not a caller) makes Bridge fail and the leg hang up, as on a real Asterisk. Bridging a
+        caller a second time within one queue entry (a Redirect into cc-wait or a new
+        CC_ENTRY makes a new one) is a double offer."""
+        caller = self.pbx.find(dest)
         if caller is None or caller.role is not Role.CALLER:
             self.pbx.bridge_fails(ch)
             return
-        session = self._agi.get(caller.name)
-        if session is not None:
-            session.intercept()
-        self.pbx.bridge(ch, caller)
+        caller.after_bridge = after_bridge(
+            options, Location(caller.context, caller.exten, caller.priority),
+            Location(ch.context, ch.exten, ch.priority))
         call = self._by_channel.get(caller.name)
         if call is not None:
-            call.answered, call.phase = True, "talking"
-            call.wake.set()
+            entry = (call.requeued, caller.variables.get("CC_ENTRY", ""))
+            if call.bridged_in == entry and not counted:
+                self._double_offers += 1
+            call.bridged_in = entry
+        self._bridge(ch, caller)
+
+    def _bridge(self, first: Channel, second: Channel) -> None:
+        """Pbx.bridge (``second`` is the one taken out of its dialplan), and the calls of
+        both are talking."""
+        self.pbx.bridge(first, second)
+        for ch in (first, second):
+            call = self._by_channel.get(ch.name)
+            if call is not None:
+                call.answered, call.phase = True, "talking"
+                call.wake.set()

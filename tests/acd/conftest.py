@@ -72,13 +72,15 @@ class Router:
 async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None = None,
                   queues: Mapping[str, QueueDefinition] | None = None,
                   customers: Mapping[str, ScriptedAgent] | None = None,
-                  store: QueueStore | None = None, **distributor: Any) -> AsyncIterator[AcdRig]:
+                  store: QueueStore | None = None, chaos: int | None = None,
+                  prompts: Path | None = None, **distributor: Any) -> AsyncIterator[AcdRig]:
     """Everything up and linked (the AMI through a link the test may cut); closes in
-    reverse order. The simulator dials back `customers` with a 0.5 s Dial timeout."""
+    reverse order. The simulator dials back `customers` with a 0.5 s Dial timeout; with
+    `chaos`, it interleaves events with that seed. `prompts`: a prompt cache to share."""
     bus = EventBus()
     registry = FlowRegistry(FLOWS)
     registry.reload()
-    renderer = PromptRenderer(tmp_path / "prompts")
+    renderer = PromptRenderer(prompts or tmp_path / "prompts")
     service = IvrService(registry, renderer, bus)
     handler = Router(service.handle)
     with bus.subscribe() as events:
@@ -86,7 +88,7 @@ async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None 
                 PbxSimulator(agi_port=agi.port, agents=agents or {},
                              agi_contexts={ANNOUNCE_CONTEXT: ANNOUNCE_FLOW},
                              customers=customers, callback_dial_seconds=0.5,
-                             overflow_seconds=0.05) as sim:
+                             overflow_seconds=0.05, chaos=chaos) as sim:
             link = CuttableLink(sim.ami_port)
             await link.start()
             bridge = AmiBridge(AmiConfig(port=link.port, secret="ccsecret"), bus,

@@ -1,5 +1,5 @@
-"""Wallboard metrics from plain events: counts, service level, abandon rate, ASA, AHT, the
-sliding window and "today"."""
+"""Wallboard metrics from plain events: counts, service level, abandon rate, ASA, AHT,
+post-call survey ratings, the sliding window and "today"."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from contactcenter.acd.events import (
     CallOverflowed,
     CallQueued,
 )
-from contactcenter.acd.metrics import DEFAULT_SERVICE_LEVEL_S, QueueMetrics
+from contactcenter.acd.metrics import ANSWERS_KEPT, DEFAULT_SERVICE_LEVEL_S, QueueMetrics
 from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.routing import WaitingCall
+from contactcenter.ivr.events import IvrFinished
 
 QUEUES = {"support": QueueDefinition("support", service_level_seconds=30),
           "sales": QueueDefinition("sales", service_level_seconds=10)}
@@ -46,6 +47,12 @@ def handled(cid: str, agent: str, talk: float, end: float, wrap: float,
             AgentStateChanged(agent, "available", "", None, end + wrap)]
 
 
+def rated(cid: str, score: str, at: float) -> IvrFinished:
+    """The end of the caller's post-call survey (flows/survey.yaml) on their channel."""
+    return IvrFinished(cid, "survey", "v1", "hangup", "thanks", ("rate", "thanks"),
+                       {"survey_score": score}, at)
+
+
 def agent(name: str, state: AgentState, queues: tuple[str, ...] = ("support",)) -> Agent:
     return Agent(AgentProfile(name, f"SIP/{name}", dict.fromkeys(queues, 0)), state)
 
@@ -60,8 +67,9 @@ def test_empty_metrics_list_the_defined_queues_with_no_rates() -> None:
     support = board["queues"]["support"]
     assert support["waiting"] == 0 and support["longest_wait_s"] == 0.0
     assert (support["answered"], support["abandoned"], support["overflowed"]) == (0, 0, 0)
-    for key in ("service_level_pct", "abandon_rate_pct", "asa_s", "aht_s"):
+    for key in ("service_level_pct", "abandon_rate_pct", "asa_s", "aht_s", "survey_avg"):
         assert support[key] is None and board["total"][key] is None
+    assert support["surveys"] == 0 and board["total"]["surveys"] == 0
     assert support["service_level_s"] == 30
 
 
@@ -168,3 +176,46 @@ def test_today_starts_at_midnight_in_the_configured_zone() -> None:
     board = m.figures(midnight + 3600, [], [])
     assert board["window_start"] == midnight
     assert board["total"]["answered"] == 1
+
+
+def test_survey_ratings_count_for_the_queue_that_answered_the_call() -> None:
+    m = metrics(answered("s1", 5.0, 100.0), answered("s2", 5.0, 110.0),
+                answered("l1", 5.0, 120.0, "sales"),
+                CallEnded("s1", "support", "answered", "agent1", 5.0, 60.0, 160.0),
+                rated("s1", "4", 170.0), rated("s2", "5", 180.0), rated("l1", "1", 190.0))
+    board = m.figures(200.0, [], [])
+    support, sales = board["queues"]["support"], board["queues"]["sales"]
+    assert (support["surveys"], support["survey_avg"]) == (2, 4.5)
+    assert (sales["surveys"], sales["survey_avg"]) == (1, 1.0)
+    assert (board["total"]["surveys"], board["total"]["survey_avg"]) == (3, 3.3)
+    assert (support["answered"], support["abandon_rate_pct"]) == (2, 0.0)  # not calls
+
+
+def test_a_rating_counts_once_and_only_for_an_answered_call() -> None:
+    m = metrics(answered("a", 5.0, 100.0), rated("a", "2", 150.0), rated("a", "5", 151.0),
+                abandoned("gone", 30.0, 120.0), rated("gone", "5", 160.0),  # never answered
+                rated("unknown", "5", 170.0),  # answered before a restart, say
+                answered("b", 5.0, 180.0), rated("b", "7", 190.0),  # no rating
+                IvrFinished("b", "survey", "", "hangup", "goodbye", (), {}, 191.0))
+    support = m.figures(200.0, [], [])["queues"]["support"]
+    assert (support["surveys"], support["survey_avg"]) == (1, 2.0)
+    assert m.figures(200.0, [], [])["total"]["surveys"] == 1
+
+
+def test_a_call_transferred_to_another_queue_is_rated_for_the_last_one() -> None:
+    m = metrics(answered("t", 5.0, 100.0, "support"), answered("t", 8.0, 150.0, "sales"),
+                rated("t", "3", 200.0))
+    board = m.figures(300.0, [], [])
+    assert board["queues"]["sales"]["surveys"] == 1
+    assert board["queues"]["support"]["surveys"] == 0
+
+
+def test_ratings_leave_with_the_window_and_the_memory_of_answers_is_bounded() -> None:
+    m = metrics(answered("first", 5.0, 100.0), window=600.0)
+    for n in range(ANSWERS_KEPT):  # the first call falls out of the memory
+        m.record(answered(f"c{n}", 5.0, 101.0))
+    m.record(rated("first", "1", 200.0))
+    m.record(rated("c0", "5", 200.0))
+    assert m.figures(300.0, [], [])["total"]["surveys"] == 1
+    assert m.figures(300.0, [], [])["total"]["survey_avg"] == 5.0
+    assert m.figures(900.0, [], [])["total"]["surveys"] == 0

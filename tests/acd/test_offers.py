@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -28,6 +28,7 @@ from contactcenter.acd.offers import (
     Phase,
     Placed,
     Refused,
+    Vanished,
     Withdrawn,
     step,
 )
@@ -88,6 +89,12 @@ def test_answered_then_caller_hangs_up_ends_answered_without_touching_anyone() -
     assert not story.of("hang_up_caller") and not story.of("hang_up_leg")
 
 
+def test_a_caller_bound_for_the_after_call_flow_is_not_hung_up() -> None:
+    survey = offer(after_call=True)
+    story = play(survey, [Placed("a-1"), Bridged(110.0), LegGone(120.0)])
+    assert story.of("end")[0].end == "answered" and not story.of("hang_up_caller")
+
+
 def test_a_transfer_keeps_the_caller_when_the_agent_leaves() -> None:
     story = play(offer(), [Placed("a-1"), Bridged(110.0), HandedOff(), LegGone(120.0)])
     assert story.of("end")[0].end == "answered" and not story.of("hang_up_caller")
@@ -104,12 +111,13 @@ def test_ring_no_answer_requeues_and_pauses_the_agent(no_answer: Event) -> None:
     assert story.agent_moves == [(AgentState.PAUSED, NO_ANSWER)]
 
 
-def test_the_platforms_own_outage_never_pauses_the_agent() -> None:
-    down = play(offer(), [Refused(link_down=True)])
-    assert down.agent_moves == [(AgentState.AVAILABLE, "")]
-    assert down.of("requeue") and not down.of("dispatch")  # the resync offers again
-    refused = play(offer(), [Refused()])
-    assert refused.agent_moves == [(AgentState.PAUSED, NO_ANSWER)] and refused.of("dispatch")
+def test_the_platforms_refusal_or_outage_never_pauses_the_agent() -> None:
+    for gone_unseen in (Refused(), Vanished()):
+        story = play(offer(), [gone_unseen])
+        assert story.agent_moves == [(AgentState.AVAILABLE, "")]
+        assert story.of("requeue") and not story.of("dispatch")  # the distributor goes on
+    missed = play(offer(), [Placed("a-1"), LegRinging(LEG), Vanished()])
+    assert missed.agent_moves == [(AgentState.AVAILABLE, "")] and missed.of("requeue")
 
 
 def test_abandon_while_ringing_frees_the_agent_only_once_the_leg_is_gone() -> None:
@@ -138,7 +146,7 @@ def test_a_withdrawn_call_goes_back_only_once_the_leg_is_gone() -> None:
     story = play(offer(), [Placed("a-1"), LegRinging(LEG), Withdrawn()])
     assert story.decisions[-1].hang_up_leg == LEG and not story.of("requeue")
     failed_first = play(story.offer, [Failed(0), LegGone(113.0)])  # Asterisk's real order
-    assert len(failed_first.of("requeue")) == 1 and failed_first.decisions[0].requeue
+    assert len(failed_first.of("requeue")) == 1 and failed_first.decisions[1].requeue
     assert failed_first.agent_moves == []  # the agent logged out: they stay out
     caller_left = play(story.offer, [CallerGone(112.5), LegGone(113.0)])
     assert [d.end for d in caller_left.of("end")] == ["abandoned"]
@@ -158,7 +166,7 @@ def test_a_callback_whose_customer_does_not_answer_frees_the_agent_for_a_retry()
 # -- every pair of events in both orders ---------------------------------------------------
 
 ALPHABET: tuple[Event, ...] = (
-    Placed("a-1"), Refused(), Refused(link_down=True), LegRinging(LEG), Answered(LEG),
+    Placed("a-1"), Refused(), Vanished(), LegRinging(LEG), Answered(LEG),
     Failed(0), Failed(3), Bridged(110.0), LegGone(120.0), CallerGone(121.0), Withdrawn(),
     HandedOff(), HandedOff(False))
 STARTS = {phase: offer(phase=phase, leg=LEG if phase is not Phase.PLACING else "",
@@ -185,7 +193,7 @@ def holds(story: Story, events: Sequence[Event], start: Offer) -> None:
     for event, decision in zip(events, story.decisions, strict=True):
         leg_seen |= isinstance(event, LegRinging | Answered)
         leg_gone |= isinstance(event, LegGone) or (
-            isinstance(event, Failed | Refused) and not leg_seen)
+            isinstance(event, Failed | Refused) and not leg_seen) or isinstance(event, Vanished)
         if decision.agent == (AgentState.AVAILABLE, "") and not decision.callback_failed:
             assert leg_gone or (isinstance(event, Refused) and not leg_seen), \
                 "an agent is free only once their leg is gone"
@@ -201,8 +209,7 @@ def holds(story: Story, events: Sequence[Event], start: Offer) -> None:
 def test_every_pair_of_events_in_both_orders(start: Offer) -> None:
     for first, second in itertools.permutations(ALPHABET, 2):
         for call in (CALL, CALLBACK):
-            begin = Offer(call, start.agent_id, start.device, start.phase, start.action_id,
-                          start.leg, start.connected_at, start.requeue, start.free_agent)
+            begin = replace(start, call=call)
             holds(play(begin, [first, second]), [first, second], begin)
 
 

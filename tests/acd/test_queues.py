@@ -45,6 +45,7 @@ def test_a_queue_with_no_settings_gets_the_defaults(tmp_path: Path) -> None:
     ("queues:\n  a:\n    announce: {every: 5}\n", "announce takes", 3, 15),
     ("queues:\n  a: [1\n", "expected", 3, 1),
     ("queues: 3\n", "expected a 'queues:' mapping", 1, 1),
+    ("queues:\n  a:\n    after_call: Survey!\n", "after_call must name a flow", 3, 17),
 ])
 def test_bad_input_names_file_line_and_column(tmp_path: Path, text: str, message: str,
                                               line: int, column: int) -> None:
@@ -59,3 +60,16 @@ def test_bad_input_names_file_line_and_column(tmp_path: Path, text: str, message
 def test_a_missing_file_is_a_flow_error(tmp_path: Path) -> None:
     with pytest.raises(FlowError, match="queues.yaml"):
         load_queue_definitions(tmp_path / "queues.yaml")
+
+
+def test_after_call_names_a_flow_of_the_directory_when_the_flows_are_known(
+        tmp_path: Path) -> None:
+    path = write(tmp_path, "queues:\n  a:\n    after_call: survey\n  b:\n")
+    queues = load_queue_definitions(path, {"main", "survey"})
+    assert (queues["a"].after_call, queues["b"].after_call) == ("survey", "")
+    assert load_queue_definitions(path)["a"].after_call == "survey"  # run time: unchecked
+    with pytest.raises(FlowError) as caught:
+        load_queue_definitions(path, {"main"})
+    error = caught.value
+    assert "queue 'a': after_call names no flow 'survey' (known: main)" in error.message
+    assert (error.line, error.column) == (3, 17)

@@ -1,5 +1,5 @@
-"""Distributor._reconcile over the simulator: after an AMI outage, a caller who left while
-the link was down is closed as abandoned, and a caller who parked meanwhile joins the queue
+"""Distributor._reconcile over the simulator: an AMI outage shows on the wallboard while it
+lasts; after it, a caller who left while the link was down is closed as abandoned, and a caller who parked meanwhile joins the queue
 at the entry time the IVR wrote on the channel (CC_ENTERED), so the order holds."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from contactcenter.acd.agents import AgentProfile
 from contactcenter.acd.events import CallConnected, CallEnded, CallQueued
 from contactcenter.acd.queues import QueueDefinition
 from contactcenter.cti.events import LinkDown, Resynced
+from contactcenter.health import PartDown
 from contactcenter.sim import ScriptedAgent, ScriptedCaller, SimCall
 from contactcenter.sim.stats import CallOutcome
 from tests.acd.conftest import KEYS, AcdRig, acd_rig
@@ -34,6 +35,9 @@ async def test_an_outage_abandons_the_gone_and_queues_the_new_at_their_own_time(
 
         rig.link.cut()
         await rig.next(LinkDown)
+        await rig.next(PartDown)
+        await asyncio.sleep(0.05)  # the distributor reads the bus in its own task
+        assert "ami" in (await rig.acd.wallboard())["down"]  # the outage shows
         gone = rig.sim.pbx.channels[leaving.channel]  # hangs up unseen by the platform
         rig.sim.pbx.caller_hangs_up(gone)
         rig.sim.pbx.hangup(gone, 0)
@@ -49,6 +53,7 @@ async def test_an_outage_abandons_the_gone_and_queues_the_new_at_their_own_time(
         abandoned = await rig.next(CallEnded, lambda e: e.call_id == leaving.uniqueid)
         requeued = await rig.next(CallQueued, lambda e: e.call_id == late.uniqueid)
         board = await rig.acd.wallboard()
+        assert board["down"] == {}  # and is gone once the link is back
         assert board["queues"]["support"]["waiting"] == 3
         assert [(c["caller"], c["position"]) for c in board["calls"]] == [
             ("+14155550121", 1), ("+14155550123", 2), ("+14155550124", 3)]

@@ -5,11 +5,12 @@ and wraps up; no call is lost and none rings two agents at once."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from contactcenter.acd.agents import AgentProfile, AgentState
 from contactcenter.acd.distributor import Distributor
-from contactcenter.acd.events import CallConnected, CallEnded, CallOffered
+from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded, CallOffered
 from contactcenter.acd.queues import QueueDefinition
 from contactcenter.queue.redis_store import RedisStore
 from contactcenter.sim import ScriptedAgent, ScriptedCaller
@@ -25,7 +26,8 @@ async def test_a_new_distributor_takes_over_a_dead_ones_offers(tmp_path, redis_u
     agents = {"SIP/agent101": ScriptedAgent(answer_after=0.05, talk_seconds=2.0),
               "SIP/agent102": ScriptedAgent(answer_after=1.5, talk_seconds=0.3)}
     try:
-        async with acd_rig(tmp_path, queues=queues, agents=agents, store=store) as rig:
+        async with acd_rig(tmp_path, queues=queues, agents=agents, store=store,
+                           lease_seconds=0.3) as rig:
             old = rig.acd
             for n in ("101", "102"):
                 await old.register_agent(AgentProfile(f"agent{n}", f"SIP/agent{n}",
@@ -41,6 +43,7 @@ async def test_a_new_distributor_takes_over_a_dead_ones_offers(tmp_path, redis_u
             await until(lambda: any(ch.startswith("SIP/agent102") for ch in rig.sim.channels))
 
             await old.__aexit__(None, None, None)  # the process dies: its offers are forgotten
+            await asyncio.sleep(0.4)  # and its lease ends
             assert (await store.agent("agent101")).state is AgentState.ON_CALL
             assert (await store.agent("agent102")).state is AgentState.OFFERED
             async with Distributor(store, rig.bridge, old.bus, queues=queues) as new:
@@ -49,6 +52,8 @@ async def test_a_new_distributor_takes_over_a_dead_ones_offers(tmp_path, redis_u
                 outcomes = [await talking.wait(), await ringing.wait()]
                 await until(lambda: new.counts["answered"] == 2, within=5)
                 ends = {e.call_id: (e.outcome, e.agent_id) for e in rig.of(CallEnded)}
+                wrapped = [e for e in rig.of(AgentStateChanged)
+                           if e.agent_id == "agent101" and e.state == AgentState.WRAP_UP]
                 states = {a.agent_id: a.state for a in await store.agents()}
     finally:
         await store.close()
@@ -57,4 +62,5 @@ async def test_a_new_distributor_takes_over_a_dead_ones_offers(tmp_path, redis_u
     assert ends == {talking.uniqueid: ("answered", "agent101"),
                     ringing.uniqueid: ("answered", "agent102")}
     assert rig.sim.stats.double_offers == 0
-    assert states["agent101"] is AgentState.WRAP_UP  # followed to the hang-up
+    assert wrapped and wrapped[0].call_id == talking.uniqueid  # followed to the hang-up
+    assert states["agent101"] in (AgentState.WRAP_UP, AgentState.AVAILABLE)

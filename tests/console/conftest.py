@@ -22,10 +22,13 @@ from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.events import CallConnected
 from contactcenter.agent_console.app import create_app
 from contactcenter.app import Platform, open_platform
+from contactcenter.complaints.config import load_settings
+from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.config import load_config
 from contactcenter.crm.database import Database
 from contactcenter.crm.seed import demo_password, seed
 from contactcenter.events import EventBus
+from contactcenter.ivr.events import IvrFinished
 from contactcenter.queue.memory_store import MemoryStore
 from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller, SimCall
 from tests.conftest import free_port
@@ -34,8 +37,10 @@ from tests.sim.conftest import eventually
 AGENTS = ("agent101", "agent102")
 TRANSFER_TARGET = "+15550100"  # a number whose phone answers transfers and dials at once
 ADA = ScriptedCaller(number="+14155550123", name="Ada Lovelace", answers=("2",))  # support
+ANSWERS = ScriptedAgent(answer_after=0.2, talk_seconds=None)  # and stays until hung up
 E = TypeVar("E")
 FLOWS = Path(__file__).parents[2] / "flows"
+COMPLAINTS = load_settings(FLOWS / "complaints.yaml")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -86,6 +91,7 @@ async def console(db: Database) -> AsyncIterator[tuple[TestServer, EventBus, Dis
         for agent in AGENTS:
             await desk.register_agent(AgentProfile(agent, f"SIP/{agent}", {"support": 0}))
         server = TestServer(create_app(desk=desk, db=db, bus=bus, calls=calls,
+                                       complaints=ComplaintDesk(db, COMPLAINTS),
                                        heartbeat_s=1.0), host="127.0.0.1")
         await server.start_server()
         try:
@@ -115,26 +121,34 @@ class LivePlatform:
     base: str  # the console's URL, without a trailing slash
 
 
-@pytest.fixture
-async def live(db_url: str, tmp_path: Path) -> AsyncIterator[LivePlatform]:
-    """Simulator, then open_platform() on free ports with the seeded CRM and the shipped
-    flows. Agent phones (and TRANSFER_TARGET's) answer after 0.2 s and stay up until
-    someone hangs up."""
+@contextlib.asynccontextmanager
+async def live_platform(db_url: str, tmp_path: Path, *,
+                        phone: ScriptedAgent = ANSWERS,
+                        flows: Path = FLOWS) -> AsyncIterator[LivePlatform]:
+    """Simulator, then open_platform() on free ports with the seeded CRM and `flows`.
+    Every agent's phone (and TRANSFER_TARGET's) is `phone`."""
     config = load_config(None, env={})
     config = dataclasses.replace(
         config,
         agi=dataclasses.replace(config.agi, port=free_port()),
         web=dataclasses.replace(config.web, host="127.0.0.1", port=free_port()),
-        flows=dataclasses.replace(config.flows, directory=str(FLOWS), watch=False),
+        flows=dataclasses.replace(config.flows, directory=str(flows), watch=False),
         speech=dataclasses.replace(config.speech, cache_dir=str(tmp_path / "prompts")),
         database=dataclasses.replace(config.database, url=db_url))
-    phone = ScriptedAgent(answer_after=0.2, talk_seconds=None)
     async with PbxSimulator(agi_port=config.agi.port, customers={TRANSFER_TARGET: phone},
                             agents={f"SIP/{agent}": phone for agent in AGENTS}) as sim:
         config = dataclasses.replace(config, ami=dataclasses.replace(
             config.ami, host="127.0.0.1", port=sim.ami_port, secret="ccsecret"))
         async with open_platform(config) as platform:
             yield LivePlatform(platform, sim, f"http://127.0.0.1:{config.web.port}")
+
+
+@pytest.fixture
+async def live(db_url: str, tmp_path: Path) -> AsyncIterator[LivePlatform]:
+    """The platform over the simulator with the shipped flows; agent phones (and
+    TRANSFER_TARGET's) answer after 0.2 s and stay up until someone hangs up."""
+    async with live_platform(db_url, tmp_path) as platform:
+        yield platform
 
 
 @pytest.fixture
@@ -156,8 +170,9 @@ async def signed_in_page(browser: Browser, base: str, username: str) -> Page:
     await page.fill("input[name=username]", username)
     await page.fill("input[name=password]", demo_password(username))
     await page.click("button[type=submit]")
-    await page.wait_for_url(f"{base}/agent" if username.startswith("agent")
-                            else f"{base}/supervisor")
+    home = {"agent": "/agent", "resolver": "/complaints"}.get(username.rstrip("0123456789"),
+                                                              "/supervisor")
+    await page.wait_for_url(f"{base}{home}")
     return page
 
 
@@ -198,6 +213,17 @@ async def next_event(events: asyncio.Queue[object], kind: type[E],
         while not (isinstance(event := await events.get(), kind) and where(event)):
             pass
         return event
+
+
+def survey_ratings(now: float) -> list[object]:
+    """Two support calls answered a minute ago and rated 5 and 2 after, a sales call
+    answered and not rated: the events the wallboard's survey figures come from."""
+    return [
+        *(CallConnected(call_id, "agent101", "support", 4.0, now - 60) for call_id in "ab"),
+        CallConnected("c", "agent102", "sales", 4.0, now - 60),
+        *(IvrFinished(call_id, "survey", "v1", "hangup", "thanks", ("rate", "thanks"),
+                      {"survey_score": score}, now - 10) for call_id, score in (("a", "5"),
+                                                                               ("b", "2")))]
 
 
 async def connected_call(live: LivePlatform, agent: Console,

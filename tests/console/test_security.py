@@ -9,15 +9,19 @@ import pytest
 from aiohttp import ClientSession, WSServerHandshakeError
 from aiohttp.test_utils import TestClient, make_mocked_request
 
+from contactcenter.acd.events import CallOffered
 from contactcenter.agent_console.openapi import API
-from contactcenter.cti.events import ScreenPop
 
 from .conftest import logged_in
 
 PAGES = ("/", "/agent", "/supervisor")
-ROUTES = tuple(
-    (method.upper(), path.replace("{agent_id}", "agent101").replace("{customer_id}", "1"))
-    for method, path, _summary, _changes in API)
+def concrete(path: str) -> str:
+    """A path of the API with its parameters filled in."""
+    return (path.replace("{agent_id}", "agent101").replace("{customer_id}", "1")
+            .replace("{complaint_id}", "1"))
+
+
+ROUTES = tuple((method.upper(), concrete(path)) for method, path, _summary, _changes in API)
 
 
 async def test_without_a_session_api_and_ws_are_401_and_pages_redirect(console) -> None:
@@ -98,8 +102,8 @@ async def test_an_agent_receives_only_their_own_pops_and_gets_it_again_on_reconn
     second, _ = await logged_in(server, "agent102")
     try:
         ws1, ws2 = await first.ws_connect("/ws"), await second.ws_connect("/ws")
-        bus.publish(ScreenPop("agent102", "call-2", {"caller_num": "+14155550102"}, 1.0))
-        bus.publish(ScreenPop("agent101", "call-1", {"caller_num": "+14155550101"}, 1.0))
+        bus.publish(CallOffered("call-2", "agent102", "support", 1.0, "+14155550102"))
+        bus.publish(CallOffered("call-1", "agent101", "support", 1.0, "+14155550101"))
         assert (await _next_message(ws1))["call_id"] == "call-1"
         assert (await _next_message(ws2))["call_id"] == "call-2"
         with pytest.raises(asyncio.TimeoutError):
@@ -142,8 +146,8 @@ async def test_openapi_lists_every_api_route(console) -> None:
     client, _ = await logged_in(server, "agent101")
     try:
         document = await (await client.get("/api/openapi.json")).json()
-        documented = {(method.upper(), path.replace("{agent_id}", "agent101").replace(
-            "{customer_id}", "1")) for path, ops in document["paths"].items() for method in ops}
+        documented = {(method.upper(), concrete(path))
+                      for path, ops in document["paths"].items() for method in ops}
         assert documented == set(ROUTES)
         for method, path in documented:
             match = await server.app.router.resolve(make_mocked_request(method, path))

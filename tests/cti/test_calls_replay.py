@@ -15,7 +15,6 @@ from contactcenter.cti.events import (
     CallVariableSet,
     CallWaiting,
     ChannelSnapshot,
-    DigitPressed,
     OriginateResult,
 )
 from contactcenter.cti.frames import FrameReader, parse_frame
@@ -53,7 +52,6 @@ def test_transcript_yields_the_call_story(asterisk_fixtures: Path) -> None:
     expected = [
         # call 1 arrives, the IVR reads a key and queues it, it waits in music on hold
         CallArrived(uid1, caller, "+14155550123", "Ada Lovelace", "5000", 0.0),
-        DigitPressed(uid1, caller, "2"),
         CallVariableSet(uid1, caller, "CC_QUEUE", "support"),
         CallWaiting(uid1, caller, 0.0, "cc-wait"),
         # agent 102 rings and never answers
@@ -74,7 +72,6 @@ def test_transcript_yields_the_call_story(asterisk_fixtures: Path) -> None:
         CallHungUp("1795412925.16", a101, 16, "Normal Clearing", 0.0, "orig-101"),
         # call 2 waits and hangs up before any offer: an abandon
         CallArrived(uid2, caller2, "+442071838750", "Grace Hopper", "5001", 0.0),
-        DigitPressed(uid2, caller2, "2"),
         CallVariableSet(uid2, caller2, "CC_QUEUE", "support"),
         CallWaiting(uid2, caller2, 0.0, "cc-wait"),
         CallHoldStopped(uid2, caller2),

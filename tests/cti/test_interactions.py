@@ -17,6 +17,7 @@ from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
 from contactcenter.cti.interactions import InteractionRecorder, interaction_changes
 from contactcenter.events import EventBus
+from contactcenter.ivr.events import IvrFinished
 from tests.crm.databases import BACKENDS, fresh_database_url
 
 T0 = 1_767_600_000.0  # 2026-01-05 08:00 UTC
@@ -130,3 +131,40 @@ async def test_a_bad_event_is_skipped_and_the_next_ones_recorded(db: Database) -
     history = Interactions(db)
     assert (history.get("c3").outcome, history.get("c3").wait_s) == ("abandoned", 6.0)
     assert history.get("c4").state == "queued"
+
+
+def survey(call_id: str, fields: dict[str, str], at: float) -> IvrFinished:
+    """The end of a post-call survey flow on the caller's channel (its uniqueid: the call)."""
+    return IvrFinished(call_id, "survey", "v1", "hangup", "thanks", ("rate", "thanks"), fields,
+                       at)
+
+
+@pytest.mark.parametrize("survey_first", [True, False], ids=["survey-first", "ended-first"])
+async def test_the_post_call_survey_rating_is_stored_in_either_order(
+        db: Database, survey_first: bool) -> None:
+    *progress, ended = answered_call()
+    rating = survey("c1", {"survey_score": "4"}, T0 + 130)
+    events = [*progress, rating, ended] if survey_first else [*progress, ended, rating]
+    bus = EventBus()
+    async with InteractionRecorder(bus, db):
+        for event in events:
+            bus.publish(event)
+    row = Interactions(db).get("c1")
+    assert row.survey_score == 4
+    assert (row.state, row.outcome, row.talk_s) == ("ended", "answered", 95.0)
+
+
+async def test_an_ivr_end_without_a_rating_changes_nothing_and_a_stray_one_is_skipped(
+        db: Database) -> None:
+    bus = EventBus()
+    async with InteractionRecorder(bus, db):
+        for event in answered_call():
+            bus.publish(event)
+        bus.publish(survey("c1", {}, T0 + 130))  # the caller hung up without rating
+        bus.publish(survey("c1", {"survey_score": "9"}, T0 + 131))  # not a rating
+        bus.publish(survey("nobody", {"survey_score": "5"}, T0 + 132))  # no such call
+        bus.publish(CallQueued("c5", "sales", "+14155550123", entered_at=T0 + 140))
+    history = Interactions(db)
+    assert history.get("c1").survey_score is None
+    assert history.find("nobody") is None
+    assert history.get("c5").state == "queued"  # the recorder went on

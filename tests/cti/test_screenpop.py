@@ -3,12 +3,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from contactcenter.acd.events import AgentStateChanged, CallOffered
-from contactcenter.crm.cases import Cases
+from contactcenter.crm.complaints import Complaints, NewComplaint
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
@@ -24,7 +24,8 @@ T0 = 1_767_600_000.0  # 2026-01-05 08:00 UTC
 
 @pytest.fixture(params=BACKENDS)
 def db(request: pytest.FixtureRequest) -> Iterator[Database]:
-    """Ada (account 1001) with two past calls, one open and one resolved case; Grace (1002)."""
+    """Ada (account 1001) with two past calls and three complaints: open with its response
+    overdue at the offer, resolved, and closed; Grace (1002)."""
     with fresh_database_url(request, request.param) as url:
         database = Database.open(url)
         customers = Customers(database)
@@ -36,9 +37,20 @@ def db(request: pytest.FixtureRequest) -> Iterator[Database]:
                 "customer_id": ada.id, "queue": "support", "state": "ended",
                 "outcome": "answered", "entered_at": datetime(2025, 12, day, tzinfo=UTC),
             })  # fmt: skip
-        cases = Cases(database)
-        cases.open(ada.id, "Invoice disputed")
-        cases.resolve(cases.open(ada.id, "Password reset").id)
+        history.rate("old-2", 3)  # the caller's post-call survey
+        opened = datetime.fromtimestamp(T0 - 3600, UTC)
+        complaints = Complaints(database, clock=lambda: opened)
+        complaints.open(NewComplaint("Invoice disputed", ada.id,
+                                     response_due_at=opened + timedelta(minutes=30),
+                                     resolution_due_at=opened + timedelta(hours=8)),
+                        actor="agent102")
+        reset = complaints.open(NewComplaint("Password reset", ada.id), actor="agent102")
+        complaints.act(reset.id, "resolve", actor="resolver1",
+                       inputs={"solution": "A new password was posted."})
+        closed = complaints.open(NewComplaint("Wrong name on letter", ada.id), actor="agent102")
+        complaints.act(closed.id, "resolve", actor="resolver1", inputs={"solution": "Fixed"})
+        complaints.act(closed.id, "accept", actor="agent102")
+        complaints.act(closed.id, "close", actor="resolver1")
         yield database
         database.close()
 
@@ -69,20 +81,31 @@ def pop_for(db: Database, call: CallOffered) -> dict:
     return build_pop(call, profile)
 
 
-def test_known_caller_by_number_gets_record_history_and_open_cases(db: Database) -> None:
+def test_known_caller_by_number_gets_record_history_and_complaints(db: Database) -> None:
     pop = pop_for(db, offer(fields={"reason": "bill"}))
     assert pop["matched_by"] == "phone"
     assert pop["customer"]["name"] == "Ada Lovelace"
     assert pop["customer"]["phones"] == ["+14155550123"]
     assert pop["new_customer"] is None
-    assert [i["call_id"] for i in pop["recent_interactions"]] == ["old-2", "old-1"]
-    assert [c["subject"] for c in pop["open_cases"]] == ["Invoice disputed"]
+    assert [(i["call_id"], i["survey_score"]) for i in pop["recent_interactions"]] == [
+        ("old-2", 3), ("old-1", None)]
+    # newest first, not the closed one: "open complaint #1, overdue" before the agent answers
+    complaints = {c["subject"]: c for c in pop["open_complaints"]}
+    assert list(complaints) == ["Password reset", "Invoice disputed"]
+    disputed, reset = complaints["Invoice disputed"], complaints["Password reset"]
+    assert (disputed["status"], disputed["overdue"], disputed["response_overdue"],
+            disputed["resolution_overdue"]) == ("new", True, True, False)
+    assert disputed["resolution_due_at"] == "2026-01-05T15:00:00+00:00"
+    assert (reset["status"], reset["solution"], reset["overdue"]) == (
+        "resolved", "A new password was posted.", False)
     assert pop["ivr"] == {
         "path": ["main:welcome", "main:menu", "main:account"],
         "answers": {"reason": "bill"},
     }
+    assert pop["caller_said"] == ""
     assert pop["wait_s"] == 42.5
     assert (pop["call_id"], pop["agent_id"], pop["queue"]) == ("c1", "agent101", "support")
+    assert pop["lookup"] == "done"  # replaces the pending pop the console sent with the ring
     assert json.loads(json.dumps(pop)) == pop  # it travels over a websocket as JSON
 
 
@@ -91,7 +114,7 @@ def test_the_account_number_from_the_ivr_wins_over_the_caller_number(db: Databas
     pop = pop_for(db, call)
     assert pop["matched_by"] == "account"
     assert pop["customer"]["name"] == "Grace Hopper"
-    assert pop["recent_interactions"] == [] and pop["open_cases"] == []
+    assert pop["recent_interactions"] == [] and pop["open_complaints"] == []
 
 
 def test_unknown_caller_gets_a_new_customer_form_with_the_number(db: Database) -> None:
@@ -114,7 +137,7 @@ def test_the_offered_call_itself_is_not_listed_as_history() -> None:
             call_id=call_id,
             id=1,
             customer_id=1,
-            case_id=None,
+            complaint_id=None,
             caller_num="",
             caller_name="",
             queue="support",
@@ -190,9 +213,36 @@ async def test_a_crm_failure_still_pops_the_call(tmp_path) -> None:
             bus.publish(offer())
             (pop,) = await _pops(seen, 1)
     broken.close()
-    assert pop.payload["crm_error"] == "customer lookup failed"
+    assert pop.payload["crm_error"] == "customer record unavailable"
+    assert pop.payload["lookup"] == "failed"  # the page says so instead of "looking up"
     assert pop.payload["customer"] is None
-    assert pop.payload["new_customer"]["phones"] == ["+14155550123"]
+    assert pop.payload["new_customer"] is None  # Ada may well be a customer: no form
+    assert pop.payload["caller"]["e164"] == "+14155550123"
+
+
+@pytest.mark.postgres
+async def test_a_crm_that_does_not_answer_pops_the_call_unavailable_in_time(
+        request: pytest.FixtureRequest) -> None:
+    """A table locked by another session blocks the read; the pop does not wait for it."""
+    with fresh_database_url(request, "postgresql") as url:
+        db = Database.open(url)
+        blocker = db.engine.connect()
+        try:
+            blocker.exec_driver_sql("BEGIN")
+            blocker.exec_driver_sql("LOCK TABLE customers, customer_phones IN ACCESS EXCLUSIVE MODE")
+            bus = EventBus()
+            with bus.subscribe() as seen:
+                async with ScreenPopper(bus, db, lookup_seconds=0.5):
+                    started = asyncio.get_running_loop().time()
+                    bus.publish(offer())
+                    (pop,) = await _pops(seen, 1)
+                    waited = asyncio.get_running_loop().time() - started
+                    blocker.rollback()  # the read behind the lock may finish now
+        finally:
+            blocker.close()
+            db.close()
+    assert pop.payload["crm_error"] == "customer record unavailable"
+    assert 0.5 <= waited < 2.0
 
 
 def _drain(queue: asyncio.Queue[object]) -> list[object]:
@@ -200,3 +250,8 @@ def _drain(queue: asyncio.Queue[object]) -> list[object]:
     while not queue.empty():
         items.append(queue.get_nowait())
     return items
+
+
+def test_what_the_caller_said_in_the_ivr_pops_as_caller_said(db: Database) -> None:
+    pop = pop_for(db, offer(fields={"said": "my internet is not working"}))
+    assert pop["caller_said"] == "my internet is not working"

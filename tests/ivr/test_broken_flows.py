@@ -54,3 +54,13 @@ def test_check_reports_a_broken_queues_file_with_its_position(tmp_path, capsys) 
     (tmp_path / "main.yaml").write_text("name: main\nsteps:\n  a: {hangup: }\n")
     assert main(["flows", "check", str(tmp_path)]) == 1
     assert f"{tmp_path / 'queues.yaml'}:3:" in capsys.readouterr().out
+
+
+def test_check_reports_an_after_call_naming_no_flow_with_its_position(tmp_path,
+                                                                       capsys) -> None:
+    (tmp_path / "queues.yaml").write_text("queues:\n  support:\n    after_call: survy\n")
+    (tmp_path / "main.yaml").write_text("name: main\nsteps:\n  a: {hangup: }\n")
+    (tmp_path / "survey.yaml").write_text("name: survey\nsteps:\n  a: {hangup: }\n")
+    assert main(["flows", "check", str(tmp_path)]) == 1
+    assert (f"{tmp_path / 'queues.yaml'}:3:17: queue 'support': after_call names no flow "
+            "'survy' (known: main, survey)") in capsys.readouterr().out

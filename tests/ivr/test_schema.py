@@ -59,6 +59,6 @@ def test_the_schema_requires_the_routes_the_validator_requires(action: str) -> N
 @pytest.mark.parametrize("name", ["unknown_action", "two_actions", "menu_unknown_field",
                                   "no_steps", "menu_bad_key", "say_no_next", "menu_no_exhausted",
                                   "queue_no_name", "unknown_top", "hours_bad_span",
-                                  "goto_no_flow"])
+                                  "goto_no_flow", "menu_bad_into"])
 def test_the_schema_refuses_structural_mistakes(name: str) -> None:
     assert schema_errors(BROKEN / f"{name}.yaml")

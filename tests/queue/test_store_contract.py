@@ -3,14 +3,17 @@ redis-server) must behave alike, and offer what the pure routing.next_offer woul
 
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import replace
 
 import pytest
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
 from contactcenter.acd.routing import WaitingCall, next_offer
+from contactcenter.errors import StoreConflict
 from contactcenter.queue.memory_store import MemoryStore
 from contactcenter.queue.redis_store import RedisStore
 from contactcenter.queue.store import QueueStore
@@ -147,13 +150,13 @@ async def test_settle_takes_an_offered_call_out(store: QueueStore) -> None:
 async def test_an_agent_holds_at_most_one_offer(store: QueueStore) -> None:
     await fill(store, [call("c1", 1.0), call("s1", 2.0, queue="sales")],
                [agent("a", queues={"support": 0, "sales": 0})])
-    pair = await store.offer_next(10.0)
+    pair = await store.offer_next(10.0, "process-1")
     assert pair is not None
     offered = transition(agent("a", queues={"support": 0, "sales": 0}), S.OFFERED, 10.0,
-                         call_id="c1")
-    assert pair[1] == offered and await store.agent("a") == offered
+                         call_id="c1", owner="process-1")
+    assert pair[1] == replace(offered, rev=2) and await store.agent("a") == pair[1]
     assert await store.offer_next(11.0) is None  # not again from either of its queues
-    await store.put_agent(transition(offered, S.AVAILABLE, 12.0))
+    await store.put_agent(transition(pair[1], S.AVAILABLE, 12.0))
     assert await offers(store) == [("s1", "a")]
 
 
@@ -161,12 +164,44 @@ async def test_agents_are_kept_as_put(store: QueueStore) -> None:
     paused = Agent(AgentProfile("p", "PJSIP/p", {"support": 2}, {"french": 1}), S.PAUSED,
                    "lunch", 1700000000.25, 1699999999.5)
     await fill(store, [call("c1", 1.0)], [paused, agent("gone", state=S.LOGGED_OUT)])
-    assert await store.agent("p") == paused
+    assert await store.agent("p") == replace(paused, rev=1)
     assert sorted(a.agent_id for a in await store.agents()) == ["gone", "p"]
     assert await store.offer_next(5.0) is None  # nobody available
-    await store.put_agent(transition(paused, S.AVAILABLE, 3.0))
-    await store.put_agent(transition(paused, S.AVAILABLE, 4.0))  # put again: one entry
+    back = await store.put_agent(transition(replace(paused, rev=1), S.AVAILABLE, 3.0))
+    await store.put_agent(replace(back, idle_since=4.0))  # put again: one entry
     assert await offers(store) == [("c1", "p")]
+
+
+async def test_an_agent_write_must_name_the_revision_it_read(store: QueueStore) -> None:
+    """Two processes (or a stale decision) never overwrite each other's agent change."""
+    first = await store.put_agent(agent("a"))
+    assert first.rev == 1
+    with pytest.raises(StoreConflict):
+        await store.put_agent(agent("a"))  # written as new, but "a" exists
+    paused = await store.put_agent(transition(first, S.PAUSED, 2.0, reason="lunch"))
+    with pytest.raises(StoreConflict):
+        await store.put_agent(transition(first, S.LOGGED_OUT, 3.0))  # read before the pause
+    assert await store.agent("a") == paused and paused.rev == 2
+    assert await store.offer_next(4.0) is None  # the lost write made nobody available
+
+
+async def test_an_abandon_takes_only_a_waiting_call(store: QueueStore) -> None:
+    await fill(store, [call("c1", 1.0), call("c2", 2.0)], [agent("a")])
+    assert await offers(store) == [("c1", "a")]
+    assert await store.abandon("c1") is None  # offered: its offerer ends it
+    assert list(await store.offered()) == ["c1"]
+    assert (await store.abandon("c2")).call_id == "c2"
+    assert await store.waiting() == []
+
+
+async def test_leases_end_unless_renewed(store: QueueStore) -> None:
+    await store.heartbeat("p1", 30.0)
+    await store.heartbeat("p2", 0.05)
+    assert await store.live_owners() == {"p1", "p2"}
+    await asyncio.sleep(0.1)
+    assert await store.live_owners() == {"p1"}
+    await store.heartbeat("p2", 30.0)
+    assert await store.live_owners() == {"p1", "p2"}
 
 
 async def test_unknown_ids(store: QueueStore) -> None:
@@ -186,10 +221,10 @@ async def test_aging_lets_a_long_wait_pass_higher_priority(make_store: MakeStore
     await fill(store, calls, team)
     assert (await store.offer_next(15.0))[0].call_id == "vip"  # old: 0 + 1 step < 2
     assert await store.return_to_queue("vip")
-    await store.put_agent(team[0])
+    await store.put_agent(replace(team[0], rev=(await store.agent("a")).rev))
     assert (await store.offer_next(30.0))[0].call_id == "old"  # old: 0 + 3 steps > 2
     assert await store.settle("old")
-    await store.put_agent(team[0])
+    await store.put_agent(replace(team[0], rev=(await store.agent("a")).rev))
     assert await store.remove_call("vip")
     assert (await store.offer_next(300.0))[0].call_id == "vip-sales"  # sales does not age
 
@@ -217,9 +252,11 @@ async def test_offers_match_the_pure_routing_reference(make_store: MakeStore) ->
             member = {q: rng.randint(0, 2) for q in rng.sample(queues, rng.randint(1, 3))}
             has = {s: rng.randint(0, 3) for s in rng.sample(skills, rng.randint(0, 3))}
             state = rng.choice([S.AVAILABLE, S.AVAILABLE, S.PAUSED, S.LOGGED_OUT])
+            known = await store.agent(name)
             await store.put_agent(Agent(AgentProfile(name, f"PJSIP/{name}", member, has), state,
                                         "break" if state is S.PAUSED else "", at,
-                                        at - rng.choice([0.0, 5.0, 9.5])))
+                                        at - rng.choice([0.0, 5.0, 9.5]),
+                                        rev=known.rev if known else 0))
         elif roll < 0.75 and (offered := await store.offered()):
             call_id = rng.choice(sorted(offered))
             await rng.choice([store.settle, store.return_to_queue, store.remove_call])(call_id)
@@ -232,7 +269,8 @@ async def test_offers_match_the_pure_routing_reference(make_store: MakeStore) ->
                 assert got is None, step
             else:
                 want_call, want_agent = expected
-                assert got == (want_call, transition(want_agent, S.OFFERED, at,
-                                                     call_id=want_call.call_id)), step
+                assert got == (want_call, replace(
+                    transition(want_agent, S.OFFERED, at, call_id=want_call.call_id),
+                    rev=want_agent.rev + 1)), step
                 made += 1
     assert made > 100  # the comparison really ran on offers

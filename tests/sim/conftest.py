@@ -9,6 +9,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from contactcenter.sim import PbxSimulator, ScriptedAgent
 
 Fields = list[tuple[str, str]]
 LINE = re.compile(r"\s*([\d.]+) (\[conn0\] )?(>>|<<) ?(.*)$")
@@ -48,11 +51,23 @@ class RawAmi:
             if headers.get("Event") == event and all(headers.get(k) == v for k, v in match.items()):
                 return seen
 
+    async def until_response(self, action_id: str) -> list[Fields]:
+        """Messages up to and including the response to ``action_id``."""
+        seen: list[Fields] = []
+        while True:
+            msg = await self.message()
+            seen.append(msg)
+            headers = dict(msg)
+            if "Response" in headers and headers.get("ActionID") == action_id:
+                return seen
+
     async def login(self, secret: str = "ccsecret") -> list[Fields]:
+        """Log in; returns the response and FullyBooted (the project's AMI user reads the
+        system class, not security: no SuccessfulAuth)."""
         await self.banner()
         await self.send(f"Action: Login\r\nActionID: login-1\r\nUsername: cc\r\n"
                         f"Secret: {secret}\r\n\r\n".encode())
-        return await self.until("SuccessfulAuth")
+        return await self.until("FullyBooted")
 
     async def close(self) -> None:
         self.writer.close()
@@ -91,11 +106,17 @@ def transcript(path: Path) -> list[TranscriptMessage]:
 
 
 class ScriptedAgiServer:
-    """Plays ``commands`` to each FastAGI connection and records what came back."""
+    """Plays ``commands`` (or ``scripts[flow]``) to each FastAGI connection and records what
+    came back; a session of a flow in ``hold`` (every session without ``close_after``) waits
+    for one more line (the out-of-band HANGUP) before it closes."""
 
-    def __init__(self, commands: list[str], *, close_after: bool = True) -> None:
+    def __init__(self, commands: list[str], *, close_after: bool = True,
+                 scripts: dict[str, list[str]] | None = None,
+                 hold: frozenset[str] = frozenset()) -> None:
         self.commands = commands
         self.close_after = close_after
+        self.scripts = scripts or {}
+        self.hold = hold
         self.sessions: list[dict[str, object]] = []
         self.done = asyncio.Event()
         self._server: asyncio.Server | None = None
@@ -113,7 +134,9 @@ class ScriptedAgiServer:
         replies: list[bytes] = []
         session = {"env": env, "replies": replies}
         self.sessions.append(session)
-        for command in self.commands:
+        flow = next((line.split(b": ", 1)[1].strip().decode() for line in env
+                     if line.startswith(b"agi_network_script:")), "")
+        for command in self.scripts.get(flow, self.commands):
             writer.write(command.encode() + b"\n")
             await writer.drain()
             reply = await reader.readline()
@@ -122,7 +145,7 @@ class ScriptedAgiServer:
                 while not (more := await reader.readline()).startswith(b"520 "):
                     replies.append(more)
                 replies.append(more)
-        if not self.close_after:
+        if not self.close_after or flow in self.hold:
             session["after"] = await reader.readline()  # one reply left over, then we close
         writer.close()
         self.done.set()
@@ -138,6 +161,34 @@ async def eventually(predicate: Callable[[], bool], seconds: float = 2.0) -> Non
     async with asyncio.timeout(seconds):
         while not predicate():  # noqa: ASYNC110 - polling public state is the point
             await asyncio.sleep(0.01)
+
+
+QUEUE_FLOW = ['SET VARIABLE CC_QUEUE "support"']
+
+
+def originate(action_id: str, device: str, data: str, timeout_ms: int = 1000) -> bytes:
+    return (f"Action: Originate\r\nActionID: {action_id}\r\nChannel: {device}\r\n"
+            f"Application: Bridge\r\nData: {data}\r\nTimeout: {timeout_ms}\r\n"
+            f'CallerID: "Ada Lovelace" <+14155550123>\r\nAsync: true\r\n\r\n').encode()
+
+
+async def queued_setup(agents: dict[str, ScriptedAgent], *, agi: ScriptedAgiServer | None = None,
+                       **sim_options: Any) -> tuple[ScriptedAgiServer, PbxSimulator, RawAmi]:
+    """A FastAGI server that queues every caller (or ``agi``), a simulator with ``agents``,
+    and a raw AMI client logged in to it."""
+    agi = agi or ScriptedAgiServer(QUEUE_FLOW)
+    await agi.start()
+    sim = PbxSimulator(agi_port=agi.port, agents=agents, **sim_options)
+    await sim.start()
+    ami = await RawAmi.connect(sim.ami_port)
+    await ami.login()
+    return agi, sim, ami
+
+
+async def teardown(agi: ScriptedAgiServer, sim: PbxSimulator, ami: RawAmi) -> None:
+    await ami.close()
+    await sim.close()
+    await agi.close()
 
 
 FIXTURE_COMMANDS = ['STREAM FILE welcome ""', "GET DATA queue-thereare 4000 1",

@@ -146,7 +146,7 @@ async def test_ami_hangup_during_the_agi_sends_hangup_then_hangs_up_when_it_ends
         ami = await RawAmi.connect(sim.ami_port)
         await ami.login()
         call = sim.place_call(ScriptedCaller())
-        await ami.until("AGIExecEnd", Channel=call.channel)  # GET FULL VARIABLE answered
+        await eventually(lambda: bool(agi.sessions and agi.sessions[0]["replies"]))
         await ami.send(f"Action: Hangup\r\nActionID: h\r\nChannel: {call.channel}\r\n\r\n"
                        .encode())
         msgs = await ami.until("Hangup", Channel=call.channel)

@@ -9,31 +9,15 @@ import time
 from contactcenter.sim.scenario import ScriptedAgent, ScriptedCaller
 from contactcenter.sim.simulator import PbxSimulator
 from contactcenter.sim.stats import CallOutcome
-from tests.sim.conftest import RawAmi, ScriptedAgiServer, eventually
-
-QUEUE_FLOW = ['SET VARIABLE CC_QUEUE "support"']
-
-
-def originate(action_id: str, device: str, data: str, timeout_ms: int = 1000) -> bytes:
-    return (f"Action: Originate\r\nActionID: {action_id}\r\nChannel: {device}\r\n"
-            f"Application: Bridge\r\nData: {data}\r\nTimeout: {timeout_ms}\r\n"
-            f'CallerID: "Ada Lovelace" <+14155550123>\r\nAsync: true\r\n\r\n').encode()
-
-
-async def queued_setup(agents: dict[str, ScriptedAgent], **sim_options):
-    agi = ScriptedAgiServer(QUEUE_FLOW)
-    await agi.start()
-    sim = PbxSimulator(agi_port=agi.port, agents=agents, **sim_options)
-    await sim.start()
-    ami = await RawAmi.connect(sim.ami_port)
-    await ami.login()
-    return agi, sim, ami
-
-
-async def teardown(agi: ScriptedAgiServer, sim: PbxSimulator, ami: RawAmi) -> None:
-    await ami.close()
-    await sim.close()
-    await agi.close()
+from tests.sim.conftest import (
+    QUEUE_FLOW,
+    RawAmi,
+    ScriptedAgiServer,
+    eventually,
+    originate,
+    queued_setup,
+    teardown,
+)
 
 
 async def test_wrong_secret_is_refused_after_the_delay_then_closed() -> None:
@@ -57,7 +41,7 @@ async def test_refusals_before_login_and_for_unknown_actions() -> None:
         assert await ami.message() == [("Response", "Error"), ("ActionID", "p"),
                                        ("Message", "Permission denied")]
         await ami.send(b"Action: Login\r\nUsername: cc\r\nSecret: ccsecret\r\n\r\n")
-        await ami.until("SuccessfulAuth")
+        await ami.until("FullyBooted")
         await ami.send(b"Action: QueueStatus\r\nActionID: q\r\n\r\n")
         assert await ami.message() == [("Response", "Error"), ("ActionID", "q"), (
             "Message", "Invalid/unknown command: QueueStatus. Use Action: ListCommands to show "
@@ -223,8 +207,13 @@ async def test_redirect_into_an_agi_context_runs_the_fastagi_client_again() -> N
         await ami.send(f"Action: Redirect\r\nActionID: r\r\nChannel: {call.channel}\r\n"
                        "Context: cc-survey\r\nExten: s\r\nPriority: 1\r\n\r\n".encode())
         msgs = await ami.until("MusicOnHoldStart", Channel=call.channel)
-        events = [dict(m).get("Event") for m in msgs]
-        assert events.index("MusicOnHoldStop") < events.index("AGIExecStart")
+        steps = [(dict(m).get("Event"), dict(m).get("Context"), dict(m).get("Application"))
+                 for m in msgs]
+        # Music stops, the AGI runs, then [cc-announce]'s s,2 takes the caller back to cc-wait.
+        assert steps.index(("MusicOnHoldStop", "cc-wait", None)) \
+            < steps.index(("Newexten", "cc-survey", "AGI")) \
+            < steps.index(("Newexten", "cc-survey", "Goto")) \
+            < steps.index(("Newexten", "cc-wait", "MusicOnHold"))
         assert len(agi.sessions) == 2
         assert agi.sessions[1]["env"][1] == b"agi_network_script: survey\n"
         assert b"agi_context: cc-survey\n" in agi.sessions[1]["env"]

@@ -7,6 +7,7 @@ import random
 
 from contactcenter.sim.ami_frames import ActionSplitter, format_message
 from contactcenter.sim.channels import Pbx
+from contactcenter.sim.dialplan import Location
 from contactcenter.sim.scenario import poisson_arrivals
 
 
@@ -31,10 +32,11 @@ def test_format_message_writes_crlf_lines_and_a_blank_line() -> None:
 def test_abandon_in_music_on_hold_follows_the_transcript_order() -> None:
     events: list[dict[str, str]] = []
     pbx = Pbx(lambda fields: events.append(dict(fields)))
-    ch = pbx.new_inbound("+442071838750", "Grace Hopper", "5001", "agi://x/main,5001")
+    ch = pbx.new_inbound("+442071838750", "Grace Hopper", "5001")
     assert ch.name == "SIP/carrier-0000000d" and ch.uniqueid.endswith(".14")
     ch.variables["CC_QUEUE"] = "support"
-    assert pbx.after_agi(ch, "SUCCESS")
+    step = pbx.goto(ch, Location("from-pstn", "5001", 4))
+    assert step is not None and step.application == "MusicOnHold" and ch.on_hold
     del events[:]
     pbx.caller_hangs_up(ch)
     pbx.hangup(ch, 0)
@@ -47,8 +49,9 @@ def test_abandon_in_music_on_hold_follows_the_transcript_order() -> None:
 def test_without_cc_queue_the_dialplan_hangs_up_after_the_agi() -> None:
     events: list[dict[str, str]] = []
     pbx = Pbx(lambda fields: events.append(dict(fields)))
-    ch = pbx.new_inbound("+14155550123", "Ada Lovelace", "5000", "agi://x/main,5000")
-    assert not pbx.after_agi(ch, "SUCCESS")
+    ch = pbx.new_inbound("+14155550123", "Ada Lovelace", "5000")
+    assert events[-1]["AppData"] == "agi://127.0.0.1:4573/main,5000"
+    assert pbx.goto(ch, Location("from-pstn", "5000", 4)) is None
     assert [(e["Event"], e.get("AppData", e.get("Cause"))) for e in events[-3:]] == [
         ("Newexten", "0?cc-wait,s,1"), ("Newexten", ""), ("Hangup", "16")]
 

@@ -7,7 +7,8 @@ import wave
 import pytest
 
 from contactcenter.speech import tts
-from contactcenter.speech.tts import PromptRenderer, SpeechError
+from contactcenter.speech.audio import read_pcm
+from contactcenter.speech.tts import PromptRenderer, SpeechError, fragments
 
 
 def test_prompt_is_8khz_mono_16bit_speech_and_cached(tmp_path) -> None:
@@ -43,7 +44,7 @@ def test_each_voice_has_its_own_prompt(tmp_path) -> None:
 
 class EmptyFirst:
     """An engine that writes a WAV without frames `empty` times, then a second of sound:
-    what pyttsx3's espeak driver now and then does (see tts._synthesise)."""
+    what pyttsx3's espeak driver now and then does (see tts._speak)."""
 
     def __init__(self, empty: int) -> None:
         self.empty = empty
@@ -80,3 +81,34 @@ def test_a_prompt_the_engine_never_speaks_is_an_error_not_a_silent_file(
     with pytest.raises(SpeechError):
         renderer.render("For support, press two.")
     assert list(tmp_path.glob("*.wav")) == [] and renderer.cached("For support, press two.") is None
+
+
+def test_numbers_come_from_fragments_rendered_once(tmp_path) -> None:
+    renderer = PromptRenderer(tmp_path)
+    first = renderer.render("You are number 3 in the queue. Your wait is about 2 minutes.")
+    pieces = {p.name for p in tmp_path.glob("*.wav")}
+    for fragment in ("You are number", "3", "in the queue. Your wait is about", "2",
+                     "minutes."):
+        assert renderer.path_for(fragment).with_suffix(".wav").name in pieces
+    stamps = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*.wav")}
+    second = renderer.render("You are number 2 in the queue. Your wait is about 3 minutes.")
+    assert second != first
+    new = set(tmp_path.glob("*.wav")) - set(stamps)
+    assert new == {second.with_suffix(".wav")}  # put together, nothing synthesised
+    assert all(p.stat().st_mtime_ns == t for p, t in stamps.items())
+    total = sum(len(read_pcm(renderer.path_for(f).with_suffix(".wav")))
+                for f in ("You are number", "2", "in the queue. Your wait is about", "3",
+                          "minutes."))
+    assert len(read_pcm(second.with_suffix(".wav"))) == total
+
+
+def test_fragments_split_numbers_out_of_the_words() -> None:
+    assert fragments("You entered 1 2 3.") == ["You entered", "1", "2", "3"]
+    assert fragments("Welcome back, Ada Lovelace.") == ["Welcome back, Ada Lovelace."]
+    assert fragments("Room 42b, mp3") == ["Room 42b, mp3"]
+
+
+def test_pyttsx3_says_nothing_on_the_console(tmp_path, capfd) -> None:
+    PromptRenderer(tmp_path).render("Nothing to see here.")
+    out, err = capfd.readouterr()
+    assert "Audio saved" not in out + err

@@ -2,6 +2,7 @@
 const byId = id => document.getElementById(id);
 const pct = v => v == null ? "–" : `${Math.round(v)} %`;
 const secs = v => v == null ? "–" : `${v < 10 ? v.toFixed(1) : Math.round(v)} s`;
+const rating = q => q.surveys ? `${q.survey_avg.toFixed(1)} (${q.surveys})` : "–";
 function row(name, q) {
   const tr = document.createElement("tr");
   const states = Object.entries(q.agents || {}).filter(([, n]) => n).map(([s, n]) => `${s} ${n}`).join(", ");
@@ -10,7 +11,7 @@ function row(name, q) {
   tr.append(cc.el("td", name), cc.el("td", q.waiting), cc.el("td", secs(q.longest_wait_s)),
     level, cc.el("td", pct(q.abandon_rate_pct)),
     cc.el("td", secs(q.asa_s)), cc.el("td", secs(q.aht_s)), cc.el("td", q.answered),
-    cc.el("td", q.abandoned), cc.el("td", states || "none"));
+    cc.el("td", q.abandoned), cc.el("td", rating(q)), cc.el("td", states || "none"));
   return tr;
 }
 function agentRow(a) {
@@ -35,10 +36,20 @@ function callRow(c) {
     cc.el("td", secs(c.waited_s)), cc.el("td", status));
   return tr;
 }
+const PARTS = {ami: "Link to Asterisk", store: "Queue store", database: "Database"};
+function showDown(down) {
+  const parts = Object.entries(down || {});
+  const banner = byId("down");
+  banner.hidden = parts.length === 0;
+  banner.textContent = parts.map(([part, d]) =>
+    `${PARTS[part] || part} down since ${new Date(d.since * 1000).toLocaleTimeString()}: ${d.reason}.`
+  ).join(" ") + (parts.length ? " Callers keep waiting in Asterisk; the platform retries." : "");
+}
 async function refresh() {
   const r = await fetch("/api/wallboard");
   if (r.status === 401) { location.href = "/login"; return; }
   const board = await r.json();
+  showDown(board.down);
   byId("queues").replaceChildren(...Object.entries(board.queues).map(([name, q]) => row(name, q)));
   byId("total").replaceChildren(row("All queues", board.total));
   byId("agents").replaceChildren(...board.agents.map(agentRow));
