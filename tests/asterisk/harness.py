@@ -2,9 +2,10 @@
 what the tests observe: watch.py).
 
 Asterisk (20+, chan_sip) runs from a temporary directory with the repository's
-asterisk-config/ read at run time (only its ports and secret rewritten), a loopback
-sip.conf like tests/fixtures/asterisk-20/config/sip.conf, and its own output (console and
-messages log, with the AGI dialogue) kept there so that a failing test can show it.
+asterisk-config/ read at run time: sip.conf.loopback as sip.conf, and only the ports, the
+secret and the carrier's channel driver (TRUNK_TECH = SIP) rewritten. Its own output
+(console and messages log, with the AGI dialogue) stays there, so that a failing test can
+show it.
 
 Environment: ASTERISK_BIN (the binary; the tests skip without it), ASTERISK_MODDIR (its
 modules, if not the compiled-in directory), ASTERISK_DATADIR (the data directory holding
@@ -118,18 +119,21 @@ class Ports:
         default_factory=lambda: {name: free_udp_port() for name in AGENT_PHONES})
 
 
-def sip_conf(ports: Ports) -> str:
-    """Loopback chan_sip peers: the carrier (callers come in from any port on 127.0.0.1,
-    calls to it go to the carrier's SIPp) and the agents' phones. No direct media, so
-    Asterisk never re-INVITEs the SIPp endpoints."""
-    peers = "".join(f"\n[{name}]\ntype = friend\nhost = 127.0.0.1\nport = {port}\n"
-                    "context = agents\ndtmfmode = rfc2833\n"
-                    for name, port in ports.agents.items())
-    return (f"[general]\ncontext = from-pstn\nudpbindaddr = 127.0.0.1:{ports.sip}\n"
-            "transport = udp\ndisallow = all\nallow = ulaw\ndtmfmode = rfc2833\n"
-            "allowguest = yes\nalwaysauthreject = yes\ndirectmedia = no\n"
-            f"\n[carrier]\ntype = friend\nhost = 127.0.0.1\nport = {ports.carrier}\n"
-            "context = from-pstn\ninsecure = port,invite\ndtmfmode = rfc2833\n" + peers)
+def sip_conf(loopback: str, ports: Ports) -> str:
+    """asterisk-config/sip.conf.loopback with this test's ports: Asterisk's own, the
+    carrier's far end (a SIPp phone; callers come in from other ports of 127.0.0.1) and
+    the agents' phones."""
+    peer_ports = {"carrier": ports.carrier, **ports.agents}
+    section, out = "", []
+    for line in loopback.splitlines():
+        if match := re.fullmatch(r"\[(\w+)\]\s*", line):
+            section = match.group(1)
+        elif re.match(r"udpbindaddr\s*=", line):
+            line = f"udpbindaddr = 127.0.0.1:{ports.sip}"
+        elif re.match(r"port\s*=", line) and section in peer_ports:
+            line = f"port = {peer_ports[section]}"
+        out.append(line)
+    return "\n".join(out) + "\n"
 
 
 MODULES = """[modules]
@@ -194,15 +198,17 @@ class Asterisk:
         (self.etc / "logger.conf").write_text(
             "[logfiles]\nmessages => notice,warning,error,verbose(3),dtmf\n")
         (self.etc / "rtp.conf").write_text("[general]\nrtpstart = 10000\nrtpend = 20000\n")
-        (self.etc / "sip.conf").write_text(sip_conf(self.ports))
+        (self.etc / "sip.conf").write_text(
+            sip_conf((CONFIG / "sip.conf.loopback").read_text(), self.ports))
         manager = (CONFIG / "manager.conf").read_text().replace("@AMI_SECRET@", SECRET)
         manager = re.sub(r"(?m)^port\s*=.*$", f"port = {self.ports.ami}", manager)
         (self.etc / "manager.conf").write_text(
             manager + f"\n[{OBSERVER}]\nsecret = {SECRET}\npermit = 127.0.0.1/255.255.255.255"
             "\nread = all\nwrite = all\n")
-        (self.etc / "extensions.conf").write_text(re.sub(
-            r"agi://127\.0\.0\.1:4573", f"agi://127.0.0.1:{self.ports.agi}",
-            (CONFIG / "extensions.conf").read_text()))
+        dialplan = re.sub(r"agi://127\.0\.0\.1:4573", f"agi://127.0.0.1:{self.ports.agi}",
+                          (CONFIG / "extensions.conf").read_text())
+        (self.etc / "extensions.conf").write_text(  # the carrier is chan_sip's here
+            re.sub(r"(?m)^TRUNK_TECH\s*=.*$", "TRUNK_TECH = SIP", dialplan))
         for name in ("features.conf", "musiconhold.conf"):
             shutil.copy(CONFIG / name, self.etc / name)
 

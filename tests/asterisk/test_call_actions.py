@@ -51,8 +51,9 @@ def on_carrier(event: Event) -> bool:
 
 @pytest.mark.xfail(strict=True, reason=(
     "hold Redirects the agent's leg to cc-hold-agent, but that leg was originated with "
-    "Application=Bridge: Asterisk hangs such a channel up when the application returns "
-    "(main/pbx.c pbx_outgoing_exec), so the leg dies and the ACD then hangs up the caller"))
+    "Application=Bridge and runs no dialplan: when the Redirect takes it out of the bridge, "
+    "Bridge() returns and Asterisk hangs it up (main/pbx.c pbx_outgoing_exec), and the ACD "
+    "then hangs up the caller"))
 async def test_hold_then_resume_keeps_the_call_and_the_agent_hanging_up_ends_it(
         platform: Platform, bus: BusLog, watch: AmiWatch, phones: Phones,
         calls: CallActions) -> None:
@@ -60,6 +61,8 @@ async def test_hold_then_resume_keeps_the_call_and_the_agent_hanging_up_ends_it(
     current = platform.distributor.current_call("agent101")
     assert current is not None
     leg = current[1]
+    await watch.wait_for("BridgeEnter", Channel=leg)  # both legs talk (a hold before the
+    # agent's leg is in the bridge finds it in no bridge, and Asterisk starts it a dialplan)
 
     await calls.hold("agent101")
     await watch.wait_for("MusicOnHoldStart", Uniqueid=call_id, Context="cc-hold")
