@@ -203,8 +203,13 @@ class AmiBridge:
         When the agent's leg leaves the bridge, Bridge() without options would send the
         caller on in the dialplan where it was (back into music on hold from cc-announce:
         DESIGN.md step 6). So the caller's fate is said here: `x` hangs them up, or
-        F(cc-after-call^<flow>^1) runs the queue's after-call flow."""
-        options = f"F({AFTER_CALL_CONTEXT}^{after_call}^1)" if after_call else "x"
+        F(cc-after-call^<flow>^1) runs the queue's after-call flow. And `T` lets the agent's
+        leg (Bridge's calling party; `t` would be the caller's) use the transfer features:
+        the AMI Atxfer action only queues the atxfer code and the number as DTMF on that
+        leg, which a bridge without `T` passes on to the caller as tones
+        (tests/asterisk/test_call_actions.py)."""
+        fate = f"F({AFTER_CALL_CONTEXT}^{after_call}^1)" if after_call else "x"
+        options = fate + "T"
         return await self._originate(device, call_id, [
             ("Application", "Bridge"), ("Data", f"{caller_channel},{options}"),
             ("Timeout", str(int(timeout_ms))), ("CallerID", caller_id)], variables or {})
