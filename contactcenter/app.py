@@ -31,6 +31,7 @@ from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.complaints.escalator import Escalator
 from contactcenter.config import Config, SpeechConfig
 from contactcenter.crm.database import Database
+from contactcenter.crm.seed import demo_logins
 from contactcenter.crm.spool import WriteSpool
 from contactcenter.crm.users import Users
 from contactcenter.cti.bridge import AmiBridge
@@ -100,9 +101,9 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         voice = await open_voice(stack, config.speech)
         ivr = IvrService(flows, renderer, bus, lookup=crm_lookup(db), voice=voice,
                          min_confidence=config.speech.min_confidence)
-        if config.flows.watch:
-            watcher = asyncio.create_task(flows.watch(), name="flow-watcher")
-            stack.push_async_callback(_cancel, watcher)
+        watcher = asyncio.create_task(flows.watch(poll=config.flows.watch),  # and SIGHUP
+                                      name="flow-watcher")
+        stack.push_async_callback(_cancel, watcher)
         queues = await asyncio.to_thread(
             load_queue_definitions, Path(config.flows.directory) / "queues.yaml")
         bridge = AmiBridge(config.ami, bus)
@@ -111,7 +112,8 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
             Distributor(store, bridge, bus, queues=queues, owner=process))
         agi = await stack.enter_async_context(FastAgiServer(  # the queue's announcements too
             Announcer(distributor, renderer).route(ivr.handle), host=config.agi.host,
-            port=config.agi.port))
+            port=config.agi.port, command_timeout=config.agi.command_timeout,
+            session_timeout=config.agi.session_timeout, max_sessions=config.agi.max_sessions))
         for profile in await asyncio.to_thread(agent_profiles, db):
             await distributor.register_agent(profile)
         history.note_agents(await store.agents())  # a restart may have logged them out
@@ -127,7 +129,8 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
             calls = await stack.enter_async_context(CallActions(distributor, bridge, bus))
             runner = web.AppRunner(create_app(desk=distributor, db=db, bus=bus, calls=calls,
                                               complaints=complaints, escalator=escalator,
-                                              spool=spool, metrics=metrics,
+                                              spool=spool, origins=config.web.allowed_origins,
+                                              https=config.web.https, metrics=metrics,
                                               metrics_token=config.web.metrics_token,
                                               queues=queues))
             await runner.setup()
@@ -199,8 +202,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_command(args: argparse.Namespace, config: Config) -> int:
+    refuse_demo_passwords(config.database.url)
     asyncio.run(_run(config))
     return 0
+
+
+def refuse_demo_passwords(url: str) -> None:
+    """ConfigError while a demo user can still sign in with the password the README
+    publishes (the demo's data in a production database)."""
+    db = Database.open(url)
+    try:
+        found = demo_logins(db)
+    finally:
+        db.close()
+    if found:
+        raise ConfigError(
+            f"demo users still have their published demo passwords: {', '.join(found)}; "
+            "give each a new one (contactcenter users passwd NAME) or disable it "
+            "(contactcenter users disable NAME) before running in production")
 
 
 async def _run(config: Config) -> None:

@@ -1,8 +1,9 @@
-"""The `contactcenter` command: run | demo | flows ... | report complaints|queues|agents
+"""The `contactcenter` command: run | demo | flows ... | users ... |
+report complaints|queues|agents
 
 Each subcommand's work lives with what it drives (app.py, demo.py, ivr/commands.py,
-complaints/report.py, reports/report.py); this module only parses arguments and sets up
-logging.
+crm/commands.py, complaints/report.py, reports/report.py); this module only parses
+arguments and sets up logging.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from contactcenter import app, demo
     from contactcenter.complaints import report as complaints_report
+    from contactcenter.crm import commands as user_commands
     from contactcenter.ivr import commands as flow_commands
     from contactcenter.reports import report as interval_report
 
@@ -32,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     kinds = report.add_subparsers(dest="report", required=True)
     complaints_report.add_parser(kinds)
     interval_report.add_parser(kinds)
+    user_commands.add_parser(sub)
     return parser
 
 

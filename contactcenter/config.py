@@ -32,6 +32,9 @@ class AmiConfig:
 class AgiConfig:
     host: str = "127.0.0.1"
     port: int = 4573
+    command_timeout: float = 300.0  # one reply (a prompt, a recording); then the peer is gone
+    session_timeout: float = 3600.0  # one whole IVR session
+    max_sessions: int = 4000  # simultaneous FastAGI connections; more are closed at once
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,13 @@ class WebConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     secret_key: str = field(default="", repr=False)
+    origins: str = ""  # comma-separated origins besides the console's own (a proxy's name)
+    https: bool = False  # served over HTTPS (behind a proxy): the session cookie is Secure
     metrics_token: str = field(default="", repr=False)  # /metrics: Bearer token; "": loopback only
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        return tuple(o.strip() for o in self.origins.split(",") if o.strip())
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from contactcenter.cti.dialing import dial_number
 from contactcenter.cti.events import CallHungUp
 from contactcenter.errors import AmiError, InvalidTransition
 from contactcenter.events import BusConsumer, EventBus
+from contactcenter.logs import call_fields
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +203,9 @@ class CallActions:
             await self._handing_off(agent_id, lambda: self._pbx.hangup(legs.agent))
             await asyncio.wait_for(released, RELEASE_SECONDS)
         except TimeoutError:  # park the caller anyway rather than leave them on hold
-            log.warning("queue transfer of %s: the ACD did not close the call in %.0f s",
-                        legs.call_id, RELEASE_SECONDS)
+            log.warning("queue transfer of %s: the ACD did not close the call in %.0f s; "
+                        "the caller is parked in %s anyway", legs.call_id, RELEASE_SECONDS,
+                        queue, extra=call_fields(legs.call_id, queue, agent_id))
         finally:
             self._ended.pop(legs.call_id, None)
         await self._pbx.redirect(legs.caller, WAIT_CONTEXT, "s")

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
+from contactcenter import yamlguard
 from contactcenter.errors import FlowError
 
 OVERFLOW_KINDS = ("queue", "voicemail", "callback", "message")
@@ -69,18 +68,14 @@ def load_queue_definitions(path: str | Path, known_flows: Collection[str] | None
     """Every queue in a queues.yaml, by name; FlowError(file, line, column) on bad input.
     known_flows: the flows an after_call may name (None: not checked, as at run time)."""
     file = str(path)
-    try:
-        doc = YAML().load(Path(path).read_text(encoding="utf-8"))
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise FlowError(exc.problem or str(exc), file, (mark.line + 1) if mark else 0,
-                        (mark.column + 1) if mark else 0) from exc
-    except OSError as exc:
-        raise FlowError(exc.strerror or str(exc), file) from exc
+    doc = yamlguard.parse(yamlguard.read_text(path), file)  # a hostile file: a FlowError
     if not isinstance(doc, CommentedMap) or not isinstance(doc.get("queues"), CommentedMap):
         raise FlowError("expected a 'queues:' mapping of queue name to settings", file, 1, 1)
     queues = doc["queues"]
-    definitions = {str(name): _queue(file, queues, str(name)) for name in queues}
+    for name in queues:
+        if not isinstance(name, str):
+            raise FlowError(f"queue name {name!r} must be text", file, *_key_at(queues, name))
+    definitions = {name: _queue(file, queues, name) for name in queues}
     for definition in definitions.values():
         for index, rule in enumerate(definition.overflow):
             if rule.kind == "queue" and rule.target not in definitions:
@@ -93,6 +88,11 @@ def load_queue_definitions(path: str | Path, known_flows: Collection[str] | None
                             f"{', '.join(sorted(known_flows)) or 'none'})", file,
                             *_at(queues[definition.name], "after_call"))
     return definitions
+
+
+def _key_at(node: CommentedMap, key: Any) -> tuple[int, int]:
+    line, column = node.lc.key(key)
+    return line + 1, column + 1
 
 
 def _at(node: Any, key: Any) -> tuple[int, int]:

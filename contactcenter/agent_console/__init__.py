@@ -12,7 +12,9 @@ and failed logins live in `db` (auth.py), so a restart signs nobody out. Wrap-up
 written through `spool=` (crm.spool.WriteSpool: pass the interaction recorder's), which
 keeps them while the database is down. Pops come
 from the ACD's CallOffered at once, then cti.screenpop.ScreenPopper's ScreenPop events on
-`bus` with the CRM record (pops.py); users from crm.users.Users.
+`bus` with the CRM record (pops.py); users from crm.users.Users, their passwords checked
+in a pool of their own (auth.PasswordCheck). Request bodies are read through
+validation.py; origins, cookies and security headers are app.py's (its docstring).
 The complaint routes (complaints.py) exist with `complaints=` (a complaints.desk.ComplaintDesk)
 and show the escalation task's last run with `escalator=`.
 The REST API is described at /api/openapi.json.

@@ -3,7 +3,13 @@
 Every route but the login and /metrics needs a session (401 for /api and /ws, redirect for
 pages); every state change needs the session's CSRF token; supervisor routes need the role.
 /metrics is for Prometheus, which has no session: it takes the configured bearer token, or
-without one answers loopback only (docs/monitoring.md).
+without one answers loopback only (docs/monitoring.md). The
+websocket and the login form accept only the console's own origin (or a configured one),
+so another site (another port of the same host included) can neither read an agent's pops
+nor sign a browser in. Every response carries the security headers (_headers): a CSP
+without inline script or style, no framing, no sniffing, no referrer to other sites, no
+caching of anything but static files. Bodies and fields are read through validation.py: a
+malformed request is a 400, a refused change a 409, never a 500.
 The websocket carries an agent's pops and state, and to a supervisor's page that
 subscribes, the wallboard (wallboard_push.py). The complaint pages and routes are
 complaints.py's, added when complaints are configured; the reports are reports.py's.
@@ -15,13 +21,12 @@ other request that needs the database gets 503 with a JSON error.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import hmac
 import ipaddress
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,12 +38,11 @@ from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.complaints.escalator import Escalator
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database, failure_reason, unreachable
-from contactcenter.crm.errors import CrmError
+from contactcenter.crm.errors import CrmError, NotFound
 from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.phones import to_e164
 from contactcenter.crm.records import Complaint, Interaction, as_json
 from contactcenter.crm.spool import Kept, SpoolFull, WriteSpool
-from contactcenter.crm.users import Users
 from contactcenter.crm.wrapup import ComplaintChange, wrap_up_with_complaint
 from contactcenter.errors import InvalidTransition
 from contactcenter.events import BusConsumer, EventBus
@@ -47,7 +51,8 @@ from contactcenter.prometheus import PlatformMetrics
 from . import complaints as complaint_routes
 from . import openapi
 from . import reports as report_routes
-from .auth import LoginLimiter, Session, Sessions
+from . import validation as v
+from .auth import LoginLimiter, PasswordCheck, PasswordsBusy, Session, Sessions
 from .desk import AgentDesk, CallDesk
 from .pops import PopHub
 from .wallboard_push import TOPIC, WallboardPusher
@@ -65,37 +70,52 @@ LIMITER = web.AppKey("limiter", LoginLimiter)
 HUB = web.AppKey("hub", PopHub)
 COMPLAINTS = web.AppKey("complaints", ComplaintDesk)
 SPOOL = web.AppKey("spool", WriteSpool)
+PASSWORDS = web.AppKey("passwords", PasswordCheck)
+ORIGINS = web.AppKey("origins", frozenset[str])
+HTTPS = web.AppKey("https", bool)
 PUSHER = web.AppKey("pusher", WallboardPusher)
 METRICS = web.AppKey("metrics", PlatformMetrics)
 METRICS_TOKEN = web.AppKey("metrics_token", str)
 SESSION = web.RequestKey("session", Session)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-PUBLIC = {"/login", "/static/console.css", "/metrics"}
+PUBLIC = {"/login", "/static/console.css", "/static/login.js", "/metrics"}
 SUPERVISORS = ("supervisor", "admin")
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
                calls: CallDesk | None = None, sessions: Sessions | None = None,
-               limiter: LoginLimiter | None = None,
+               limiter: LoginLimiter | None = None, passwords: PasswordCheck | None = None,
+               origins: Collection[str] = (), https: bool = False,
                complaints: ComplaintDesk | None = None, escalator: Escalator | None = None,
                spool: WriteSpool | None = None, metrics: PlatformMetrics | None = None,
                metrics_token: str = "",
                queues: Mapping[str, QueueDefinition] | None = None,
                heartbeat_s: float = 10.0) -> web.Application:
-    """Sessions and the login limit default to ones kept in `db` (auth.py); the call
-    control routes exist when `calls` is given, the complaint pages and routes when
-    `complaints` is (with the escalation task's status when `escalator` is). Wrap-ups are
-    written through `spool` (share the interaction recorder's, so a call's wrap-up follows
-    its row); without one the app runs its own. /metrics shows `metrics` (the platform's,
-    which counts from its start; without one the app counts its own); `queues` are the
-    queue definitions the reports judge by."""
+    """Sessions, the login limit and password checks default to ones on `db` (auth.py;
+    the app closes its PasswordCheck); the call control routes exist when `calls` is given,
+    the complaint pages and routes when `complaints` is (with the escalation task's status
+    when `escalator` is). `origins` are origins besides the console's own that may open the
+    websocket and log in (a proxy's public name); `https`: the console is served over HTTPS
+    (the cookie is Secure; so is it when a proxy says X-Forwarded-Proto: https). Wrap-ups
+    are written through `spool` (share the interaction recorder's, so a call's wrap-up
+    follows its row); without one the app runs its own. /metrics shows `metrics` (the
+    platform's, which counts from its start; without one the app counts its own) to the
+    bearer of `metrics_token` (without one: to this machine only); `queues` are the queue
+    definitions the reports judge by."""
     app = web.Application(middlewares=[_database_down, _security])
     app[METRICS], app[METRICS_TOKEN] = metrics or PlatformMetrics(bus), metrics_token
     app[DESK], app[DB], app[BUS] = desk, db, bus
     app[HUB] = PopHub(observe=app[METRICS].observe_pop)
     app[PUSHER] = WallboardPusher(desk)
     app[SESSIONS], app[LIMITER] = sessions or Sessions(db), limiter or LoginLimiter(db)
+    app[PASSWORDS] = passwords or PasswordCheck(db)
+    app[ORIGINS], app[HTTPS] = frozenset(o.rstrip("/") for o in origins), https
+    app.on_response_prepare.append(_headers)
+    app.on_cleanup.append(_close_passwords)
     app[SPOOL] = spool or WriteSpool(publish=bus.publish)
     if spool is None:
         app.cleanup_ctx.append(_own_spool)
@@ -169,8 +189,39 @@ async def _wallboard_pusher(app: web.Application) -> AsyncIterator[None]:
             await pusher.close()
 
 
+async def _close_passwords(app: web.Application) -> None:
+    app[PASSWORDS].close()
+
+
 def _session(request: web.Request) -> Session:
     return request[SESSION]  # the middleware put it there, or refused the request
+
+
+async def _headers(request: web.Request, response: web.StreamResponse) -> None:
+    """The security headers, on every response (errors and static files included)."""
+    headers = response.headers
+    headers["Server"] = "contactcenter"  # not aiohttp's and Python's versions
+    headers["Content-Security-Policy"] = CSP
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"
+    headers["Referrer-Policy"] = "same-origin"  # no-referrer would make Origin "null"
+    if not request.path.startswith("/static/"):
+        headers["Cache-Control"] = "no-store"
+
+
+def _https(request: web.Request) -> bool:
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return request.app[HTTPS] or request.secure or forwarded == "https"
+
+
+def _same_origin(request: web.Request) -> bool:
+    """Whether the request's Origin (sent by every browser on a websocket and a POST) is
+    the console's own or a configured one; no Origin: not a browser, nothing to forge."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    own = f"{'https' if _https(request) else 'http'}://{request.host}"
+    return origin in (own, *request.app[ORIGINS])
 
 
 @web.middleware
@@ -190,9 +241,23 @@ async def _database_down(request: web.Request, handler: Handler) -> web.StreamRe
 
 @web.middleware
 async def _security(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.path in PUBLIC:
+    try:
+        if request.path not in PUBLIC:
+            request[SESSION] = await _checked_session(request)
         return await handler(request)
-    session = await asyncio.to_thread(request.app[SESSIONS].get, request.cookies.get(COOKIE))
+    except NotFound as exc:
+        raise v.error(web.HTTPNotFound, str(exc)) from exc
+    except ValueError as exc:  # the CRM's ValidationError, a CR/LF bound for the PBX
+        raise v.error(web.HTTPBadRequest, str(exc)) from exc
+    except (InvalidTransition, CrmError) as exc:
+        raise v.error(web.HTTPConflict, str(exc)) from exc
+
+
+async def _checked_session(request: web.Request) -> Session:
+    """The request's live session, and its CSRF token on a state change; else refused."""
+    sid = request.cookies.get(COOKIE)
+    session = await asyncio.to_thread(request.app[SESSIONS].get,
+                                      sid if sid and sid.isascii() else None)
     if session is None:
         if request.path.startswith(("/api", "/ws")):
             raise web.HTTPUnauthorized(text="login required")
@@ -201,14 +266,9 @@ async def _security(request: web.Request, handler: Handler) -> web.StreamRespons
         token = request.headers.get("X-CSRF-Token")
         if token is None and request.content_type == "application/x-www-form-urlencoded":
             token = str((await request.post()).get("csrf", ""))
-        if token is None or not hmac.compare_digest(token, session.csrf):
+        if token is None or not v.token_matches(token, session.csrf):
             raise web.HTTPForbidden(text="missing or wrong CSRF token")
-    request[SESSION] = session
-    try:
-        return await handler(request)
-    except (InvalidTransition, CrmError, ValueError) as exc:
-        raise web.HTTPConflict(text=json.dumps({"error": str(exc)}),
-                               content_type="application/json") from exc
+    return session
 
 
 def _supervisor(handler: Handler) -> Handler:
@@ -226,21 +286,26 @@ def _page(name: str) -> Handler:
 
 
 async def _login(request: web.Request) -> web.StreamResponse:
+    if not _same_origin(request):  # login CSRF: signing a browser in as someone else
+        raise web.HTTPForbidden(text="login from another site refused")
     form = await request.post()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
     address = request.remote or ""
     limiter = request.app[LIMITER]
     if await asyncio.to_thread(limiter.blocked, username, address):
         raise web.HTTPTooManyRequests(text="too many failed logins; try again later")
-    users = Users(request.app[DB])
-    user = await asyncio.to_thread(users.authenticate, username, password)
+    try:
+        user = await request.app[PASSWORDS].authenticate(username, password)
+    except PasswordsBusy as exc:
+        raise web.HTTPServiceUnavailable(text=str(exc), headers={"Retry-After": "5"}) from exc
     if user is None:
         await asyncio.to_thread(limiter.failed, username, address)
         raise web.HTTPFound("/login?failed=1")
     await asyncio.to_thread(limiter.succeeded, username, address)
     session = await asyncio.to_thread(request.app[SESSIONS].create, user.username, user.role)
     response = web.HTTPFound("/")
-    response.set_cookie(COOKIE, session.sid, httponly=True, samesite="Strict", path="/")
+    response.set_cookie(COOKIE, session.sid, httponly=True, samesite="Strict", path="/",
+                        secure=_https(request))
     raise response
 
 
@@ -276,9 +341,9 @@ async def _agent(request: web.Request) -> web.StreamResponse:
 
 
 async def _state(request: web.Request) -> web.StreamResponse:
-    body = await request.json()
+    body = await v.json_object(request)
     agent_id, desk = _session(request).username, request.app[DESK]
-    state, reason = body.get("state"), str(body.get("reason", ""))
+    state, reason = v.text(body, "state"), v.text(body, "reason")
     if state == "available":
         await desk.set_available(agent_id)
     elif state == "paused":
@@ -302,16 +367,16 @@ async def _call_action(request: web.Request) -> web.StreamResponse:
     ({number}) on my own connected call."""
     agent_id, calls = _session(request).username, request.app[CALLS]
     action = request.match_info["action"]
-    body = await request.json() if action in ("transfer", "consult") else {}
+    body = await v.json_object(request)
     if action == "hold":
         await calls.hold(agent_id)
     elif action == "resume":
         await calls.resume(agent_id)
     elif action == "transfer":
-        await calls.transfer(agent_id, queue=_optional_text(body, "queue"),
-                             number=_optional_text(body, "number"))
+        await calls.transfer(agent_id, queue=v.optional_text(body, "queue"),
+                             number=v.optional_text(body, "number"))
     else:
-        await calls.consult(agent_id, _optional_text(body, "number") or "")
+        await calls.consult(agent_id, v.text(body, "number"))
     return web.json_response(calls.status(agent_id))
 
 
@@ -326,8 +391,8 @@ async def _consult_end(request: web.Request) -> web.StreamResponse:
 
 async def _dial(request: web.Request) -> web.StreamResponse:
     """Click-to-dial from a customer record: my phone rings, then the number is dialled."""
-    body = await request.json()
-    number = to_e164(_optional_text(body, "number") or "", field="number")
+    body = await v.json_object(request)
+    number = to_e164(v.text(body, "number"), field="number")
     await request.app[CALLS].dial(_session(request).username, number)
     return web.json_response({"number": number})
 
@@ -338,18 +403,19 @@ async def _wrapup(request: web.Request) -> web.StreamResponse:
     complaint in the same transaction. 200 with "saved": true once written; 202
     {"saved": false, "queued": true} if the database is down or slow: the spool writes it,
     after the call's own row, when it answers."""
-    body = await request.json()
-    call_id, session = str(body.get("call_id", "")), _session(request)
-    if body.get("complaint") is not None and body.get("complaint_id") not in (None, ""):
-        raise web.HTTPBadRequest(text="give complaint_id (link a complaint) or complaint "
-                                      "(open or follow one up), not both")
-    change = None if body.get("complaint") is None \
-        else _complaint_change(request, body["complaint"])
-    disposition = str(body.get("disposition", ""))
+    body = await v.json_object(request)
+    call_id, session = v.text(body, "call_id"), _session(request)
+    complaint, complaint_id = v.object_field(body, "complaint"), v.optional_id(body,
+                                                                                "complaint_id")
+    if complaint is not None and complaint_id is not None:
+        raise v.BadRequest("give complaint_id (link a complaint) or complaint (open or "
+                           "follow one up), not both")
+    change = None if complaint is None else _complaint_change(request, complaint)
+    disposition = v.text(body, "disposition")
     save = functools.partial(
-        _save_wrap_up, request.app[DB], call_id, session, change,
-        complaint_id=_optional_int(body.get("complaint_id")), disposition=disposition,
-        notes=str(body.get("notes", "")), customer_id=_optional_int(body.get("customer_id")))
+        _save_wrap_up, request.app[DB], call_id, session, change, complaint_id=complaint_id,
+        disposition=disposition, notes=v.text(body, "notes"),
+        customer_id=v.optional_id(body, "customer_id"))
     saved = await request.app[SPOOL].write(
         f"wrap-up of call {call_id} by {session.username} ({disposition})", save)
     if isinstance(saved, Kept):
@@ -366,11 +432,10 @@ def _save_wrap_up(db: Database, call_id: str, session: Session,
                   disposition: str, notes: str,
                   customer_id: int | None) -> tuple[Interaction, Complaint | None]:
     """The wrap-up's write (blocking; the spool runs it, maybe after an outage): refused
-    for an agent when the call was another agent's."""
+    for an agent unless the call is recorded as theirs."""
     call = Interactions(db).find(call_id)
-    if call is not None and call.agent_id not in (None, session.username) \
-            and session.role == "agent":
-        raise web.HTTPForbidden(text=f"call {call_id} was not yours")
+    if session.role == "agent" and (call is None or call.agent_id != session.username):
+        raise web.HTTPForbidden(text=f"call {call_id} was not yours")  # nor anyone's
     actor = session.username
     if change is None:
         return Interactions(db).wrap_up(call_id, disposition=disposition, notes=notes,
@@ -380,20 +445,19 @@ def _save_wrap_up(db: Database, call_id: str, session: Session,
                                   customer_id=customer_id, actor=actor)
 
 
-def _complaint_change(request: web.Request, value: object) -> ComplaintChange:
-    if not isinstance(value, dict):
-        raise web.HTTPBadRequest(text="complaint: an object {id?, subject?, category?, "
-                                      "subcategory?, severity?, resolve?, notes?}")
-    change = ComplaintChange(_optional_int(value.get("id")),
+def _complaint_change(request: web.Request, value: dict[str, object]) -> ComplaintChange:
+    """{id?, resolve?, notes?} follows a complaint up; without id, {subject, category,
+    subcategory, severity} opens one."""
+    change = ComplaintChange(v.optional_id(value, "id"),
                              resolve=value.get("resolve") is True,
-                             notes=str(value.get("notes") or ""))
+                             notes=v.text(value, "notes"))
     if change.complaint_id is not None:
         return change
     desk = request.app.get(COMPLAINTS)
     if desk is None:
         raise web.HTTPBadRequest(text="complaints are not configured (flows/complaints.yaml)")
-    text = {key: str(value.get(key) or "") for key in ("subject", "category", "subcategory",
-                                                       "severity")}
+    text = {key: v.text(value, key) for key in ("subject", "category", "subcategory",
+                                                "severity")}
     return replace(change, new=desk.draft(**text))
 
 
@@ -408,17 +472,21 @@ async def _customers(request: web.Request) -> web.StreamResponse:
     return web.json_response([as_json(customer) for customer in found], dumps=_dumps)
 
 
-CUSTOMER_FIELDS = ("name", "phones", "email", "account_number", "segment", "notes")
+CUSTOMER_TEXT = ("name", "email", "account_number", "segment", "notes")
 
 
 async def _save_customer(request: web.Request) -> web.StreamResponse:
-    """Create (no id in the path) or edit a customer; the CRM validates every field."""
-    body = await request.json()
-    fields = {key: body[key] for key in CUSTOMER_FIELDS if key in body}
+    """Create (no id in the path) or edit a customer: the given fields (null: not given),
+    text as strings and phones a list of strings; the CRM validates their values."""
+    body = await v.json_object(request)
+    fields: dict[str, object] = {key: v.text(body, key) for key in CUSTOMER_TEXT
+                                 if body.get(key) is not None}
+    if (phones := v.string_list(body, "phones")) is not None:
+        fields["phones"] = phones
     customers, actor = Customers(request.app[DB]), _session(request).username
     if "customer_id" in request.match_info:
         record = await asyncio.to_thread(customers.update,
-                                         int(request.match_info["customer_id"]),
+                                         v.path_id(request, "customer_id"),
                                          actor=actor, **fields)
     else:
         record = await asyncio.to_thread(customers.create, actor=actor, **fields)
@@ -466,7 +534,11 @@ def _websocket(heartbeat_s: float) -> Handler:
     async def websocket(request: web.Request) -> web.StreamResponse:
         """The page's live channel: state and pops for this agent only (the pop replayed),
         and the wallboard for a supervisor who subscribes ({"type": "subscribe", "topic":
-        "wallboard"}: the whole board at once, then every change)."""
+        "wallboard"}: the whole board at once, then every change). Only a page of the
+        console's own origin may open it (a browser sends the cookie with a websocket from
+        any site)."""
+        if not _same_origin(request):
+            raise web.HTTPForbidden(text="websocket from another origin refused")
         session, hub = _session(request), request.app[HUB]
         agent_id, pusher = session.username, request.app[PUSHER]
         ws = web.WebSocketResponse(heartbeat=heartbeat_s)
@@ -503,21 +575,6 @@ async def _subscribe(ws: web.WebSocketResponse, session: Session, pusher: Wallbo
                                                             "supervisor role"}))
     else:
         await pusher.subscribe(ws)
-
-
-def _optional_text(body: object, key: str) -> str | None:
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text="expected a JSON object")
-    value = body.get(key)
-    return None if value in (None, "") else str(value)
-
-
-def _optional_int(value: object) -> int | None:
-    if value in (None, ""):
-        return None
-    with contextlib.suppress(TypeError, ValueError):
-        return int(str(value))
-    raise web.HTTPBadRequest(text=f"not a number: {value!r}")
 
 
 def _dumps(value: object) -> str:

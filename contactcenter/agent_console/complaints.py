@@ -32,6 +32,7 @@ from contactcenter.crm.errors import NotFound, RefusedTransition, ValidationErro
 from contactcenter.crm.records import Complaint, as_json
 from contactcenter.events import EventBus
 
+from . import validation as v
 from .auth import Session
 
 STATIC = Path(__file__).parent / "static"
@@ -127,7 +128,7 @@ async def _customer_complaints(request: web.Request) -> web.StreamResponse:
     """The customer and their complaints (an agent: only their own customers'; a resolver:
     only those in their scope)."""
     desk, me = request.app[DESK], request.app[SESSION_OF](request)
-    customer_id = int(request.match_info["customer_id"])
+    customer_id = v.path_id(request, "customer_id")
     customer = await asyncio.to_thread(Customers(desk.db).get, customer_id)
     if me.role == "agent" and not await asyncio.to_thread(desk.complaints.handled_by,
                                                           customer_id, me.username):
@@ -178,39 +179,39 @@ async def _reported(request: web.Request) -> list[Complaint]:
 async def _open(request: web.Request) -> web.StreamResponse:
     """A new complaint for the customer: by call (call_id links it), letter or e-mail."""
     desk, me = request.app[DESK], request.app[SESSION_OF](request)
-    body = await _body(request)
-    new = desk.draft(subject=_text(body, "subject"), category=_text(body, "category"),
-                     subcategory=_text(body, "subcategory"), severity=_text(body, "severity"),
-                     channel=_text(body, "channel") or "call",
-                     description=_text(body, "description"),
-                     customer_id=int(request.match_info["customer_id"]))
+    body = await v.json_object(request)
+    new = desk.draft(subject=v.text(body, "subject"), category=v.text(body, "category"),
+                     subcategory=v.text(body, "subcategory"), severity=v.text(body, "severity"),
+                     channel=v.text(body, "channel") or "call",
+                     description=v.text(body, "description"),
+                     customer_id=v.path_id(request, "customer_id"))
     opened = await asyncio.to_thread(desk.open, new, actor=me.username,
-                                     call_id=_text(body, "call_id") or None)
+                                     call_id=v.text(body, "call_id") or None)
     return _json(complaint_json(opened, desk.clock()))
 
 
 async def _note(request: web.Request) -> web.StreamResponse:
     desk, me = request.app[DESK], request.app[SESSION_OF](request)
     complaint = await _visible(request)
-    body = await _body(request)
-    note = await asyncio.to_thread(desk.note, complaint.id, _text(body, "body"),
-                                   actor=me.username, call_id=_text(body, "call_id") or None)
+    body = await v.json_object(request)
+    note = await asyncio.to_thread(desk.note, complaint.id, v.text(body, "body"),
+                                   actor=me.username, call_id=v.text(body, "call_id") or None)
     return _json(as_json(note))
 
 
 async def _answer(request: web.Request) -> web.StreamResponse:
     """The front office told the solution: the customer accepts it, or not (reopened)."""
-    body = await _body(request)
+    body = await v.json_object(request)
     accepted = body.get("accepted")
     if not isinstance(accepted, bool):
         raise _error(web.HTTPBadRequest, "accepted: true or false", field="accepted")
     return await _act(request, "accept" if accepted else "reject",
-                      note=_text(body, "note"))
+                      note=v.text(body, "note"))
 
 
 async def _reopen(request: web.Request) -> web.StreamResponse:
-    body = await _body(request)
-    return await _act(request, "reopen", note=_text(body, "reason"))
+    body = await v.json_object(request)
+    return await _act(request, "reopen", note=v.text(body, "reason"))
 
 
 # -- back office --
@@ -221,27 +222,27 @@ async def _move(request: web.Request) -> web.StreamResponse:
 
 
 async def _assign(request: web.Request) -> web.StreamResponse:
-    body = await _body(request)
-    return await _act(request, "assign", {"assignee": _text(body, "assignee")},
+    body = await v.json_object(request)
+    return await _act(request, "assign", {"assignee": v.text(body, "assignee")},
                       back_office=True)
 
 
 async def _solution(request: web.Request) -> web.StreamResponse:
-    body = await _body(request)
-    return await _act(request, "solution", {"solution": _text(body, "solution")},
+    body = await v.json_object(request)
+    return await _act(request, "solution", {"solution": v.text(body, "solution")},
                       back_office=True)
 
 
 async def _resolve(request: web.Request) -> web.StreamResponse:
-    body = await _body(request)
-    solution = _text(body, "solution")
+    body = await v.json_object(request)
+    solution = v.text(body, "solution")
     return await _act(request, "resolve", {"solution": solution} if solution else {},
                       back_office=True)
 
 
 async def _classify(request: web.Request) -> web.StreamResponse:
-    body = await _body(request)
-    inputs = {key: _text(body, key) for key in ("category", "subcategory", "severity")
+    body = await v.json_object(request)
+    inputs = {key: v.text(body, key) for key in ("category", "subcategory", "severity")
               if key in body}
     return await _act(request, "classify", inputs, back_office=True)
 
@@ -251,10 +252,10 @@ async def _ask(request: web.Request) -> web.StreamResponse:
     queue), letter or email (kept in the outbox)."""
     desk, me = request.app[DESK], request.app[SESSION_OF](request)
     complaint = await _visible(request, back_office=True)
-    body = await _body(request)
+    body = await v.json_object(request)
     asked, message, callback = await asyncio.to_thread(
-        desk.ask_customer, complaint.id, via=_text(body, "via"),
-        question=_text(body, "question"), actor=me.username)
+        desk.ask_customer, complaint.id, via=v.text(body, "via"),
+        question=v.text(body, "question"), actor=me.username)
     if callback is not None:
         request.app[BUS].publish(callback)
     return _json({"complaint": complaint_json(asked, desk.clock()),
@@ -282,7 +283,7 @@ async def _visible(request: web.Request, *, back_office: bool = False) -> Compla
     it); 403 otherwise, 404 if there is no such complaint."""
     desk, me = request.app[DESK], request.app[SESSION_OF](request)
     complaint = await asyncio.to_thread(desk.complaints.get,
-                                        int(request.match_info["complaint_id"]))
+                                        v.path_id(request, "complaint_id"))
     if me.role in EVERYTHING:
         return complaint
     if me.role == "resolver":
@@ -332,21 +333,6 @@ def _received(request: web.Request) -> dict[str, datetime | None]:
             raise _error(web.HTTPBadRequest, f"{key}: a date YYYY-MM-DD", field=key) from None
     start, end = period(days["from"], days["to"], request.app[DESK].settings.hours.timezone)
     return {"received_from": start, "received_before": end}
-
-
-async def _body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except json.JSONDecodeError:
-        body = None
-    if not isinstance(body, dict):
-        raise _error(web.HTTPBadRequest, "expected a JSON object")
-    return body
-
-
-def _text(body: dict[str, Any], key: str) -> str:
-    value = body.get(key)
-    return "" if value is None else str(value)
 
 
 def _json(value: object) -> web.StreamResponse:

@@ -130,6 +130,14 @@ def demo_password(username: str) -> str:
     return f"{username}-demo"
 
 
+def demo_logins(db: Database, hasher: PasswordHasher | None = None) -> list[str]:
+    """The demo users (USERS) that can still sign in with their published demo password:
+    a production database must have none (`contactcenter run` checks)."""
+    users = Users(db, hasher)
+    return [username for username, *_ in USERS
+            if users.authenticate(username, demo_password(username)) is not None]
+
+
 def seed(
     db: Database,
     *,

@@ -1,5 +1,5 @@
 """`contactcenter flows ...`: check flows, walk one with scripted input (no PBX), run the
-admins' flow tests, and ask a running platform to reload."""
+admins' flow tests, print the flows' JSON Schema, and ask a running platform to reload."""
 
 from __future__ import annotations
 
@@ -13,10 +13,16 @@ from contactcenter.config import Config
 from contactcenter.crm.database import Database
 from contactcenter.ivr.crm_lookup import crm_find
 from contactcenter.ivr.dryrun import Hear, Recording, describe_end, dry_run, fixture_crm
-from contactcenter.ivr.flow import FlowErrors, load_flow
+from contactcenter.ivr.flowschema import schema_text
 from contactcenter.ivr.flowtest import load_customers, load_tests, run_test
 from contactcenter.ivr.interpreter import Ask, CallInfo
-from contactcenter.ivr.runtime import FlowRegistry, flow_files, known_flows, known_queues
+from contactcenter.ivr.runtime import (
+    FlowRegistry,
+    flow_files,
+    known_flows,
+    known_queues,
+    read_flow,
+)
 from contactcenter.speech.audio import read_pcm
 from contactcenter.speech.recognizer import Recognition, RecognizerError, open_recognizer, recognize
 
@@ -50,6 +56,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                       help="test files or directories (default: the flows' tests/ folder)")
     test.add_argument("--flows", help="the flows directory (default: the configured one)")
     test.set_defaults(handler=test_command)
+    schema = commands.add_parser("schema", help="print the flows' JSON Schema (for editors) "
+                                 "as flows/flow.schema.json should hold it")
+    schema.set_defaults(handler=schema_command)
     reload = commands.add_parser("reload", help="tell a running platform to reload its flows")
     reload.add_argument("--pid", type=int, required=True, help="the platform's process id")
     reload.set_defaults(handler=reload_command)
@@ -65,6 +74,11 @@ def reload_command(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def schema_command(args: argparse.Namespace, config: Config) -> int:
+    print(schema_text(), end="")
+    return 0
+
+
 def check_command(args: argparse.Namespace, config: Config) -> int:
     paths = [Path(p) for p in args.paths] or [Path(config.flows.directory)]
     errors: list[str] = []
@@ -76,12 +90,7 @@ def check_command(args: argparse.Namespace, config: Config) -> int:
         siblings = known_flows(directory)
         for file in files:
             checked += 1
-            try:
-                load_flow(file, queues, siblings)
-            except FlowErrors as exc:
-                errors += [str(e) for e in exc.errors]
-            except OSError as exc:
-                errors.append(f"{file}:0:0: {exc.strerror}")
+            errors += read_flow(file, queues, siblings)[1]
     for error in errors:
         print(error)
     print(f"{checked} flow file(s), {len(errors)} error(s)")

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contactcenter.ivr import interpreter as ivr
-from contactcenter.ivr.flow import Flow
+from contactcenter.ivr.model import Flow
+from contactcenter.ivr.steptypes import ENDINGS
 from contactcenter.speech.recognizer import Recognition
 
 FindCustomer = Callable[[str, str], dict[str, str] | None | bool]  # (by, value) as Lookup
@@ -135,9 +136,9 @@ def _found(result: ivr.Result) -> str:
 
 
 def describe_end(finish: ivr.Finish) -> str:
-    """'queued in queue billing at step billing', for people reading a dry run."""
-    where = {"queued": f" in queue {finish.queue}", "transferred": f" to {finish.target}",
-             "voicemail": f" in {finish.target}",
-             "callback": f" to {finish.target} from queue {finish.queue}"}
+    """'queued in queue billing at step billing', for people reading a dry run: where the
+    call went is told by the ending of the step type that finished it."""
+    ending = ENDINGS.get(finish.outcome)
+    where = ending.where(finish) if ending else ""
     reason = f" ({finish.reason})" if finish.reason else ""
-    return f"{finish.outcome}{where.get(finish.outcome, '')} at step {finish.step}{reason}"
+    return f"{finish.outcome}{where} at step {finish.step}{reason}"

@@ -29,9 +29,9 @@ from contactcenter.ivr.dryrun import (
     dry_run,
     fixture_crm,
 )
-from contactcenter.ivr.flow import Flow
 from contactcenter.ivr.interpreter import MIN_CONFIDENCE, CallInfo, Finish
-from contactcenter.ivr.yamlsource import Errors, load_yaml
+from contactcenter.ivr.model import Flow
+from contactcenter.ivr.yamlsource import Errors, read_yaml
 from contactcenter.speech.recognizer import Recognition
 
 DEFAULT_CALLER = "+14155550123"
@@ -61,11 +61,7 @@ class FlowTest:
 
 
 def _read(path: str | Path, errors: Errors) -> CommentedMap | None:
-    try:
-        doc = load_yaml(Path(path).read_text(encoding="utf-8"), errors)
-    except OSError as exc:
-        errors.found.append(FlowError(str(exc.strerror), errors.file, 0, 0))
-        return None
+    doc = read_yaml(path, errors)
     if errors.found:
         return None
     if not isinstance(doc, CommentedMap):

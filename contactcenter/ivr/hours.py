@@ -41,7 +41,7 @@ def check_hours(params: CommentedMap, errors: Errors, where: str) -> None:
     """Add a `file:line:column` error for each unreadable timezone, span or holiday."""
     try:
         ZoneInfo(str(params.get("timezone")))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long
         errors.add(params, f"{where}: unknown timezone {params.get('timezone')!r}",
                    "timezone" if "timezone" in params else None)
     opening = params.get("open")
@@ -53,7 +53,11 @@ def check_hours(params: CommentedMap, errors: Errors, where: str) -> None:
             if not day_range(days) or not HOURS.fullmatch(str(span)):
                 errors.add(opening, f"{where}: cannot read {days}: {span} "
                            "(write: mon-fri: 09:00-17:00)", days)
-    for i, day in enumerate(params.get("holidays") or []):
+    holidays = params.get("holidays") or []
+    if not isinstance(holidays, list):
+        errors.add(params, f"{where}: holidays is a list of dates (YYYY-MM-DD)", "holidays")
+        holidays = []
+    for i, day in enumerate(holidays):
         if not isinstance(day, date):
             errors.add(params["holidays"], f"{where}: holiday {day!r} is not a date "
                        "(YYYY-MM-DD)", i)

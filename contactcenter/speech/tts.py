@@ -16,6 +16,7 @@ import re
 import subprocess
 import tempfile
 import threading
+import wave
 from pathlib import Path
 
 import pyttsx3
@@ -26,6 +27,7 @@ from contactcenter.speech.errors import SpeechError
 __all__ = ["PromptRenderer", "SpeechError", "fragments"]
 
 NUMBER = re.compile(r"\b(\d+)\b")
+SYNTHESIS_ATTEMPTS = 3
 _ENGINE_LOCK = threading.Lock()  # espeak-ng's synthesis callback is process-global
 _engines: list[tuple[pyttsx3.Engine, str]] = []
 
@@ -51,6 +53,24 @@ def _silence_driver() -> None:
     from pyttsx3.drivers import espeak as driver
 
     driver.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+
+
+def _speak(text: str, voice: str, raw: Path) -> None:
+    """`text` spoken into the WAV file `raw` (call with _ENGINE_LOCK held).
+
+    pyttsx3 2.99's espeak driver now and then writes a WAV without a single frame (in about
+    1 of 10 processes, the first long prompt: seen as the main menu's GET DATA answered
+    `200 result=-1` at once by Asterisk 20, every caller sent on to the operator queue), and
+    the same text comes out whole when asked again: so an empty file is asked for again,
+    and never cached."""
+    for _ in range(SYNTHESIS_ATTEMPTS):
+        engine = _engine(voice)
+        engine.save_to_file(text, str(raw))
+        engine.runAndWait()
+        with wave.open(str(raw)) as audio:
+            if audio.getnframes():
+                return
+    raise RuntimeError(f"the engine gave no audio in {SYNTHESIS_ATTEMPTS} attempts")
 
 
 def fragments(text: str) -> list[str]:
@@ -109,11 +129,9 @@ class PromptRenderer:
                 return
             raw = Path(tmp) / "raw.wav"
             try:
-                engine = _engine(voice)
-                engine.save_to_file(text, str(raw))
-                engine.runAndWait()
+                _speak(text, voice, raw)
                 subprocess.run(["sox", str(raw), "-r", "8000", "-c", "1", "-b", "16",
                                 str(Path(tmp) / "out.wav")], check=True, capture_output=True)
-            except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:
+            except (OSError, RuntimeError, wave.Error, subprocess.CalledProcessError) as exc:
                 raise SpeechError(f"cannot render prompt {text!r}: {exc}") from exc
             (Path(tmp) / "out.wav").replace(wav)  # atomic: a reader never sees half a file

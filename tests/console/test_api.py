@@ -26,7 +26,7 @@ async def test_wrap_up_saves_only_a_known_disposition_and_only_for_my_call(conso
     try:
         bad = await client.post("/api/wrapup", headers=headers,
                                 json={"call_id": "call-1", "disposition": "no-such-code"})
-        assert bad.status == 409 and "disposition" in await bad.text()
+        assert bad.status == 400 and "disposition" in await bad.text()
         assert (await asyncio.to_thread(interactions.get, "call-1")).disposition is None
         theirs = await client.post("/api/wrapup", headers=headers,
                                    json={"call_id": "call-2", "disposition": code})
@@ -58,7 +58,7 @@ async def test_customers_are_created_searched_and_edited(console, db) -> None:
         stored = await asyncio.to_thread(Customers(db).get, customer_id)
         assert (stored.name, stored.email) == ("Zebulon Quartermaine", "zeb@example.org")
         nameless = await client.post("/api/customers", headers=headers, json={"name": " "})
-        assert nameless.status == 409
+        assert nameless.status == 400
         assert len(await asyncio.to_thread(Customers(db).search, "Quartermaine")) == 1
     finally:
         await client.close()

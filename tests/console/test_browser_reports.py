@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+from playwright.async_api import expect
 
 from .conftest import signed_in_page
 from .test_reports_api import reports  # noqa: F401  (the fixture)
@@ -26,11 +27,12 @@ async def test_the_reports_page_charts_tables_and_plans(reports, browser,  # noq
     page = await signed_in_page(browser, str(server.make_url("")).rstrip("/"), "supervisor")
     await page.goto(str(server.make_url("/reports")))
     await page.wait_for_selector("#staffing tr[data-queue=support]")
+    await page.wait_for_selector("#head th")  # today's report is in: no answer to overtake
     await page.fill("#from", "2026-03-02")
     await page.fill("#to", "2026-03-02")
     await page.select_option("#interval", "60m")
     await page.click("#apply")
-    await page.wait_for_function("document.querySelectorAll('#rows tr').length === 24")
+    await expect(page.locator("#rows tr")).to_have_count(24)  # the day in hours
     offered = [int(text) for text in await cells(page, "Offered")]
     assert sum(offered) == 8 and max(offered) == 8  # the scripted hour, all queues together
     lines = page.locator("#chart-calls svg path")
