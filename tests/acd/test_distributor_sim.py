@@ -69,7 +69,9 @@ async def test_every_call_ends_answered_or_abandoned_none_offered_twice(tmp_path
     assert all(e.caller_num.startswith("+1415555010") for e in offers)
     support = board["queues"]["support"]  # the wallboard counts what the events say
     abandoned = len(ended) - len(answered)
-    assert (support["answered"], support["abandoned"]) == (len(answered), abandoned)
+    short = sum(e.outcome == "abandoned" and e.wait_s < 5.0 for e in ended)  # under 5 s
+    assert (support["answered"], support["abandoned"], support["short_abandoned"]) == (
+        len(answered), abandoned - short, short)
     assert (board["answered"], board["abandoned"], board["overflowed"]) == (
         len(answered), abandoned, 0)
     assert support["waiting"] == 0 and support["agents"]["paused"] == 1
