@@ -29,8 +29,9 @@ from aiohttp import ClientSession, web  # noqa: E402
 
 from contactcenter.acd.agents import AgentProfile  # noqa: E402
 from contactcenter.acd.distributor import Distributor  # noqa: E402
-from contactcenter.agent_console.app import COOKIE, SESSIONS, create_app  # noqa: E402
+from contactcenter.agent_console.app import COOKIE, DB, SESSIONS, create_app  # noqa: E402
 from contactcenter.crm.database import Database  # noqa: E402
+from contactcenter.crm.models import UserRow  # noqa: E402
 from contactcenter.events import EventBus  # noqa: E402
 from contactcenter.queue.memory_store import MemoryStore  # noqa: E402
 
@@ -72,9 +73,13 @@ async def _measure(app: web.Application, port: int, desk: Distributor, names: li
     """(per supervisor: (received at, built at, bytes) of each board; publication times)."""
     sessions, sockets = [], []
     received: list[list[tuple[float, float, int]]] = [[] for _ in range(supervisors)]
+    bosses = [f"boss{i:03d}" for i in range(supervisors)]
+    with app[DB].session() as rows:  # a session is read with its user: they must exist
+        rows.add_all(UserRow(username=name, password_hash="-", role="supervisor")
+                     for name in bosses)
     try:
-        for i in range(supervisors):
-            session = app[SESSIONS].create(f"boss{i:03d}", "supervisor")
+        for name in bosses:
+            session = app[SESSIONS].create(name, "supervisor")
             http = ClientSession(cookies={COOKIE: session.sid})
             sessions.append(http)
             ws = await http.ws_connect(f"http://127.0.0.1:{port}/ws")
