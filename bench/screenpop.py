@@ -31,7 +31,7 @@ from contactcenter.agent_console.app import COOKIE, DB, SESSIONS, create_app  # 
 from contactcenter.crm.database import Database  # noqa: E402
 from contactcenter.crm.models import UserRow  # noqa: E402
 from contactcenter.crm.seed import seed  # noqa: E402
-from contactcenter.cti.screenpop import ScreenPopper  # noqa: E402
+from contactcenter.crm_link.screenpop import ScreenPopper  # noqa: E402
 from contactcenter.events import EventBus  # noqa: E402
 from contactcenter.queue.memory_store import MemoryStore  # noqa: E402
 

@@ -24,7 +24,6 @@ from contactcenter.acd.agents import AgentProfile
 from contactcenter.acd.announcer import Announcer
 from contactcenter.acd.call_actions import CallActions
 from contactcenter.acd.distributor import Distributor
-from contactcenter.acd.queues import load_queue_definitions
 from contactcenter.agent_console.app import create_app
 from contactcenter.complaints.config import load_settings
 from contactcenter.complaints.desk import ComplaintDesk
@@ -34,9 +33,9 @@ from contactcenter.crm.database import Database
 from contactcenter.crm.seed import demo_logins
 from contactcenter.crm.spool import WriteSpool
 from contactcenter.crm.users import Users
+from contactcenter.crm_link.interactions import InteractionRecorder
+from contactcenter.crm_link.screenpop import ScreenPopper
 from contactcenter.cti.bridge import AmiBridge
-from contactcenter.cti.interactions import InteractionRecorder
-from contactcenter.cti.screenpop import ScreenPopper
 from contactcenter.errors import ConfigError
 from contactcenter.events import EventBus
 from contactcenter.ivr.crm_lookup import crm_lookup
@@ -46,6 +45,7 @@ from contactcenter.ivr.runtime import COMPLAINTS_FILE, FlowRegistry, IvrService
 from contactcenter.ivr.voice import VoiceTurns
 from contactcenter.prometheus import PlatformMetrics
 from contactcenter.queue.backend import open_store
+from contactcenter.queue_config import QUEUES_FILE, load_queue_definitions
 from contactcenter.reports.history import HistoryRecorder
 from contactcenter.speech.audiosocket import AudioSocketServer
 from contactcenter.speech.listen import ListenSettings
@@ -105,7 +105,7 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
                                       name="flow-watcher")
         stack.push_async_callback(_cancel, watcher)
         queues = await asyncio.to_thread(
-            load_queue_definitions, Path(config.flows.directory) / "queues.yaml")
+            load_queue_definitions, Path(config.flows.directory) / QUEUES_FILE)
         bridge = AmiBridge(config.ami, bus)
         store = await stack.enter_async_context(open_store(config.store, queues))
         distributor = await stack.enter_async_context(

@@ -16,11 +16,11 @@ import pytest
 
 from contactcenter.acd.agents import AgentProfile
 from contactcenter.acd.events import CallEnded, CallOffered
-from contactcenter.acd.queues import Announcements, QueueDefinition
 from contactcenter.events import BusConsumer, EventBus
 from contactcenter.ivr.fastagi import FastAgiServer
 from contactcenter.ivr.runtime import FlowRegistry, IvrService
 from contactcenter.logs import call_context, call_fields, configure_logging
+from contactcenter.queue_config import Announcements, QueueDefinition
 from contactcenter.sim import ScriptedAgent, ScriptedCaller
 from contactcenter.speech.tts import PromptRenderer
 from tests.acd.conftest import KEYS, acd_rig

@@ -17,9 +17,9 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.routing import WaitingCall
 from contactcenter.cti.dialing import dialable
+from contactcenter.queue_config import QueueDefinition
 from contactcenter.speech.tts import PromptRenderer, SpeechError
 
 log = logging.getLogger(__name__)

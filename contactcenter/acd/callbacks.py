@@ -15,10 +15,10 @@ from dataclasses import replace
 
 from contactcenter.acd.events import CallbackQueued, CallQueued
 from contactcenter.acd.routing import WaitingCall
+from contactcenter.acd.store import QueueStore
 from contactcenter.cti.dialing import dialable
 from contactcenter.ivr.events import CallbackRequested
 from contactcenter.logs import call_fields
-from contactcenter.queue.store import QueueStore
 
 log = logging.getLogger(__name__)
 

@@ -58,7 +58,6 @@ from contactcenter.acd.offers import (
 from contactcenter.acd.overflow import ALL_BUSY, limit_rule
 from contactcenter.acd.parked import joined_at, parked_call
 from contactcenter.acd.queue_watch import QueueWatch
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.recovery import (
     TakeOver,
     adoptable,
@@ -70,6 +69,7 @@ from contactcenter.acd.recovery import (
     parked,
 )
 from contactcenter.acd.routing import WaitingCall, estimated_wait, position
+from contactcenter.acd.store import QueueStore
 from contactcenter.acd.wallboard import agent_rows, call_rows
 from contactcenter.cti import variables as cc
 from contactcenter.cti.callerid import caller_id
@@ -95,7 +95,7 @@ from contactcenter.events import BusConsumer, EventBus
 from contactcenter.health import STORE, HealthBoard, PartDown, PartUp
 from contactcenter.ivr.events import CallbackRequested, IvrFinished
 from contactcenter.logs import call_fields
-from contactcenter.queue.store import QueueStore
+from contactcenter.queue_config import QueueDefinition
 
 log = logging.getLogger(__name__)
 

@@ -42,9 +42,9 @@ from datetime import UTC, datetime, tzinfo
 from contactcenter.acd.agent_time import AgentTimeline, StateTime, total
 from contactcenter.acd.agents import Agent, AgentState
 from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded, CallOverflowed
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.routing import WaitingCall
 from contactcenter.ivr.events import IvrFinished
+from contactcenter.queue_config import QueueDefinition
 
 DEFAULT_SERVICE_LEVEL_S = 20.0
 DEFAULT_SHORT_ABANDON_S = 5.0

@@ -18,13 +18,13 @@ from contactcenter.acd.call_control import CallControl
 from contactcenter.acd.callbacks import CallbackBook
 from contactcenter.acd.events import CallOverflowed, CallQueued
 from contactcenter.acd.overflow import ALL_BUSY, at_entry, destination, overflows_due
-from contactcenter.acd.queues import OverflowRule, QueueDefinition
 from contactcenter.acd.routing import WaitingCall
+from contactcenter.acd.store import QueueStore
 from contactcenter.cti import variables as cc
 from contactcenter.cti.dialing import dialable
 from contactcenter.errors import AmiError, InvalidTransition
 from contactcenter.logs import call_fields
-from contactcenter.queue.store import QueueStore
+from contactcenter.queue_config import OverflowRule, QueueDefinition
 
 log = logging.getLogger(__name__)
 

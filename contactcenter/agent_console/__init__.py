@@ -11,7 +11,7 @@ controls need `calls=` with the CallDesk methods (acd.call_actions.CallActions).
 and failed logins live in `db` (auth.py), so a restart signs nobody out. Wrap-ups are
 written through `spool=` (crm.spool.WriteSpool: pass the interaction recorder's), which
 keeps them while the database is down. Pops come
-from the ACD's CallOffered at once, then cti.screenpop.ScreenPopper's ScreenPop events on
+from the ACD's CallOffered at once, then crm_link.screenpop.ScreenPopper's ScreenPop events on
 `bus` with the CRM record (pops.py); users from crm.users.Users, their passwords checked
 in a pool of their own (auth.PasswordCheck). Request bodies are read through
 validation.py; origins, cookies and security headers are app.py's (its docstring).

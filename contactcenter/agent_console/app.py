@@ -33,7 +33,6 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.complaints.escalator import Escalator
 from contactcenter.crm.customers import Customers
@@ -47,6 +46,7 @@ from contactcenter.crm.wrapup import ComplaintChange, wrap_up_with_complaint
 from contactcenter.errors import InvalidTransition
 from contactcenter.events import BusConsumer, EventBus
 from contactcenter.prometheus import PlatformMetrics
+from contactcenter.queue_config import QueueDefinition
 
 from . import complaints as complaint_routes
 from . import openapi

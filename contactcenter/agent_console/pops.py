@@ -2,7 +2,7 @@
 
 The pop is on the page with the ring, never after it: CallOffered is popped here at once
 from what the offer itself says (caller ID, queue, IVR path and answers, wait) and the
-CRM's record follows as a ScreenPop for the same call (cti/screenpop.py reads it in a
+CRM's record follows as a ScreenPop for the same call (crm_link/screenpop.py reads it in a
 worker thread and may take a while, or fail). The ACD publishes CallOffered before it
 rings the agent's phone, and this one consumer sends in bus order, so an agent whose phone
 answers within milliseconds still sees the pop before `on_call`, and no CRM, slow or
@@ -33,8 +33,8 @@ from dataclasses import asdict
 from aiohttp import web
 
 from contactcenter.acd.events import AgentStateChanged, CallEnded, CallOffered
-from contactcenter.cti.events import ScreenPop
-from contactcenter.cti.screenpop import offer_pop
+from contactcenter.crm_link.events import ScreenPop
+from contactcenter.crm_link.screenpop import offer_pop
 
 log = logging.getLogger(__name__)
 

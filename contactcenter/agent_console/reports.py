@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 
 from contactcenter.acd.agent_time import STAFFED
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.staffing import agents_needed
 from contactcenter.crm.database import Database
+from contactcenter.queue_config import QueueDefinition
 from contactcenter.reports.intervals import AgentRow, QueueRow, agent_csv, parse_size, queue_csv
 from contactcenter.reports.load import Period, agents_report, period, queues_report
 from contactcenter.reports.planning import last_complete, plans

@@ -1,4 +1,4 @@
-"""Interactions: one row per call. The recorder (cti/interactions.py) tracks the call's
+"""Interactions: one row per call. The recorder (crm_link/interactions.py) tracks the call's
 progress and the caller's post-call survey rating; the console's wrap-up adds disposition,
 notes and a complaint."""
 

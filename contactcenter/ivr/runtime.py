@@ -21,10 +21,8 @@ from pathlib import Path
 
 from ruamel.yaml.comments import CommentedMap
 
-from contactcenter.acd.queues import load_queue_definitions
 from contactcenter.cti import variables as cc
 from contactcenter.cti.bridge import AFTER_CALL_CONTEXT
-from contactcenter.errors import FlowError
 from contactcenter.events import EventBus
 from contactcenter.ivr.events import IvrFinished
 from contactcenter.ivr.fastagi import AgiSession, quote
@@ -45,11 +43,11 @@ from contactcenter.ivr.interpreter import (
 )
 from contactcenter.ivr.voice import KEYPAD, VoiceTurns
 from contactcenter.ivr.yamlsource import Errors, read_yaml
+from contactcenter.queue_config import QUEUES_FILE, queue_names
 from contactcenter.speech.tts import PromptRenderer, SpeechError
 
 log = logging.getLogger(__name__)
 
-QUEUES_FILE = "queues.yaml"
 COMPLAINTS_FILE = "complaints.yaml"  # complaint settings (contactcenter/complaints/config.py)
 LOOKUP_SECONDS = 3.0  # a CRM slower than this takes the lookup's error path: callers wait
 CustomerLookup = Callable[[str, str], Awaitable[dict[str, str] | None]]
@@ -65,17 +63,9 @@ def flow_files(directory: Path) -> list[Path]:
 
 
 def known_queues(directory: Path, errors: list[str]) -> set[str] | None:
-    """The queue names of the directory's queues.yaml (the ACD's own loader, so a broken
-    queues file, or an after_call naming no flow of the directory, is reported once, with
-    its position); None when there is no such file."""
-    path = directory / QUEUES_FILE
-    if not path.exists():
-        return None
-    try:
-        return set(load_queue_definitions(path, known_flows(directory)))
-    except FlowError as exc:
-        errors.append(str(exc))
-        return None
+    """The queue names of the directory's queues.yaml, checked with the flows beside it
+    (queue_config.queue_names); None when there is no such file."""
+    return queue_names(directory / QUEUES_FILE, known_flows(directory), errors)
 
 
 def known_flows(directory: Path) -> dict[str, set[str]]:

@@ -36,9 +36,9 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from contactcenter.acd.agent_time import AgentTimeline, StateTime, total
 from contactcenter.acd.agents import AgentState
 from contactcenter.acd.metrics import DEFAULT_SERVICE_LEVEL_S, DEFAULT_SHORT_ABANDON_S
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.crm.queue_log import AGENT
 from contactcenter.crm.records import QueueEvent
+from contactcenter.queue_config import QueueDefinition
 
 SIZES = {"15m": 900, "30m": 1800, "60m": 3600, "1d": 86400}
 DAY = SIZES["1d"]

@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.crm.database import Database
 from contactcenter.crm.queue_log import QueueLog
 from contactcenter.crm.records import QueueEvent
 from contactcenter.crm.users import Users
+from contactcenter.queue_config import QueueDefinition
 from contactcenter.reports.intervals import (
     LOOKBACK,
     AgentRow,

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contactcenter.acd.metrics import DEFAULT_SERVICE_LEVEL_S
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.staffing import Staffing, agents_needed
+from contactcenter.queue_config import QueueDefinition
 from contactcenter.reports.intervals import QueueRow, Span
 
 DEFAULT_TARGET_PCT = QueueDefinition("").service_level_target_pct

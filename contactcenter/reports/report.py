@@ -15,11 +15,11 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from contactcenter.acd.queues import QueueDefinition, load_queue_definitions
 from contactcenter.config import Config
 from contactcenter.crm.database import Database
 from contactcenter.crm.records import as_json
 from contactcenter.errors import ConfigError, FlowError
+from contactcenter.queue_config import QUEUES_FILE, QueueDefinition, load_queue_definitions
 from contactcenter.reports.intervals import (
     SIZES,
     AgentRow,
@@ -31,7 +31,6 @@ from contactcenter.reports.intervals import (
 from contactcenter.reports.load import Period, agents_report, period, queues_report
 
 LOCALTIME = Path("/etc/localtime")
-QUEUES_FILE = "queues.yaml"  # beside the flows, as the platform reads it
 
 
 def add_parser(kinds: argparse._SubParsersAction) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 from contactcenter.acd.agents import AgentProfile
 from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded, CallOffered
-from contactcenter.acd.queues import Announcements, QueueDefinition
 from contactcenter.config import AmiConfig
 from contactcenter.cti.bridge import AmiBridge
 from contactcenter.cti.events import AgentLegRinging
@@ -18,6 +17,7 @@ from contactcenter.events import EventBus
 from contactcenter.ivr.fastagi import FastAgiServer
 from contactcenter.ivr.runtime import FlowRegistry, IvrService
 from contactcenter.queue.memory_store import MemoryStore
+from contactcenter.queue_config import Announcements, QueueDefinition
 from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller
 from contactcenter.sim.stats import CallOutcome
 from contactcenter.speech.tts import PromptRenderer

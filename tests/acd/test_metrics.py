@@ -16,9 +16,9 @@ from contactcenter.acd.events import (
     CallQueued,
 )
 from contactcenter.acd.metrics import ANSWERS_KEPT, DEFAULT_SERVICE_LEVEL_S, QueueMetrics
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.routing import WaitingCall
 from contactcenter.ivr.events import IvrFinished
+from contactcenter.queue_config import QueueDefinition
 
 QUEUES = {"support": QueueDefinition("support", service_level_seconds=30),
           "sales": QueueDefinition("sales", service_level_seconds=10,

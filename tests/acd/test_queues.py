@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from contactcenter.acd.queues import Announcements, OverflowRule, load_queue_definitions
 from contactcenter.errors import FlowError
+from contactcenter.queue_config import Announcements, OverflowRule, load_queue_definitions
 
 SHIPPED = Path(__file__).parents[2] / "flows" / "queues.yaml"
 

@@ -9,9 +9,9 @@ import pytest
 
 from contactcenter.acd.agents import AgentProfile
 from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded
-from contactcenter.acd.queues import Announcements, QueueDefinition
 from contactcenter.cti.callerid import caller_id, clean_name, clean_number
 from contactcenter.cti.frames import encode_action
+from contactcenter.queue_config import Announcements, QueueDefinition
 from contactcenter.sim import ScriptedAgent, ScriptedCaller
 from contactcenter.sim.stats import CallOutcome
 from tests.acd.conftest import KEYS, acd_rig

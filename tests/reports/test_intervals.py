@@ -14,9 +14,9 @@ import pytest
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState
 from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded, CallQueued
-from contactcenter.acd.queues import load_queue_definitions
 from contactcenter.crm.records import QueueEvent
 from contactcenter.ivr.events import IvrFinished
+from contactcenter.queue_config import load_queue_definitions
 from contactcenter.reports.history import QueueLogRows
 from contactcenter.reports.intervals import (
     ALL,

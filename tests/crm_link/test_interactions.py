@@ -15,7 +15,7 @@ from contactcenter.acd.events import (
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
-from contactcenter.cti.interactions import InteractionRecorder, interaction_changes
+from contactcenter.crm_link.interactions import InteractionRecorder, interaction_changes
 from contactcenter.events import EventBus
 from contactcenter.ivr.events import IvrFinished
 from tests.crm.databases import BACKENDS, fresh_database_url

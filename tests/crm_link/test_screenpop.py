@@ -14,8 +14,8 @@ from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.profiles import CallerProfile, caller_profiles
 from contactcenter.crm.records import Interaction
-from contactcenter.cti.events import ScreenPop
-from contactcenter.cti.screenpop import ScreenPopper, build_pop, caller_of
+from contactcenter.crm_link.events import ScreenPop
+from contactcenter.crm_link.screenpop import ScreenPopper, build_pop, caller_of
 from contactcenter.events import EventBus
 from tests.crm.databases import BACKENDS, fresh_database_url
 

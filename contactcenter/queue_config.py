@@ -16,6 +16,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from contactcenter import yamlguard
 from contactcenter.errors import FlowError
 
+QUEUES_FILE = "queues.yaml"  # beside the flows
 OVERFLOW_KINDS = ("queue", "voicemail", "callback", "message")
 
 
@@ -190,3 +191,17 @@ def _announcements(file: str, body: CommentedMap) -> Announcements:
                         *_at(node, "on_entry"))
     every = _number(file, node, "every_seconds", float) if "every_seconds" in node else 0.0
     return Announcements(on_entry=on_entry, every_seconds=every)
+
+
+def queue_names(path: Path, known_flows: Collection[str],
+                errors: list[str]) -> set[str] | None:
+    """The queue names of a queues.yaml, for the flows that name them (a broken file, or
+    an after_call naming none of `known_flows`, is appended to `errors` once, with its
+    position); None when there is no such file."""
+    if not path.exists():
+        return None
+    try:
+        return set(load_queue_definitions(path, known_flows))
+    except FlowError as exc:
+        errors.append(str(exc))
+        return None

@@ -24,7 +24,7 @@ from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.phones import DEFAULT_REGION
 from contactcenter.crm.spool import SpoolFull, WriteSpool
-from contactcenter.cti.screenpop import caller_of
+from contactcenter.crm_link.screenpop import caller_of
 from contactcenter.events import BusConsumer, EventBus
 from contactcenter.ivr.events import IvrFinished
 

@@ -29,7 +29,7 @@ from contactcenter.crm.database import Database, failure_reason
 from contactcenter.crm.phones import DEFAULT_REGION, maybe_e164
 from contactcenter.crm.profiles import Caller, CallerProfile, caller_profiles
 from contactcenter.crm.records import as_json
-from contactcenter.cti.events import ScreenPop
+from contactcenter.crm_link.events import ScreenPop
 from contactcenter.events import BusConsumer, EventBus
 
 log = logging.getLogger(__name__)
