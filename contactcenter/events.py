@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator
+from typing import Self
 
 from contactcenter.logs import event_context
 
@@ -48,42 +49,48 @@ class BusConsumer:
     Entry subscribes at once (nothing published afterwards is missed); exit lets the task
     handle what was already published, then stops it (cancelled if the exit is). A handler
     that raises is logged and the next event is read.
+
+    Used as it is (`async with BusConsumer(bus, handle, name):`) or as the base of a
+    component that reads the bus: its __init__ passes its handler up and it writes nothing
+    else; one with more to open or close extends __aenter__/__aexit__ around super()'s.
     """
 
-    def __init__(self, bus: EventBus, handle: Callable[[object], Awaitable[None]], name: str):
-        self._bus = bus
-        self._handle = handle
-        self._name = name
-        self._subscription = contextlib.ExitStack()
-        self._queue: asyncio.Queue[object] | None = None
-        self._task: asyncio.Task[None] | None = None
+    def __init__(self, bus: EventBus, handle: Callable[[object], Awaitable[None]],
+                 name: str) -> None:
+        # name-mangled: a subclass's own attributes (its _bus, its _handle) never clash
+        self.__bus = bus
+        self.__handle = handle
+        self.__name = name
+        self.__subscription = contextlib.ExitStack()
+        self.__queue: asyncio.Queue[object] | None = None
+        self.__task: asyncio.Task[None] | None = None
 
-    async def __aenter__(self) -> BusConsumer:
-        self._queue = self._subscription.enter_context(self._bus.subscribe())
-        self._task = asyncio.create_task(self._read(self._queue), name=self._name)
+    async def __aenter__(self) -> Self:
+        self.__queue = self.__subscription.enter_context(self.__bus.subscribe())
+        self.__task = asyncio.create_task(self.__read(self.__queue), name=self.__name)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        assert self._queue is not None and self._task is not None
-        self._queue.put_nowait(_STOP)
+        assert self.__queue is not None and self.__task is not None
+        self.__queue.put_nowait(_STOP)
         try:
-            await self._task
+            await self.__task
         finally:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._subscription.close()
+            self.__task.cancel()
+            await asyncio.gather(self.__task, return_exceptions=True)
+            self.__subscription.close()
 
-    async def _read(self, queue: asyncio.Queue[object]) -> None:
+    async def __read(self, queue: asyncio.Queue[object]) -> None:
         """Every event in turn, in the call context of the call it is about (logs.py); one
         that fails is logged with what it was, and the reader goes on (a dead reader would
         leave every later event of its consumer unhandled)."""
         while (event := await queue.get()) is not _STOP:
             with event_context(event):
                 try:
-                    await self._handle(event)
+                    await self.__handle(event)
                 except Exception:
                     log.exception("%s: handling %r failed; that event is skipped, the "
-                                  "next one read", self._name, event)
+                                  "next one read", self.__name, event)
 
 
 _STOP = object()

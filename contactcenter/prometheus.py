@@ -62,7 +62,7 @@ def _keep(memory: OrderedDict[str, float], key: str, at: float) -> None:
         memory.popitem(last=False)
 
 
-class PlatformMetrics:
+class PlatformMetrics(BusConsumer):
     """`async with PlatformMetrics(bus):` counts the bus's events until closed."""
 
     def __init__(self, bus: EventBus) -> None:
@@ -96,14 +96,7 @@ class PlatformMetrics:
             self.part_up.labels(part).set(1 if part != AMI else 0)  # AMI: until it links
         self._latency = OfferLatency()
         self._ami = "never"  # never linked | up | lost (linked once, down now)
-        self._consumer = BusConsumer(bus, self._handle, "prometheus-metrics")
-
-    async def __aenter__(self) -> PlatformMetrics:
-        await self._consumer.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self._consumer.__aexit__(*exc_info)
+        super().__init__(bus, self._handle, "prometheus-metrics")
 
     def watch(self, *, fastagi_sessions: Callable[[], float] | None = None,
               writes_kept: Callable[[], float] | None = None) -> None:

@@ -67,7 +67,7 @@ class _Legs:
     queue: str
 
 
-class CallActions:
+class CallActions(BusConsumer):
     def __init__(self, acd: Distributor, pbx: PbxActions, bus: EventBus, *,
                  dial_timeout_ms: int = 30000) -> None:
         self._acd = acd
@@ -77,14 +77,7 @@ class CallActions:
         self._held: dict[str, _Legs] = {}  # agent_id -> their call on hold
         self._consulting: dict[str, str] = {}  # agent_id -> number of an attended transfer
         self._ended: dict[str, asyncio.Future[None]] = {}  # call_id -> ACD closed it
-        self._consumer = BusConsumer(bus, self._handle, "call-actions")
-
-    async def __aenter__(self) -> CallActions:
-        await self._consumer.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._consumer.__aexit__(*exc)
+        super().__init__(bus, self._handle, "call-actions")
 
     def status(self, agent_id: str) -> dict[str, object]:
         """What the console shows beside the call: on hold, consulting whom."""

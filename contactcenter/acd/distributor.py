@@ -26,6 +26,7 @@ import socket
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
+from typing import Self
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
 from contactcenter.acd.call_control import CallControl
@@ -106,7 +107,7 @@ SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CAL
                      AgentState.WRAP_UP})
 
 
-class Distributor:
+class Distributor(BusConsumer):
     """`async with Distributor(store, control, bus):` consumes the bus until closed.
 
     Ring timeout and wrap-up come from the call's queue in `queues` (load_queue_definitions),
@@ -142,17 +143,17 @@ class Distributor:
         self._refusals: dict[str, int] = {}  # call_id -> offers the PBX refused
         self._finished: dict[str, str] = {}  # call_id -> CC_ENTRY of a call closed, caller alive
         self._timers: set[asyncio.Task[None]] = set()
-        self._consumer = BusConsumer(bus, self.handle, "distributor")
         self.counts = {"answered": 0, "abandoned": 0, "overflowed": 0}  # since start
         self.metrics = QueueMetrics(self.queues, window_seconds=metrics_window_seconds)
         self.health = HealthBoard()  # parts down now (PartDown/PartUp on the bus)
         self._callbacks = CallbackBook(store, clock, self._publish)
         self._watch = QueueWatch(store, control, self.queues, clock, self._callbacks,
                                  publish=self._publish, end=self._end, dispatch=self.dispatch)
+        super().__init__(bus, self.handle, "distributor")
 
-    async def __aenter__(self) -> Distributor:
+    async def __aenter__(self) -> Self:
         await self.store.heartbeat(self.owner, self.lease_seconds)
-        await self._consumer.__aenter__()
+        await super().__aenter__()
         self._own(self._watch.run(self._lock, self.tick_seconds), "acd-queue-watch")
         self._own(self._keep_lease(), "acd-lease")
         return self
@@ -176,7 +177,7 @@ class Distributor:
         for timer in self._timers:
             timer.cancel()
         await asyncio.gather(*self._timers, return_exceptions=True)
-        await self._consumer.__aexit__(*exc)
+        await super().__aexit__(*exc)
 
     # -- agents ---------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self
 
 from contactcenter.acd.events import CallConnected, CallEnded, CallOffered, CallQueued
 from contactcenter.crm.customers import Customers
@@ -68,7 +68,7 @@ def _drop_empty(changes: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in changes.items() if value not in ("", None, {}, 0)}
 
 
-class InteractionRecorder:
+class InteractionRecorder(BusConsumer):
     """Writes the bus's call events to the interactions table, in order, through `spool`.
 
     `async with InteractionRecorder(bus, db, spool):` subscribes on entry; on exit it hands
@@ -82,19 +82,22 @@ class InteractionRecorder:
         self._customers = Customers(db, region)
         self._own_spool = spool is None
         self._spool = spool or WriteSpool()
-        self._consumer = BusConsumer(bus, self._write, "interaction-recorder")
-        self._stack = contextlib.AsyncExitStack()
+        self._stack = contextlib.AsyncExitStack()  # its own spool, if it has one
+        super().__init__(bus, self._write, "interaction-recorder")
 
-    async def __aenter__(self) -> InteractionRecorder:
+    async def __aenter__(self) -> Self:
         async with contextlib.AsyncExitStack() as stack:
             if self._own_spool:
                 await stack.enter_async_context(self._spool)
-            await stack.enter_async_context(self._consumer)
+            await super().__aenter__()
             self._stack = stack.pop_all()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        await self._stack.__aexit__(*exc_info)
+        try:
+            await super().__aexit__(*exc_info)
+        finally:
+            await self._stack.aclose()
 
     def record(self, event: object) -> None:
         """Apply one event to the database (blocking): link the caller, then the columns."""

@@ -142,7 +142,7 @@ class _Batch:
             return self._rows
 
 
-class HistoryRecorder:
+class HistoryRecorder(BusConsumer):
     """`async with HistoryRecorder(bus, db, spool, process=...):` subscribes on entry; on
     exit it hands the spool what was already published, then stops."""
 
@@ -153,14 +153,7 @@ class HistoryRecorder:
         self._rows = QueueLogRows(process)
         self._clock = clock
         self._batch: _Batch | None = None
-        self._consumer = BusConsumer(bus, self._record, "history-recorder")
-
-    async def __aenter__(self) -> HistoryRecorder:
-        await self._consumer.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self._consumer.__aexit__(*exc_info)
+        super().__init__(bus, self._record, "history-recorder")
 
     def note_agents(self, agents: Iterable[Agent]) -> None:
         """Keep every agent's state now, as the store has it (at the platform's start)."""
