@@ -16,7 +16,7 @@ from contactcenter.queue_config import QueueDefinition
 from contactcenter.sim import ScriptedAgent, ScriptedCaller
 from contactcenter.sim.stats import CallOutcome
 from tests.acd.conftest import KEYS, acd_rig
-from tests.cti.test_bridge import until
+from tests.helpers import eventually
 
 
 async def test_a_new_distributor_takes_over_a_dead_ones_offers(tmp_path, redis_url) -> None:
@@ -40,7 +40,7 @@ async def test_a_new_distributor_takes_over_a_dead_ones_offers(tmp_path, redis_u
             ringing = rig.sim.place_call(ScriptedCaller(number="+14155550122",
                                                         answers=(KEYS["support"],)))
             await rig.next(CallOffered, lambda e: e.call_id == ringing.uniqueid)
-            await until(lambda: any(ch.startswith("SIP/agent102") for ch in rig.sim.channels))
+            await eventually(lambda: any(ch.startswith("SIP/agent102") for ch in rig.sim.channels))
 
             await old.__aexit__(None, None, None)  # the process dies: its offers are forgotten
             await asyncio.sleep(0.4)  # and its lease ends
@@ -50,7 +50,7 @@ async def test_a_new_distributor_takes_over_a_dead_ones_offers(tmp_path, redis_u
                 await rig.bridge.resync()
                 reoffer = await rig.next(CallOffered, lambda e: e.call_id == ringing.uniqueid)
                 outcomes = [await talking.wait(), await ringing.wait()]
-                await until(lambda: new.counts["answered"] == 2, within=5)
+                await eventually(lambda: new.counts["answered"] == 2, within=5)
                 ends = {e.call_id: (e.outcome, e.agent_id) for e in rig.of(CallEnded)}
                 wrapped = [e for e in rig.of(AgentStateChanged)
                            if e.agent_id == "agent101" and e.state == AgentState.WRAP_UP]

@@ -18,7 +18,7 @@ from contactcenter.crm.interactions import Interactions
 from contactcenter.crm_link.interactions import InteractionRecorder, interaction_changes
 from contactcenter.events import EventBus
 from contactcenter.ivr.events import IvrFinished
-from tests.crm.databases import BACKENDS, fresh_database_url
+from tests.helpers import BACKENDS, fresh_database_url
 
 T0 = 1_767_600_000.0  # 2026-01-05 08:00 UTC
 
