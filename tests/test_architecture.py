@@ -7,6 +7,7 @@ broken anywhere fails here with the file and line."""
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,6 +117,17 @@ def test_pure_modules_have_no_awaits_and_no_io(pattern: str) -> None:
                 for name in names:
                     assert name in VALUES or name.split(".")[0] not in IMPURE, \
                         f"{where}:{node.lineno}: {name}"
+
+
+def test_the_pure_modules_are_type_checked_strictly() -> None:
+    """mypy (scripts/test runs it) holds the pure modules to --strict's flags: the override
+    in pyproject.toml names exactly the modules of PURE."""
+    config = tomllib.loads((ROOT.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    strict = [override for override in config["tool"]["mypy"]["overrides"]
+              if override.get("disallow_untyped_defs")]
+    assert len(strict) == 1
+    assert sorted(strict[0]["module"]) == sorted(
+        "contactcenter." + pattern.removesuffix(".py").replace("/", ".") for pattern in PURE)
 
 
 def test_the_rules_catch_an_upward_import(tmp_path: Path) -> None:
