@@ -26,13 +26,14 @@ import socket
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
-from typing import Self
+from typing import Self, assert_never
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
 from contactcenter.acd.call_control import CallControl
 from contactcenter.acd.callbacks import CallbackBook
 from contactcenter.acd.entry import Entry, on_hold_start
 from contactcenter.acd.events import (
+    AcdEvent,
     AgentStateChanged,
     CallConnected,
     CallEnded,
@@ -78,10 +79,14 @@ from contactcenter.cti.events import (
     AgentLegRinging,
     CallArrived,
     CallBridged,
+    CallHoldStopped,
     CallHungUp,
+    CallUnbridged,
     CallVariableSet,
     CallWaiting,
     ChannelSnapshot,
+    CtiEvent,
+    LinkDown,
     OriginateResult,
     Resynced,
 )
@@ -93,12 +98,14 @@ from contactcenter.errors import (
     StoreError,
 )
 from contactcenter.events import BusConsumer, EventBus
-from contactcenter.health import STORE, HealthBoard, PartDown, PartUp
-from contactcenter.ivr.events import CallbackRequested, IvrFinished
+from contactcenter.health import STORE, HealthBoard, HealthEvent, PartDown, PartUp
+from contactcenter.ivr.events import CallbackRequested, IvrEvent, IvrFinished
 from contactcenter.logs import call_fields
 from contactcenter.queue_config import QueueDefinition
 
 log = logging.getLogger(__name__)
+
+Heard = CtiEvent | IvrEvent | HealthEvent  # what the distributor reads off the bus
 
 MAX_REFUSALS = 3  # offers of one call the PBX may refuse before it overflows
 CONFLICT_RETRIES = 3  # conditional agent writes decided again before giving up
@@ -107,7 +114,7 @@ SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CAL
                      AgentState.WRAP_UP})
 
 
-class Distributor(BusConsumer):
+class Distributor(BusConsumer[Heard]):
     """`async with Distributor(store, control, bus):` consumes the bus until closed.
 
     Ring timeout and wrap-up come from the call's queue in `queues` (load_queue_definitions),
@@ -299,7 +306,7 @@ class Distributor(BusConsumer):
         async with self._lock:
             return await self._callbacks.request(call_id, number)
 
-    def _publish(self, event: object) -> None:
+    def _publish(self, event: AcdEvent) -> None:
         self.metrics.record(event)
         self.bus.publish(event)
 
@@ -474,7 +481,7 @@ class Distributor(BusConsumer):
 
     # -- events -----------------------------------------------------------------------------
 
-    async def handle(self, event: object) -> None:
+    async def handle(self, event: Heard) -> None:
         """One bus event under the lock. A PBX refusal or a refused state change is logged
         and skipped; anything else is logged by the bus reader, which goes on."""
         try:
@@ -487,36 +494,41 @@ class Distributor(BusConsumer):
         except (AmiError, InvalidTransition) as exc:
             log.warning("distributor: %s while handling %r; that event is skipped", exc, event)
 
-    async def _handle(self, event: object) -> None:
-        if isinstance(event, PartDown | PartUp):
-            self.health.record(event)
-        elif isinstance(event, IvrFinished):  # a post-call survey's rating, for the board
-            self.metrics.record(event)
-        elif isinstance(event, CallArrived):
-            self._callers[event.uniqueid] = (event.caller_num, event.caller_name)
-        elif isinstance(event, CallVariableSet):
-            self._vars.setdefault(event.uniqueid, {})[event.name] = event.value
-        elif isinstance(event, CallWaiting):
-            self._watch.back_on_hold(event.uniqueid)
-            await self._hold_started(event)
-        elif isinstance(event, AgentLegRinging):
-            await self._agent_leg_rings(event)
-        elif isinstance(event, OriginateResult):
-            if (offer := self._offer_of(event.action_id)) is not None:
-                await self._apply(offer, Answered(event.channel) if event.success
-                                  else Failed(event.reason))
-        elif isinstance(event, CallBridged):
-            offer = self._offers.get(event.uniqueid) or self._offer_of(event.originate_id,
-                                                                       event.channel)
-            if offer is not None:
-                await self._apply(offer, Bridged(event.at))
-        elif isinstance(event, CallbackRequested):
-            if await self._callbacks.requested(event):
-                await self.dispatch()
-        elif isinstance(event, CallHungUp):
-            await self._hung_up(event)
-        elif isinstance(event, Resynced):
-            await self._reconcile(event)
+    async def _handle(self, event: Heard) -> None:
+        match event:
+            case PartDown() | PartUp():
+                self.health.record(event)
+            case IvrFinished():  # a post-call survey's rating, for the board
+                self.metrics.record(event)
+            case CallArrived():
+                self._callers[event.uniqueid] = (event.caller_num, event.caller_name)
+            case CallVariableSet():
+                self._vars.setdefault(event.uniqueid, {})[event.name] = event.value
+            case CallWaiting():
+                self._watch.back_on_hold(event.uniqueid)
+                await self._hold_started(event)
+            case AgentLegRinging():
+                await self._agent_leg_rings(event)
+            case OriginateResult():
+                if (offer := self._offer_of(event.action_id)) is not None:
+                    await self._apply(offer, Answered(event.channel) if event.success
+                                      else Failed(event.reason))
+            case CallBridged():
+                offer = self._offers.get(event.uniqueid) or self._offer_of(event.originate_id,
+                                                                           event.channel)
+                if offer is not None:
+                    await self._apply(offer, Bridged(event.at))
+            case CallbackRequested():
+                if await self._callbacks.requested(event):
+                    await self.dispatch()
+            case CallHungUp():
+                await self._hung_up(event)
+            case Resynced():
+                await self._reconcile(event)
+            case CallHoldStopped() | CallUnbridged() | LinkDown():
+                pass  # the next Resynced tells what a lost link missed
+            case _:
+                assert_never(event)
 
     async def _agent_leg_rings(self, event: AgentLegRinging) -> None:
         """Note the leg of the offer; a leg of no offer of ours is hung up."""

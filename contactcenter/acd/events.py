@@ -109,3 +109,8 @@ class CallTransferred:
     to: str
     kind: str  # blind | attended
     at: float
+
+
+AcdEvent = (AgentStateChanged | CallQueued | CallOffered | CallConnected | CallEnded
+            | CallOverflowed | CallbackQueued | CallTransferred)
+"""Every event the ACD publishes."""

@@ -34,7 +34,7 @@ from typing import Any, Generic, TypeVar
 from contactcenter.backoff import Backoff
 from contactcenter.crm.database import failure_reason, unreachable
 from contactcenter.errors import ContactCenterError
-from contactcenter.health import DATABASE, PartDown, PartUp
+from contactcenter.health import DATABASE, HealthEvent, PartDown, PartUp
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class WriteSpool:
     """`async with WriteSpool(publish=bus.publish):` starts the writer; exit writes what is
     kept (for up to `drain_seconds`), then stops and logs whatever could not be written."""
 
-    def __init__(self, *, publish: Callable[[object], None] = lambda _event: None,
+    def __init__(self, *, publish: Callable[[HealthEvent], None] = lambda _event: None,
                  backoff: Backoff | None = None, limit: int = 10_000,
                  drain_seconds: float = 5.0, clock: Callable[[], float] = time.time) -> None:
         self._publish = publish

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any, Self, assert_never
 
 from contactcenter.acd.events import CallConnected, CallEnded, CallOffered, CallQueued
 from contactcenter.crm.customers import Customers
@@ -28,35 +28,38 @@ from contactcenter.crm_link.screenpop import caller_of
 from contactcenter.events import BusConsumer, EventBus
 from contactcenter.ivr.events import IvrFinished
 
-RECORDED = (CallQueued, CallOffered, CallConnected, CallEnded, IvrFinished)
+CallStep = CallQueued | CallOffered | CallConnected | CallEnded  # a row's columns change
+Recorded = CallStep | IvrFinished  # what the recorder reads off the bus
 
 
-def interaction_changes(event: object) -> tuple[str, dict[str, Any]] | None:
-    """(call_id, columns to set) for an ACD call event; None for any other event."""
-    if isinstance(event, CallQueued):
-        return event.call_id, _drop_empty({
-            "state": "queued", "queue": event.queue, "caller_num": event.caller_num,
-            "entered_at": _when(event.entered_at), "ivr_fields": dict(event.fields),
-        })  # fmt: skip
-    if isinstance(event, CallOffered):
-        return event.call_id, _drop_empty({
-            "state": "offered", "queue": event.queue, "agent_id": event.agent_id,
-            "caller_num": event.caller_num, "caller_name": event.caller_name,
-            "entered_at": _when(event.entered_at), "offered_at": _when(event.at),
-            "ivr_path": event.ivr_path, "ivr_fields": dict(event.fields),
-        })  # fmt: skip
-    if isinstance(event, CallConnected):
-        return event.call_id, _drop_empty({
-            "state": "connected", "queue": event.queue, "agent_id": event.agent_id,
-            "connected_at": _when(event.at), "wait_s": event.wait_s,
-        })  # fmt: skip
-    if isinstance(event, CallEnded):
-        return event.call_id, _drop_empty({
-            "state": "ended", "queue": event.queue, "agent_id": event.agent_id,
-            "outcome": event.outcome, "ended_at": _when(event.at), "wait_s": event.wait_s,
-            "talk_s": event.talk_s,
-        })  # fmt: skip
-    return None
+def interaction_changes(event: CallStep) -> tuple[str, dict[str, Any]]:
+    """(call_id, columns to set) for an ACD call event."""
+    match event:
+        case CallQueued():
+            return event.call_id, _drop_empty({
+                "state": "queued", "queue": event.queue, "caller_num": event.caller_num,
+                "entered_at": _when(event.entered_at), "ivr_fields": dict(event.fields),
+            })  # fmt: skip
+        case CallOffered():
+            return event.call_id, _drop_empty({
+                "state": "offered", "queue": event.queue, "agent_id": event.agent_id,
+                "caller_num": event.caller_num, "caller_name": event.caller_name,
+                "entered_at": _when(event.entered_at), "offered_at": _when(event.at),
+                "ivr_path": event.ivr_path, "ivr_fields": dict(event.fields),
+            })  # fmt: skip
+        case CallConnected():
+            return event.call_id, _drop_empty({
+                "state": "connected", "queue": event.queue, "agent_id": event.agent_id,
+                "connected_at": _when(event.at), "wait_s": event.wait_s,
+            })  # fmt: skip
+        case CallEnded():
+            return event.call_id, _drop_empty({
+                "state": "ended", "queue": event.queue, "agent_id": event.agent_id,
+                "outcome": event.outcome, "ended_at": _when(event.at), "wait_s": event.wait_s,
+                "talk_s": event.talk_s,
+            })  # fmt: skip
+        case _:
+            assert_never(event)
 
 
 def _when(epoch: float) -> datetime | None:
@@ -68,7 +71,7 @@ def _drop_empty(changes: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in changes.items() if value not in ("", None, {}, 0)}
 
 
-class InteractionRecorder(BusConsumer):
+class InteractionRecorder(BusConsumer[Recorded]):
     """Writes the bus's call events to the interactions table, in order, through `spool`.
 
     `async with InteractionRecorder(bus, db, spool):` subscribes on entry; on exit it hands
@@ -99,16 +102,13 @@ class InteractionRecorder(BusConsumer):
         finally:
             await self._stack.aclose()
 
-    def record(self, event: object) -> None:
+    def record(self, event: Recorded) -> None:
         """Apply one event to the database (blocking): link the caller, then the columns."""
         if isinstance(event, IvrFinished):
             if event.survey_score is not None:
                 self._interactions.rate(event.uniqueid, event.survey_score)
             return
-        found = interaction_changes(event)
-        if found is None:
-            return
-        call_id, changes = found
+        call_id, changes = interaction_changes(event)
         if isinstance(event, CallQueued | CallOffered):
             caller = caller_of(event)
             customer, _ = self._customers.identify(account=caller.account, phone=caller.phone)
@@ -116,9 +116,7 @@ class InteractionRecorder(BusConsumer):
                 changes["customer_id"] = customer.id
         self._interactions.track(call_id, changes)
 
-    async def _write(self, event: object) -> None:
-        if not isinstance(event, RECORDED):
-            return
+    async def _write(self, event: Recorded) -> None:
         if isinstance(event, IvrFinished):
             if event.survey_score is None:
                 return  # an IVR run that rated nothing changes no row

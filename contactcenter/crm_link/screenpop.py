@@ -94,7 +94,7 @@ def offer_pop(offer: CallOffered) -> dict[str, Any]:
     return {**pending, "new_customer": None, "lookup": "pending"}
 
 
-class ScreenPopper(BusConsumer):
+class ScreenPopper(BusConsumer[CallOffered]):
     """Listens for CallOffered on the bus and publishes a ScreenPop for each at once.
 
     `async with ScreenPopper(bus, db):` subscribes on entry; on exit it pops what was
@@ -154,9 +154,7 @@ class ScreenPopper(BusConsumer):
             self._bus.publish(event)
         return pops
 
-    async def _on_event(self, event: object) -> None:
-        if not isinstance(event, CallOffered):
-            return
+    async def _on_event(self, event: CallOffered) -> None:
         self._pending.append(event)
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._pop_pending(), name="screen-pops")

@@ -66,8 +66,7 @@ def answered_call(call_id: str = "c1", account: str = "1001") -> list[object]:
     ]
 
 
-def test_only_call_events_change_interactions() -> None:
-    assert interaction_changes(AgentStateChanged("agent101", "available")) is None
+def test_an_ended_call_sets_its_outcome_and_times() -> None:
     call_id, changes = interaction_changes(
         CallEnded("c1", "support", "abandoned", wait_s=33.0, at=T0 + 33)
     )
