@@ -15,8 +15,8 @@ import pytest
 
 ROOT = Path(__file__).parents[1] / "contactcenter"
 BASE = {"errors", "logs", "config", "events", "backoff", "health", "yamlguard", "queue_config"}
-# what each part may import besides itself, the base modules and any events module (a dotted name allows
-# that module and what is inside it only)
+# what each part may import besides itself, the base modules and any events module (a
+# dotted name allows that module and what is inside it only)
 ALLOWED: dict[str, set[str]] = {
     **{name: set() for name in BASE},
     "speech": set(),
