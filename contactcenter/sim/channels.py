@@ -190,18 +190,24 @@ class Pbx:
     # -- the dialplan -----------------------------------------------------------------------
     def goto(self, ch: Channel, at: Location) -> Step | None:
         """Run the dialplan from ``at`` through the steps that finish at once (NoOp, Answer,
-        Goto, GotoIf, Hangup); returns the step that takes time, whose application the
+        Set, Goto, GotoIf, Hangup); returns the step that takes time, whose application the
         simulator runs, or None once the channel is hung up. No such extension or priority:
         Asterisk hangs the channel up."""
         for _ in range(MAX_INSTANT_STEPS):
             step = self.dialplan.step(at)
             if step is None:
                 break
-            variables = {"CALLERID(num)": ch.caller_num, **ch.variables}
-            self.newexten(ch, at.context, at.exten, at.priority, step.application,
-                          self.dialplan.render(step, at, variables))
+            variables = {"CALLERID(num)": ch.caller_num, "CHANNEL": ch.name,
+                         "UNIQUEID": ch.uniqueid, "EPOCH": str(int(time.time())),
+                         **ch.variables}
+            data = self.dialplan.render(step, at, variables)
+            self.newexten(ch, at.context, at.exten, at.priority, step.application, data)
             match step.application:
                 case "NoOp":
+                    at = at.next()
+                case "Set":
+                    name, _, value = data.partition("=")
+                    self.set_var(ch, name, value)
                     at = at.next()
                 case "Answer":
                     if ch.state != 6:

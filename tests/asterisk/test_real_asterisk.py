@@ -1,9 +1,11 @@
 """The bridge against a real Asterisk (20+) started from asterisk-config/ on loopback.
 
 Runs only when ASTERISK_BIN names the asterisk binary (ASTERISK_MODDIR may name its module
-directory if not the compiled-in one); skipped otherwise. Drives one call through the shipped
-dialplan: FastAGI with the DNIS as agi_arg_1, CC_QUEUE, music on hold, an agent leg bridged
-by Originate(Application=Bridge), hang-up.
+directory, ASTERISK_DATADIR its data directory with the XML documentation, if not the
+compiled-in ones); skipped otherwise. Drives one call through the shipped dialplan: FastAGI
+with the DNIS as agi_arg_1, CC_QUEUE, music on hold, an agent leg bridged by
+Originate(Application=Bridge), hang-up; and callers the platform never decided about
+(FastAGI unreachable, or its session closed mid-call) through the fallback queue.
 """
 
 from __future__ import annotations
@@ -68,10 +70,11 @@ def real_asterisk() -> Iterator[tuple[int, int]]:
     write_tone(lib / "moh" / "tone.wav")
     ami_port, agi_port = free_port(), free_port()
     moddir = os.environ.get("ASTERISK_MODDIR")
+    datadir = os.environ.get("ASTERISK_DATADIR") or lib
     (etc / "asterisk.conf").write_text(
         "[directories]\n"
         f"astetcdir => {etc}\nastvarlibdir => {lib}\nastdbdir => {lib}\nastkeydir => {lib}\n"
-        f"astdatadir => {lib}\nastspooldir => {root / 'spool'}\nastrundir => {root / 'run'}\n"
+        f"astdatadir => {datadir}\nastspooldir => {root / 'spool'}\nastrundir => {root / 'run'}\n"
         f"astlogdir => {root / 'log'}\n" + (f"astmoddir => {moddir}\n" if moddir else "")
         + "[options]\nhighpriority = no\n")
     (etc / "modules.conf").write_text("[modules]\nautoload = yes\nnoload => chan_sip.so\n")
@@ -82,7 +85,9 @@ def real_asterisk() -> Iterator[tuple[int, int]]:
     (etc / "extensions.conf").write_text(
         (CONFIG / "extensions.conf").read_text().replace("127.0.0.1:4573", f"127.0.0.1:{agi_port}")
         + TEST_CONTEXTS)
-    shutil.copy(CONFIG / "musiconhold.conf", etc / "musiconhold.conf")
+    (etc / "musiconhold.conf").write_text(  # the tone, wherever the data directory is
+        (CONFIG / "musiconhold.conf").read_text().replace("directory = moh",
+                                                          f"directory = {lib / 'moh'}"))
     proc = subprocess.Popen([ASTERISK_BIN, "-f", "-n", "-C", str(etc / "asterisk.conf")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
@@ -95,6 +100,11 @@ def real_asterisk() -> Iterator[tuple[int, int]]:
                 proc.kill()
                 pytest.fail(f"asterisk did not open AMI; see {root / 'log'}")
             time.sleep(0.1)
+    # AMI listens before the modules (the dialplan among them) are loaded: a call placed
+    # then finds no from-pstn ("No such extension/context" in the log)
+    subprocess.run([ASTERISK_BIN, "-C", str(etc / "asterisk.conf"), "-rx",
+                    "core waitfullybooted"], timeout=30, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     yield ami_port, agi_port
     proc.terminate()
     try:
@@ -183,3 +193,55 @@ async def test_one_call_through_the_shipped_dialplan(real_asterisk: tuple[int, i
         assert hung.cause == 16
     await caller_side.logoff()
     await ami.close()
+
+
+async def closes_after_answer(reader: asyncio.StreamReader,
+                              writer: asyncio.StreamWriter) -> None:
+    """A FastAGI server that fails mid-call: one command, then the socket closes."""
+    while (await reader.readline()).strip():
+        pass
+    writer.write(b"ANSWER\n")
+    await writer.drain()
+    await reader.readline()
+    writer.close()
+
+
+@pytest.mark.parametrize("agi_server,status", [(None, "FAILURE"),
+                                               (closes_after_answer, "SUCCESS")])
+async def test_a_caller_the_platform_never_decided_about_waits_in_the_fallback_queue(
+        real_asterisk: tuple[int, int], agi_server, status: str) -> None:
+    """res_agi.c: an unreachable FastAGI server is AGISTATUS=FAILURE, a session closed
+    mid-call SUCCESS with nothing set; either way the dialplan goes on, to [cc-fallback]."""
+    ami_port, agi_port = real_asterisk
+    server = None if agi_server is None else await asyncio.start_server(
+        agi_server, "127.0.0.1", agi_port)
+    config = AmiConfig(port=ami_port, secret=SECRET)
+    bus = EventBus()
+    ami = AmiBridge(config, bus)
+    caller_side = AmiManager(host=config.host, port=config.port, username=config.username,
+                             secret=SECRET, action_timeout=config.action_timeout)
+    try:
+        with bus.subscribe() as queue:
+            await ami.start()
+            await caller_side.start()
+            await caller_side.action([("Action", "Originate"),
+                                      ("Channel", "Local/5000@from-pstn"),
+                                      ("Application", "Wait"), ("Data", "60"),
+                                      ("CallerID", '"Ada Lovelace" <+14155550123>'),
+                                      ("Async", "true")])
+            waiting = await next_of(queue, CallWaiting)
+            variables = {name: await ami.get_variable(waiting.channel, name)
+                         for name in ("AGISTATUS", "CC_QUEUE", "CC_CALL_ID", "CC_ENTRY",
+                                      "CC_IVR_PATH", "CC_ENTERED")}
+            await ami.hangup(waiting.channel)
+    finally:
+        await caller_side.logoff()
+        await ami.close()
+        if server is not None:
+            server.close()
+            await server.wait_closed()
+    assert waiting.context == "cc-wait"
+    assert float(variables.pop("CC_ENTERED") or 0) > time.time() - 60
+    assert variables == {"AGISTATUS": status, "CC_QUEUE": "operator",
+                         "CC_CALL_ID": waiting.uniqueid,
+                         "CC_ENTRY": f"fallback-{waiting.uniqueid}", "CC_IVR_PATH": "fallback"}
