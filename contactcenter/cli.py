@@ -1,4 +1,4 @@
-"""The `contactcenter` command: run | demo | flows ...
+"""The `contactcenter` command: run | demo | sim | flows ...
 
 Each subcommand's work lives with what it drives (app.py, demo.py, ivr/commands.py); this
 module only parses arguments and sets up logging.
@@ -21,9 +21,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from contactcenter import app, demo
     from contactcenter.ivr import commands as flow_commands
+    from contactcenter.sim import control as sim_control
 
     app.add_parser(sub)
     demo.add_parser(sub)
+    sim_control.add_parser(sub)
     flow_commands.add_parser(sub)
     return parser
 

@@ -65,6 +65,8 @@ class SimCall:
     moves: int = 0  # dialplan moves so far: what its dialplan task waits on changes
     requeued: int = 0  # AMI Redirects into cc-wait: queue entries by an explicit act
     bridged_in: tuple[int, str] | None = None  # the queue entry a Bridge() last connected
+    offered_to: list[str] = field(default_factory=list)  # devices rung for it, in order
+    bridged_to: list[str] = field(default_factory=list)  # devices it talked to, in order
 
     async def wait(self) -> CallOutcome:
         """Until the caller's channel is gone; its outcome."""
@@ -113,7 +115,8 @@ class PbxSimulator(CallFeatures):
         self._gone: dict[str, asyncio.Event] = {}
         self._ringing: dict[str, OriginateRequest] = {}  # originated legs not yet answered
         self._ringing_for: Counter[str] = Counter()
-        self._double_offers = 0
+        self.double_offered: list[str] = []  # the callers offered twice, once per time
+        self.busy_rings: list[tuple[str, str]] = []  # (device, caller) rung while on a call
         self._consultations: dict[str, Consultation] = {}  # call_features.py
         self._transfers: list[TransferTarget] = []
 
@@ -139,6 +142,15 @@ class PbxSimulator(CallFeatures):
     @property
     def ami_port(self) -> int:
         return self._ami.port
+
+    @property
+    def ami(self) -> AmiServer:
+        """The AMI server, whose link a test may cut, freeze or refuse (its faults)."""
+        return self._ami
+
+    def set_agent(self, device: str, script: ScriptedAgent) -> None:
+        """How ``device``'s phone answers from the next ring on."""
+        self._agents[device] = script
 
     def _spawn(self, coro: Coroutine[object, object, None]) -> None:
         """Run ``coro`` as a task owned here: cancelled and awaited by close()."""
@@ -192,7 +204,8 @@ class PbxSimulator(CallFeatures):
             overflowed=outcomes[CallOutcome.OVERFLOWED],
             waiting=sum(call.phase == "waiting" and call.outcome is None for call in self._calls),
             in_progress=sum(call.outcome is None for call in self._calls),
-            double_offers=self._double_offers,
+            double_offers=len(self.double_offered),
+            busy_rings=len(self.busy_rings),
         )
 
     # -- traffic ----------------------------------------------------------------------------
@@ -457,7 +470,13 @@ class PbxSimulator(CallFeatures):
         offered_twice = target is not None and bool(self._ringing_for[target.name]
                                                    or target.bridge_id)
         if offered_twice:
-            self._double_offers += 1
+            assert target is not None
+            self.double_offered.append(target.uniqueid)
+        if any(ch.device == request.device for ch in self.pbx.channels.values()):
+            self.busy_rings.append((request.device, dest))  # a leg of that phone still lives
+        call = self._by_channel.get(target.name) if target is not None else None
+        if call is not None:
+            call.offered_to.append(request.device)
         ch = self.pbx.dial_agent(request.device, request.caller_num, request.caller_name,
                                  list(request.variables))
         gone = self._gone[ch.name] = asyncio.Event()
@@ -547,9 +566,10 @@ class PbxSimulator(CallFeatures):
             Location(ch.context, ch.exten, ch.priority))
         call = self._by_channel.get(caller.name)
         if call is not None:
+            call.bridged_to.append(ch.device)
             entry = (call.requeued, caller.variables.get("CC_ENTRY", ""))
             if call.bridged_in == entry and not counted:
-                self._double_offers += 1
+                self.double_offered.append(caller.uniqueid)
             call.bridged_in = entry
         self._bridge(ch, caller)
 
