@@ -538,7 +538,7 @@ class Distributor:
         call = parked_call(uniqueid, channel, values, num, name, self.clock())
         self._entered[uniqueid] = values.get(cc.ENTRY, "")
         self._finished.pop(uniqueid, None)
-        if not await self.store.add_call(call):
+        if not await self.store.add_call(call, values.get(cc.ENTRY, "")):
             return
         self._watch.joined(call.call_id, joined_at(values, call), announced=not fresh)
         self._publish(CallQueued(call.call_id, call.queue, num, call.entered_at,
