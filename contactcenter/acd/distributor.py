@@ -27,7 +27,13 @@ import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
 
-from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
+from contactcenter.acd.agents import (
+    Agent,
+    AgentProfile,
+    AgentState,
+    found_talking,
+    transition,
+)
 from contactcenter.acd.call_control import CallControl
 from contactcenter.acd.callbacks import CallbackBook
 from contactcenter.acd.entry import Entry, on_hold_start
@@ -68,6 +74,7 @@ from contactcenter.acd.recovery import (
     orphan_agents,
     orphan_offers,
     parked,
+    unfollowed_bridges,
 )
 from contactcenter.acd.routing import WaitingCall, estimated_wait, position
 from contactcenter.acd.wallboard import agent_rows, call_rows
@@ -311,18 +318,27 @@ class Distributor:
         """The agent's state change, written only over the record it was decided from: if
         another process (or the store's retry of a lost reply) changed it meanwhile, the
         change is decided again on what the store has now."""
-        for _ in range(CONFLICT_RETRIES):
-            current = await self._agent(agent_id)
+        def change(current: Agent) -> Agent | None:
             if current.state is state and current.call_id == (call_id or current.call_id) \
                     and (state is not AgentState.PAUSED or current.reason == reason):
-                return current  # already so: a retried write that did land
-            agent = transition(current, state, self.clock(), reason=reason, call_id=call_id,
-                               owner=self.owner)
+                return None  # already so: a retried write that did land
+            return transition(current, state, self.clock(), reason=reason, call_id=call_id,
+                              owner=self.owner)
+        return await self._update(agent_id, change, state)
+
+    async def _update(self, agent_id: str, change: Callable[[Agent], Agent | None],
+                      state: AgentState) -> Agent:
+        """Write `change(current)` (None: nothing to write) over the record it was decided
+        from, deciding again on a conflict; the change is published."""
+        for _ in range(CONFLICT_RETRIES):
+            current = await self._agent(agent_id)
+            if (agent := change(current)) is None:
+                return current
             try:
                 agent = await self.store.put_agent(agent)
             except StoreConflict:
                 continue
-            self._publish(AgentStateChanged(agent_id, state.value, agent.reason,
+            self._publish(AgentStateChanged(agent_id, agent.state.value, agent.reason,
                                             agent.call_id, agent.since))
             return agent
         raise StoreConflict(f"agent {agent_id} keeps changing; not moved to {state}")
@@ -655,6 +671,11 @@ class Distributor:
         legs = agent_legs(event.channels)
         agents = await self.store.agents()
         mine = adoptable(agents, await self.store.live_owners(), self.owner)
+        for caller, leg, agent in unfollowed_bridges(event.channels, self._offers, agents,
+                                                     mine):
+            if (claimed := await self._claim(agent)) is not None:
+                await self._follow(claimed, caller, leg.channel)
+        agents = await self.store.agents()
         by_id = {agent.agent_id: agent for agent in agents}
         for orphan in orphan_offers(await self.store.offered(), self._offers, live, legs,
                                     mine):
@@ -698,6 +719,24 @@ class Distributor:
             log.info("agent %s taken over by another process", agent.agent_id)
             return None
 
+    async def _follow(self, agent: Agent, caller: ChannelSnapshot, leg: str) -> None:
+        """Follow a call found bridged that nobody followed: its agent is on it (whatever
+        the store said), an offer the store still holds is settled, and the call ends as
+        any connected call when either side hangs up."""
+        now = self.clock()
+        call = parked_call(caller.uniqueid, caller.channel, caller.variables,
+                           caller.caller_num, caller.caller_name, now)
+        log.warning("call %s: found bridged to %s with nobody following it; following",
+                    call.call_id, agent.agent_id)
+        await self.store.settle(call.call_id)
+        await self._update(agent.agent_id, lambda current: found_talking(
+            current, call.call_id, now, self.owner), AgentState.ON_CALL)
+        offer = Offer(call, agent.agent_id, agent.profile.device, Phase.CONNECTED, at=now,
+                      leg=leg, connected_at=now)
+        self._keep(offer)
+        self._publish(CallConnected(call.call_id, agent.agent_id, call.queue,
+                                    max(0.0, now - call.entered_at), now))
+
     async def _take_over(self, agent: Agent, step: TakeOver,
                          live: Mapping[str, ChannelSnapshot],
                          legs: Mapping[str, ChannelSnapshot]) -> None:
@@ -711,7 +750,9 @@ class Distributor:
                                caller.caller_name, self.clock())
             self._keep(Offer(call, agent.agent_id, agent.profile.device, Phase.CONNECTED,
                              leg=legs[call_id].channel, connected_at=agent.since))
-        elif step is TakeOver.WRAP_UP:
+        elif step is TakeOver.WRAP_UP:  # the call ended unseen: answered, and over
+            now = self.clock()
+            self._end(WaitingCall(call_id, "", "", now), "answered", agent.agent_id, now)
             await self._move(agent.agent_id, AgentState.WRAP_UP, call_id=call_id)
             self._start_wrap_up_timer(agent.agent_id, "")
         else:

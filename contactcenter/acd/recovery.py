@@ -5,9 +5,15 @@ Waiting calls whose channel is gone are abandoned; callers parked in music on ho
 store lacks join again at their original entry time (their CC_* variables, acd/parked.py).
 With the Redis store, agent states and offers outlive the process too, and several
 processes share them: each agent in a call is followed by one process (its owner, with a
-heartbeat lease), and what an owner whose lease ended left is adopted by a live one: the offer's ringing leg is hung up, and once it is gone its call goes back to the
-head (or is ended, if the caller left) and its agent is free; an agent talking on a live leg is followed to the hang-up, one whose leg
-is gone wraps up, a wrap-up without its timer gets one.
+heartbeat lease), and what an owner whose lease ended left is adopted by a live one: the
+offer's ringing leg is hung up, and once it is gone its call goes back to the head (or is
+ended, if the caller left) and its agent is free; an agent talking on a live leg is
+followed to the hang-up, one whose leg is gone wraps up (and the call's record is closed),
+a wrap-up without its timer gets one.
+
+A bridged call is never cut: a caller of ours bridged to an agent's leg that no live
+process follows (its offer died with a process, or the memory store did) is followed to
+the hang-up, its agent on that call, whatever the store said of them.
 """
 
 from __future__ import annotations
@@ -94,6 +100,26 @@ def missed(offers: Iterable[Offer], channels: Collection[ChannelSnapshot], *, st
             events = [Vanished()] if offer.leg or at - offer.at > ring_s(offer) + GRACE_S \
                 else []
         found.extend((offer.call_id, event) for event in events)
+    return found
+
+
+def unfollowed_bridges(channels: Collection[ChannelSnapshot], followed: Collection[str],
+                       agents: Iterable[Agent], adoptable: Collection[str],
+                       ) -> list[tuple[ChannelSnapshot, ChannelSnapshot, Agent]]:
+    """(caller, agent leg, agent) of each queued caller bridged to the leg an offer of
+    theirs rang (its CC_CALL_ID) that nobody follows: not this process (`followed`), and
+    not a live process that has the leg's agent (only `adoptable` agents are taken)."""
+    legs = agent_legs(channels)
+    by_device = {agent.profile.device: agent for agent in agents}
+    found = []
+    for caller in channels:
+        leg = legs.get(caller.uniqueid)
+        if (leg is None or not caller.variables.get(cc.QUEUE) or caller.uniqueid in followed
+                or not caller.bridge_id or caller.bridge_id != leg.bridge_id):
+            continue
+        agent = by_device.get(device_of(leg.channel))
+        if agent is not None and agent.agent_id in adoptable:
+            found.append((caller, leg, agent))
     return found
 
 

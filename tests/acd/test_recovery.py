@@ -1,8 +1,12 @@
 """The resync's decisions about the platform's own offers (acd/recovery.py `missed`): what
-the live channels say happened while the platform was not listening."""
+the live channels say happened while the platform was not listening; and the bridged calls
+nobody follows (`unfollowed_bridges`), whose agent is on them whatever the store said."""
 
 from __future__ import annotations
 
+import pytest
+
+from contactcenter.acd.agents import Agent, AgentProfile, AgentState, found_talking
 from contactcenter.acd.offers import (
     Bridged,
     CallerGone,
@@ -12,7 +16,7 @@ from contactcenter.acd.offers import (
     Phase,
     Vanished,
 )
-from contactcenter.acd.recovery import GRACE_S, gone, missed
+from contactcenter.acd.recovery import GRACE_S, gone, missed, unfollowed_bridges
 from contactcenter.acd.routing import WaitingCall
 from contactcenter.cti import variables as cc
 from contactcenter.cti.events import ChannelSnapshot
@@ -75,3 +79,47 @@ def test_offers_and_entries_newer_than_the_question_are_not_judged() -> None:
     assert check([offer(at=109.5)], started=109.0) == []
     fresh = WaitingCall("2.1", "SIP/carrier-2", "support", 109.5)
     assert gone([CALL, fresh], live=set(), started=109.0) == [CALL]
+
+
+def agent(agent_id: str = "agent101", owner: str = "") -> Agent:
+    return Agent(AgentProfile(agent_id, f"SIP/{agent_id}", {"support": 0}), owner=owner)
+
+
+QUEUED = ChannelSnapshot(**{**vars(CALLER), "application": "", "bridge_id": "b1",
+                            "variables": {cc.QUEUE: "support"}})
+BRIDGED_LEG = ChannelSnapshot(**{**vars(LEG), "bridge_id": "b1"})
+
+
+def test_a_bridged_call_nobody_follows_is_followed_with_the_legs_agent() -> None:
+    agents = [agent("agent102"), agent()]
+    assert unfollowed_bridges([QUEUED, BRIDGED_LEG], set(), agents, {"agent101"}) == [
+        (QUEUED, BRIDGED_LEG, agents[1])]
+
+
+def test_a_bridged_call_someone_follows_is_left_alone() -> None:
+    mine = {"agent101"}
+    assert unfollowed_bridges([QUEUED, BRIDGED_LEG], {"1.1"}, [agent()], mine) == []
+    assert unfollowed_bridges([QUEUED, BRIDGED_LEG], set(), [agent(owner="b")], set()) == []
+
+
+def test_only_a_queued_caller_bridged_to_its_own_offers_leg_counts() -> None:
+    mine = {"agent101"}
+    other_bridge = ChannelSnapshot(**{**vars(BRIDGED_LEG), "bridge_id": "b2"})
+    not_queued = ChannelSnapshot(**{**vars(QUEUED), "variables": {}})
+    assert unfollowed_bridges([QUEUED, other_bridge], set(), [agent()], mine) == []
+    assert unfollowed_bridges([not_queued, BRIDGED_LEG], set(), [agent()], mine) == []
+    assert unfollowed_bridges([QUEUED], set(), [agent()], mine) == []
+
+
+@pytest.mark.parametrize("state", list(AgentState))
+def test_an_agent_found_talking_is_on_that_call_whatever_the_store_said(
+        state: AgentState) -> None:
+    before = Agent(agent().profile, state, "break" if state is AgentState.PAUSED else "",
+                   50.0, 40.0, None if state is AgentState.LOGGED_OUT else "0.9", "dead", 7)
+    found = found_talking(before, "1.1", 100.0, "me")
+    assert (found.state, found.call_id, found.owner, found.reason, found.rev) == (
+        AgentState.ON_CALL, "1.1", "me", "", 7)
+    assert found.since == 100.0
+    talking = Agent(agent().profile, AgentState.ON_CALL, since=50.0, call_id="1.1", owner="x")
+    assert found_talking(talking, "1.1", 100.0, "me") == Agent(
+        agent().profile, AgentState.ON_CALL, since=50.0, call_id="1.1", owner="me")
