@@ -43,6 +43,7 @@ from contactcenter.acd.events import (
     CallEnded,
     CallOffered,
     CallQueued,
+    Reconciled,
 )
 from contactcenter.acd.metrics import QueueMetrics
 from contactcenter.acd.offers import (
@@ -703,6 +704,11 @@ class Distributor:
             self._callers.setdefault(snap.uniqueid, (snap.caller_num, snap.caller_name))
             if snap.uniqueid not in self._offers:
                 await self._enqueue(snap.uniqueid, snap.channel, fresh=False)
+        if event.full:  # a (re)connect: records a dead process left open get closed
+            held = {call.call_id for call in await self.store.waiting()}
+            self._publish(Reconciled(frozenset({*live, *held, *self._offers,
+                                                *await self.store.offered()}),
+                                     started, event.at))
         await self.dispatch()
 
     def _ring_s(self, offer: Offer) -> float:

@@ -94,3 +94,15 @@ class CallbackQueued:
     number: str
     entered_at: float
     at: float
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """A resync after a (re)connect is applied: of the calls that entered before `started`,
+    only those in `kept` (their caller is in Asterisk, or the ACD holds them, as a queued
+    callback) may still be going on; a record still open of any other was left by a
+    process that died before it could close it."""
+
+    kept: frozenset[str]
+    started: float
+    at: float

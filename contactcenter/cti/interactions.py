@@ -1,5 +1,7 @@
 """The interaction recorder: every call the ACD reports lands in the CRM's interactions
 table (queued, offered, connected, ended with outcome, wait and talk time, IVR path).
+After a (re)connect, the records of calls a dead process left open are closed
+(Reconciled: their caller is gone from Asterisk and no process holds them).
 
 interaction_changes() is pure: event -> the columns it sets. The recorder applies them
 in event order, one at a time, in a worker thread (sync SQLAlchemy). Disposition and
@@ -16,7 +18,13 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from contactcenter.acd.events import CallConnected, CallEnded, CallOffered, CallQueued
+from contactcenter.acd.events import (
+    CallConnected,
+    CallEnded,
+    CallOffered,
+    CallQueued,
+    Reconciled,
+)
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
@@ -27,7 +35,7 @@ from contactcenter.ivr.events import IvrFinished
 
 log = logging.getLogger(__name__)
 
-RECORDED = (CallQueued, CallOffered, CallConnected, CallEnded, IvrFinished)
+RECORDED = (CallQueued, CallOffered, CallConnected, CallEnded, IvrFinished, Reconciled)
 
 
 def interaction_changes(event: object) -> tuple[str, dict[str, Any]] | None:
@@ -91,6 +99,13 @@ class InteractionRecorder:
         if isinstance(event, IvrFinished):
             if event.survey_score is not None:
                 self._interactions.rate(event.uniqueid, event.survey_score)
+            return
+        if isinstance(event, Reconciled):
+            closed = self._interactions.close_stale(event.kept, _when(event.started),
+                                                    _when(event.at))
+            if closed:
+                log.warning("interaction recorder: closed %d record(s) a dead process left "
+                            "open: %s", len(closed), ", ".join(closed[:20]))
             return
         found = interaction_changes(event)
         if found is None:
