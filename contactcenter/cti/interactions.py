@@ -1,7 +1,10 @@
 """The interaction recorder: every call the ACD reports lands in the CRM's interactions
 table (queued, offered, connected, ended with outcome, wait and talk time, IVR path).
-After a (re)connect, the records of calls a dead process left open are closed
-(Reconciled: their caller is gone from Asterisk and no process holds them).
+A call the IVR queued has its record from then on, even if the ACD never sees it join
+(its AMI link was down while the caller waited and gave up). After a (re)connect, the
+records of calls left open that are over are closed (Reconciled: their caller is gone
+from Asterisk and no process holds them; a process that died could not close them, or
+the ACD never saw them).
 
 interaction_changes() is pure: event -> the columns it sets. The recorder applies them
 in event order, one at a time, in a worker thread (sync SQLAlchemy). Disposition and
@@ -97,6 +100,9 @@ class InteractionRecorder:
     def record(self, event: object) -> None:
         """Apply one event to the database (blocking): link the caller, then the columns."""
         if isinstance(event, IvrFinished):
+            if event.outcome == "queued":  # seen by the ACD or not (its AMI link down)
+                self._interactions.track(event.uniqueid, {"state": "queued",
+                                                          "entered_at": _when(event.at)})
             if event.survey_score is not None:
                 self._interactions.rate(event.uniqueid, event.survey_score)
             return

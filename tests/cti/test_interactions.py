@@ -195,3 +195,25 @@ async def test_records_a_dead_process_left_open_are_closed_after_a_resync(
                     "alive": ("queued", None), "callback": ("queued", None),
                     "newer": ("queued", None)}
     assert Interactions(db).get("talked").ended_at == at(51)
+
+
+async def test_a_caller_the_ivr_queued_has_a_record_even_if_the_acd_never_saw_them(
+        db: Database) -> None:
+    """The AMI link was down while they waited and gave up: only the IVR saw them; the
+    resync after it finds them gone and their record is closed abandoned."""
+    bus = EventBus()
+    queued = IvrFinished("unseen", "main", "v1", "queued", "support", ("menu", "support"),
+                         {}, T0 + 10)
+    async with InteractionRecorder(bus, db):
+        bus.publish(queued)
+        bus.publish(IvrFinished("left", "main", "v1", "caller_hung_up", "menu", ("menu",),
+                                {}, T0 + 11))
+        bus.publish(Reconciled(frozenset(), started=T0 + 5, at=T0 + 6))  # asked before
+    history = Interactions(db)
+    assert (history.get("unseen").state, history.get("unseen").entered_at) == ("queued",
+                                                                               at(10))
+    assert history.find("left") is None  # never queued: no record
+    async with InteractionRecorder(bus, db):
+        bus.publish(Reconciled(frozenset(), started=T0 + 50, at=T0 + 51))
+    assert (history.get("unseen").state, history.get("unseen").outcome) == ("ended",
+                                                                            "abandoned")
