@@ -66,6 +66,8 @@ class SimCall:
     requeued: int = 0  # AMI Redirects into cc-wait: queue entries by an explicit act
     bridged_in: tuple[int, str] | None = None  # the queue entry a Bridge() last connected
     offered_to: list[str] = field(default_factory=list)  # devices rung for it, in order
+    started_at: float = field(default_factory=time.time)  # wall clock, as the platform's
+    ended_at: float | None = None
     bridged_to: list[str] = field(default_factory=list)  # devices it talked to, in order
 
     async def wait(self) -> CallOutcome:
@@ -380,7 +382,7 @@ class PbxSimulator(CallFeatures):
                             else CallOutcome.ENDED_IN_IVR)
         else:
             call.outcome = CallOutcome.ABANDONED if ch.pending_cause == 0 else CallOutcome.CLEARED
-        call.phase = "done"
+        call.phase, call.ended_at = "done", time.time()
         call.ended.set()
         call.wake.set()
 
