@@ -19,12 +19,13 @@ ends as abandoned.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import secrets
 import socket
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import replace
 
 from contactcenter.acd.agents import (
@@ -79,6 +80,7 @@ from contactcenter.acd.recovery import (
 )
 from contactcenter.acd.routing import WaitingCall, estimated_wait, position
 from contactcenter.acd.wallboard import agent_rows, call_rows
+from contactcenter.backoff import Backoff
 from contactcenter.cti import variables as cc
 from contactcenter.cti.events import (
     AgentLegRinging,
@@ -148,6 +150,7 @@ class Distributor:
         self._refusals: dict[str, int] = {}  # call_id -> offers the PBX refused
         self._finished: dict[str, str] = {}  # call_id -> CC_ENTRY of a call closed, caller alive
         self._timers: set[asyncio.Task[None]] = set()
+        self._retry = Backoff(base=0.1, cap=5.0)  # a timer's work while the store fails
         self._consumer = BusConsumer(bus, self.handle, "distributor")
         self.counts = {"answered": 0, "abandoned": 0, "overflowed": 0}  # since start
         self.metrics = QueueMetrics(self.queues, window_seconds=metrics_window_seconds)
@@ -600,9 +603,25 @@ class Distributor:
 
     async def _retry_callback(self, call_id: str) -> None:
         await asyncio.sleep(self.callback_retry_seconds)
-        async with self._lock:
+
+        async def retry() -> None:
             await self.store.return_to_queue(call_id)
             await self.dispatch()
+        await self._until_done(retry, f"callback {call_id}")
+
+    async def _until_done(self, work: Callable[[], Awaitable[None]], what: str) -> None:
+        """`work` under the lock, tried again (backoff.py) while the store fails: a timer
+        whose work were lost would leave its agent in wrap-up, or its callback out of the
+        queue, for good. `work` must be safe to repeat (it reads before it writes)."""
+        for attempt in itertools.count():
+            try:
+                async with self._lock:
+                    await work()
+                return
+            except StoreError as exc:
+                log.warning("%s: %s; trying again", what, exc)
+                self.bus.publish(PartDown(STORE, str(exc), self.clock()))
+                await asyncio.sleep(self._retry.delay(attempt))
 
     def _end(self, call: WaitingCall, outcome: str, agent_id: str | None, at: float,
              connected_at: float = 0.0) -> None:
@@ -627,13 +646,15 @@ class Distributor:
         definition = self.queues.get(queue)
         seconds = definition.wrap_up_seconds if definition else self.wrap_up_seconds
 
+        async def available() -> None:
+            agent = await self.store.agent(agent_id)
+            if agent is not None and agent.state is AgentState.WRAP_UP:
+                await self._move(agent_id, AgentState.AVAILABLE)
+                await self.dispatch()
+
         async def wrap_up() -> None:
             await asyncio.sleep(seconds)
-            async with self._lock:
-                agent = await self.store.agent(agent_id)
-                if agent is not None and agent.state is AgentState.WRAP_UP:
-                    await self._move(agent_id, AgentState.AVAILABLE)
-                    await self.dispatch()
+            await self._until_done(available, f"end of {agent_id}'s wrap-up")
 
         self._own(wrap_up(), _wrap_up_timer(agent_id))
 
