@@ -514,7 +514,7 @@ class Distributor:
             await self._agent_leg_rings(event)
         elif isinstance(event, OriginateResult):
             if (offer := self._offer_of(event.action_id)) is not None:
-                await self._apply(offer, Answered(event.channel) if event.success
+                await self._apply(offer, Answered(event.channel, self.clock()) if event.success
                                   else Failed(event.reason))
         elif isinstance(event, CallBridged):
             offer = self._offers.get(event.uniqueid) or self._offer_of(event.originate_id,
@@ -532,7 +532,7 @@ class Distributor:
     async def _agent_leg_rings(self, event: AgentLegRinging) -> None:
         """Note the leg of the offer; a leg of no offer of ours is hung up."""
         if (offer := self._offer_of(event.originate_id)) is not None:
-            await self._apply(offer, LegRinging(event.channel))
+            await self._apply(offer, LegRinging(event.channel, self.clock()))
         else:
             await self._hang_up(event.channel)
 

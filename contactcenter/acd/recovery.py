@@ -69,9 +69,13 @@ def missed(offers: Iterable[Offer], channels: Collection[ChannelSnapshot], *, st
            at: float, ring_s: Callable[[Offer], float]) -> list[tuple[str, Event]]:
     """The events the platform missed about its own offers, read off the live channels
     (call id, event), in the order to apply them. Offers made after the channels were asked
-    (`started`) are not judged. A leg gone unseen while it rang, or an Originate whose
-    reply was lost and whose leg never showed past its ring time, is Vanished: never the
-    agent's fault."""
+    (`started`) are not judged, nor is the absence of a leg the platform learned of only
+    after that: Asterisk creates an originated leg a moment after it takes the Originate,
+    so a list asked meanwhile lacks a leg that rings, or is even bridged, by the time the
+    list is read (drill: the AMI link frozen; the offer was taken for gone and its caller
+    offered again while the first agent talked). A leg gone unseen while it rang, or an
+    Originate whose reply was lost and whose leg never showed past its ring time, is
+    Vanished: never the agent's fault."""
     by_id = {snap.uniqueid: snap for snap in channels}
     by_name = {snap.channel: snap for snap in channels}
     legs = agent_legs(channels)
@@ -84,6 +88,8 @@ def missed(offers: Iterable[Offer], channels: Collection[ChannelSnapshot], *, st
             leg = None  # an older offer's leg of the same call, on another phone
         caller = by_id.get(offer.call_id)
         caller_live = offer.callback or caller is not None
+        if leg is None and offer.leg and offer.leg_at > started:
+            continue  # seen after the list was asked: its absence says nothing
         if offer.phase is Phase.CONNECTED:
             events: list[Event] = [LegGone(at)] if leg is None else \
                 [] if caller_live else [CallerGone(at)]
@@ -93,7 +99,7 @@ def missed(offers: Iterable[Offer], channels: Collection[ChannelSnapshot], *, st
         elif not caller_live:
             events = [CallerGone(at)]
         elif leg is not None:
-            events = [] if offer.leg else [LegRinging(leg.channel)]
+            events = [] if offer.leg else [LegRinging(leg.channel, started)]
             if caller is not None and caller.bridge_id and caller.bridge_id == leg.bridge_id:
                 events.append(Bridged(at))
         else:

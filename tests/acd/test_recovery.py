@@ -4,6 +4,8 @@ nobody follows (`unfollowed_bridges`), whose agent is on them whatever the store
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState, found_talking
@@ -60,7 +62,7 @@ def test_a_leg_gone_unseen_while_ringing_is_never_the_agents_fault() -> None:
 def test_a_leg_and_a_bridge_missed_are_caught_up_in_order() -> None:
     bridged = [ChannelSnapshot(**{**vars(s), "bridge_id": "b1"}) for s in (CALLER, LEG)]
     assert check([offer(Phase.PLACING, leg="")], *bridged) == [
-        ("1.1", LegRinging(LEG.channel)), ("1.1", Bridged(110.0))]
+        ("1.1", LegRinging(LEG.channel, 109.0)), ("1.1", Bridged(110.0))]
 
 
 def test_an_originate_with_no_leg_is_given_up_only_past_its_ring_time() -> None:
@@ -68,6 +70,18 @@ def test_an_originate_with_no_leg_is_given_up_only_past_its_ring_time() -> None:
     late = 100.0 + RING_S + GRACE_S + 1
     assert check([offer(Phase.PLACING, leg="")], CALLER, at=late, started=late) == [
         ("1.1", Vanished())]
+
+
+def test_a_leg_learned_of_after_the_question_is_not_judged_by_its_absence() -> None:
+    """Asterisk creates the leg a moment after it takes the Originate: a list asked
+    meanwhile lacks it, though it rings (or talks) by the time the list is read."""
+    for phase in (Phase.RINGING, Phase.ANSWERED, Phase.CONNECTED, Phase.RELEASING):
+        late = replace(offer(phase, at=108.0), leg_at=109.5)
+        assert check([late], CALLER, started=109.0) == []
+    known = replace(offer(at=108.0), leg_at=108.5)  # it rang before the question: gone
+    assert check([known], CALLER, started=109.0) == [("1.1", Vanished())]
+    assert check([replace(offer(Phase.CONNECTED, at=108.0), leg_at=108.5)], CALLER,
+                 started=109.0) == [("1.1", LegGone(110.0))]
 
 
 def test_another_phones_leg_of_the_same_call_is_not_this_offers() -> None:
