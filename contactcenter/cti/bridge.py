@@ -19,7 +19,7 @@ from contactcenter.cti import variables as cc_vars
 from contactcenter.cti.ami import AmiManager
 from contactcenter.cti.calls import CallModel
 from contactcenter.cti.events import ChannelSnapshot, LinkDown, Resynced
-from contactcenter.errors import AmiError, AmiUnanswered, OriginateUnconfirmed
+from contactcenter.errors import AmiError, AmiRefused, AmiUnanswered, OriginateUnconfirmed
 from contactcenter.events import EventBus
 from contactcenter.health import AMI, PartDown, PartUp
 
@@ -157,7 +157,9 @@ class AmiBridge:
 
     async def _snapshot(self, snap: ChannelSnapshot,
                         limit: asyncio.Semaphore) -> ChannelSnapshot | None:
-        """`snap` with its CC_* variables; None if the channel went away meanwhile."""
+        """`snap` with its CC_* variables; None if the channel went away meanwhile (Asterisk
+        says so). A Getvar with no reply fails the resync: a live channel left out of it
+        would read as gone (its waiting call abandoned while the caller waits)."""
         async def getvar(name: str) -> str | None:
             async with limit:
                 return await self.get_variable(snap.channel, name)
@@ -166,7 +168,7 @@ class AmiBridge:
                                       return_exceptions=True)
         failed = next((v for v in values if isinstance(v, BaseException)), None)
         if failed is not None:
-            if not isinstance(failed, AmiError) or not self.connected:
+            if not isinstance(failed, AmiRefused) or not self.connected:
                 raise failed
             log.info("resync: %s skipped (%s)", snap.channel, failed)
             return None
