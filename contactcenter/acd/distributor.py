@@ -425,6 +425,8 @@ class Distributor:
             self._end(offer.call, "abandoned", None, decision.at)
         elif decision.end:
             self._end(offer.call, decision.end, offer.agent_id, decision.at, offer.connected_at)
+            if not offer.callback:  # its connect's settle may have failed: the store forgets it
+                await self.store.settle(offer.call_id)
         if decision.requeue:
             await self.store.return_to_queue(offer.call_id)
         if decision.callback_failed:
@@ -469,6 +471,9 @@ class Distributor:
                      offer.call_id, agent.state if agent else "unknown")
             return
         try:
+            if state is AgentState.WRAP_UP and agent.state is AgentState.OFFERED:
+                # the store failed as the call connected: they talked all the same
+                await self._move(offer.agent_id, AgentState.ON_CALL, call_id=offer.call_id)
             await self._move(offer.agent_id, state, reason=reason, call_id=offer.call_id)
         except InvalidTransition as exc:
             log.warning("call %s: %s", offer.call_id, exc)
@@ -568,11 +573,13 @@ class Distributor:
         await self.dispatch()
 
     async def _connected(self, offer: Offer) -> None:
-        await self.store.settle(offer.call_id)
-        await self._agent_after(offer, AgentState.ON_CALL, "")
+        """The bridge is a fact (published first); the store's writes follow, and if the
+        store fails meanwhile, the call's end catches them up (_carry_out, _agent_after)."""
         self._publish(CallConnected(offer.call_id, offer.agent_id, offer.call.queue,
                                     max(0.0, offer.connected_at - offer.call.entered_at),
                                     offer.connected_at))
+        await self.store.settle(offer.call_id)
+        await self._agent_after(offer, AgentState.ON_CALL, "")
 
     async def _hung_up(self, event: CallHungUp) -> None:
         if event.originate_id or event.channel in self._by_leg:
@@ -725,11 +732,11 @@ class Distributor:
             self._callers.setdefault(snap.uniqueid, (snap.caller_num, snap.caller_name))
             if snap.uniqueid not in self._offers:
                 await self._enqueue(snap.uniqueid, snap.channel, fresh=False)
-        if event.full:  # a (re)connect: records a dead process left open get closed
-            held = {call.call_id for call in await self.store.waiting()}
-            self._publish(Reconciled(frozenset({*live, *held, *self._offers,
-                                                *await self.store.offered()}),
-                                     started, event.at))
+        # records left open of calls that are over get closed (a process died, or a store
+        # failure cost the event that would have closed them)
+        held = {call.call_id for call in await self.store.waiting()}
+        self._publish(Reconciled(frozenset({*live, *held, *self._offers,
+                                            *await self.store.offered()}), started, event.at))
         await self.dispatch()
 
     def _ring_s(self, offer: Offer) -> float:

@@ -1,10 +1,10 @@
 """The interaction recorder: every call the ACD reports lands in the CRM's interactions
 table (queued, offered, connected, ended with outcome, wait and talk time, IVR path).
 A call the IVR queued has its record from then on, even if the ACD never sees it join
-(its AMI link was down while the caller waited and gave up). After a (re)connect, the
+(its AMI link was down while the caller waited and gave up). After every resync, the
 records of calls left open that are over are closed (Reconciled: their caller is gone
-from Asterisk and no process holds them; a process that died could not close them, or
-the ACD never saw them).
+from Asterisk and no process holds them; a process that died could not close them, a
+store failure cost the event that would have, or the ACD never saw them).
 
 interaction_changes() is pure: event -> the columns it sets. The recorder applies them
 in event order, one at a time, in a worker thread (sync SQLAlchemy). Disposition and

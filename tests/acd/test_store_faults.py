@@ -1,11 +1,15 @@
-"""A store that fails while a timer's work is due: the work is tried again until it is
-done (a wrap-up that failed once used to leave its agent in wrap-up for good)."""
+"""A store that fails at the wrong moment: a timer's work is tried again until it is done
+(a wrap-up that failed once used to leave its agent in wrap-up for good); a call whose
+connect the store failed ends answered all the same, once."""
 
 from __future__ import annotations
 
+import asyncio
+
 from contactcenter.acd.agents import AgentProfile, AgentState
-from contactcenter.acd.events import AgentStateChanged, CallEnded
+from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded
 from contactcenter.acd.queues import QueueDefinition
+from contactcenter.cti.events import Resynced
 from contactcenter.errors import StoreError
 from contactcenter.queue.memory_store import MemoryStore
 from contactcenter.sim import ScriptedAgent, ScriptedCaller
@@ -38,3 +42,43 @@ async def test_a_wrap_up_whose_store_failed_ends_all_the_same(tmp_path) -> None:
         available = await rig.next(AgentStateChanged,
                                    lambda e: e.state == AgentState.AVAILABLE, within=10)
     assert available.agent_id == "agent101" and store.failures == 0
+
+
+class SettleFails(MemoryStore):
+    """The store fails the next settle once armed (it never took place)."""
+
+    fail_settle = False
+
+    async def settle(self, call_id: str):  # type: ignore[no-untyped-def]
+        if self.fail_settle:
+            self.fail_settle = False
+            raise StoreError("Redis _release_call failed: Connection refused")
+        return await super().settle(call_id)
+
+
+async def test_a_call_whose_connect_the_store_failed_still_ends_answered_once(
+        tmp_path) -> None:
+    """The bridge is a fact: CallConnected is published; the call's end catches the store
+    up (the call settled, the agent on call, then wrapping up), and the next check finds
+    no offer left over to close as abandoned."""
+    store = SettleFails()
+    queues = {"support": QueueDefinition("support", wrap_up_seconds=0.05)}
+    agents = {"SIP/agent101": ScriptedAgent(answer_after=0.05, talk_seconds=0.3)}
+    async with acd_rig(tmp_path, agents=agents, queues=queues, store=store) as rig:
+        await rig.acd.register_agent(AgentProfile("agent101", "SIP/agent101", {"support": 0}))
+        await rig.acd.login("agent101")
+        store.fail_settle = True
+        call = rig.sim.place_call(ScriptedCaller(answers=(KEYS["support"],)))
+        connected = await rig.next(CallConnected)
+        ended = await rig.next(CallEnded)
+        await rig.next(AgentStateChanged, lambda e: e.state == AgentState.AVAILABLE)
+        await rig.bridge.resync()
+        await rig.next(Resynced)
+        await asyncio.sleep(0.2)  # the distributor applies it
+        offered = await store.offered()
+    assert not store.fail_settle and offered == {}
+    assert connected.call_id == ended.call_id == call.uniqueid
+    assert [(e.call_id, e.outcome) for e in rig.of(CallEnded)] == [(call.uniqueid,
+                                                                     "answered")]
+    states = [e.state for e in rig.of(AgentStateChanged)]
+    assert AgentState.WRAP_UP in states
