@@ -301,7 +301,6 @@ class Consoles:
         self.agents: dict[str, AgentConsole] = {}
         self.supervisor: aiohttp.ClientSession | None = None
         self._readers: set[asyncio.Task[None]] = set()
-        self.drops = 0
 
     async def open(self, sessions: dict[str, list[str]]) -> None:
         """Each page with its user's session (by user: the Session's fields); the agents
@@ -357,7 +356,6 @@ class Consoles:
                     with contextlib.suppress(OSError):
                         transport.shutdown(2)
             agent.sockets.clear()
-        self.drops += 1
 
     async def agent_states(self, base: str | None = None) -> dict[str, tuple[str, str]]:
         """Every agent's (state, reason) on the supervisor's wallboard; {} while the
