@@ -18,6 +18,23 @@ async def _into_traffic(rig: Rig, share: float) -> None:
     await asyncio.sleep(rig.traffic.seconds * share)
 
 
+async def _set_talk(rig: Rig, seconds: float) -> None:
+    """From now on, answered calls last `seconds`."""
+    await rig.sim.call("PUT", "/agents", {
+        f"SIP/{agent}": {"answer_after": 0.2, "talk_seconds": seconds}
+        for agent in rig.consoles.names})
+
+
+async def _calls_outlast_the_outage(rig: Rig, seconds: float) -> None:
+    """Calls answered from now on last `seconds` (past the outage to come); returns once
+    those answered before have ended. A call answered and over while the platform cannot
+    hear Asterisk (no process runs, or its AMI link is down) leaves no trace the platform
+    could read afterwards (it is recorded abandoned); in production a call outlasts a
+    restart or a relink by far."""
+    await _set_talk(rig, seconds)
+    await asyncio.sleep(rig.traffic.talk_seconds + 0.5)
+
+
 async def nothing(rig: Rig) -> None:
     """The store's faults come from inside the platform (FAILING_STORE)."""
 
@@ -61,26 +78,12 @@ async def ami_frozen(rig: Rig) -> None:
 
 
 async def ami_refused(rig: Rig) -> None:
-    """The AMI connection reset and refused for 5 s."""
-    await _into_traffic(rig, 0.3)
+    """The AMI connection reset and refused for 5 s (calls answered meanwhile outlast it)."""
+    await _into_traffic(rig, 0.2)
+    await _calls_outlast_the_outage(rig, 7.0)
     await rig.sim.ami_fault("refuse", 5.0)
     await asyncio.sleep(5.0)
-
-
-async def _set_talk(rig: Rig, seconds: float) -> None:
-    """From now on, answered calls last `seconds`."""
-    await rig.sim.call("PUT", "/agents", {
-        f"SIP/{agent}": {"answer_after": 0.2, "talk_seconds": seconds}
-        for agent in rig.consoles.names})
-
-
-async def _calls_outlast_the_outage(rig: Rig, seconds: float) -> None:
-    """Calls answered from now on last `seconds` (past the outage to come); returns once
-    those answered before have ended. A call answered and ended while no platform process
-    runs leaves no trace Asterisk could show the next one (it is recorded abandoned); in
-    production a call outlasts a restart by far."""
-    await _set_talk(rig, seconds)
-    await asyncio.sleep(rig.traffic.talk_seconds + 0.5)
+    await _set_talk(rig, rig.traffic.talk_seconds)
 
 
 async def killed(rig: Rig) -> None:
