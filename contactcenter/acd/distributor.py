@@ -470,6 +470,9 @@ class Distributor:
             log.info("agent %s left call %s already: stays %s", offer.agent_id,
                      offer.call_id, agent.state if agent else "unknown")
             return
+        if state is AgentState.WRAP_UP:  # first: a failed move may have landed, and the
+            # timer only ends a wrap-up of this call that it finds in the store
+            self._start_wrap_up_timer(offer.agent_id, offer.call_id, offer.call.queue)
         try:
             if state is AgentState.WRAP_UP and agent.state is AgentState.OFFERED:
                 # the store failed as the call connected: they talked all the same
@@ -477,9 +480,6 @@ class Distributor:
             await self._move(offer.agent_id, state, reason=reason, call_id=offer.call_id)
         except InvalidTransition as exc:
             log.warning("call %s: %s", offer.call_id, exc)
-            return
-        if state is AgentState.WRAP_UP:
-            self._start_wrap_up_timer(offer.agent_id, offer.call.queue)
 
     async def _hang_up(self, channel: str) -> None:
         """Hang up a channel that must go; it may have gone already."""
@@ -649,13 +649,15 @@ class Distributor:
         return round(definition.ring_timeout_seconds * 1000) if definition \
             else self.ring_timeout_ms
 
-    def _start_wrap_up_timer(self, agent_id: str, queue: str) -> None:
+    def _start_wrap_up_timer(self, agent_id: str, call_id: str, queue: str) -> None:
+        """After the queue's wrap-up time, the agent's wrap-up of `call_id` ends."""
         definition = self.queues.get(queue)
         seconds = definition.wrap_up_seconds if definition else self.wrap_up_seconds
 
         async def available() -> None:
             agent = await self.store.agent(agent_id)
-            if agent is not None and agent.state is AgentState.WRAP_UP:
+            if agent is not None and agent.state is AgentState.WRAP_UP \
+                    and agent.call_id == call_id:
                 await self._move(agent_id, AgentState.AVAILABLE)
                 await self.dispatch()
 
@@ -787,10 +789,10 @@ class Distributor:
         elif step is TakeOver.WRAP_UP:  # the call ended unseen: answered, and over
             now = self.clock()
             self._end(WaitingCall(call_id, "", "", now), "answered", agent.agent_id, now)
+            self._start_wrap_up_timer(agent.agent_id, call_id, "")
             await self._move(agent.agent_id, AgentState.WRAP_UP, call_id=call_id)
-            self._start_wrap_up_timer(agent.agent_id, "")
         else:
-            self._start_wrap_up_timer(agent.agent_id, "")
+            self._start_wrap_up_timer(agent.agent_id, call_id, "")
 
 
 def _wrap_up_timer(agent_id: str) -> str:

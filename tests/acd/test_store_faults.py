@@ -1,6 +1,7 @@
 """A store that fails at the wrong moment: a timer's work is tried again until it is done
-(a wrap-up that failed once used to leave its agent in wrap-up for good); a call whose
-connect the store failed ends answered all the same, once."""
+(a wrap-up that failed once used to leave its agent in wrap-up for good), and runs even
+when the wrap-up's own write lost its reply; a call whose connect the store failed ends
+answered all the same, once."""
 
 from __future__ import annotations
 
@@ -82,3 +83,27 @@ async def test_a_call_whose_connect_the_store_failed_still_ends_answered_once(
                                                                      "answered")]
     states = [e.state for e in rig.of(AgentStateChanged)]
     assert AgentState.WRAP_UP in states
+
+
+class WrapUpReplyLost(MemoryStore):
+    """Writes the agent's wrap-up, then fails as if its reply were lost."""
+
+    async def put_agent(self, agent):  # type: ignore[no-untyped-def]
+        stored = await super().put_agent(agent)
+        if agent.state is AgentState.WRAP_UP:
+            raise StoreError("Redis put_agent failed: Connection reset by peer")
+        return stored
+
+
+async def test_a_wrap_up_whose_write_lost_its_reply_still_ends_on_time(tmp_path) -> None:
+    queues = {"support": QueueDefinition("support", wrap_up_seconds=0.05)}
+    agents = {"SIP/agent101": ScriptedAgent(answer_after=0.05, talk_seconds=0.1)}
+    async with acd_rig(tmp_path, agents=agents, queues=queues,
+                       store=WrapUpReplyLost()) as rig:
+        await rig.acd.register_agent(AgentProfile("agent101", "SIP/agent101", {"support": 0}))
+        await rig.acd.login("agent101")
+        rig.sim.place_call(ScriptedCaller(answers=(KEYS["support"],)))
+        await rig.next(CallEnded)
+        available = await rig.next(AgentStateChanged,
+                                   lambda e: e.state == AgentState.AVAILABLE, within=3)
+    assert available.agent_id == "agent101"

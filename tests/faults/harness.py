@@ -580,8 +580,9 @@ async def drained(rig: Rig) -> dict:
 
 
 async def settled_agents(rig: Rig, platform: Platform,
-                         within: float = 5.0) -> dict[str, tuple[str, str]]:
-    """The agents' states once all are available again (or `within` is up)."""
+                         within: float = 8.0) -> dict[str, tuple[str, str]]:
+    """The agents' states once all are available again (or `within` is up: a take-over's
+    wrap-up, of a call whose queue is unknown, lasts the platform's default 5 s)."""
     deadline = time.monotonic() + within
     while True:
         states = await rig.consoles.agent_states(platform.base)
