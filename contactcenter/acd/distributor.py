@@ -426,7 +426,7 @@ class Distributor:
         elif decision.end:
             self._end(offer.call, decision.end, offer.agent_id, decision.at, offer.connected_at)
             if not offer.callback:  # its connect's settle may have failed: the store forgets it
-                await self.store.settle(offer.call_id)
+                await self._settle_again(offer.call_id)
         if decision.requeue:
             await self.store.return_to_queue(offer.call_id)
         if decision.callback_failed:
@@ -581,6 +581,15 @@ class Distributor:
         await self.store.settle(offer.call_id)
         await self._agent_after(offer, AgentState.ON_CALL, "")
 
+    async def _settle_again(self, call_id: str) -> None:
+        """Make sure the store forgot an answered call (its settle as it connected may have
+        failed). Should this fail too, the channel check finds the offer stale and forgets
+        it: the call's end goes on meanwhile (the agent wraps up)."""
+        try:
+            await self.store.settle(call_id)
+        except StoreError as exc:
+            log.warning("call %s: %s; the channel check forgets its offer", call_id, exc)
+
     async def _hung_up(self, event: CallHungUp) -> None:
         if event.originate_id or event.channel in self._by_leg:
             if (offer := self._offer_of(event.originate_id, event.channel)) is not None:
@@ -709,15 +718,18 @@ class Distributor:
         agents = await self.store.agents()
         by_id = {agent.agent_id: agent for agent in agents}
         for orphan in orphan_offers(await self.store.offered(), self._offers, live, legs,
-                                    mine):
-            if orphan.agent_id in by_id and not await self._claim(by_id[orphan.agent_id]):
+                                    mine, by_id):
+            if not orphan.stale and orphan.agent_id in by_id \
+                    and not await self._claim(by_id[orphan.agent_id]):
                 continue
             if not orphan.requeue:
                 await self.store.remove_call(orphan.call.call_id)
-                self._end(orphan.call, "abandoned", None, event.at)
+                if not orphan.stale:  # a stale one ended already (else Reconciled closes it)
+                    self._end(orphan.call, "abandoned", None, event.at)
             if orphan.leg:  # as a withdrawn offer: requeued and the agent freed once it is gone
                 self._keep(Offer(orphan.call, orphan.agent_id, "", Phase.RELEASING,
-                                 leg=orphan.leg, requeue=orphan.requeue, free_agent=True))
+                                 leg=orphan.leg, requeue=orphan.requeue,
+                                 free_agent=not orphan.stale))
                 await self._hang_up(orphan.leg)
             elif orphan.requeue:
                 await self.store.return_to_queue(orphan.call.call_id)

@@ -137,6 +137,7 @@ class Orphan:
     agent_id: str
     leg: str  # its agent leg, to hang up; "" if it has none
     requeue: bool  # back to the head of its queue; False: the caller left (abandoned)
+    stale: bool = False  # its agent moved on: the offer is over, only the store kept it
 
 
 def adoptable(agents: Iterable[Agent], owners: Collection[str], me: str) -> set[str]:
@@ -148,10 +149,14 @@ def adoptable(agents: Iterable[Agent], owners: Collection[str], me: str) -> set[
 
 def orphan_offers(offered: Mapping[str, tuple[WaitingCall, str]], followed: Collection[str],
                   live: Collection[str], legs: Mapping[str, ChannelSnapshot],
-                  adoptable: Collection[str]) -> list[Orphan]:
-    """Offers in the store that nobody follows: not this process, and no live owner."""
+                  adoptable: Collection[str], agents: Mapping[str, Agent]) -> list[Orphan]:
+    """Offers in the store that nobody follows: not this process, and no live owner. One
+    whose agent is no longer offered that call is stale: a store failure kept it after
+    its offer ended (the agent talked and wrapped up, or went away), so it ends nothing."""
     return [Orphan(call, agent_id, legs[call_id].channel if call_id in legs else "",
-                   bool(call.callback) or call_id in live)
+                   bool(call.callback) or call_id in live,
+                   stale=(agent := agents.get(agent_id)) is None
+                   or agent.state is not AgentState.OFFERED or agent.call_id != call_id)
             for call_id, (call, agent_id) in offered.items()
             if call_id not in followed and agent_id in adoptable]
 

@@ -18,7 +18,14 @@ from contactcenter.acd.offers import (
     Phase,
     Vanished,
 )
-from contactcenter.acd.recovery import GRACE_S, gone, missed, unfollowed_bridges
+from contactcenter.acd.recovery import (
+    GRACE_S,
+    Orphan,
+    gone,
+    missed,
+    orphan_offers,
+    unfollowed_bridges,
+)
 from contactcenter.acd.routing import WaitingCall
 from contactcenter.cti import variables as cc
 from contactcenter.cti.events import ChannelSnapshot
@@ -137,3 +144,14 @@ def test_an_agent_found_talking_is_on_that_call_whatever_the_store_said(
     talking = Agent(agent().profile, AgentState.ON_CALL, since=50.0, call_id="1.1", owner="x")
     assert found_talking(talking, "1.1", 100.0, "me") == Agent(
         agent().profile, AgentState.ON_CALL, since=50.0, call_id="1.1", owner="me")
+
+
+def test_an_offer_the_store_kept_after_its_agent_moved_on_is_stale() -> None:
+    offered = {"1.1": (CALL, "agent101")}
+    ringing = Agent(agent().profile, AgentState.OFFERED, call_id="1.1", owner="dead")
+    moved_on = Agent(agent().profile, AgentState.AVAILABLE)
+    for who, stale in ((ringing, False), (moved_on, True)):
+        assert orphan_offers(offered, set(), {"1.1"}, {}, {"agent101"},
+                             {"agent101": who}) == [Orphan(CALL, "agent101", "", True, stale)]
+    assert orphan_offers(offered, {"1.1"}, set(), {}, {"agent101"}, {}) == []  # followed
+

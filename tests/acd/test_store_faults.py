@@ -46,13 +46,13 @@ async def test_a_wrap_up_whose_store_failed_ends_all_the_same(tmp_path) -> None:
 
 
 class SettleFails(MemoryStore):
-    """The store fails the next settle once armed (it never took place)."""
+    """The store fails the next `fail_settle` settles (they never take place)."""
 
-    fail_settle = False
+    fail_settle = 0
 
     async def settle(self, call_id: str):  # type: ignore[no-untyped-def]
         if self.fail_settle:
-            self.fail_settle = False
+            self.fail_settle -= 1
             raise StoreError("Redis _release_call failed: Connection refused")
         return await super().settle(call_id)
 
@@ -60,15 +60,16 @@ class SettleFails(MemoryStore):
 async def test_a_call_whose_connect_the_store_failed_still_ends_answered_once(
         tmp_path) -> None:
     """The bridge is a fact: CallConnected is published; the call's end catches the store
-    up (the call settled, the agent on call, then wrapping up), and the next check finds
-    no offer left over to close as abandoned."""
+    up (the call settled, the agent on call, then wrapping up). Should the end's settle
+    fail too, the check finds the offer stale (its agent moved on): forgotten, not closed
+    again as abandoned."""
     store = SettleFails()
     queues = {"support": QueueDefinition("support", wrap_up_seconds=0.05)}
     agents = {"SIP/agent101": ScriptedAgent(answer_after=0.05, talk_seconds=0.3)}
     async with acd_rig(tmp_path, agents=agents, queues=queues, store=store) as rig:
         await rig.acd.register_agent(AgentProfile("agent101", "SIP/agent101", {"support": 0}))
         await rig.acd.login("agent101")
-        store.fail_settle = True
+        store.fail_settle = 2  # as the call connects, and as it ends
         call = rig.sim.place_call(ScriptedCaller(answers=(KEYS["support"],)))
         connected = await rig.next(CallConnected)
         ended = await rig.next(CallEnded)
@@ -77,7 +78,7 @@ async def test_a_call_whose_connect_the_store_failed_still_ends_answered_once(
         await rig.next(Resynced)
         await asyncio.sleep(0.2)  # the distributor applies it
         offered = await store.offered()
-    assert not store.fail_settle and offered == {}
+    assert store.fail_settle == 0 and offered == {}
     assert connected.call_id == ended.call_id == call.uniqueid
     assert [(e.call_id, e.outcome) for e in rig.of(CallEnded)] == [(call.uniqueid,
                                                                      "answered")]
