@@ -411,6 +411,9 @@ class Distributor:
             log.debug("offer of %s to %s (%s): %s ignored", offer.call_id, offer.agent_id,
                       offer.phase, type(event).__name__)
             return
+        if decision.agent is not None and decision.agent[0] is AgentState.PAUSED:
+            log.info("offer of %s to %s (%s): %r pauses the agent", offer.call_id,
+                     offer.agent_id, offer.phase, event)
         await self._carry_out(decision)
 
     async def _carry_out(self, decision: Decision) -> None:
