@@ -39,9 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition  # noqa: E402
 from contactcenter.acd.routing import WaitingCall, next_offer  # noqa: E402
+from contactcenter.acd.store import QueueStore  # noqa: E402
 from contactcenter.queue.memory_store import MemoryStore  # noqa: E402
 from contactcenter.queue.redis_store import RedisStore  # noqa: E402
-from contactcenter.queue.store import QueueStore  # noqa: E402
 
 
 @contextlib.contextmanager

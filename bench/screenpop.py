@@ -27,10 +27,11 @@ from aiohttp import ClientSession, web  # noqa: E402
 
 from contactcenter.acd.distributor import Distributor  # noqa: E402
 from contactcenter.acd.events import CallOffered  # noqa: E402
-from contactcenter.agent_console.app import COOKIE, SESSIONS, create_app  # noqa: E402
+from contactcenter.agent_console.app import COOKIE, DB, SESSIONS, create_app  # noqa: E402
 from contactcenter.crm.database import Database  # noqa: E402
+from contactcenter.crm.models import UserRow  # noqa: E402
 from contactcenter.crm.seed import seed  # noqa: E402
-from contactcenter.cti.screenpop import ScreenPopper  # noqa: E402
+from contactcenter.crm_link.screenpop import ScreenPopper  # noqa: E402
 from contactcenter.events import EventBus  # noqa: E402
 from contactcenter.queue.memory_store import MemoryStore  # noqa: E402
 
@@ -71,6 +72,8 @@ async def _offer_all(app: web.Application, port: int, agents: int,
     names = [f"bench{i:03d}" for i in range(agents)]
     sockets = []
     sessions = []
+    with app[DB].session() as rows:  # a session needs its user (auth.py re-reads it)
+        rows.add_all(UserRow(username=name, password_hash="-", role="agent") for name in names)
     try:
         for name in names:
             session = app[SESSIONS].create(name, "agent")

@@ -32,6 +32,9 @@ class AmiConfig:
 class AgiConfig:
     host: str = "127.0.0.1"
     port: int = 4573
+    command_timeout: float = 300.0  # one reply (a prompt, a recording); then the peer is gone
+    session_timeout: float = 3600.0  # one whole IVR session
+    max_sessions: int = 4000  # simultaneous FastAGI connections; more are closed at once
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,13 @@ class WebConfig:
     host: str = "127.0.0.1"
     port: int = 8080
     secret_key: str = field(default="", repr=False)
+    origins: str = ""  # comma-separated origins besides the console's own (a proxy's name)
+    https: bool = False  # served over HTTPS (behind a proxy): the session cookie is Secure
+    metrics_token: str = field(default="", repr=False)  # /metrics: Bearer token; "": loopback only
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        return tuple(o.strip() for o in self.origins.split(",") if o.strip())
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,19 @@ class FlowsConfig:
 class SpeechConfig:
     cache_dir: str = "var/prompts"
     voice: str = ""
-    vosk_model: str = ""
+    engine: str = "auto"  # auto (vosk with a model, else pocketsphinx) | vosk | pocketsphinx | none
+    vosk_model: str = ""  # the folder of a vosk model (am/, conf/, graph/)
+    min_confidence: float = 0.5  # below it, what was heard is confirmed or asked again
+    n_best: int = 3
+    max_streams: int = 8  # recognitions at once; a caller finding them all taken uses keys
+    workers: int = 2  # engine threads
+    end_silence_ms: int = 700  # silence that ends the caller's turn
+    max_speech_seconds: float = 15.0
+    result_seconds: float = 2.0  # longest wait for a result after the caller stopped
+    barge_in: bool = True  # the caller's speech stops the prompt
+    audiosocket_host: str = "127.0.0.1"  # where the AudioSocket server listens
+    audiosocket_port: int = 0  # 0: any free port (each EXEC AudioSocket names the one in use)
+    audiosocket_advertise: str = ""  # the host Asterisk dials; default audiosocket_host
 
 
 @dataclass(frozen=True)

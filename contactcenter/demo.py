@@ -37,9 +37,10 @@ QUEUED_OUTCOMES = (CallOutcome.ANSWERED, CallOutcome.ABANDONED, CallOutcome.CLEA
 
 log = logging.getLogger(__name__)
 
+DEMO_DATABASE = "sqlite:///var/demo.db"  # never the production default: demo passwords
 DEMO_AGENTS = ("agent101", "agent102", "agent103")
 HUMAN_AGENT = "agent101"  # with the console, a person takes this agent's calls
-DEMO_LOGINS = (*DEMO_AGENTS, "supervisor", "admin")
+DEMO_LOGINS = (*DEMO_AGENTS, "resolver1", "resolver2", "supervisor", "admin")
 KNOWN_CALLERS = (("+14155550123", "Ada Lovelace"), ("+442071838750", "Grace Hopper"))
 TRANSFER_DESK = "+15550100"  # a number that answers the console's transfers and dials
 SETTLE_SECONDS = 1.0  # after traffic stops: time for the last events to cross the AMI link
@@ -120,10 +121,12 @@ async def run_demo(config: Config, *, headless: bool, seconds: float, rate: floa
     rng = random.Random(seed)
     secret = secrets.token_hex(8)
     with tempfile.TemporaryDirectory(prefix="cc-demo-") as tmp:
-        if headless:  # a fresh database per headless run keeps the counts comparable
-            config = dataclasses.replace(
-                config, database=dataclasses.replace(config.database,
-                                                     url=f"sqlite:///{Path(tmp) / 'demo.db'}"))
+        # its own database: the demo's users and published passwords never land in the
+        # database `contactcenter run` uses; a fresh one per headless run keeps the counts
+        # comparable
+        url = f"sqlite:///{Path(tmp) / 'demo.db'}" if headless else DEMO_DATABASE
+        config = dataclasses.replace(config, database=dataclasses.replace(config.database,
+                                                                          url=url))
         robots = DEMO_AGENTS if headless else tuple(a for a in DEMO_AGENTS if a != HUMAN_AGENT)
         # the human's phone auto-answers and stays up until they hang up in the console
         agents = {f"SIP/{agent}": ScriptedAgent(answer_after=rng.uniform(0.5, 2.0),

@@ -12,6 +12,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 
+from contactcenter.logs import event_context
+
 log = logging.getLogger(__name__)
 
 
@@ -72,13 +74,16 @@ class BusConsumer:
             self._subscription.close()
 
     async def _read(self, queue: asyncio.Queue[object]) -> None:
-        """Every event in turn; one that fails is logged with what it was, and the reader
-        goes on (a dead reader would leave every later event of its consumer unhandled)."""
+        """Every event in turn, in the call context of the call it is about (logs.py); one
+        that fails is logged with what it was, and the reader goes on (a dead reader would
+        leave every later event of its consumer unhandled)."""
         while (event := await queue.get()) is not _STOP:
-            try:
-                await self._handle(event)
-            except Exception:
-                log.exception("%s: handling %r failed; going on", self._name, event)
+            with event_context(event):
+                try:
+                    await self._handle(event)
+                except Exception:
+                    log.exception("%s: handling %r failed; that event is skipped, the "
+                                  "next one read", self._name, event)
 
 
 _STOP = object()

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from argon2 import PasswordHasher
+
+from contactcenter.app import refuse_demo_passwords
 from contactcenter.cli import main
 from contactcenter.config import load_config
+from contactcenter.crm.database import Database
+from contactcenter.crm.seed import seed
 from contactcenter.cti.events import CallArrived, CallHungUp
-from contactcenter.demo import CallLedger, run_demo
+from contactcenter.demo import DEMO_DATABASE, CallLedger, run_demo
+from contactcenter.errors import ConfigError
 from contactcenter.sim import PbxSimulator, ScriptedCaller, SimCall
 from tests.conftest import free_port
 
@@ -83,3 +91,38 @@ def test_demo_command_prints_one_json_object_and_takes_chaos(tmp_path, capsys,
     assert made == [5]  # the simulator ran in its interleaving mode
     assert summary["offered"] > 0
     assert (summary["lost"], summary["double_offers"]) == (0, 0)
+
+
+async def test_the_console_demo_keeps_its_users_out_of_the_production_database(
+        tmp_path, monkeypatch) -> None:
+    """Demo users have published passwords: they go to var/demo.db, never to the database
+    `contactcenter run` uses (var/contactcenter.db by default)."""
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, env={})
+    config = dataclasses.replace(
+        _config(tmp_path), database=config.database,  # the default, production URL
+        web=dataclasses.replace(config.web, port=free_port()))
+    await run_demo(config, headless=False, seconds=1.0, rate=1.0, seed=3)
+    assert (tmp_path / "var" / "demo.db").exists()
+    assert not (tmp_path / "var" / "contactcenter.db").exists()
+    with pytest.raises(ConfigError, match="agent101"):
+        refuse_demo_passwords(DEMO_DATABASE)
+
+
+def test_run_refuses_to_start_while_a_demo_password_still_works(tmp_path, capsys,
+                                                                monkeypatch) -> None:
+    url = f"sqlite:///{tmp_path / 'cc.db'}"
+    db = Database.open(url)
+    seed(db, hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    db.close()
+    monkeypatch.setenv("CC_DATABASE_URL", url)
+    monkeypatch.setenv("CC_AMI_PORT", str(free_port()))  # nothing there: never reached
+    assert main(["run"]) == 2
+    refusal = capsys.readouterr().err
+    assert "agent101, agent102, agent103, resolver1, resolver2, supervisor, admin" in refusal
+    assert "contactcenter users passwd" in refusal
+    for user in ("agent101", "agent102", "agent103", "resolver1", "resolver2", "supervisor"):
+        monkeypatch.setattr("sys.stdin", io.StringIO(f"{user}-new-secret\n"))
+        assert main(["users", "passwd", user]) == 0
+    assert main(["users", "disable", "admin"]) == 0
+    refuse_demo_passwords(url)  # none left: run would start

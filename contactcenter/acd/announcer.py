@@ -17,9 +17,9 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.routing import WaitingCall
 from contactcenter.cti.dialing import dialable
+from contactcenter.queue_config import QueueDefinition
 from contactcenter.speech.tts import PromptRenderer, SpeechError
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,8 @@ class Announcer:
                 await session.command(f'STREAM FILE {await self._prompt(CALLBACK_CONFIRMED)} ""')
                 await session.command("HANGUP")
         except SpeechError as exc:
-            log.error("announcement for %s not rendered: %s", call_id, exc)
+            log.error("announcement for %s not rendered (%s); the caller goes back to music "
+                      "on hold unannounced", call_id, exc)  # the AGI session's call context
 
     async def _prompt(self, text: str) -> str:
         known = self.renderer.cached(text)

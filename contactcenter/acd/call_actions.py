@@ -5,6 +5,7 @@ An edge like the distributor: it finds the agent's call through Distributor.curr
 and acts with AMI actions (cti/bridge.py) in the contexts of asterisk-config/extensions.conf.
 The ACD does the rest on the events: the agent's leg hanging up after a transfer ends
 the call as answered and puts the agent in wrap-up; a caller parked in cc-wait queues.
+A transfer done (the PBX took it) is published as CallTransferred, for the reports.
 
     async with CallActions(distributor, bridge, bus) as calls: ...
 """
@@ -21,12 +22,13 @@ from typing import Protocol
 
 from contactcenter.acd.agents import AgentState
 from contactcenter.acd.distributor import Distributor
-from contactcenter.acd.events import CallEnded
+from contactcenter.acd.events import CallEnded, CallTransferred
 from contactcenter.cti import variables as cc
 from contactcenter.cti.dialing import dial_number
 from contactcenter.cti.events import CallHungUp
 from contactcenter.errors import AmiError, InvalidTransition
 from contactcenter.events import BusConsumer, EventBus
+from contactcenter.logs import call_fields
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,7 @@ class _Legs:
     call_id: str
     caller: str
     agent: str
+    queue: str
 
 
 class CallActions:
@@ -69,6 +72,7 @@ class CallActions:
                  dial_timeout_ms: int = 30000) -> None:
         self._acd = acd
         self._pbx = pbx
+        self._bus = bus
         self._dial_timeout_ms = dial_timeout_ms
         self._held: dict[str, _Legs] = {}  # agent_id -> their call on hold
         self._consulting: dict[str, str] = {}  # agent_id -> number of an attended transfer
@@ -110,12 +114,15 @@ class CallActions:
             raise ValueError("transfer to a queue or to a number")
         legs = self._connected(agent_id)
         if queue is not None:
-            await self._to_queue(agent_id, legs, _queue(queue, self._acd.queues))
+            target = _queue(queue, self._acd.queues)
+            await self._to_queue(agent_id, legs, target)
+            self._transferred(agent_id, legs, f"queue:{target}", "blind")
             return
         target = _number(number or "")
         await self._resume_if_held(agent_id)
         await self._handing_off(agent_id, lambda: self._pbx.blind_transfer(
             legs.agent, TRANSFER_CONTEXT, target))
+        self._transferred(agent_id, legs, f"number:{target}", "blind")
 
     async def consult(self, agent_id: str, number: str) -> None:
         """Start an attended transfer: the caller on hold, the agent talks to `number`."""
@@ -132,7 +139,9 @@ class CallActions:
     async def complete_consult(self, agent_id: str) -> None:
         """The agent drops out (their leg hangs up): the caller and the target talk."""
         legs = self._consultation(agent_id)
+        target = self._consulting[agent_id]
         await self._pbx.hangup(legs.agent)
+        self._transferred(agent_id, legs, f"number:{target}", "attended")
 
     async def cancel_consult(self, agent_id: str) -> None:
         """The target is dropped and the agent is back with the caller."""
@@ -162,12 +171,16 @@ class CallActions:
         if current is None:
             raise InvalidTransition(f"agent {agent_id} has no connected call")
         call, agent_channel = current
-        return _Legs(call.call_id, call.channel, agent_channel)
+        return _Legs(call.call_id, call.channel, agent_channel, call.queue)
 
     def _consultation(self, agent_id: str) -> _Legs:
         if agent_id not in self._consulting:
             raise InvalidTransition("no attended transfer under way")
         return self._connected(agent_id)
+
+    def _transferred(self, agent_id: str, legs: _Legs, to: str, kind: str) -> None:
+        self._bus.publish(CallTransferred(legs.call_id, agent_id, legs.queue, to, kind,
+                                          time.time()))
 
     async def _resume_if_held(self, agent_id: str) -> None:
         """Transfers act on a bridged call (BlindTransfer, Atxfer take the agent's peer)."""
@@ -190,8 +203,9 @@ class CallActions:
             await self._handing_off(agent_id, lambda: self._pbx.hangup(legs.agent))
             await asyncio.wait_for(released, RELEASE_SECONDS)
         except TimeoutError:  # park the caller anyway rather than leave them on hold
-            log.warning("queue transfer of %s: the ACD did not close the call in %.0f s",
-                        legs.call_id, RELEASE_SECONDS)
+            log.warning("queue transfer of %s: the ACD did not close the call in %.0f s; "
+                        "the caller is parked in %s anyway", legs.call_id, RELEASE_SECONDS,
+                        queue, extra=call_fields(legs.call_id, queue, agent_id))
         finally:
             self._ended.pop(legs.call_id, None)
         await self._pbx.redirect(legs.caller, WAIT_CONTEXT, "s")

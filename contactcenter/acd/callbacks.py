@@ -15,9 +15,10 @@ from dataclasses import replace
 
 from contactcenter.acd.events import CallbackQueued, CallQueued
 from contactcenter.acd.routing import WaitingCall
+from contactcenter.acd.store import QueueStore
 from contactcenter.cti.dialing import dialable
 from contactcenter.ivr.events import CallbackRequested
-from contactcenter.queue.store import QueueStore
+from contactcenter.logs import call_fields
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,9 @@ class CallbackBook:
         """The IVR's callback step: the call joins at `at` with nobody on the line; True if
         it joined."""
         if not dialable(event.number):
-            log.warning("callback for %s: %r cannot be dialled", event.call_id, event.number)
+            log.warning("callback for %s: %r cannot be dialled; no callback is queued",
+                        event.call_id, event.number,
+                        extra=call_fields(event.call_id, event.queue))
             return False
         call = WaitingCall(event.call_id, "", event.queue, event.at, event.priority,
                            event.number, event.caller_name, dict(event.skills),

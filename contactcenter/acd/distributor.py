@@ -66,7 +66,6 @@ from contactcenter.acd.offers import (
 from contactcenter.acd.overflow import ALL_BUSY, limit_rule
 from contactcenter.acd.parked import joined_at, parked_call
 from contactcenter.acd.queue_watch import QueueWatch
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.recovery import (
     TakeOver,
     adoptable,
@@ -79,9 +78,11 @@ from contactcenter.acd.recovery import (
     unfollowed_bridges,
 )
 from contactcenter.acd.routing import WaitingCall, estimated_wait, position
+from contactcenter.acd.store import QueueStore
 from contactcenter.acd.wallboard import agent_rows, call_rows
 from contactcenter.backoff import Backoff
 from contactcenter.cti import variables as cc
+from contactcenter.cti.callerid import caller_id
 from contactcenter.cti.events import (
     AgentLegRinging,
     CallArrived,
@@ -103,7 +104,8 @@ from contactcenter.errors import (
 from contactcenter.events import BusConsumer, EventBus
 from contactcenter.health import STORE, HealthBoard, PartDown, PartUp
 from contactcenter.ivr.events import CallbackRequested, IvrFinished
-from contactcenter.queue.store import QueueStore
+from contactcenter.logs import call_fields
+from contactcenter.queue_config import QueueDefinition
 
 log = logging.getLogger(__name__)
 
@@ -370,11 +372,14 @@ class Distributor:
                 event: object = Placed(await self._originate(offer))
             except OriginateUnconfirmed as exc:  # the check (acd/recovery.missed) settles it
                 log.warning("offer of %s to %s: %s; asking Asterisk later", call.call_id,
-                            agent.agent_id, exc)
+                            agent.agent_id, exc,
+                            extra=call_fields(call.call_id, call.queue, agent.agent_id))
                 event = Placed(exc.action_id)
             except AmiError as exc:
-                log.warning("offer of %s to %s not placed: %s", call.call_id, agent.agent_id,
-                            exc)
+                log.warning("offer of %s to %s not placed: %s; not the agent's fault, the "
+                            "call waits for the next offer (after %d refusals, its overflow)",
+                            call.call_id, agent.agent_id, exc, MAX_REFUSALS,
+                            extra=call_fields(call.call_id, call.queue, agent.agent_id))
                 event = Refused()
             if (current := self._offers.get(call.call_id)) is not None:
                 await self._apply(current, event)
@@ -387,8 +392,9 @@ class Distributor:
         all-busy message without one) rather than be offered in a loop."""
         refusals = self._refusals[call.call_id] = self._refusals.get(call.call_id, 0) + 1
         if refusals >= MAX_REFUSALS:
-            log.error("call %s: the PBX refused %d offers; sending it to its overflow",
-                      call.call_id, refusals)
+            log.error("call %s: the PBX refused %d offers; offering it is given up, it goes "
+                      "to its overflow", call.call_id, refusals,
+                      extra=call_fields(call.call_id, call.queue))
             definition = self.queues.get(call.queue)
             await self._watch.overflow(call, limit_rule(definition) if definition else ALL_BUSY)
 
@@ -397,11 +403,11 @@ class Distributor:
         if call.callback:
             return await self.control.originate_callback(
                 device=offer.device, number=call.callback, timeout_ms=ring_ms,
-                call_id=call.call_id, caller_id=f'"{call.caller_name}" <{call.callback}>')
+                call_id=call.call_id, caller_id=caller_id(call.caller_name, call.callback))
         definition = self.queues.get(call.queue)
         return await self.control.originate_bridge(
             device=offer.device, caller_channel=call.channel, timeout_ms=ring_ms,
-            call_id=call.call_id, caller_id=f'"{call.caller_name}" <{call.caller_num}>',
+            call_id=call.call_id, caller_id=caller_id(call.caller_name, call.caller_num),
             after_call=definition.after_call if definition else "")
 
     async def _apply(self, offer: Offer, event: object) -> None:
@@ -471,7 +477,8 @@ class Distributor:
         agent = await self.store.agent(offer.agent_id)
         if agent is None or agent.call_id != offer.call_id:
             log.info("agent %s left call %s already: stays %s", offer.agent_id,
-                     offer.call_id, agent.state if agent else "unknown")
+                     offer.call_id, agent.state if agent else "unknown",
+                     extra=call_fields(offer.call_id, offer.call.queue, offer.agent_id))
             return
         if state is AgentState.WRAP_UP:  # first: a failed move may have landed, and the
             # timer only ends a wrap-up of this call that it finds in the store
@@ -482,7 +489,8 @@ class Distributor:
                 await self._move(offer.agent_id, AgentState.ON_CALL, call_id=offer.call_id)
             await self._move(offer.agent_id, state, reason=reason, call_id=offer.call_id)
         except InvalidTransition as exc:
-            log.warning("call %s: %s", offer.call_id, exc)
+            log.warning("call %s: %s", offer.call_id, exc,
+                        extra=call_fields(offer.call_id, offer.call.queue, offer.agent_id))
 
     async def _hang_up(self, channel: str) -> None:
         """Hang up a channel that must go; it may have gone already."""
@@ -504,7 +512,7 @@ class Distributor:
                       "what it missed)", exc, event)
             self.bus.publish(PartDown(STORE, str(exc), self.clock()))
         except (AmiError, InvalidTransition) as exc:
-            log.warning("distributor: %s while handling %r", exc, event)
+            log.warning("distributor: %s while handling %r; that event is skipped", exc, event)
 
     async def _handle(self, event: object) -> None:
         if isinstance(event, PartDown | PartUp):
@@ -555,7 +563,7 @@ class Distributor:
             await self._enqueue(call_id, event.channel)
         elif entry is Entry.STRAY:
             log.warning("call %s: caller back in music on hold after the call ended; "
-                        "hanging up", call_id)
+                        "hanging up", call_id, extra=call_fields(call_id))
             await self._hang_up(event.channel)
 
     async def _enqueue(self, uniqueid: str, channel: str, *, fresh: bool = True) -> None:
@@ -653,7 +661,8 @@ class Distributor:
         wait = round(max(0.0, (connected_at or at) - call.entered_at), 3)
         talk = round(at - connected_at, 3) if connected_at else 0.0
         log.info("call %s ended: queue=%s outcome=%s wait=%.1fs talk=%.1fs agent=%s",
-                 call.call_id, call.queue, outcome, wait, talk, agent_id or "-")
+                 call.call_id, call.queue, outcome, wait, talk, agent_id or "-",
+                 extra=call_fields(call.call_id, call.queue, agent_id))
         self._publish(CallEnded(call.call_id, call.queue, outcome, agent_id, wait, talk, at))
 
     def _ring_timeout_ms(self, queue: str) -> int:
@@ -709,7 +718,8 @@ class Distributor:
                                             ring_s=self._ring_s):
             if (offer := self._offers.get(call_id)) is not None:
                 log.info("call %s: %s seen only in the live channels", call_id,
-                         type(missed_event).__name__)
+                         type(missed_event).__name__,
+                         extra=call_fields(call_id, offer.call.queue, offer.agent_id))
                 await self._apply(offer, missed_event)
         legs = agent_legs(event.channels)
         agents = await self.store.agents()

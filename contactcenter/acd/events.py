@@ -97,6 +97,21 @@ class CallbackQueued:
 
 
 @dataclass(frozen=True)
+class CallTransferred:
+    """The agent handed their caller on (acd/call_actions.py): a blind transfer to a queue
+    (`to` queue:<name>, where the call waits anew) or a number (number:<digits>), or an
+    attended transfer completed (kind "attended"). The call's CallEnded follows or precedes
+    it, as answered by this agent."""
+
+    call_id: str
+    agent_id: str
+    queue: str  # the queue the call was answered from
+    to: str
+    kind: str  # blind | attended
+    at: float
+
+
+@dataclass(frozen=True)
 class Reconciled:
     """A resync (after a (re)connect, or the periodic channel check) is applied: of the
     calls that entered before `started`, only those in `kept` (their caller is in

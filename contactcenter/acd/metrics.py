@@ -1,4 +1,5 @@
-"""Wallboard metrics (pure): the ACD's events in, per-queue and overall figures out.
+"""Wallboard metrics (pure): the ACD's events in, per-queue, per-agent and overall figures
+out.
 
 Fed the distributor's own events (CallConnected, CallOverflowed, CallEnded,
 AgentStateChanged) as they happen, and the IVR's IvrFinished (a post-call survey's rating);
@@ -9,11 +10,19 @@ window_seconds is 0 ("today").
 Definitions (what a supervisor reads):
 - answered / ASA / service level are counted when the agent answers;
   abandoned and overflowed when the caller leaves the queue; AHT when wrap-up ends.
+- short abandons: callers who hung up after waiting less than the queue's
+  short_abandon_seconds (queues.yaml, default 5 s): a misdial or a caller who changed their
+  mind, not someone the queue failed. Counted apart (short_abandoned) and left out of
+  abandoned, the abandon rate and the service level.
 - service level = answered within the queue's service_level_seconds, over answered plus
   abandoned or overflowed after that threshold. Abandons (and overflows) within the
   threshold are left out: the queue could not be expected to answer them yet.
-- abandon rate = abandoned over answered + abandoned + overflowed.
+- abandon rate = abandoned (short ones apart) over answered + abandoned + overflowed.
 - ASA = mean wait of answered calls; AHT = mean talk + wrap-up of finished calls.
+- occupancy = time on a call and in wrap-up over time logged in and not paused (available,
+  offered, on a call, in wrap-up), in the window (acd/agent_time.py). Per agent; per queue
+  over the agents who serve it (an agent in two queues counts in both); in total over
+  every agent.
 - overflowed counts calls that left this queue by an overflow rule or limit
   (CallOverflowed), to another queue or out of the ACD.
 - survey_avg = mean post-call survey rating (1-5) of the ratings given in the window, each
@@ -30,20 +39,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 
+from contactcenter.acd.agent_time import AgentTimeline, StateTime, total
 from contactcenter.acd.agents import Agent, AgentState
 from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded, CallOverflowed
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.routing import WaitingCall
 from contactcenter.ivr.events import IvrFinished
+from contactcenter.queue_config import QueueDefinition
 
 DEFAULT_SERVICE_LEVEL_S = 20.0
+DEFAULT_SHORT_ABANDON_S = 5.0
 ANSWERS_KEPT = 10_000  # answered calls whose queue a later survey rating is counted for
 
 
 @dataclass(frozen=True)
 class _Fact:
-    """One finished thing in one queue: `kind` is answered, abandoned, overflowed, handled
-    or survey; `value` is the wait in seconds (handled: talk + wrap-up; survey: the
+    """One finished thing in one queue: `kind` is answered, abandoned, short_abandoned,
+    overflowed, handled or survey; `value` is the wait in seconds (handled: talk + wrap-up; survey: the
     rating)."""
 
     kind: str
@@ -64,6 +75,7 @@ class QueueMetrics:
         self._talk: dict[str, tuple[str, float]] = {}  # call_id -> (queue, talk_s)
         self._wrapping: dict[str, tuple[str, float]] = {}  # agent_id -> (call_id, since)
         self._answered: OrderedDict[str, str] = OrderedDict()  # call_id -> queue, oldest first
+        self._agents = AgentTimeline()
 
     def window_start(self, now: float) -> float:
         if self.window_seconds > 0:
@@ -75,6 +87,10 @@ class QueueMetrics:
     def service_level_s(self, queue: str) -> float:
         definition = self.queues.get(queue)
         return definition.service_level_seconds if definition else DEFAULT_SERVICE_LEVEL_S
+
+    def short_abandon_s(self, queue: str) -> float:
+        definition = self.queues.get(queue)
+        return definition.short_abandon_seconds if definition else DEFAULT_SHORT_ABANDON_S
 
     def record(self, event: object) -> None:
         """Take in one ACD event or IvrFinished; anything else is ignored."""
@@ -89,7 +105,9 @@ class QueueMetrics:
         elif isinstance(event, CallEnded) and event.outcome == "answered":
             self._talk[event.call_id] = (event.queue, event.talk_s)
         elif isinstance(event, CallEnded) and event.outcome == "abandoned":
-            self._facts.append(_Fact("abandoned", event.queue, event.wait_s, event.at))
+            short = event.wait_s < self.short_abandon_s(event.queue)
+            self._facts.append(_Fact("short_abandoned" if short else "abandoned", event.queue,
+                                     event.wait_s, event.at))
         elif isinstance(event, AgentStateChanged):
             self._agent_changed(event)
         elif isinstance(event, IvrFinished) and event.survey_score is not None:
@@ -98,6 +116,7 @@ class QueueMetrics:
                 self._facts.append(_Fact("survey", queue, event.survey_score, event.at))
 
     def _agent_changed(self, event: AgentStateChanged) -> None:
+        self._agents.change(event.agent_id, event.state, event.reason, event.at)
         ended = self._wrapping.pop(event.agent_id, None)
         if ended is not None:
             call_id, since = ended
@@ -116,14 +135,17 @@ class QueueMetrics:
 
     def figures(self, now: float, waiting: Iterable[WaitingCall],
                 agents: Iterable[Agent]) -> dict[str, object]:
-        """{"queues": {name: figures}, "total": figures, "window_start": epoch s}.
+        """{"queues": {name: figures}, "total": figures, "window_start": epoch s,
+        "agent_occupancy": {agent_id: occupancy_pct}}.
 
         figures = waiting, longest_wait_s, agents {state: n}, answered, abandoned,
-        overflowed, service_level_pct, service_level_s (queues only), abandon_rate_pct,
-        asa_s, aht_s, survey_avg, surveys. A rate or average with nothing to count is
-        None."""
+        short_abandoned, overflowed, service_level_pct, service_level_s (queues only),
+        abandon_rate_pct, asa_s, aht_s, occupancy_pct, survey_avg, surveys. A rate or
+        average with nothing to count is None. The agents' states now (from the store) are
+        the truth: an agent whose change this process did not see counts from its `since`."""
         facts = self._window(now)
         calls, members = list(waiting), list(agents)
+        times = self._agent_times(now, members)
         names = set(self.queues) | {c.queue for c in calls} | {f.queue for f in facts}
         names |= {q for a in members for q in a.profile.queues}
         queues = {}
@@ -131,10 +153,22 @@ class QueueMetrics:
             queues[name] = {
                 **self._figures(now, [c for c in calls if c.queue == name],
                                 [a for a in members if name in a.profile.queues],
-                                [f for f in facts if f.queue == name]),
+                                [f for f in facts if f.queue == name], times),
                 "service_level_s": self.service_level_s(name)}
-        return {"queues": queues, "total": self._figures(now, calls, members, facts),
-                "window_start": self.window_start(now)}
+        return {"queues": queues, "total": self._figures(now, calls, members, facts, times),
+                "window_start": self.window_start(now),
+                "agent_occupancy": {a.agent_id: times[a.agent_id].occupancy_pct
+                                    if a.agent_id in times else None for a in members}}
+
+    def _agent_times(self, now: float, agents: list[Agent]) -> dict[str, StateTime]:
+        start = self.window_start(now)
+        for agent in agents:
+            current = self._agents.current(agent.agent_id)
+            if current is None or agent.since > current.start:
+                self._agents.change(agent.agent_id, agent.state.value, agent.reason,
+                                    agent.since)
+        self._agents.forget_before(start)
+        return self._agents.seconds(start, now)
 
     def _window(self, now: float) -> list[_Fact]:
         start = self.window_start(now)
@@ -143,9 +177,9 @@ class QueueMetrics:
         return [f for f in self._facts if f.at <= now]
 
     def _figures(self, now: float, calls: list[WaitingCall], agents: list[Agent],
-                 facts: list[_Fact]) -> dict[str, object]:
+                 facts: list[_Fact], times: dict[str, StateTime]) -> dict[str, object]:
         by_kind: dict[str, list[_Fact]] = {"answered": [], "abandoned": [], "overflowed": [],
-                                           "handled": [], "survey": []}
+                                           "short_abandoned": [], "handled": [], "survey": []}
         for fact in facts:
             by_kind[fact.kind].append(fact)
         answered, abandoned = by_kind["answered"], by_kind["abandoned"]
@@ -159,12 +193,15 @@ class QueueMetrics:
                        for state in AgentState},
             "answered": len(answered),
             "abandoned": len(abandoned),
+            "short_abandoned": len(by_kind["short_abandoned"]),
             "overflowed": len(overflowed),
             "service_level_pct": _percent(in_time, len(answered) + late),
             "abandon_rate_pct": _percent(len(abandoned),
                                          len(answered) + len(abandoned) + len(overflowed)),
             "asa_s": _mean(answered),
             "aht_s": _mean(by_kind["handled"]),
+            "occupancy_pct": total(times[a.agent_id] for a in agents
+                                   if a.agent_id in times).occupancy_pct,
             "survey_avg": _mean(surveys),
             "surveys": len(surveys),
         }

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from contactcenter.acd.queues import OverflowRule, QueueDefinition
 from contactcenter.acd.routing import WaitingCall
+from contactcenter.queue_config import OverflowRule, QueueDefinition
 
 ALL_BUSY = OverflowRule("message", "all-busy")
 

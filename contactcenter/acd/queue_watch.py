@@ -18,12 +18,13 @@ from contactcenter.acd.call_control import CallControl
 from contactcenter.acd.callbacks import CallbackBook
 from contactcenter.acd.events import CallOverflowed, CallQueued
 from contactcenter.acd.overflow import ALL_BUSY, at_entry, destination, overflows_due
-from contactcenter.acd.queues import OverflowRule, QueueDefinition
 from contactcenter.acd.routing import WaitingCall
+from contactcenter.acd.store import QueueStore
 from contactcenter.cti import variables as cc
 from contactcenter.cti.dialing import dialable
 from contactcenter.errors import AmiError, InvalidTransition
-from contactcenter.queue.store import QueueStore
+from contactcenter.logs import call_fields
+from contactcenter.queue_config import OverflowRule, QueueDefinition
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +94,11 @@ class QueueWatch:
                         await self.overflow(call, rule)
                     await self._announce(await self._on_hold())
             except (AmiError, InvalidTransition) as exc:
-                log.warning("distributor: %s while watching the queues", exc)
+                log.warning("distributor: %s while watching the queues; the next tick "
+                            "tries again", exc)
             except Exception:  # the next tick tries again; a dead watch would stop overflows
-                log.exception("distributor: the queue watch failed this tick")
+                log.exception("distributor: the queue watch failed this tick; the next "
+                              "tick tries again")
 
     async def _on_hold(self) -> list[WaitingCall]:
         """The waiting calls that can be Redirected now: not in an announcement."""
@@ -111,7 +114,8 @@ class QueueWatch:
                 await self.control.redirect(call.channel, ANNOUNCE_CONTEXT, "s")
                 self._announcing.add(call.call_id)
             except AmiError as exc:
-                log.info("announcement to %s skipped: %s", call.call_id, exc)
+                log.info("announcement to %s skipped (%s); the next one when due", call.call_id,
+                         exc, extra=call_fields(call.call_id, call.queue))
 
     async def overflow(self, call: WaitingCall, rule: OverflowRule) -> None:
         """Move a waiting call out of its queue as `rule` says. If the PBX refuses, the call
@@ -128,7 +132,9 @@ class QueueWatch:
                 return
             await self._leave_queue(call, rule)
         except AmiError as exc:
-            log.warning("overflow of %s to %s failed: %s", call.call_id, destination(rule), exc)
+            log.warning("overflow of %s to %s failed (%s); the call stays in its queue, the "
+                        "next tick tries again", call.call_id, destination(rule), exc,
+                        extra=call_fields(call.call_id, call.queue))
             await self.store.add_call(call)
             return
         self.publish(CallOverflowed(call.call_id, call.queue, destination(rule),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import complaints, reports
+
 API: tuple[tuple[str, str, str, bool], ...] = (
     # method, path, summary, state-changing (needs X-CSRF-Token)
     ("get", "/api/session", "Current user, role and CSRF token", False),
@@ -22,17 +24,21 @@ API: tuple[tuple[str, str, str, bool], ...] = (
     ("post", "/api/dial", "Click-to-dial: {number}; my phone rings, then the number is "
      "dialled (I am paused meanwhile)", True),
     ("post", "/api/wrapup", "Save the wrap-up: {call_id, disposition, notes, customer_id?, "
-     "case_id? (link a case) or case? (open {subject, status?, notes?} or update {id, "
-     "subject?, status?, notes?}; notes are appended)}", True),
+     "complaint_id? (link a complaint) or complaint? (open {subject, category, subcategory, "
+     "severity, resolve?, notes?} or follow up {id, resolve?, notes?}; notes become the "
+     "description or a note on its thread, and the solution when resolve is true)}. 200 "
+     "{saved: true, ...} when written; 202 {saved: false, queued: true} while the database "
+     "is down: written when it is back", True),
     ("get", "/api/dispositions", "Active disposition codes", False),
     ("get", "/api/customers", "Search customers: ?q=text", False),
     ("post", "/api/customers", "Create a customer: {name, phones, email, account_number, "
      "segment, notes}", True),
     ("post", "/api/customers/{customer_id}", "Edit a customer (given fields only)", True),
-    ("get", "/api/customers/{customer_id}/cases", "A customer's cases, newest first", False),
     ("get", "/api/wallboard", "Queue figures, every agent's state and the calls in queue (supervisor)", False),
     ("post", "/api/agents/{agent_id}/pause", "Force an agent to pause (supervisor)", True),
     ("post", "/api/agents/{agent_id}/logout", "Force an agent to log out (supervisor)", True),
+    *complaints.API,
+    *reports.API,
 )
 
 

@@ -2,7 +2,7 @@
 
 The pop is on the page with the ring, never after it: CallOffered is popped here at once
 from what the offer itself says (caller ID, queue, IVR path and answers, wait) and the
-CRM's record follows as a ScreenPop for the same call (cti/screenpop.py reads it in a
+CRM's record follows as a ScreenPop for the same call (crm_link/screenpop.py reads it in a
 worker thread and may take a while, or fail). The ACD publishes CallOffered before it
 rings the agent's phone, and this one consumer sends in bus order, so an agent whose phone
 answers within milliseconds still sees the pop before `on_call`, and no CRM, slow or
@@ -17,20 +17,24 @@ arrives after that is dropped. The last pop of a live call is kept so that a rel
 shows it again; it goes when the call ends or the offer is withdrawn.
 
 A websocket that is closed or fails a send is dropped (logged); the others still get theirs.
+How long after the offer each pop reached the agent's page is told to `observe` (the
+offer's own pop, then the CRM's record), for the pop latency on /metrics.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict
 
 from aiohttp import web
 
 from contactcenter.acd.events import AgentStateChanged, CallEnded, CallOffered
-from contactcenter.cti.events import ScreenPop
-from contactcenter.cti.screenpop import offer_pop
+from contactcenter.crm_link.events import ScreenPop
+from contactcenter.crm_link.screenpop import offer_pop
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +42,11 @@ OFFERED, ON_CALL = "offered", "on_call"
 
 
 class PopHub:
-    def __init__(self) -> None:
+    def __init__(self, observe: Callable[[str, float], None] = lambda _pop, _s: None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._observe = observe
+        self._clock = clock
+        self._offered_at: dict[str, float] = {}  # agent -> when the call shown was offered
         self.sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
         self.last_pop: dict[str, dict[str, object]] = {}  # agent -> pop of their live call
         self._shown: dict[str, str] = {}  # agent -> call their page shows (until the next)
@@ -48,15 +56,18 @@ class PopHub:
         """Bus consumer: route each event to the one agent it belongs to."""
         if isinstance(event, CallOffered):
             self._shown[event.agent_id] = event.call_id
+            self._offered_at[event.agent_id] = event.at
             message = _pop(event.call_id, offer_pop(event), event.at)
             self.last_pop[event.agent_id] = message
-            await self.send(event.agent_id, message)
+            if await self.send(event.agent_id, message):
+                self._observe("offer", self._clock() - event.at)
         elif isinstance(event, ScreenPop) and self._shown.get(event.agent_id) == event.call_id:
             message = _pop(event.call_id, event.payload, event.at)
             live = self.last_pop.get(event.agent_id)
             if live is not None and live["call_id"] == event.call_id:
                 self.last_pop[event.agent_id] = message
-            await self.send(event.agent_id, message)
+            if await self.send(event.agent_id, message):
+                self._observe("record", self._clock() - self._offered_at[event.agent_id])
         elif isinstance(event, AgentStateChanged):
             await self._agent_changed(event)
         elif isinstance(event, CallEnded) and event.agent_id:
@@ -84,20 +95,24 @@ class PopHub:
         if pop is not None and pop["call_id"] == call_id:
             del self.last_pop[agent_id]
 
-    async def send(self, agent_id: str, message: dict[str, object]) -> None:
-        """To every open page of the agent; a socket that is closed or fails is forgotten."""
+    async def send(self, agent_id: str, message: dict[str, object]) -> int:
+        """To every open page of the agent; a socket that is closed or fails is forgotten.
+        How many pages got it."""
         text = json.dumps(message, default=str)
         sockets = self.sockets.get(agent_id, set())
+        sent = 0
         for ws in list(sockets):
             if ws.closed:
                 sockets.discard(ws)
                 continue
             try:
                 await ws.send_str(text)
+                sent += 1
             except Exception as exc:  # a page gone mid-send must not stop anyone's pops
                 log.warning("pop hub: %s to %s failed (%r); socket dropped",
                             message.get("type"), agent_id, exc)
                 sockets.discard(ws)
+        return sent
 
 
 def _pop(call_id: str, payload: dict[str, object], at: float) -> dict[str, object]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contactcenter.crm.database import Database
-from contactcenter.crm.models import AuditRow
+from contactcenter.crm.models import AuditRow, utcnow
 from contactcenter.crm.records import AuditEntry
 
 
@@ -19,11 +20,14 @@ def record(
     entity: str,
     entity_id: object,
     detail: dict[str, Any] | None = None,
+    *,
+    at: datetime | None = None,
 ) -> None:
-    """Add one entry to the transaction that makes the change."""
+    """Add one entry to the transaction that makes the change (at: its time, default now)."""
     session.add(
         AuditRow(
-            actor=actor, action=action, entity=entity, entity_id=str(entity_id), detail=detail or {}
+            at=at or utcnow(), actor=actor, action=action, entity=entity,
+            entity_id=str(entity_id), detail=detail or {}
         )
     )
 
@@ -39,15 +43,9 @@ class AuditLog:
         if entity is not None:
             query = query.where(AuditRow.entity == entity)
         with self._db.session() as session:
-            return [
-                AuditEntry(
-                    id=row.id,
-                    at=row.at,
-                    actor=row.actor,
-                    action=row.action,
-                    entity=row.entity,
-                    entity_id=row.entity_id,
-                    detail=dict(row.detail),
-                )
-                for row in session.scalars(query)
-            ]
+            return [entry_record(row) for row in session.scalars(query)]
+
+
+def entry_record(row: AuditRow) -> AuditEntry:
+    return AuditEntry(id=row.id, at=row.at, actor=row.actor, action=row.action,
+                      entity=row.entity, entity_id=row.entity_id, detail=dict(row.detail))

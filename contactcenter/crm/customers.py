@@ -124,7 +124,7 @@ class Customers:
         Returns (customer, "account" | "phone") or (None, "").
         """
         (profile,) = caller_profiles(
-            self._db, [Caller(account, phone)], history=0, open_cases=False, region=self._region
+            self._db, [Caller(account, phone)], history=0, complaints=False, region=self._region
         )
         return profile.customer, profile.matched_by
 

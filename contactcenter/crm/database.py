@@ -14,6 +14,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -76,3 +77,21 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether `error` says the database could not be reached or did not answer in time (a
+    server stopped or restarting, a lost connection, SQLite locked past its timeout): the
+    same statement may succeed later. Anything else (a refused value, a broken rule) would
+    fail again, so retrying it is pointless."""
+    return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError
+                      | sa_exc.TimeoutError) or (
+        isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated)
+
+
+def failure_reason(error: BaseException) -> str:
+    """One line for logs and the wallboard: the driver's own message, without SQLAlchemy's
+    statement and help link ("timed out" for a wait that ran out)."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.partition("\n")[0] or ("timed out" if isinstance(error, TimeoutError)
+                                        else type(error).__name__)

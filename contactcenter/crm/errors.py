@@ -24,3 +24,12 @@ class NotFound(CrmError, LookupError):
 
 class Conflict(CrmError):
     """The change would break a uniqueness rule (a phone, account number or username in use)."""
+
+
+class RefusedTransition(CrmError):
+    """A complaint move the workflow does not allow from its status (the HTTP edge: 409)."""
+
+    def __init__(self, status: str, action: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.action = action

@@ -1,6 +1,6 @@
-"""Interactions: one row per call. The recorder (cti/interactions.py) tracks the call's
+"""Interactions: one row per call. The recorder (crm_link/interactions.py) tracks the call's
 progress and the caller's post-call survey rating; the console's wrap-up adds disposition,
-notes and a case."""
+notes and a complaint."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from contactcenter.crm import audit
 from contactcenter.crm.database import Database
 from contactcenter.crm.errors import NotFound, ValidationError
 from contactcenter.crm.models import (
-    CaseRow,
+    ComplaintRow,
     CustomerRow,
     DispositionRow,
     InteractionRow,
@@ -116,8 +116,6 @@ class Interactions:
         condition = true() if agent_id is None else InteractionRow.agent_id == agent_id
         return self._recent(condition, limit)
 
-    def for_case(self, case_id: int) -> list[Interaction]:
-        return self._recent(InteractionRow.case_id == case_id, 1000)
 
     def wrap_up(
         self,
@@ -125,15 +123,16 @@ class Interactions:
         *,
         disposition: str,
         notes: str = "",
-        case_id: int | None = None,
+        complaint_id: int | None = None,
         customer_id: int | None = None,
         actor: str = "system",
     ) -> Interaction:
         """The agent's wrap-up: a known, active disposition code, notes, and optionally the
-        case and customer the call belongs to. Refused as a whole on any bad value."""
+        complaint and customer the call belongs to. Refused as a whole on any bad value."""
         with self._db.session() as session:
             return apply_wrap_up(session, call_id, disposition=disposition, notes=notes,
-                                 case_id=case_id, customer_id=customer_id, actor=actor)
+                                 complaint_id=complaint_id, customer_id=customer_id,
+                                 actor=actor)
 
     def dispositions(self, *, include_inactive: bool = False) -> list[Disposition]:
         query = select(DispositionRow).order_by(DispositionRow.label)
@@ -173,28 +172,31 @@ class Interactions:
 
 
 def apply_wrap_up(session: Session, call_id: str, *, disposition: str, notes: str,
-                  case_id: int | None, customer_id: int | None, actor: str) -> Interaction:
-    """Interactions.wrap_up inside the caller's transaction (crm/wrapup.py adds a case)."""
+                  complaint_id: int | None, customer_id: int | None,
+                  actor: str) -> Interaction:
+    """Interactions.wrap_up inside the caller's transaction (crm/wrapup.py adds a
+    complaint)."""
     row = _get(session, call_id)
     code = session.get(DispositionRow, disposition)
     if code is None or not code.active:
         raise ValidationError("disposition", f"unknown disposition {disposition!r}")
     if customer_id is not None and session.get(CustomerRow, customer_id) is None:
         raise ValidationError("customer_id", f"no customer {customer_id}")
-    if case_id is not None:
-        case = session.get(CaseRow, case_id)
+    if complaint_id is not None:
+        complaint = session.get(ComplaintRow, complaint_id)
         owner = customer_id if customer_id is not None else row.customer_id
-        if case is None or (owner is not None and case.customer_id != owner):
-            raise ValidationError("case_id", f"no case {case_id} for this customer")
-        row.case_id = case_id
-        row.customer_id = case.customer_id
+        if complaint is None or (owner is not None and complaint.customer_id != owner):
+            raise ValidationError("complaint_id",
+                                  f"no complaint {complaint_id} for this customer")
+        row.complaint_id = complaint_id
+        row.customer_id = complaint.customer_id
     if customer_id is not None:
         row.customer_id = customer_id
     row.disposition = disposition
     row.notes = notes
     session.flush()
     audit.record(session, actor, "wrap_up", "interaction", call_id,
-                 {"disposition": disposition, "case_id": row.case_id})
+                 {"disposition": disposition, "complaint_id": row.complaint_id})
     return interaction_record(row)
 
 
@@ -203,7 +205,7 @@ def interaction_record(row: InteractionRow) -> Interaction:
         id=row.id,
         call_id=row.call_id,
         customer_id=row.customer_id,
-        case_id=row.case_id,
+        complaint_id=row.complaint_id,
         caller_num=row.caller_num,
         caller_name=row.caller_name,
         queue=row.queue,

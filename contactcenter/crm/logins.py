@@ -1,6 +1,9 @@
 """Console sign-ins that outlive the process: sessions by token hash, failed logins by
 (username, address). The console's auth module decides tokens, lifetimes and limits;
-this module only stores them. Each call is one short transaction."""
+this module only stores them. Each call is one short transaction.
+
+A session is only as good as its user: it is read together with the user's row, so a
+user deactivated or given another role has that effect on their next request."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, delete, func, select
 
 from contactcenter.crm.database import Database
-from contactcenter.crm.models import ConsoleSessionRow, LoginFailureRow
+from contactcenter.crm.models import ConsoleSessionRow, LoginFailureRow, UserRow
 
 
 @dataclass(frozen=True)
@@ -34,17 +37,27 @@ class Logins:
                                           created_at=now, expires_at=expires_at))
 
     def session(self, token_hash: str, *, now: datetime) -> StoredSession | None:
-        """The session with this hash, unless it expired (or never was)."""
+        """The session with this hash and its user's role now; None if it expired (or
+        never was), or its user is gone or deactivated."""
         with self._db.session() as session:
-            row = session.get(ConsoleSessionRow, token_hash)
-            if row is None or row.expires_at <= now:
-                return None
-            return StoredSession(row.username, row.role, row.expires_at)
+            found = session.execute(
+                select(ConsoleSessionRow.username, UserRow.role, ConsoleSessionRow.expires_at)
+                .join(UserRow, UserRow.username == ConsoleSessionRow.username)
+                .where(ConsoleSessionRow.token_hash == token_hash,
+                       ConsoleSessionRow.expires_at > now, UserRow.active.is_(True))
+            ).one_or_none()
+            return None if found is None else StoredSession(*found)
 
     def drop_session(self, token_hash: str) -> None:
         with self._db.session() as session:
             session.execute(delete(ConsoleSessionRow)
                             .where(ConsoleSessionRow.token_hash == token_hash))
+
+    def failures_from(self, address: str, *, since: datetime) -> int:
+        """Failed logins from `address` under any user name since `since`."""
+        with self._db.session() as session:
+            return session.scalar(select(func.count()).select_from(LoginFailureRow).where(
+                LoginFailureRow.address == address[:64], LoginFailureRow.at > since)) or 0
 
     def add_failure(self, username: str, address: str, *, at: datetime,
                     forget_before: datetime) -> None:

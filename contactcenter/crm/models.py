@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -99,22 +100,71 @@ class DispositionRow(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class CaseRow(Base):
-    """A complaint or request that outlives one call."""
+class ComplaintRow(Base):
+    """A customer's complaint (the former cases, same ids); nothing is ever deleted."""
 
-    __tablename__ = "cases"
+    __tablename__ = "complaints"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(
-        ForeignKey("customers.id", ondelete="CASCADE"), index=True
-    )
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     subject: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    category: Mapped[str] = mapped_column(String(80), default="", index=True)
+    subcategory: Mapped[str] = mapped_column(String(80), default="")
+    severity: Mapped[str] = mapped_column(String(20), default="")
+    channel: Mapped[str] = mapped_column(String(20), default="call")
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    team: Mapped[str] = mapped_column(String(80), default="", index=True)
+    assignee: Mapped[str | None] = mapped_column(String(80), index=True)
     created_by: Mapped[str] = mapped_column(String(80), default="")
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    response_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    solution: Mapped[str] = mapped_column(Text, default="")
+    solution_by: Mapped[str] = mapped_column(String(80), default="")
+    solution_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    accepted: Mapped[bool | None] = mapped_column()
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_to: Mapped[str] = mapped_column(String(80), default="")
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+
+    customer: Mapped[CustomerRow] = relationship(lazy="joined", innerjoin=True)  # its name
+
+
+class ComplaintNoteRow(Base):
+    """The complaint's thread of notes, in order; a note may come from a call."""
+
+    __tablename__ = "complaint_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    author: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    call_id: Mapped[str | None] = mapped_column(String(80))
+
+
+class OutboxRow(Base):
+    """A letter or e-mail to a customer about a complaint, waiting for whatever sends it."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
 
 class InteractionRow(Base):
@@ -127,8 +177,8 @@ class InteractionRow(Base):
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="SET NULL"), index=True
     )
-    case_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cases.id", ondelete="SET NULL"), index=True
+    complaint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("complaints.id", ondelete="SET NULL"), index=True
     )
     caller_num: Mapped[str] = mapped_column(String(40), default="")
     caller_name: Mapped[str] = mapped_column(String(200), default="")
@@ -147,6 +197,27 @@ class InteractionRow(Base):
     disposition: Mapped[str | None] = mapped_column(ForeignKey("dispositions.code"))
     notes: Mapped[str] = mapped_column(Text, default="")
     survey_score: Mapped[int | None] = mapped_column(Integer)  # post-call rating, 1-5
+
+
+class QueueEventRow(Base):
+    """One queue or agent event, as Asterisk's queue_log keeps them: the history the interval
+    reports read (reports/history.py writes it). `key` is the event's identity: the same
+    event written twice (a retried write, another process, a restart replaying it) is one
+    row. `process` is the platform process that wrote it."""
+
+    __tablename__ = "queue_events"
+    __table_args__ = (Index("ix_queue_events_queue_at", "queue", "at"),
+                      Index("ix_queue_events_agent_at", "agent_id", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    event: Mapped[str] = mapped_column(String(20))
+    call_id: Mapped[str] = mapped_column(String(80), default="")
+    queue: Mapped[str] = mapped_column(String(80), default="")
+    agent_id: Mapped[str] = mapped_column(String(80), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    process: Mapped[str] = mapped_column(String(120), default="")
 
 
 class UserRow(Base):
@@ -195,6 +266,7 @@ class AuditRow(Base):
     """Who changed what, when: written in the same transaction as the change."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

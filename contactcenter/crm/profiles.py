@@ -1,5 +1,5 @@
 """What the screen pop needs about many callers at once: who they are (by account number,
-else by phone), their recent interactions and open cases, in one read of a few set-based
+else by phone), their recent interactions and complaints not closed, in one read of a few set-based
 queries, so a burst of offers costs about as much as one."""
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select
 
 from contactcenter.crm.database import Database
-from contactcenter.crm.models import CaseRow, CustomerRow, InteractionRow, PhoneRow
+from contactcenter.crm.models import ComplaintRow, CustomerRow, InteractionRow, PhoneRow
 from contactcenter.crm.phones import DEFAULT_REGION, maybe_e164
-from contactcenter.crm.records import Case, Customer, Interaction
+from contactcenter.crm.records import Complaint, Customer, Interaction
 
 CUSTOMERS = CustomerRow.__table__
 PHONES = PhoneRow.__table__
 INTERACTIONS = InteractionRow.__table__
-CASES = CaseRow.__table__
+COMPLAINTS = ComplaintRow.__table__
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class CallerProfile:
     matched_by: str  # "account" | "phone" | "" (unknown caller)
     phone_e164: str | None  # the caller's number in E.164, None if it is not a number
     interactions: tuple[Interaction, ...] = ()  # newest first
-    open_cases: tuple[Case, ...] = ()  # newest first
+    complaints: tuple[Complaint, ...] = ()  # not closed yet, newest first
 
 
 def caller_profiles(
@@ -43,7 +43,7 @@ def caller_profiles(
     callers: Sequence[Caller],
     *,
     history: int = 5,
-    open_cases: bool = True,
+    complaints: bool = True,
     region: str = DEFAULT_REGION,
 ) -> list[CallerProfile]:
     """One profile per caller, in order, with up to `history` past interactions each."""
@@ -63,14 +63,14 @@ def caller_profiles(
         ids = {customer_id for customer_id, _ in matches if customer_id is not None}
         customers = _customers(conn, ids)
         recent = _recent_interactions(conn, ids, history) if history > 0 else {}
-        cases = _open_cases(conn, ids) if open_cases else {}
+        found = _complaints(conn, customers) if complaints else {}
     return [
         CallerProfile(
             customer=customers.get(customer_id) if customer_id is not None else None,
             matched_by=matched_by,
             phone_e164=number,
             interactions=tuple(recent.get(customer_id, ())),
-            open_cases=tuple(cases.get(customer_id, ())),
+            complaints=tuple(found.get(customer_id, ())),
         )
         for (customer_id, matched_by), number in zip(matches, numbers, strict=True)
     ]
@@ -122,17 +122,21 @@ def _recent_interactions(
     return found
 
 
-def _open_cases(conn: Connection, ids: set[int]) -> dict[int, list[Case]]:
-    if not ids:
+def _complaints(conn: Connection, customers: dict[int, Customer]) -> dict[int, list[Complaint]]:
+    """The customers' complaints not closed: the open ones and the resolved ones whose
+    solution the agent may still have to tell."""
+    if not customers:
         return {}
     query = (
-        select(CASES)
-        .where(CASES.c.customer_id.in_(ids), CASES.c.status == "open")
-        .order_by(CASES.c.created_at.desc(), CASES.c.id.desc())
+        select(COMPLAINTS)
+        .where(COMPLAINTS.c.customer_id.in_(customers), COMPLAINTS.c.status != "closed")
+        .order_by(COMPLAINTS.c.created_at.desc(), COMPLAINTS.c.id.desc())
     )
-    found: dict[int, list[Case]] = {}
+    found: dict[int, list[Complaint]] = {}
     for row in conn.execute(query).mappings():
-        found.setdefault(row["customer_id"], []).append(Case(**_fields(Case, row)))
+        owner = customers[row["customer_id"]]
+        found.setdefault(owner.id, []).append(
+            Complaint(customer_name=owner.name, **_fields(Complaint, row)))
     return found
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-ROLES = ("agent", "supervisor", "admin")  # each role may do what the ones before it may
+# each role may do what the ones before it may; a resolver works complaints in the back office
+ROLES = ("agent", "resolver", "supervisor", "admin")
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,15 @@ class User:
     id: int
     username: str
     display_name: str
-    role: str  # agent | supervisor | admin
+    role: str  # agent | resolver | supervisor | admin
     device: str  # e.g. "SIP/agent101", the phone the ACD rings
     active: bool
     queues: tuple[QueueMembership, ...] = ()
     skills: tuple[Skill, ...] = ()
 
     def has_role(self, required: str) -> bool:
-        """True when this user's role is `required` or above (admin > supervisor > agent)."""
+        """True when this user's role is `required` or above
+        (admin > supervisor > resolver > agent)."""
         return ROLES.index(self.role) >= ROLES.index(required)
 
 
@@ -59,7 +61,7 @@ class Interaction:
     id: int
     call_id: str
     customer_id: int | None
-    case_id: int | None
+    complaint_id: int | None
     caller_num: str
     caller_name: str
     queue: str
@@ -80,16 +82,83 @@ class Interaction:
 
 
 @dataclass(frozen=True)
-class Case:
+class QueueEvent:
+    """One row of the queue log (crm/queue_log.py): `event` is queued | offered |
+    connected | ended | overflowed | callback | transfer | agent | survey; `data` holds the
+    rest of what the event said (wait_s, talk_s, outcome, state, reason, to, ...)."""
+
+    at: datetime
+    event: str
+    call_id: str = ""
+    queue: str = ""
+    agent_id: str = ""
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)
+    process: str = ""
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Complaint:
+    """A customer's complaint; status and its moves are crm/complaint_workflow.py's.
+    Complaints migrated from the former cases have no category, severity or due dates."""
+
     id: int
     customer_id: int
     subject: str
     description: str
-    status: str  # open | resolved
+    category: str
+    subcategory: str
+    severity: str
+    channel: str  # call | letter | email | other
+    status: str  # new | assigned | in_progress | awaiting_customer | resolved | closed
+    team: str
+    assignee: str | None
     created_by: str
     created_at: datetime
     updated_at: datetime
+    response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    first_response_at: datetime | None
     resolved_at: datetime | None
+    closed_at: datetime | None
+    solution: str
+    solution_by: str
+    solution_at: datetime | None
+    accepted: bool | None  # the customer's answer to the solution; None: not given yet
+    answered_at: datetime | None
+    escalation_level: int  # 0: none; 1: response overdue; 2: resolution overdue
+    escalated_to: str
+    escalated_at: datetime | None
+    reopened: int  # times reopened (by the customer's refusal or by hand)
+    customer_name: str
+
+
+@dataclass(frozen=True)
+class ComplaintNote:
+    """One entry of a complaint's thread: never edited or deleted."""
+
+    id: int
+    complaint_id: int
+    at: datetime
+    author: str
+    body: str
+    call_id: str | None  # the call it was written on, if any
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """A letter or e-mail to a customer, kept until something sends it (sent_at)."""
+
+    id: int
+    complaint_id: int
+    customer_id: int
+    channel: str  # letter | email
+    recipient: str
+    subject: str
+    body: str
+    created_by: str
+    created_at: datetime
+    sent_at: datetime | None
 
 
 @dataclass(frozen=True)

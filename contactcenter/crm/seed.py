@@ -1,11 +1,17 @@
-"""Demo data for `contactcenter demo`: customers with history and open cases, and users.
+"""Demo data for `contactcenter demo`: customers with history and complaints, and users.
 
 Demo logins (password = username + "-demo"):
     agent101 / agent101-demo   agent, SIP/agent101, queues support (0) and sales (1)
     agent102 / agent102-demo   agent, SIP/agent102, queues support (0) and billing (0)
     agent103 / agent103-demo   agent, SIP/agent103, queues sales (0) and billing (1)
+    resolver1 / resolver1-demo resolver (team billing in flows/complaints.yaml)
+    resolver2 / resolver2-demo resolver (teams support and customer-care)
     supervisor / supervisor-demo
     admin / admin-demo
+
+The complaints use flows/complaints.yaml's categories; they were received two to twenty
+days ago, with due dates a fixed number of calendar hours later (the platform computes
+business-hours deadlines for the complaints it opens).
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 
-from contactcenter.crm.cases import Cases
+from contactcenter.crm.complaints import Complaints, NewComplaint
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
@@ -47,6 +53,8 @@ USERS = (
         {"sales": 0, "billing": 1},
         {"english": 2, "spanish": 3},
     ),
+    ("resolver1", "resolver", "Rita Resolver", "", {}, {}),
+    ("resolver2", "resolver", "Ravi Resolver", "", {}, {}),
     ("supervisor", "supervisor", "Sam Supervisor", "", {}, {}),
     ("admin", "admin", "Ada Admin", "", {}, {}),
 )
@@ -100,25 +108,34 @@ LAST = (
     "Lamport",
 )
 SEGMENTS = ("retail", "business", "vip")
-SUBJECTS = (
-    "Invoice disputed",
-    "Router replacement",
-    "Change of address",
-    "Refund request",
-    "Contract renewal",
+COMPLAINTS = (  # subject, category, subcategory, team, severity
+    ("Invoice disputed", "billing", "invoice disputed", "billing", "medium"),
+    ("Router keeps failing", "service", "equipment", "support", "high"),
+    ("Refund not received", "billing", "refund", "billing", "medium"),
+    ("Slow connection every evening", "service", "slow connection", "support", "low"),
+    ("Agent was rude", "staff", "rude agent", "customer-care", "high"),
 )
+DUE_HOURS = {"low": (8, 40), "medium": (4, 20), "high": (2, 8)}  # response, resolution
 
 
 @dataclass(frozen=True)
 class SeedSummary:
     customers: int
     interactions: int
-    open_cases: int
+    open_complaints: int
     users: int
 
 
 def demo_password(username: str) -> str:
     return f"{username}-demo"
+
+
+def demo_logins(db: Database, hasher: PasswordHasher | None = None) -> list[str]:
+    """The demo users (USERS) that can still sign in with their published demo password:
+    a production database must have none (`contactcenter run` checks)."""
+    users = Users(db, hasher)
+    return [username for username, *_ in USERS
+            if users.authenticate(username, demo_password(username)) is not None]
 
 
 def seed(
@@ -216,11 +233,19 @@ def seed(
                 actor="seed",
             )
 
-    cases = Cases(db)
-    open_cases = 0
-    for person in people[:2] + rng.sample(people[2:], 3):
-        cases.open(person.id, rng.choice(SUBJECTS), "Opened from the demo data.", actor="seed")
-        open_cases += 1
-    resolved = cases.open(people[0].id, "Password reset", actor="seed")
-    cases.resolve(resolved.id, actor="seed")
-    return SeedSummary(len(people), calls, open_cases, len(USERS))
+    complainants = people[:2] + rng.sample(people[2:], 3)
+    for person, (subject, category, subcategory, team, severity) in zip(
+            complainants, COMPLAINTS, strict=True):
+        opened = now - timedelta(days=rng.randint(2, 20), minutes=rng.randint(0, 600))
+        response, resolution = DUE_HOURS[severity]
+        Complaints(db, clock=lambda at=opened: at).open(NewComplaint(
+            subject, person.id, "Opened from the demo data.", category, subcategory, severity,
+            "call", team, opened + timedelta(hours=response),
+            opened + timedelta(hours=resolution)), actor="seed")
+    opened = now - timedelta(days=30)
+    solved = Complaints(db, clock=lambda: opened)
+    done = solved.open(NewComplaint("Password reset never arrived", people[0].id,
+                                    category="service", subcategory="equipment",
+                                    severity="low", team="support"), actor="seed")
+    solved.act(done.id, "resolve", actor="seed", inputs={"solution": "New password sent."})
+    return SeedSummary(len(people), calls, len(COMPLAINTS), len(USERS))

@@ -1,26 +1,43 @@
-"""Users (agents, supervisors, admins): argon2 password hashes, roles, device, queues, skills."""
+"""Users (agents, supervisors, admins): argon2 password hashes, roles, device, queues, skills.
+
+Password work is slow on purpose (argon2id, tens of milliseconds): one hasher serves the
+process, and the hash compared against when a user does not exist is computed once, not per
+login. A new password ends the user's console sessions."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from contactcenter.crm import audit
 from contactcenter.crm.database import Database
 from contactcenter.crm.errors import Conflict, NotFound, ValidationError
-from contactcenter.crm.models import UserQueueRow, UserRow, UserSkillRow
+from contactcenter.crm.models import ConsoleSessionRow, UserQueueRow, UserRow, UserSkillRow
 from contactcenter.crm.records import ROLES, QueueMembership, Skill, User
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,79}")
 DEVICE = re.compile(r"[A-Za-z0-9]+/[A-Za-z0-9._@:-]+")  # "SIP/agent101", "PJSIP/201"
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")  # queue and skill names
 MIN_PASSWORD = 8
+HASHER = PasswordHasher()  # argon2id with argon2-cffi's recommended parameters
+
+
+def normalise(username: str) -> str:
+    """A user name as stored and looked up: `ADMIN ` signs in as `admin`."""
+    return username.strip().lower()
+
+
+@functools.lru_cache(maxsize=4)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """What an unknown user's password is checked against, so that costs the same."""
+    return hasher.hash("no such user")
 
 
 class Users:
@@ -28,8 +45,7 @@ class Users:
 
     def __init__(self, db: Database, hasher: PasswordHasher | None = None):
         self._db = db
-        self._hasher = hasher or PasswordHasher()
-        self._dummy_hash = self._hasher.hash("no such user")
+        self._hasher = hasher or HASHER
 
     def create(
         self,
@@ -67,8 +83,8 @@ class Users:
     def authenticate(self, username: str, password: str) -> User | None:
         """The active user whose password this is, else None (same work either way)."""
         with self._db.session() as session:
-            row = _find(session, username.strip().lower())
-            stored = row.password_hash if row is not None else self._dummy_hash
+            row = _find(session, normalise(username))
+            stored = row.password_hash if row is not None else _dummy_hash(self._hasher)
             try:
                 self._hasher.verify(stored, password)
             except (VerificationError, InvalidHashError):
@@ -86,7 +102,7 @@ class Users:
 
     def find(self, username: str) -> User | None:
         with self._db.session() as session:
-            row = _find(session, username.strip().lower())
+            row = _find(session, normalise(username))
             return None if row is None else _user(row)
 
     def list(self, role: str | None = None) -> list[User]:
@@ -135,10 +151,14 @@ class Users:
             return _user(row)
 
     def set_password(self, username: str, password: str, *, actor: str = "system") -> None:
+        """A new password; the user's console sessions end (whoever knew the old one is
+        signed out too)."""
         password_hash = self._hash(password)
         with self._db.session() as session:
             row = _get(session, username)
             row.password_hash = password_hash
+            session.execute(delete(ConsoleSessionRow)
+                            .where(ConsoleSessionRow.username == row.username))
             audit.record(session, actor, "set_password", "user", row.username)
 
     def _hash(self, password: str) -> str:
@@ -156,7 +176,7 @@ def _find(session: Session, username: str) -> UserRow | None:
 
 
 def _get(session: Session, username: str) -> UserRow:
-    row = _find(session, username.strip().lower())
+    row = _find(session, normalise(username))
     if row is None:
         raise NotFound(f"no user {username!r}")
     return row
@@ -176,7 +196,7 @@ def _user(row: UserRow) -> User:
 
 
 def _username(value: str) -> str:
-    username = value.strip().lower()
+    username = normalise(value)
     if not USERNAME.fullmatch(username):
         raise ValidationError(
             "username", "1-80 letters, digits, '.', '_' or '-', starting with a letter or digit"

@@ -121,8 +121,16 @@ class AmiBridge:
                                 self._backoff.ceiling(attempt))
 
     async def _check(self) -> None:
+        """The periodic light resync; it is also the link's liveness check: an Asterisk
+        that answers nothing within action_timeout (a half-open TCP link, a hung manager)
+        is treated as lost, so the link is closed and reconnected, not trusted for ever."""
         try:
             await self.resync(full=False)
+        except AmiUnanswered as exc:
+            log.error("AMI %s:%s answered no channel check (%s): link dropped, reconnecting",
+                      self._config.host, self._config.port, exc)
+            if self._manager is not None:
+                self._manager.close()  # connection_lost -> _on_lost -> _keep_linked
         except AmiError as exc:
             log.warning("AMI channel check failed (%s); next in %.0f s", exc,
                         self._config.check_seconds)
@@ -197,8 +205,13 @@ class AmiBridge:
         When the agent's leg leaves the bridge, Bridge() without options would send the
         caller on in the dialplan where it was (back into music on hold from cc-announce:
         DESIGN.md step 6). So the caller's fate is said here: `x` hangs them up, or
-        F(cc-after-call^<flow>^1) runs the queue's after-call flow."""
-        options = f"F({AFTER_CALL_CONTEXT}^{after_call}^1)" if after_call else "x"
+        F(cc-after-call^<flow>^1) runs the queue's after-call flow. And `T` lets the agent's
+        leg (Bridge's calling party; `t` would be the caller's) use the transfer features:
+        the AMI Atxfer action only queues the atxfer code and the number as DTMF on that
+        leg, which a bridge without `T` passes on to the caller as tones
+        (tests/asterisk/test_call_actions.py)."""
+        fate = f"F({AFTER_CALL_CONTEXT}^{after_call}^1)" if after_call else "x"
+        options = fate + "T"
         return await self._originate(device, call_id, [
             ("Application", "Bridge"), ("Data", f"{caller_channel},{options}"),
             ("Timeout", str(int(timeout_ms))), ("CallerID", caller_id)], variables or {})

@@ -139,13 +139,3 @@ class LinkDown:
     """The AMI link dropped; events may be missed until the next Resynced."""
 
     at: float
-
-
-@dataclass(frozen=True)
-class ScreenPop:
-    """The customer record, IVR answers and history for one offered call, for one agent."""
-
-    agent_id: str
-    call_id: str
-    payload: dict[str, object]
-    at: float

@@ -8,11 +8,26 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from contactcenter.ivr import interpreter as ivr
-from contactcenter.ivr.flow import Flow
+from contactcenter.ivr.model import Flow
+from contactcenter.ivr.steptypes import ENDINGS
+from contactcenter.speech.recognizer import Recognition
 
 FindCustomer = Callable[[str, str], dict[str, str] | None | bool]  # (by, value) as Lookup
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A scripted answer given as audio: the recogniser hears the file (8 kHz mono WAV)."""
+
+    path: Path
+
+
+Answer = str | Recognition | Recording | None
+Hear = Callable[[ivr.Ask, Path], Recognition]
+"""Runs the configured recogniser on a file, for the question asked (its grammar)."""
 
 
 def fixture_crm(customers: Sequence[Mapping[str, object]]) -> FindCustomer:
@@ -49,13 +64,15 @@ class DryRun:
     unused: tuple[str | None, ...]
 
 
-def dry_run(flow: Flow, call: ivr.CallInfo, answers: Iterable[str | None], *,
+def dry_run(flow: Flow, call: ivr.CallInfo, answers: Iterable[Answer], *,
             find: FindCustomer | None = None, flows: Mapping[str, Flow] | None = None,
-            clock: Callable[[], float] = time.time) -> DryRun:
-    """Walk `flow`: each Ask takes the next answer (keys such as "1001#", a spoken phrase,
-    or None / "" for silence), `find` answers lookups, a goto to another flow takes it from
-    `flows` (by name, as the registry does); prompts and commands all succeed."""
-    run = ivr.FlowRun(flow, call, clock=clock)
+            clock: Callable[[], float] = time.time, hear: Hear | None = None,
+            min_confidence: float = ivr.MIN_CONFIDENCE) -> DryRun:
+    """Walk `flow`: each Ask takes the next answer (keys such as "1001#", words said as
+    text or a Recognition, a Recording that `hear` recognises, or None / "" for
+    silence), `find` answers lookups, a goto to another flow takes it from `flows` (by name,
+    as the registry does); prompts and commands all succeed."""
+    run = ivr.FlowRun(flow, call, clock=clock, min_confidence=min_confidence)
     find = find or fixture_crm(())
     pending = list(answers)
     lines: list[str] = []
@@ -65,9 +82,10 @@ def dry_run(flow: Flow, call: ivr.CallInfo, answers: Iterable[str | None], *,
         where = f"[{run.last_step}]"
         result: ivr.Result = True  # every prompt plays, every command succeeds
         if isinstance(action, ivr.Ask):
-            result = (pending.pop(0) if pending else None) or None
+            answer = (pending.pop(0) if pending else None) or None
+            result = _hear(action, answer, hear)
             heard.append(action.text)
-            lines += [f"{where} asks: {action.text}", f"{where}   caller: {result or '(nothing)'}"]
+            lines += [f"{where} asks: {action.text}", f"{where}   caller: {_said(answer, result)}"]
         elif isinstance(action, ivr.Lookup):
             result = find(action.by, action.value)
             lines.append(f"{where} looks up the customer by {action.by} {action.value}: "
@@ -83,6 +101,22 @@ def dry_run(flow: Flow, call: ivr.CallInfo, answers: Iterable[str | None], *,
         action = run.resume(result)
     return DryRun(tuple(lines), tuple(run.path), tuple(heard), dict(run.vars), action,
                   tuple(pending))
+
+
+def _hear(ask: ivr.Ask, answer: Answer, hear: Hear | None) -> ivr.Result:
+    if not isinstance(answer, Recording):
+        return answer
+    if hear is None:
+        raise ValueError(f"no recogniser for the audio answer {answer.path}")
+    return hear(ask, answer.path)
+
+
+def _said(answer: Answer, result: ivr.Result) -> str:
+    """How the transcript shows the caller's answer."""
+    if isinstance(result, Recognition):
+        where = f"{answer.path.name}: " if isinstance(answer, Recording) else ""
+        return f"says {result.text!r} ({where}confidence {result.confidence:.2f})"
+    return str(result or "(nothing)")
 
 
 def _describe(action: ivr.Action) -> str:
@@ -102,9 +136,9 @@ def _found(result: ivr.Result) -> str:
 
 
 def describe_end(finish: ivr.Finish) -> str:
-    """'queued in queue billing at step billing', for people reading a dry run."""
-    where = {"queued": f" in queue {finish.queue}", "transferred": f" to {finish.target}",
-             "voicemail": f" in {finish.target}",
-             "callback": f" to {finish.target} from queue {finish.queue}"}
+    """'queued in queue billing at step billing', for people reading a dry run: where the
+    call went is told by the ending of the step type that finished it."""
+    ending = ENDINGS.get(finish.outcome)
+    where = ending.where(finish) if ending else ""
     reason = f" ({finish.reason})" if finish.reason else ""
-    return f"{finish.outcome}{where.get(finish.outcome, '')} at step {finish.step}{reason}"
+    return f"{finish.outcome}{where} at step {finish.step}{reason}"

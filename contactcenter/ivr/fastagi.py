@@ -18,16 +18,24 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from contactcenter.errors import ContactCenterError, UnsafeValueError
+from contactcenter.logs import call_context
 
 log = logging.getLogger(__name__)
 
 HEADER_TIMEOUT = 10.0  # seconds Asterisk has to send its agi_* block
+COMMAND_TIMEOUT = 300.0  # seconds for one reply: the longest prompt, recording or voicemail
+SESSION_TIMEOUT = 3600.0  # an IVR session longer than an hour is stuck, not a caller
+MAX_SESSIONS = 4000  # simultaneous connections; more are closed at once (AGI() fails)
 MAX_HEADER_LINES = 256
 REPLY = re.compile(r"^(\d{3})(?:[ -]|$)(?:result=(\S*)(?: \((.*?)\))?(.*))?")
 
 
 class AgiHangup(ContactCenterError):
     """The caller hung up: Asterisk sent `HANGUP` out of band, or closed the socket."""
+
+
+class AgiSilent(AgiHangup):
+    """No reply within the command timeout: the peer is treated as gone."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,7 @@ class AgiSession:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     hung_up: bool = False
+    command_timeout: float = COMMAND_TIMEOUT
 
     @property
     def flow(self) -> str:
@@ -98,16 +107,23 @@ class AgiSession:
         return found
 
     async def command(self, line: str) -> AgiReply:
-        """Send one command line and return its reply; AgiHangup once the caller is gone."""
+        """Send one command line and return its reply; AgiHangup once the caller is gone,
+        AgiSilent when no reply comes within command_timeout."""
         check_safe(line)
         if self.hung_up:
             raise AgiHangup("caller hung up")
-        self.writer.write(line.encode() + b"\n")
-        await self.writer.drain()
-        lines = [await self._line()]
-        if lines[0].startswith("520-"):  # usage text up to "520 End of proper usage."
-            while not lines[-1].startswith("520 "):
-                lines.append(await self._line())
+        try:
+            async with asyncio.timeout(self.command_timeout):
+                self.writer.write(line.encode() + b"\n")
+                await self.writer.drain()
+                lines = [await self._line()]
+                if lines[0].startswith("520-"):  # usage text up to "520 End of proper usage."
+                    while not lines[-1].startswith("520 "):
+                        lines.append(await self._line())
+        except TimeoutError:
+            self.hung_up = True
+            raise AgiSilent(f"no reply to {' '.join(line.split()[:2])} in "
+                            f"{self.command_timeout:g} s") from None
         return parse_reply(lines)
 
     async def _line(self) -> str:
@@ -127,8 +143,13 @@ SessionHandler = Callable[[AgiSession], Awaitable[None]]
 
 
 async def read_environment(reader: asyncio.StreamReader) -> dict[str, str] | None:
-    """The `agi_*` block up to its empty line; None if the peer closed or sent garbage."""
+    """The `agi_*` block up to its empty line; None if the peer closed or sent garbage.
+
+    res_agi.c writes each value as it is, so a caller name holding a line feed arrives as
+    two lines: a line without a colon continues the value before it (joined by a space),
+    and the caller keeps their IVR."""
     env: dict[str, str] = {}
+    key = ""
     for _ in range(MAX_HEADER_LINES):
         raw = await reader.readline()
         if not raw:
@@ -136,10 +157,14 @@ async def read_environment(reader: asyncio.StreamReader) -> dict[str, str] | Non
         text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
         if not text:
             return env
-        key, sep, value = text.partition(":")
-        if not sep:
+        name, sep, value = text.partition(":")
+        if sep:
+            key = name.strip()
+            env[key] = value.strip()
+        elif key:
+            env[key] = f"{env[key]} {text.strip()}".strip()
+        else:
             return None
-        env[key.strip()] = value.strip()
     return None
 
 
@@ -147,13 +172,20 @@ class FastAgiServer:
     """Accepts Asterisk's FastAGI connections and runs `handler` for each session."""
 
     def __init__(self, handler: SessionHandler, *, host: str = "127.0.0.1", port: int = 4573,
-                 header_timeout: float = HEADER_TIMEOUT) -> None:
+                 header_timeout: float = HEADER_TIMEOUT,
+                 command_timeout: float = COMMAND_TIMEOUT,
+                 session_timeout: float = SESSION_TIMEOUT,
+                 max_sessions: int = MAX_SESSIONS) -> None:
         self._handler = handler
         self._host = host
         self._port = port
         self._header_timeout = header_timeout
+        self._command_timeout = command_timeout
+        self._session_timeout = session_timeout
+        self._max_sessions = max_sessions
         self._server: asyncio.Server | None = None
         self._sessions: set[asyncio.Task[None]] = set()
+        self.refused = 0  # connections closed at once because max_sessions were open
 
     @property
     def port(self) -> int:
@@ -186,23 +218,52 @@ class FastAgiServer:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
+        if len(self._sessions) >= self._max_sessions:
+            self.refused += 1
+            if self.refused % 100 == 1:  # the first of a burst, then every 100th
+                log.warning("FastAGI: %d sessions open, the limit: connection refused "
+                            "(%d so far); Asterisk's AGI() fails and the dialplan goes on",
+                            len(self._sessions), self.refused)
+            await _close(writer)
+            return
         self._sessions.add(task)
         try:
-            env = await asyncio.wait_for(read_environment(reader), self._header_timeout)
-            if env is None:
-                log.info("FastAGI peer closed or sent no valid agi_* block")
-                return
-            session = AgiSession(env, reader, writer)
-            try:
-                await self._handler(session)
-            except AgiHangup:
-                log.info("caller hung up during AGI on %s", env.get("agi_channel", "?"))
-        except TimeoutError:
-            log.warning("FastAGI peer sent no agi_* block in %.0f s", self._header_timeout)
+            await self._serve(reader, writer)
         except Exception:
             log.exception("FastAGI session failed")
         finally:
             self._sessions.discard(task)
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
+            await _close(writer)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            env = await asyncio.wait_for(read_environment(reader), self._header_timeout)
+        except TimeoutError:
+            log.warning("FastAGI peer sent no agi_* block in %g s: closed", self._header_timeout)
+            return
+        if env is None:
+            log.info("FastAGI peer closed or sent no valid agi_* block")
+            return
+        session = AgiSession(env, reader, writer, command_timeout=self._command_timeout)
+        where = (f"call {env.get('agi_uniqueid', '?')} on {env.get('agi_channel', '?')}, "
+                 f"script {session.flow!r}")
+        deadline = asyncio.timeout(self._session_timeout)
+        try:
+            with call_context(env.get("agi_uniqueid")):  # the IVR's lines name the call
+                async with deadline:
+                    await self._handler(session)
+        except AgiSilent as exc:
+            log.warning("FastAGI %s: %s; session closed, the dialplan goes on", where, exc)
+        except AgiHangup:
+            log.info("FastAGI %s: caller hung up", where)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            log.warning("FastAGI %s: session ran over %g s; closed, the dialplan goes on",
+                        where, self._session_timeout)
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    with contextlib.suppress(ConnectionError):
+        await writer.wait_closed()

@@ -1,87 +1,38 @@
-"""The flow model and its loader: YAML (ruamel, which keeps line and column of every node)
-into frozen steps, with every error reported as `file:line:column: message`, all at once.
+"""The flow loader: YAML (ruamel, which keeps line and column of every node) into a Flow of
+frozen steps (ivr/model.py), with every error reported as `file:line:column: message`, all
+at once.
 
-A flow is a mapping of named steps; each step has exactly one action key (ACTIONS) plus
-where to go next. The validator
-guarantees no dead ends: every step that can fail or time out names where that goes.
+A flow is a mapping of named steps; each step has exactly one action key, the name of its
+step type (ivr/steptypes/), plus where to go next. Each type checks its own value; the
+loader checks what no type can alone: no dead ends (every step that can fail or time out
+names where that goes), no dangling targets, no unreachable steps, no loops without input.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from contactcenter import yamlguard
 from contactcenter.errors import FlowError
-from contactcenter.ivr.steps import LANGUAGE_CODE, StepCheck
+from contactcenter.ivr.model import Flow, Step
+from contactcenter.ivr.steptypes import COUNTS, STEP_TYPES
+from contactcenter.ivr.steptypes.check import LANGUAGE_CODE, CheckContext, StepCheck
+from contactcenter.ivr.steptypes.steptype import ROUTES
 from contactcenter.ivr.yamlsource import Errors, load_yaml, position
-
-ACTIONS = ("say", "play", "menu", "collect", "set", "branch", "hours", "lookup", "language",
-           "queue", "voicemail", "callback", "transfer", "hangup", "goto")
-ROUTING = ("next", "on_exhausted", "on_error")
-# The routing keys each action must have, so that no outcome of a step is left undefined
-REQUIRED_ROUTES: dict[str, tuple[str, ...]] = {
-    "say": ("next",), "play": ("next",), "set": ("next",), "hours": ("next",),
-    "menu": ("on_exhausted",), "collect": ("next", "on_exhausted"), "lookup": ("on_error",),
-    "language": ("next",), "voicemail": ("on_error",), "callback": ("on_error",),
-}
-ROUTE_MEANING = {"next": "where the call goes after",
-                 "on_exhausted": "where the call goes when retries run out",
-                 "on_error": "where the call goes when the step fails"}
-VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step: its action, the action's parameters, and where each outcome goes."""
-
-    id: str
-    action: str
-    params: Any
-    next: str | None = None
-    on_exhausted: str | None = None
-    on_error: str | None = None
-    line: int = 0
-
-
-@dataclass(frozen=True)
-class Flow:
-    name: str
-    start: str
-    steps: dict[str, Step]
-    file: str = "<flow>"
-    version: str = ""
-    languages: tuple[str, ...] = ()  # the first is the default; texts may be per language
-
-    def targets(self, step: Step) -> list[str]:
-        """Every step this one can lead to."""
-        found = [step.next, step.on_exhausted, step.on_error]
-        params = step.params if isinstance(step.params, dict) else {}
-        if step.action == "menu" and isinstance(params.get("choices"), dict):
-            found += [c.get("goto") if isinstance(c, dict) else c
-                      for c in params["choices"].values()]
-        elif step.action == "branch":
-            cases = params.get("cases") if isinstance(params.get("cases"), list) else []
-            found += [case.get("goto") for case in cases if isinstance(case, dict)]
-            found.append(params.get("otherwise"))
-        elif step.action == "hours":
-            found.append(params.get("closed"))
-        elif step.action == "lookup":
-            found += [params.get("found"), params.get("not_found")]
-        elif step.action == "goto":
-            found.append(step.params)  # a mapping: another flow, no step of this one
-        return [t for t in found if isinstance(t, str)]
 
 
 def load_flow(path: str | Path, known_queues: Collection[str] | None = None,
               known_flows: Mapping[str, Collection[str]] | None = None) -> Flow:
     """Load and validate one flow file; raises FlowErrors (all of them) on any problem."""
-    flow, errors = parse_flow(Path(path).read_text(encoding="utf-8"), str(path), known_queues,
-                              known_flows)
+    try:
+        text = yamlguard.read_text(path)
+    except FlowError as exc:
+        raise FlowErrors([exc]) from exc
+    flow, errors = parse_flow(text, str(path), known_queues, known_flows)
     if errors:
         raise FlowErrors(errors)
     assert flow is not None
@@ -125,17 +76,17 @@ def parse_flow(text: str, file: str = "<flow>", known_queues: Collection[str] | 
         errors.add(doc, "'steps' must be a non-empty mapping of step names to steps",
                    "steps" if "steps" in doc else None)
         return None, errors.found
+    context = CheckContext(errors, str(name), languages, known_queues, known_flows, COUNTS)
     steps = {}
     for step_id, node in steps_node.items():
-        step = _parse_step(str(step_id), node, steps_node, errors, known_queues, languages)
+        step = _parse_step(str(step_id), node, steps_node, context)
         if step is not None:
             steps[step.id] = step
     start = doc.get("start", next(iter(steps_node), None))
-    if start not in steps_node:
+    if not isinstance(start, str) or start not in steps_node:
         errors.add(doc, f"start step {start!r} does not exist", "start")
     flow = Flow(str(name), str(start), steps, file, languages=languages)
     _check_graph(flow, steps_node, errors)
-    _check_jumps(flow, errors, known_flows)
     if errors.found:
         return None, sorted(errors.found, key=lambda e: (e.line, e.column))
     return flow, []
@@ -153,34 +104,35 @@ def _languages(doc: CommentedMap, errors: Errors) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _parse_step(step_id: str, node: Any, parent: CommentedMap, errors: Errors,
-                known_queues: Collection[str] | None, languages: tuple[str, ...]) -> Step | None:
+def _parse_step(step_id: str, node: Any, parent: CommentedMap,
+                context: CheckContext) -> Step | None:
+    errors = context.errors
     if not isinstance(node, CommentedMap):
         errors.add(parent, f"step {step_id!r} must be a mapping", step_id)
         return None
-    actions = [key for key in node if key in ACTIONS]
+    actions = [key for key in node if key in STEP_TYPES]
     for key in node:
-        if key not in ACTIONS and key not in ROUTING:
+        if key not in STEP_TYPES and key not in ROUTES:
             errors.add(node, f"step {step_id!r}: unknown field {key!r}", key)
     if len(actions) != 1:
         errors.add(parent, f"step {step_id!r} needs exactly one action of "
-                   f"{', '.join(ACTIONS)} (found {len(actions)})", step_id)
+                   f"{', '.join(STEP_TYPES)} (found {len(actions)})", step_id)
         return None
     action = actions[0]
-    params = node[action]
-    StepCheck(step_id, action, params, node, errors, known_queues, languages).run()
-    for route in REQUIRED_ROUTES.get(action, ()):
+    step_type, params = STEP_TYPES[action], node[action]
+    StepCheck(step_id, step_type, params, node, context).run()
+    for route in step_type.routes:
         if route not in node:
             errors.add(node, f"step {step_id!r}: {action} needs {route!r} "
-                       f"({ROUTE_MEANING[route]})", action)
-    return Step(step_id, action, params, node.get("next"), node.get("on_exhausted"),
+                       f"({ROUTES[route]})", action)
+    return Step(step_id, step_type, params, node.get("next"), node.get("on_exhausted"),
                 node.get("on_error"), position(parent, step_id)[0])
 
 
 def _check_graph(flow: Flow, steps_node: CommentedMap, errors: Errors) -> None:
     """Dangling targets, unreachable steps, and loops a caller can never leave."""
     for step in flow.steps.values():
-        for target in flow.targets(step):
+        for target in step.targets():
             if target not in flow.steps and target not in steps_node:
                 errors.add(steps_node[step.id], f"step {step.id!r} goes to {target!r}, "
                            "which does not exist", _key_of(steps_node[step.id], target))
@@ -193,30 +145,6 @@ def _check_graph(flow: Flow, steps_node: CommentedMap, errors: Errors) -> None:
         if _loops_without_input(flow, step_id):
             errors.add(steps_node, f"step {step_id!r} loops back to itself without asking "
                        "the caller anything", step_id)
-
-
-def _check_jumps(flow: Flow, errors: Errors,
-                 known_flows: Mapping[str, Collection[str]] | None) -> None:
-    """Gotos to another flow: never to this one (a step name does that, and keeps the loop
-    checks above whole), and to a flow and step that exist among `known_flows`."""
-    for step in flow.steps.values():
-        params = step.params
-        if step.action != "goto" or not isinstance(params, CommentedMap):
-            continue
-        target, where = params.get("flow"), f"step {step.id!r}: goto"
-        if not isinstance(target, str):
-            continue  # reported by the step's own check
-        if target == flow.name:
-            errors.add(params, f"{where} names its own flow {target!r}: write goto: <step>",
-                       "flow")
-        elif known_flows is None:
-            continue
-        elif target not in known_flows:
-            errors.add(params, f"{where}: unknown flow {target!r} (known: "
-                       f"{', '.join(sorted(known_flows)) or 'none'})", "flow")
-        elif isinstance(params.get("step"), str) and params["step"] not in known_flows[target]:
-            errors.add(params, f"{where}: flow {target!r} has no step {params['step']!r}",
-                       "step")
 
 
 def _key_of(node: CommentedMap, target: str) -> str | None:
@@ -233,7 +161,7 @@ def _reachable(flow: Flow, start: str) -> set[str]:
         if step_id in seen or step_id not in flow.steps:
             continue
         seen.add(step_id)
-        todo.extend(flow.targets(flow.steps[step_id]))
+        todo.extend(flow.steps[step_id].targets())
     return seen
 
 
@@ -253,11 +181,4 @@ def _loops_without_input(flow: Flow, origin: str) -> bool:
 
 def _silent_targets(flow: Flow, step_id: str) -> Iterable[str]:
     step = flow.steps[step_id]
-    return [] if asks_caller(step) else flow.targets(step)
-
-
-def asks_caller(step: Step) -> bool:
-    """Whether the step waits for the caller's answer (so a loop through it can end)."""
-    return step.action in ("menu", "collect") or (step.action == "language"
-                                                  and isinstance(step.params, dict))
-
+    return [] if step.asks_caller else step.targets()

@@ -19,16 +19,20 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from contactcenter.cti import variables as cc
 from contactcenter.errors import FlowError
 from contactcenter.ivr.dryrun import (
+    Answer,
     DryRun,
     FindCustomer,
+    Hear,
+    Recording,
     crm_down,
     describe_end,
     dry_run,
     fixture_crm,
 )
-from contactcenter.ivr.flow import Flow
-from contactcenter.ivr.interpreter import CallInfo, Finish
-from contactcenter.ivr.yamlsource import Errors, load_yaml
+from contactcenter.ivr.interpreter import MIN_CONFIDENCE, CallInfo, Finish
+from contactcenter.ivr.model import Flow
+from contactcenter.ivr.yamlsource import Errors, read_yaml
+from contactcenter.speech.recognizer import Recognition
 
 DEFAULT_CALLER = "+14155550123"
 TOP_FIELDS = {"flow", "caller", "at", "customers", "tests", "description"}
@@ -50,18 +54,14 @@ class FlowTest:
     name: str
     flow: str
     call: CallInfo
-    inputs: tuple[str | None, ...]
+    inputs: tuple[Answer, ...]
     at: float | None
     find: FindCustomer
     node: CommentedMap
 
 
 def _read(path: str | Path, errors: Errors) -> CommentedMap | None:
-    try:
-        doc = load_yaml(Path(path).read_text(encoding="utf-8"), errors)
-    except OSError as exc:
-        errors.found.append(FlowError(str(exc.strerror), errors.file, 0, 0))
-        return None
+    doc = read_yaml(path, errors)
     if errors.found:
         return None
     if not isinstance(doc, CommentedMap):
@@ -130,11 +130,11 @@ def _load_test(node: Any, index: int, doc: CommentedMap, crm: FindCustomer,
     if not isinstance(name, str) or not name:
         errors.add(node, f"test {index + 1} needs a 'name'", "name" if "name" in node else None)
     inputs = node.get("inputs", CommentedSeq())
-    if not isinstance(inputs, CommentedSeq) or any(
-            isinstance(i, CommentedMap | CommentedSeq) for i in inputs):
-        errors.add(node, "inputs is a list of keys (\"1001#\"), phrases, or ~ for silence",
-                   "inputs")
+    if not isinstance(inputs, CommentedSeq):
+        errors.add(node, "inputs is a list of keys (\"1001#\"), phrases, {say: words}, "
+                   "{audio: file.wav} or ~ for silence", "inputs")
         inputs = []
+    answers = [_answer(item, inputs, i, errors) for i, item in enumerate(inputs)]
     for key in ("path", "hears"):
         if key in node and not isinstance(node[key], CommentedSeq):
             errors.add(node, f"{key} is a list", key)
@@ -150,9 +150,28 @@ def _load_test(node: Any, index: int, doc: CommentedMap, crm: FindCustomer,
     caller = str(node.get("caller", doc.get("caller", DEFAULT_CALLER)))
     call = CallInfo(uniqueid="flow-test", caller_num=caller,
                     caller_name=str(node.get("caller_name", "")), dnis=str(node.get("dnis", "")))
-    return FlowTest(errors.file, str(name), str(doc.get("flow")), call,
-                    tuple(None if i is None else str(i) for i in inputs), at,
+    return FlowTest(errors.file, str(name), str(doc.get("flow")), call, tuple(answers), at,
                     crm_down if node.get("crm") == "down" else crm, node)
+
+
+def _answer(item: Any, inputs: CommentedSeq, index: int, errors: Errors) -> Answer:
+    """One input: keys or words (text), {say: words} (spoken, sure), {audio: file.wav}
+    (a recording the recogniser hears; relative to the test file), or ~ (silence)."""
+    if item is None:
+        return None
+    if isinstance(item, CommentedMap) and len(item) == 1 and isinstance(
+            item.get("say", item.get("audio")), str):
+        if "say" in item:
+            return Recognition(item["say"])
+        path = Path(errors.file).parent / item["audio"]
+        if not path.is_file():
+            errors.add(item, f"no audio file {str(path)!r}", "audio")
+        return Recording(path)
+    if isinstance(item, CommentedMap | CommentedSeq):
+        errors.add(inputs, "an input is keys (\"1001#\"), words, {say: words}, "
+                   "{audio: file.wav} or ~ for silence", index)
+        return None
+    return str(item)
 
 
 def _check_ends(ends: Any, node: CommentedMap, errors: Errors) -> None:
@@ -191,8 +210,10 @@ def _at(value: Any, node: CommentedMap, errors: Errors) -> float | None:
     return value.timestamp()
 
 
-def run_test(test: FlowTest, flows: Mapping[str, Flow]) -> list[FlowError]:
-    """Walk the flow as the test says; one error per expectation that does not hold."""
+def run_test(test: FlowTest, flows: Mapping[str, Flow], *, hear: Hear | None = None,
+             min_confidence: float = MIN_CONFIDENCE) -> list[FlowError]:
+    """Walk the flow as the test says (`hear` recognises its audio inputs); one error per
+    expectation that does not hold."""
     errors = Errors(test.file)
     node = test.node
 
@@ -205,7 +226,8 @@ def run_test(test: FlowTest, flows: Mapping[str, Flow]) -> list[FlowError]:
         return errors.found
     at = test.at
     result = dry_run(flow, test.call, test.inputs, find=test.find, flows=flows,
-                     clock=time.time if at is None else (lambda: at))
+                     clock=time.time if at is None else (lambda: at), hear=hear,
+                     min_confidence=min_confidence)
 
     if "path" in node and [str(s) for s in node["path"]] != list(result.path):
         fail(f"path: expected {' > '.join(map(str, node['path']))}, "

@@ -1,15 +1,16 @@
 """YAML that remembers where things are: ruamel keeps the line and column of every node, so
-flow files and flow test files report each mistake as `file:line:column: message`."""
+flow files and flow test files report each mistake as `file:line:column: message`. Files
+are read through contactcenter/yamlguard.py, so a hostile one is a mistake like any other."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import MarkedYAMLError
 
+from contactcenter import yamlguard
 from contactcenter.errors import FlowError
 
 
@@ -43,12 +44,20 @@ def position(node: Any, key: Any = None) -> tuple[int, int]:
 
 
 def load_yaml(text: str, errors: Errors) -> Any:
-    """The document with positions, or None after adding its syntax error to `errors`."""
+    """The document with positions, or None after adding its problem to `errors`."""
     try:
-        return YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        errors.found.append(FlowError(f"YAML syntax: {exc.problem or exc}", errors.file, line,
-                                      col))
+        return yamlguard.parse(text, errors.file)
+    except FlowError as exc:
+        errors.found.append(exc)
         return None
+
+
+def read_yaml(path: str | Path, errors: Errors) -> Any:
+    """The file's document with positions, or None after adding its problem to `errors`
+    (unreadable, too large, not UTF-8, or any problem load_yaml finds)."""
+    try:
+        text = yamlguard.read_text(path)
+    except FlowError as exc:
+        errors.found.append(exc)
+        return None
+    return load_yaml(text, errors)

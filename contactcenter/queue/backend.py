@@ -5,12 +5,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 
-from contactcenter.acd.queues import QueueDefinition
+from contactcenter.acd.store import QueueStore
 from contactcenter.config import StoreConfig
 from contactcenter.errors import ConfigError, StoreError
 from contactcenter.queue.memory_store import MemoryStore
 from contactcenter.queue.redis_store import RedisStore
-from contactcenter.queue.store import QueueStore
+from contactcenter.queue_config import QueueDefinition
 
 
 @contextlib.asynccontextmanager

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from contactcenter.sim.audiosocket import run_audiosocket
 from contactcenter.sim.channels import Channel, Pbx
 from contactcenter.sim.scenario import Keypad, ScriptedCaller, Speech
 from contactcenter.sim.sounds import SoundLibrary
@@ -315,10 +316,21 @@ class AgiSession:
             self._pbx.set_var(self._ch, name, value)
         elif app == "voicemail":  # the caller leaves a message, as app_voicemail reports it
             self._pbx.set_var(self._ch, "VMSTATUS", "SUCCESS")
+        elif app == "audiosocket":
+            return await self._audiosocket(data)
         elif app not in {"wait", "noop", "answer", "verbose", "startmusiconhold",
                          "stopmusiconhold", "musiconhold", "background"}:
             return AgiReply("200 result=-2")
         return AgiReply("200 result=0")
+
+    async def _audiosocket(self, data: str) -> AgiReply:
+        """The caller's next answer over AudioSocket (sim/audiosocket.py); keys also reach
+        the AMI as DTMF events, as GET DATA's do."""
+        run = await run_audiosocket(data, self._keys.take(), self._hangup,
+                                    think_seconds=self._caller.think_seconds)
+        for key in run.keys:
+            self._pbx.dtmf(self._ch, key)
+        return AgiReply(f"200 result={run.result}")
 
     async def _record_file(self, argv: list[str]) -> AgiReply:
         if len(argv) < 6:

@@ -12,9 +12,12 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Speech:
-    """A spoken answer: the audio RECORD FILE writes as the caller's recording."""
+    """A spoken answer: the audio RECORD FILE writes as the caller's recording, or that
+    AudioSocket() streams in real time (8 kHz mono 16-bit WAV). ``barge_in``: the caller
+    speaks over the prompt (after think_seconds) instead of waiting for it to end."""
 
     audio: Path
+    barge_in: bool = True
 
 
 Answer = str | Speech | None

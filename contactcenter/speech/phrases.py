@@ -10,9 +10,18 @@ from collections.abc import Iterable, Mapping
 
 def words(text: str) -> tuple[str, ...]:
     """Lower case, accents and punctuation dropped: "Facturación, please!" ->
-    ('facturacion', 'please'), so a recogniser's spelling does not decide the match."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return tuple(re.sub(r"[^a-z0-9]+", " ", plain.casefold()).split())
+    ('facturacion', 'please'), so a recogniser's spelling does not decide the match.
+    Letters of every script stay ("요금 납부" -> ('요금', '납부')): accents are removed as
+    combining marks and the rest recomposed, which keeps Hangul syllables whole."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
+    return tuple(re.sub(r"[\W_]+", " ", unicodedata.normalize("NFC", bare).casefold()).split())
+
+
+def contains(said: tuple[str, ...], wanted: tuple[str, ...]) -> bool:
+    """Whether `wanted` appears in `said` as whole words in a row."""
+    return bool(wanted) and any(said[i:i + len(wanted)] == wanted
+                                for i in range(len(said) - len(wanted) + 1))
 
 
 def match_phrase(utterance: str, choices: Mapping[str, Iterable[str]]) -> str | None:
@@ -24,8 +33,7 @@ def match_phrase(utterance: str, choices: Mapping[str, Iterable[str]]) -> str | 
     for choice, phrases in choices.items():
         for phrase in phrases:
             wanted = words(phrase)
-            if wanted and any(said[i:i + len(wanted)] == wanted
-                              for i in range(len(said) - len(wanted) + 1)):
+            if contains(said, wanted):
                 best[choice] = max(best.get(choice, 0), len(wanted))
     if not best:
         return None

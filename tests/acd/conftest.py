@@ -13,14 +13,14 @@ from typing import Any, TypeVar
 
 from contactcenter.acd.announcer import ANNOUNCE_CONTEXT, ANNOUNCE_FLOW, Announcer
 from contactcenter.acd.distributor import Distributor
-from contactcenter.acd.queues import QueueDefinition
+from contactcenter.acd.store import QueueStore
 from contactcenter.config import AmiConfig
 from contactcenter.cti.bridge import AmiBridge
 from contactcenter.events import EventBus
 from contactcenter.ivr.fastagi import FastAgiServer
 from contactcenter.ivr.runtime import FlowRegistry, IvrService
 from contactcenter.queue.memory_store import MemoryStore
-from contactcenter.queue.store import QueueStore
+from contactcenter.queue_config import QueueDefinition
 from contactcenter.sim import PbxSimulator, ScriptedAgent
 from contactcenter.speech.tts import PromptRenderer
 from tests.cti.test_bridge_sim import CuttableLink

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from contactcenter.acd.announcer import announcement_text, announcements_due
-from contactcenter.acd.queues import Announcements, QueueDefinition
 from contactcenter.acd.routing import WaitingCall
+from contactcenter.queue_config import Announcements, QueueDefinition
 
 
 @pytest.mark.parametrize(("position", "wait_s", "text"), [

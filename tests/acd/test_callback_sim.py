@@ -16,9 +16,9 @@ from contactcenter.acd.events import (
     CallEnded,
     CallQueued,
 )
-from contactcenter.acd.queues import Announcements, QueueDefinition
 from contactcenter.cti.events import CallWaiting
 from contactcenter.ivr.events import CallbackRequested
+from contactcenter.queue_config import Announcements, QueueDefinition
 from contactcenter.sim import ScriptedAgent, ScriptedCaller
 from contactcenter.sim.stats import CallOutcome
 from contactcenter.speech.tts import PromptRenderer

@@ -23,7 +23,7 @@ import pytest
 
 from contactcenter.acd.agents import AgentProfile, AgentState
 from contactcenter.acd.events import CallConnected, CallEnded, CallOffered, CallQueued
-from contactcenter.acd.queues import Announcements, QueueDefinition
+from contactcenter.queue_config import Announcements, QueueDefinition
 from contactcenter.sim import ScriptedAgent, ScriptedCaller, SimCall
 from contactcenter.sim.stats import CallOutcome
 from tests.acd.conftest import KEYS, AcdRig, acd_rig

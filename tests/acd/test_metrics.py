@@ -1,5 +1,5 @@
-"""Wallboard metrics from plain events: counts, service level, abandon rate, ASA, AHT,
-post-call survey ratings, the sliding window and "today"."""
+"""Wallboard metrics from plain events: counts, service level, abandon rate, short abandons,
+ASA, AHT, occupancy, post-call survey ratings, the sliding window and "today"."""
 
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ from contactcenter.acd.events import (
     CallQueued,
 )
 from contactcenter.acd.metrics import ANSWERS_KEPT, DEFAULT_SERVICE_LEVEL_S, QueueMetrics
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.acd.routing import WaitingCall
 from contactcenter.ivr.events import IvrFinished
+from contactcenter.queue_config import QueueDefinition
 
 QUEUES = {"support": QueueDefinition("support", service_level_seconds=30),
-          "sales": QueueDefinition("sales", service_level_seconds=10)}
+          "sales": QueueDefinition("sales", service_level_seconds=10,
+                                   short_abandon_seconds=12)}
 
 
 def metrics(*events: object, window: float = 3600.0) -> QueueMetrics:
@@ -219,3 +220,71 @@ def test_ratings_leave_with_the_window_and_the_memory_of_answers_is_bounded() ->
     assert m.figures(300.0, [], [])["total"]["surveys"] == 1
     assert m.figures(300.0, [], [])["total"]["survey_avg"] == 5.0
     assert m.figures(900.0, [], [])["total"]["surveys"] == 0
+
+
+def test_short_abandons_are_counted_apart_and_left_out_of_the_rates() -> None:
+    m = metrics(answered("a1", 10.0, 100.0), answered("a2", 40.0, 110.0),  # in time, late
+                abandoned("s1", 4.9, 120.0),  # under support's default 5 s: short
+                abandoned("b1", 5.0, 130.0),  # not under it: abandoned, within 30 s
+                abandoned("b2", 45.0, 140.0),  # abandoned late: misses the service level
+                abandoned("s2", 11.0, 150.0, "sales"),  # sales counts under 12 s as short
+                abandoned("b3", 12.0, 160.0, "sales"))
+    board = m.figures(200.0, [], [])
+    support, sales = board["queues"]["support"], board["queues"]["sales"]
+    assert (support["abandoned"], support["short_abandoned"]) == (2, 1)
+    assert support["abandon_rate_pct"] == 50.0  # 2 of 2 answered + 2 abandoned
+    assert support["service_level_pct"] == pytest.approx(100 / 3, abs=0.1)  # a1 of a1 a2 b2
+    assert (sales["abandoned"], sales["short_abandoned"]) == (1, 1)
+    assert sales["abandon_rate_pct"] == 100.0 and sales["service_level_pct"] == 0.0
+    assert (board["total"]["abandoned"], board["total"]["short_abandoned"]) == (3, 2)
+
+
+def test_a_queue_of_short_abandons_only_has_no_rates() -> None:
+    support = metrics(abandoned("s", 1.0, 100.0)).figures(200.0, [], [])["queues"]["support"]
+    assert support["short_abandoned"] == 1
+    assert (support["abandon_rate_pct"], support["service_level_pct"]) == (None, None)
+
+
+def changed(name: str, state: str, at: float, reason: str = "") -> AgentStateChanged:
+    return AgentStateChanged(name, state, reason, "c" if state in ("on_call", "wrap_up")
+                             else None, at)
+
+
+def test_occupancy_is_call_and_wrap_up_time_over_time_logged_in_and_not_paused() -> None:
+    m = metrics(changed("x", "available", 1000.0), changed("x", "offered", 1100.0),
+                changed("x", "on_call", 1110.0), changed("x", "wrap_up", 1290.0),
+                changed("x", "paused", 1300.0, "lunch"), changed("x", "available", 1800.0),
+                changed("y", "available", 1000.0), changed("y", "on_call", 1500.0),
+                window=1000.0)
+    x = agent("x", AgentState.AVAILABLE)
+    y = agent("y", AgentState.ON_CALL, ("support", "sales"))
+    board = m.figures(2000.0, [], [x, y])
+    # x: staffed 1000-1300 and 1800-2000 (500 s), busy 1110-1300 (190 s)
+    assert board["agent_occupancy"]["x"] == 38.0
+    # y: staffed 1000-2000, busy 1500-2000
+    assert board["agent_occupancy"]["y"] == 50.0
+    assert board["queues"]["support"]["occupancy_pct"] == round(100 * 690 / 1500, 1)
+    assert board["queues"]["sales"]["occupancy_pct"] == 50.0
+    assert board["total"]["occupancy_pct"] == round(100 * 690 / 1500, 1)
+
+
+def test_occupancy_counts_inside_the_window_only() -> None:
+    m = metrics(changed("x", "on_call", 100.0), changed("x", "wrap_up", 700.0),
+                changed("x", "available", 800.0), window=600.0)
+    # the window is 400-1000: on a call 400-700, wrap-up 700-800, available 800-1000
+    board = m.figures(1000.0, [], [agent("x", AgentState.AVAILABLE)])
+    assert board["agent_occupancy"]["x"] == round(100 * 400 / 600, 1)
+    later = m.figures(2000.0, [], [agent("x", AgentState.AVAILABLE)])
+    assert later["agent_occupancy"]["x"] == 0.0  # available all of 1400-2000
+
+
+def test_an_agent_whose_change_was_not_seen_counts_from_the_store_s_state() -> None:
+    """Another process moved the agent (or this one restarted): the store's state since
+    its `since` is what the agent did."""
+    m = metrics(changed("x", "available", 1000.0), window=1000.0)
+    on_call = Agent(AgentProfile("x", "SIP/x", {"support": 0}), AgentState.ON_CALL,
+                    since=1600.0, call_id="c")
+    assert m.figures(2000.0, [], [on_call])["agent_occupancy"]["x"] == 40.0
+    paused = Agent(AgentProfile("z", "SIP/z", {"support": 0}), AgentState.PAUSED,
+                   reason="break", since=1500.0)
+    assert m.figures(2000.0, [], [on_call, paused])["agent_occupancy"]["z"] is None

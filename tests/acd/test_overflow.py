@@ -9,8 +9,8 @@ from contactcenter.acd.overflow import (
     overflows_due,
     while_waiting,
 )
-from contactcenter.acd.queues import OverflowRule, QueueDefinition
 from contactcenter.acd.routing import WaitingCall
+from contactcenter.queue_config import OverflowRule, QueueDefinition
 
 TO_OPERATOR = OverflowRule("queue", "operator", after_seconds=300)
 TO_CALLBACK = OverflowRule("callback", above_waiting=40)

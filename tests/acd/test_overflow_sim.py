@@ -9,7 +9,7 @@ import asyncio
 
 from contactcenter.acd.agents import AgentProfile
 from contactcenter.acd.events import CallConnected, CallEnded, CallOverflowed, CallQueued
-from contactcenter.acd.queues import OverflowRule, QueueDefinition
+from contactcenter.queue_config import OverflowRule, QueueDefinition
 from contactcenter.sim import ScriptedAgent, ScriptedCaller
 from contactcenter.sim.stats import CallOutcome
 from tests.acd.conftest import KEYS, acd_rig

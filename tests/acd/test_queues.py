@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from contactcenter.acd.queues import Announcements, OverflowRule, load_queue_definitions
 from contactcenter.errors import FlowError
+from contactcenter.queue_config import Announcements, OverflowRule, load_queue_definitions
 
 SHIPPED = Path(__file__).parents[2] / "flows" / "queues.yaml"
 
@@ -30,6 +30,15 @@ def test_shipped_file_defines_the_four_queues_with_their_rules() -> None:
 def test_a_queue_with_no_settings_gets_the_defaults(tmp_path: Path) -> None:
     queue = load_queue_definitions(write(tmp_path, "queues:\n  lone:\n"))["lone"]
     assert (queue.name, queue.max_waiting, queue.overflow) == ("lone", 0, ())
+    assert (queue.service_level_target_pct, queue.short_abandon_seconds) == (80.0, 5.0)
+
+
+def test_the_service_level_target_and_short_abandons_are_set_per_queue(
+        tmp_path: Path) -> None:
+    path = write(tmp_path, "queues:\n  a:\n    service_level_target_pct: 90\n"
+                           "    short_abandon_seconds: 3\n")
+    queue = load_queue_definitions(path)["a"]
+    assert (queue.service_level_target_pct, queue.short_abandon_seconds) == (90.0, 3.0)
 
 
 @pytest.mark.parametrize(("text", "message", "line", "column"), [
@@ -46,6 +55,9 @@ def test_a_queue_with_no_settings_gets_the_defaults(tmp_path: Path) -> None:
     ("queues:\n  a: [1\n", "expected", 3, 1),
     ("queues: 3\n", "expected a 'queues:' mapping", 1, 1),
     ("queues:\n  a:\n    after_call: Survey!\n", "after_call must name a flow", 3, 17),
+    ("queues:\n  a:\n    service_level_target_pct: 120\n", "must be a percentage", 3, 31),
+    ("queues:\n  a:\n    service_level_target_pct: 0\n", "must be a percentage", 3, 31),
+    ("queues:\n  a:\n    short_abandon_seconds: -1\n", "short_abandon_seconds must", 3, 28),
 ])
 def test_bad_input_names_file_line_and_column(tmp_path: Path, text: str, message: str,
                                               line: int, column: int) -> None:

@@ -8,9 +8,9 @@ import asyncio
 
 from contactcenter.acd.agents import AgentProfile
 from contactcenter.acd.events import CallConnected, CallEnded, CallQueued
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.cti.events import LinkDown, Resynced
 from contactcenter.health import PartDown
+from contactcenter.queue_config import QueueDefinition
 from contactcenter.sim import ScriptedAgent, ScriptedCaller, SimCall
 from contactcenter.sim.stats import CallOutcome
 from tests.acd.conftest import KEYS, AcdRig, acd_rig

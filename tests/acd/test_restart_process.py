@@ -16,7 +16,8 @@ import aiohttp
 
 from contactcenter.acd.announcer import ANNOUNCE_CONTEXT, ANNOUNCE_FLOW
 from contactcenter.crm.database import Database
-from contactcenter.crm.seed import demo_password, seed
+from contactcenter.crm.seed import USERS, seed
+from contactcenter.crm.users import Users
 from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller, SimCall
 from contactcenter.sim.stats import CallOutcome
 from tests.conftest import free_port
@@ -49,6 +50,8 @@ def write_config(tmp_path: Path, ami_port: int, agi_port: int, web_port: int) ->
     (flows / "queues.yaml").write_text(QUEUES)
     db = Database.open(f"sqlite:///{tmp_path / 'crm.db'}")
     seed(db)
+    for user, *_ in USERS:  # `run` refuses a database where demo passwords still work
+        Users(db).set_password(user, password(user))
     db.close()
     config = tmp_path / "platform.toml"
     config.write_text(f"""
@@ -69,6 +72,10 @@ watch = false
 cache_dir = "{tmp_path / 'prompts'}"
 """)
     return config
+
+
+def password(user: str) -> str:
+    return f"{user}-restarted"
 
 
 def output(log: Path) -> str:
@@ -109,7 +116,7 @@ async def platform(config: Path, web_port: int, log: Path) -> AsyncIterator[
 async def console_login(http: aiohttp.ClientSession, base: str, user: str) -> str:
     """Log `user` in to the console; their CSRF token."""
     async with http.post(f"{base}/login", data={"username": user,
-                                                "password": demo_password(user)},
+                                                "password": password(user)},
                          allow_redirects=False) as response:
         assert response.status == 302
     async with http.get(f"{base}/api/session") as response:

@@ -9,10 +9,10 @@ import asyncio
 
 from contactcenter.acd.agents import AgentProfile, AgentState
 from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.cti.events import Resynced
 from contactcenter.errors import StoreError
 from contactcenter.queue.memory_store import MemoryStore
+from contactcenter.queue_config import QueueDefinition
 from contactcenter.sim import ScriptedAgent, ScriptedCaller
 from tests.acd.conftest import KEYS, acd_rig
 

@@ -13,10 +13,10 @@ import pytest
 from contactcenter.acd.agents import AgentProfile, AgentState
 from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded, CallOffered
-from contactcenter.acd.queues import QueueDefinition
 from contactcenter.errors import InvalidTransition
 from contactcenter.queue.memory_store import MemoryStore
 from contactcenter.queue.redis_store import RedisStore
+from contactcenter.queue_config import QueueDefinition
 from contactcenter.sim import ScriptedAgent, ScriptedCaller
 from contactcenter.sim.stats import CallOutcome
 from tests.acd.conftest import KEYS, acd_rig

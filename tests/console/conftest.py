@@ -22,6 +22,8 @@ from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.events import CallConnected
 from contactcenter.agent_console.app import create_app
 from contactcenter.app import Platform, open_platform
+from contactcenter.complaints.config import load_settings
+from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.config import load_config
 from contactcenter.crm.database import Database
 from contactcenter.crm.seed import demo_password, seed
@@ -38,6 +40,7 @@ ADA = ScriptedCaller(number="+14155550123", name="Ada Lovelace", answers=("2",))
 ANSWERS = ScriptedAgent(answer_after=0.2, talk_seconds=None)  # and stays until hung up
 E = TypeVar("E")
 FLOWS = Path(__file__).parents[2] / "flows"
+COMPLAINTS = load_settings(FLOWS / "complaints.yaml")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -82,13 +85,23 @@ def db(db_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 async def console(db: Database) -> AsyncIterator[tuple[TestServer, EventBus, Distributor]]:
+    async with console_server(db) as console:
+        yield console
+
+
+@contextlib.asynccontextmanager
+async def console_server(db: Database, **app: object) -> AsyncIterator[
+        tuple[TestServer, EventBus, Distributor]]:
+    """The console over a Distributor without a PBX; `app`: more of create_app's options."""
     bus = EventBus()
     async with Distributor(MemoryStore(), NoPbx(), bus) as desk, \
             CallActions(desk, NoPbx(), bus) as calls:  # type: ignore[arg-type]
         for agent in AGENTS:
             await desk.register_agent(AgentProfile(agent, f"SIP/{agent}", {"support": 0}))
         server = TestServer(create_app(desk=desk, db=db, bus=bus, calls=calls,
-                                       heartbeat_s=1.0), host="127.0.0.1")
+                                       complaints=ComplaintDesk(db, COMPLAINTS),
+                                       heartbeat_s=1.0, **app),  # type: ignore[arg-type]
+                            host="127.0.0.1")
         await server.start_server()
         try:
             yield server, bus, desk
@@ -166,8 +179,9 @@ async def signed_in_page(browser: Browser, base: str, username: str) -> Page:
     await page.fill("input[name=username]", username)
     await page.fill("input[name=password]", demo_password(username))
     await page.click("button[type=submit]")
-    await page.wait_for_url(f"{base}/agent" if username.startswith("agent")
-                            else f"{base}/supervisor")
+    home = {"agent": "/agent", "resolver": "/complaints"}.get(username.rstrip("0123456789"),
+                                                              "/supervisor")
+    await page.wait_for_url(f"{base}{home}")
     return page
 
 

@@ -1,4 +1,5 @@
-"""The REST API's operations against the real CRM: wrap-up with cases, customers, bad input."""
+"""The REST API's operations against the real CRM: wrap-up with complaints, customers, bad
+input."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import asyncio
 import functools
 import time
 
-from contactcenter.crm.cases import Cases
+from contactcenter.crm.complaints import Complaints
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.interactions import Interactions
 
@@ -25,7 +26,7 @@ async def test_wrap_up_saves_only_a_known_disposition_and_only_for_my_call(conso
     try:
         bad = await client.post("/api/wrapup", headers=headers,
                                 json={"call_id": "call-1", "disposition": "no-such-code"})
-        assert bad.status == 409 and "disposition" in await bad.text()
+        assert bad.status == 400 and "disposition" in await bad.text()
         assert (await asyncio.to_thread(interactions.get, "call-1")).disposition is None
         theirs = await client.post("/api/wrapup", headers=headers,
                                    json={"call_id": "call-2", "disposition": code})
@@ -57,7 +58,7 @@ async def test_customers_are_created_searched_and_edited(console, db) -> None:
         stored = await asyncio.to_thread(Customers(db).get, customer_id)
         assert (stored.name, stored.email) == ("Zebulon Quartermaine", "zeb@example.org")
         nameless = await client.post("/api/customers", headers=headers, json={"name": " "})
-        assert nameless.status == 409
+        assert nameless.status == 400
         assert len(await asyncio.to_thread(Customers(db).search, "Quartermaine")) == 1
     finally:
         await client.close()
@@ -74,48 +75,59 @@ async def test_hang_up_without_a_call_is_refused_clearly(console) -> None:
         await client.close()
 
 
-async def test_wrap_up_opens_or_updates_a_case_and_refuses_bad_ones_whole(console, db) -> None:
+async def test_wrap_up_opens_or_follows_up_a_complaint_and_refuses_bad_ones_whole(
+        console, db) -> None:
     server, _bus, _desk = console
-    interactions, cases = Interactions(db), Cases(db)
+    interactions, complaints = Interactions(db), Complaints(db)
     ada = (await asyncio.to_thread(Customers(db).search, "Ada Lovelace"))[0]
     for call_id, agent in (("call-1", "agent101"), ("call-2", "agent101"),
                            ("theirs", "agent102")):
         await asyncio.to_thread(interactions.track, call_id, {"agent_id": agent,
                                                               "customer_id": ada.id})
     code = (await asyncio.to_thread(interactions.dispositions))[0].code
-    before = await asyncio.to_thread(cases.for_customer, ada.id)
+    before = await asyncio.to_thread(complaints.for_customer, ada.id)
     client, csrf = await logged_in(server, "agent101")
     post = functools.partial(client.post, "/api/wrapup", headers={"X-CSRF-Token": csrf})
     try:
-        opened = await post(json={"call_id": "call-1", "disposition": code, "case": {
-            "subject": "Duplicate invoice", "notes": "Charged twice in May"}})
+        opened = await post(json={"call_id": "call-1", "disposition": code, "complaint": {
+            "subject": "Duplicate invoice", "category": "billing",
+            "subcategory": "invoice disputed", "severity": "medium",
+            "notes": "Charged twice in May"}})
         assert opened.status == 200
-        case = (await opened.json())["case"]
-        assert (case["subject"], case["status"], case["description"]) == (
-            "Duplicate invoice", "open", "Charged twice in May")
-        assert (await asyncio.to_thread(interactions.get, "call-1")).case_id == case["id"]
+        complaint = (await opened.json())["complaint"]
+        assert (complaint["subject"], complaint["status"], complaint["description"]) == (
+            "Duplicate invoice", "new", "Charged twice in May")
+        assert (complaint["team"], complaint["channel"]) == ("billing", "call")
+        assert complaint["resolution_due_at"] > complaint["response_due_at"]
+        stored = await asyncio.to_thread(interactions.get, "call-1")
+        assert stored.complaint_id == complaint["id"]
 
-        for bad in ({"case": {"subject": ""}}, {"case": {"id": case["id"], "status": "done"}},
-                    {"case": {"id": case["id"], "status": "resolved"}, "disposition": "x"},
-                    {"case": {"subject": "Other"}, "case_id": case["id"]},
-                    {"case": "resolve it"}):
+        for bad in ({"complaint": {"subject": "", "category": "billing",
+                                   "subcategory": "refund", "severity": "high"}},
+                    {"complaint": {"subject": "x", "category": "shipping", "severity": "high"}},
+                    {"complaint": {"id": complaint["id"], "resolve": True}},  # no solution
+                    {"complaint": {"id": complaint["id"], "resolve": True, "notes": "ok"},
+                     "disposition": "x"},
+                    {"complaint": {"subject": "Other"}, "complaint_id": complaint["id"]},
+                    {"complaint": "resolve it"}):
             refused = await post(json={"call_id": "call-2", "disposition": code, **bad})
             assert refused.status in (400, 409), bad
-        theirs = await post(json={"call_id": "theirs", "disposition": code,
-                                  "case": {"id": case["id"], "status": "resolved"}})
+        theirs = await post(json={"call_id": "theirs", "disposition": code, "complaint": {
+            "id": complaint["id"], "resolve": True, "notes": "Refunded"}})
         assert theirs.status == 403
-        assert (await asyncio.to_thread(cases.get, case["id"])).status == "open"
+        assert (await asyncio.to_thread(complaints.get, complaint["id"])).status == "new"
         assert (await asyncio.to_thread(interactions.get, "call-2")).disposition is None
-        assert len(await asyncio.to_thread(cases.for_customer, ada.id)) == len(before) + 1
+        assert len(await asyncio.to_thread(complaints.for_customer, ada.id)) == len(before) + 1
 
-        updated = await post(json={"call_id": "call-2", "disposition": code, "case": {
-            "id": case["id"], "status": "resolved", "notes": "Refunded"}})
-        assert updated.status == 200
-        stored = await asyncio.to_thread(cases.get, case["id"])
-        assert (stored.status, stored.description) == (
-            "resolved", "Charged twice in May\n\nRefunded")
-        listed = await (await client.get(f"/api/customers/{ada.id}/cases")).json()
-        assert {c["id"]: c["status"] for c in listed}[case["id"]] == "resolved"
+        followed = await post(json={"call_id": "call-2", "disposition": code, "complaint": {
+            "id": complaint["id"], "resolve": True, "notes": "Refunded"}})
+        assert followed.status == 200
+        done = await asyncio.to_thread(complaints.detail, complaint["id"])
+        assert (done.complaint.status, done.complaint.solution) == ("resolved", "Refunded")
+        assert [(n.body, n.call_id) for n in done.notes] == [("Refunded", "call-2")]
+        listed = await (await client.get(f"/api/customers/{ada.id}/complaints")).json()
+        assert {c["id"]: c["status"] for c in listed["complaints"]}[complaint["id"]] == (
+            "resolved")
     finally:
         await client.close()
 

@@ -13,7 +13,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from contactcenter.acd.events import CallOffered
-from contactcenter.cti import screenpop
+from contactcenter.crm_link import screenpop
 from contactcenter.sim import ScriptedAgent
 
 from .conftest import ADA, FLOWS, live_platform, next_event, signed_in_page, until

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 
 from contactcenter.acd.events import AgentStateChanged, CallEnded, CallOffered
 from contactcenter.agent_console.app import HUB
-from contactcenter.cti.events import ScreenPop
+from contactcenter.crm_link.events import ScreenPop
 from contactcenter.events import EventBus
 
 from .conftest import logged_in, until

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contactcenter.crm.cases import Cases
+from contactcenter.crm.complaints import Complaints, NewComplaint
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.errors import NotFound, ValidationError
@@ -82,19 +82,19 @@ def test_a_survey_rating_is_kept_whatever_the_call_s_progress_and_refused_when_b
     assert interactions.get("c1").survey_score == 5
 
 
-def test_wrap_up_adds_disposition_notes_and_case(db: Database, interactions: Interactions) -> None:
+def test_wrap_up_adds_disposition_notes_and_complaint(db: Database,
+                                                      interactions: Interactions) -> None:
     ada = Customers(db).create(name="Ada Lovelace", phones=["+14155550123"])
     interactions.track("c1", {"customer_id": ada.id, "state": "ended", "outcome": "answered"})
-    case = Cases(db).open(ada.id, "Invoice disputed", actor="agent101")
-    done = interactions.wrap_up(
-        "c1", disposition="resolved", notes="Explained the bill.", case_id=case.id, actor="agent101"
-    )
-    assert (done.disposition, done.notes, done.case_id) == (
+    complaint = Complaints(db).open(NewComplaint("Invoice disputed", ada.id), actor="agent101")
+    done = interactions.wrap_up("c1", disposition="resolved", notes="Explained the bill.",
+                                complaint_id=complaint.id, actor="agent101")
+    assert (done.disposition, done.notes, done.complaint_id) == (
         "resolved",
         "Explained the bill.",
-        case.id,
+        complaint.id,
     )
-    assert interactions.for_case(case.id) == [done]
+    assert Complaints(db).detail(complaint.id).interactions == (done,)
     # The recorder's late events never erase the wrap-up.
     assert interactions.track("c1", {"talk_s": 30.0}).disposition == "resolved"
 
@@ -104,7 +104,7 @@ def test_wrap_up_adds_disposition_notes_and_case(db: Database, interactions: Int
     [
         ({"disposition": "nope"}, "disposition"),
         ({"disposition": "old"}, "disposition"),
-        ({"disposition": "resolved", "case_id": 999}, "case_id"),
+        ({"disposition": "resolved", "complaint_id": 999}, "complaint_id"),
         ({"disposition": "resolved", "customer_id": 999}, "customer_id"),
     ],
 )
@@ -116,21 +116,21 @@ def test_bad_wrap_up_is_refused_as_a_whole(
         interactions.wrap_up("c1", notes="lost?", **kwargs)
     assert caught.value.field == field
     kept = interactions.get("c1")
-    assert (kept.disposition, kept.notes, kept.case_id) == (None, "", None)
+    assert (kept.disposition, kept.notes, kept.complaint_id) == (None, "", None)
     with pytest.raises(NotFound):
         interactions.wrap_up("ghost", disposition="resolved")
 
 
-def test_a_case_of_another_customer_cannot_be_linked(
+def test_a_complaint_of_another_customer_cannot_be_linked(
     db: Database, interactions: Interactions
 ) -> None:
     customers = Customers(db)
     ada = customers.create(name="Ada Lovelace")
     grace = customers.create(name="Grace Hopper")
-    graces_case = Cases(db).open(grace.id, "Router replacement")
+    graces = Complaints(db).open(NewComplaint("Router replacement", grace.id), actor="agent101")
     interactions.track("c1", {"customer_id": ada.id})
-    with pytest.raises(ValidationError, match="case_id"):
-        interactions.wrap_up("c1", disposition="resolved", case_id=graces_case.id)
+    with pytest.raises(ValidationError, match="complaint_id"):
+        interactions.wrap_up("c1", disposition="resolved", complaint_id=graces.id)
 
 
 def test_recent_interactions_of_a_customer_newest_first(
@@ -143,28 +143,3 @@ def test_recent_interactions_of_a_customer_newest_first(
     recent = interactions.recent_for_customer(ada.id, limit=3)
     assert [i.call_id for i in recent] == ["c6", "c5", "c4"]
     assert [i.call_id for i in interactions.recent(limit=2)] == ["other", "c6"]
-
-
-def test_cases_open_resolve_and_list_open_ones(db: Database, interactions: Interactions) -> None:
-    ada = Customers(db).create(name="Ada Lovelace")
-    cases = Cases(db)
-    interactions.track("c1", {"queue": "support"})
-    first = cases.open(ada.id, "Invoice disputed", "Twice billed", call_id="c1", actor="agent101")
-    second = cases.open(ada.id, "Router replacement")
-    assert first.status == "open" and first.created_by == "agent101"
-    assert interactions.get("c1").customer_id == ada.id
-    assert {c.id for c in cases.open_for_customer(ada.id)} == {first.id, second.id}
-    resolved = cases.resolve(first.id, actor="agent102")
-    assert resolved.status == "resolved" and resolved.resolved_at is not None
-    assert cases.open_for_customer(ada.id) == [cases.get(second.id)]
-    assert len(cases.for_customer(ada.id)) == 2
-    reopened = cases.update(first.id, status="open")
-    assert reopened.resolved_at is None
-    with pytest.raises(ValidationError):
-        cases.update(first.id, status="closed-ish")
-    with pytest.raises(ValidationError):
-        cases.open(ada.id, "")
-    with pytest.raises(ValidationError):
-        cases.open(424242, "No such customer")
-    with pytest.raises(NotFound):
-        cases.get(424242)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from contactcenter.crm.cases import Cases
+from contactcenter.crm.complaints import Complaints, NewComplaint
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
@@ -22,9 +22,14 @@ def test_many_callers_in_one_read_keep_their_order_and_own_history(db: Database)
     for day in range(4):
         history.track(f"ada-{day}", {"customer_id": ada.id, "entered_at": T0 + timedelta(day)})
     history.track("grace-0", {"customer_id": grace.id, "entered_at": T0})
-    cases = Cases(db)
-    open_case = cases.open(ada.id, "Invoice disputed")
-    cases.resolve(cases.open(ada.id, "Password reset").id)
+    complaints = Complaints(db)
+    disputed = complaints.open(NewComplaint("Invoice disputed", ada.id), actor="agent101")
+    reset = complaints.open(NewComplaint("Password reset", ada.id), actor="agent101")
+    complaints.act(reset.id, "resolve", actor="resolver1", inputs={"solution": "Sent again"})
+    wrong = complaints.open(NewComplaint("Wrong address", ada.id), actor="agent101")
+    complaints.act(wrong.id, "resolve", actor="resolver1", inputs={"solution": "Fixed"})
+    complaints.act(wrong.id, "accept", actor="agent101")
+    complaints.act(wrong.id, "close", actor="resolver1")
 
     profiles = caller_profiles(db, [
         Caller(phone="(415) 555-0124"),
@@ -36,11 +41,14 @@ def test_many_callers_in_one_read_keep_their_order_and_own_history(db: Database)
     first, second, unknown, again = profiles
     assert (first.customer, first.matched_by, first.phone_e164) == (ada, "phone", "+14155550124")
     assert [i.call_id for i in first.interactions] == ["ada-3", "ada-2"]
-    assert first.open_cases == (cases.get(open_case.id),)
+    # not closed: the resolved one is there too, its solution still to be told
+    assert [(c.id, c.status) for c in first.complaints] == [(reset.id, "resolved"),
+                                                            (disputed.id, "new")]
+    assert first.complaints[0].solution == "Sent again"
     assert (second.customer, second.matched_by) == (grace, "account")
-    assert [i.call_id for i in second.interactions] == ["grace-0"] and second.open_cases == ()
+    assert [i.call_id for i in second.interactions] == ["grace-0"] and second.complaints == ()
     assert (unknown.customer, unknown.matched_by, unknown.phone_e164) == (None, "", None)
-    assert unknown.interactions == () and unknown.open_cases == ()
+    assert unknown.interactions == () and unknown.complaints == ()
     assert (again.customer, again.interactions) == (ada, first.interactions)
 
 
@@ -60,5 +68,5 @@ def test_no_callers_and_no_history_are_cheap_answers(db: Database) -> None:
     ada = Customers(db).create(name="Ada Lovelace", phones=["+14155550123"])
     Interactions(db).track("c1", {"customer_id": ada.id})
     assert caller_profiles(db, []) == []
-    (profile,) = caller_profiles(db, [Caller(phone="4155550123")], history=0, open_cases=False)
+    (profile,) = caller_profiles(db, [Caller(phone="4155550123")], history=0, complaints=False)
     assert profile.customer == ada and profile.interactions == ()

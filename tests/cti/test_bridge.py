@@ -165,9 +165,10 @@ async def test_originate_bytes_match_the_transcript_even_with_testing_eol(
             device="SIP/agent102", caller_channel="SIP/carrier-0000000d", timeout_ms=3000,
             caller_id='"Ada Lovelace" <+14155550123>', call_id="call-1")
         sent = bytes(asterisk.raw[start:])
-        assert sent == (  # transcript row at 8.333, ActionID aside, with Bridge's `x` option
+        assert sent == (  # transcript row at 8.333, ActionID aside, with Bridge's options:
+            # x hangs the caller up after the agent, T lets the agent's leg transfer
             b"Action: Originate\r\nActionID: " + action_id.encode() + b"\r\n"
-            b"Channel: SIP/agent102\r\nApplication: Bridge\r\nData: SIP/carrier-0000000d,x\r\n"
+            b"Channel: SIP/agent102\r\nApplication: Bridge\r\nData: SIP/carrier-0000000d,xT\r\n"
             b"Timeout: 3000\r\nCallerID: \"Ada Lovelace\" <+14155550123>\r\nAsync: true\r\n"
             b"Variable: CC_CALL_ID=call-1\r\n\r\n")
         asterisk.push(newchannel("1795412920.15", "SIP/agent102-0000000e"))
@@ -238,3 +239,20 @@ async def test_reconnect_backs_off_while_asterisk_is_away() -> None:
     assert ami.connected
     await ami.close()
     await revived.close()
+
+
+async def test_an_asterisk_that_goes_silent_is_dropped_and_reconnected(
+        asterisk: FakeAsterisk) -> None:
+    """A half-open link (no FIN, no replies) would otherwise look connected for ever."""
+    bus = EventBus()
+    ami = AmiBridge(ami_config(asterisk.port, action_timeout=0.2, check_seconds=0.1), bus,
+                    first_retry=0.01)
+    with bus.subscribe() as queue:
+        await ami.start()
+        await next_of(queue, Resynced)
+        asterisk.silent.add("CoreShowChannels")  # the periodic check gets no reply
+        await next_of(queue, LinkDown, within=2.0)
+        asterisk.silent.clear()
+        await next_of(queue, Resynced, within=2.0)
+    assert ami.connected and asterisk.logins >= 2
+    await ami.close()

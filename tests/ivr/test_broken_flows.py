@@ -17,7 +17,8 @@ QUEUES = {"billing", "support", "sales", "operator"}
 
 
 def expectation(path: Path) -> tuple[int, str]:
-    line, message = re.match(r"# expect: (\d+): (.*)", path.read_text().splitlines()[0]).groups()
+    first = path.read_bytes().decode("utf-8", errors="replace").splitlines()[0]
+    line, message = re.match(r"# expect: (\d+): (.*)", first).groups()
     return int(line) + 1, message  # +1: the expectation comment is line 1 of the file
 
 
@@ -37,7 +38,9 @@ def test_corpus_is_large_enough() -> None:
 
 def test_check_prints_every_error_and_fails(capsys) -> None:
     assert main(["flows", "check", str(BROKEN)]) == 1
-    out = capsys.readouterr().out.splitlines()
+    printed = capsys.readouterr()
+    assert printed.err == ""  # hostile files included: messages, never a traceback
+    out = printed.out.splitlines()
     for path in flow_files(BROKEN):
         line, _ = expectation(path)
         assert any(o.startswith(f"{path}:{line}:") for o in out), path.name
@@ -64,3 +67,26 @@ def test_check_reports_an_after_call_naming_no_flow_with_its_position(tmp_path,
     assert main(["flows", "check", str(tmp_path)]) == 1
     assert (f"{tmp_path / 'queues.yaml'}:3:17: queue 'support': after_call names no flow "
             "'survy' (known: main, survey)") in capsys.readouterr().out
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path, capsys) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("name: big\nsteps:\n  a: {hangup: }\n" + "# padding\n" * 30_000)
+    assert main(["flows", "check", str(big)]) == 1
+    assert f"{big}:1:1: file is larger than 256 KiB" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("text", "message", "line"), [
+    (b"queues:\n  support:\n    description: caf\xe9\n", "not UTF-8", 3),
+    (b"queues:\n  support: &s {max_waiting: 2}\n  sales: *s\n", "alias *s is not allowed", 3),
+    (b"queues:\n  support:\n    description: \"a\x00b\"\n", "a NUL byte", 3),
+    (b"queues:\n  support:\n  1:\n", "queue name 1 must be text", 3),
+])
+def test_a_hostile_queues_file_is_reported_with_its_position(tmp_path, capsys, text: bytes,
+                                                            message: str, line: int) -> None:
+    (tmp_path / "queues.yaml").write_bytes(text)
+    (tmp_path / "main.yaml").write_text("name: main\nsteps:\n  a: {hangup: }\n")
+    assert main(["flows", "check", str(tmp_path)]) == 1
+    printed = capsys.readouterr()
+    assert f"{tmp_path / 'queues.yaml'}:{line}:" in printed.out and message in printed.out
+    assert printed.err == ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from contactcenter.errors import UnsafeValueError
 from contactcenter.ivr.fastagi import AgiHangup, AgiSession, FastAgiServer, parse_reply, quote
+from tests.sim.conftest import eventually
 
 TRANSCRIPT = Path(__file__).parents[1] / "fixtures" / "asterisk-20" / "fastagi-transcript.log"
 
@@ -230,3 +232,109 @@ async def test_simulated_caller_is_parked_after_the_queue_variables() -> None:
     finally:
         await server.close()
     assert seen == {"flow": "main", "args": ["5000"], "key": "2"}
+
+
+async def test_a_silent_client_is_closed_by_the_timeouts_and_frees_its_place(caplog) -> None:
+    """One peer connects and says nothing, another sends its agi_* block and then never
+    answers a command: both are closed within their timeouts, and the server serves on."""
+    outcome = {}
+
+    async def handler(session: AgiSession) -> None:
+        try:
+            await session.command("GET DATA menu 4000 1")
+        except AgiHangup as exc:
+            outcome["ended"] = type(exc).__name__
+            raise
+
+    server = FastAgiServer(handler, port=0, header_timeout=0.2, command_timeout=0.2)
+    await server.start()
+    try:
+        mute_reader, mute = await asyncio.open_connection("127.0.0.1", server.port)
+        deaf_reader, deaf = await asyncio.open_connection("127.0.0.1", server.port)
+        deaf.write(b"agi_network_script: main\nagi_uniqueid: 1767600000.9\n\n")
+        async with asyncio.timeout(2):
+            assert await mute_reader.read() == b""  # closed by the server
+            assert await deaf_reader.read() == b"GET DATA menu 4000 1\n"  # then closed
+        assert outcome == {"ended": "AgiSilent"}
+        await eventually(lambda: server.active_sessions == 0)
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert any("no agi_* block" in w for w in warnings)
+        assert any("1767600000.9" in w and "no reply to GET DATA" in w for w in warnings)
+        env, _ = first_call()
+        await asterisk(server.port, env, [b"200 result=1\n"])  # and the server still serves
+        mute.close()
+        deaf.close()
+    finally:
+        await server.close()
+
+
+async def test_a_session_that_never_ends_is_closed_at_the_session_timeout(caplog) -> None:
+    async def handler(session: AgiSession) -> None:
+        while True:  # a peer that answers everything, forever
+            await session.command("NOOP")
+
+    server = FastAgiServer(handler, port=0, session_timeout=0.3)
+    await server.start()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"agi_network_script: main\nagi_uniqueid: 1767600000.8\n\n")
+        async with asyncio.timeout(2):
+            with contextlib.suppress(ConnectionResetError):
+                while await reader.readline():  # until the server closes
+                    writer.write(b"200 result=0\n")
+        assert any("1767600000.8" in r.getMessage() and "ran over 0.3 s" in r.getMessage()
+                   for r in caplog.records)
+        writer.close()
+    finally:
+        await server.close()
+
+
+async def test_connections_beyond_the_cap_are_closed_at_once() -> None:
+    async def handler(session: AgiSession) -> None:
+        await session.command("NOOP")
+
+    server = FastAgiServer(handler, port=0, header_timeout=0.5, max_sessions=2)
+    await server.start()
+    try:
+        held = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(2)]
+        await eventually(lambda: server.active_sessions == 2)
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"agi_network_script: main\n\n")
+        async with asyncio.timeout(0.3):  # well before the held ones time out
+            assert await closed(reader)
+        assert (server.refused, server.active_sessions) == (1, 2)
+        for held_reader, _ in held:  # the held ones end at the header timeout...
+            assert await closed(held_reader)
+        env, _ = first_call()
+        assert await asterisk(server.port, env, [b"200 result=0\n"]) == ["NOOP"]  # ...and
+        for _, held_writer in held:  # there is room again
+            held_writer.close()
+        writer.close()
+    finally:
+        await server.close()
+
+
+async def closed(reader: asyncio.StreamReader) -> bool:
+    """Whether the server closed the connection (unread bytes make that a reset)."""
+    try:
+        return await reader.read() == b""
+    except ConnectionResetError:
+        return True
+
+
+async def test_a_caller_name_holding_a_line_feed_keeps_the_session() -> None:
+    """res_agi.c writes values as they are: the name's second line continues it."""
+    seen = {}
+
+    async def handler(session: AgiSession) -> None:
+        seen.update(session.env)
+
+    server = await serve(handler)
+    try:
+        await asterisk(server.port, [b"agi_network_script: main\n",
+                                     b"agi_calleridname: Mallory\n", b"Evil\n",
+                                     b"agi_callerid: +14155550199\n", b"\n"], [])
+    finally:
+        await server.close()
+    assert seen["agi_calleridname"] == "Mallory Evil"
+    assert seen["agi_callerid"] == "+14155550199"

@@ -13,9 +13,11 @@ from contactcenter.cli import main
 from contactcenter.events import EventBus
 from contactcenter.ivr.events import IvrFinished
 from contactcenter.ivr.fastagi import AgiReply
-from contactcenter.ivr.flow import Flow, parse_flow
-from contactcenter.ivr.interpreter import MAX_JUMPS, Finish, Jump, Play, SetVariable
+from contactcenter.ivr.flow import parse_flow
+from contactcenter.ivr.interpreter import Finish, Jump, Play, SetVariable
+from contactcenter.ivr.model import Flow
 from contactcenter.ivr.runtime import FlowRegistry, IvrService
+from contactcenter.ivr.steptypes.goto import MAX_JUMPS
 from contactcenter.speech.tts import PromptRenderer
 from tests.ivr.walking import walk
 

@@ -14,8 +14,8 @@ from contactcenter.ivr.interpreter import (
     FlowRun,
     Play,
     SetVariable,
-    luhn_ok,
 )
+from contactcenter.ivr.steptypes.collect import luhn_ok
 from tests.ivr.walking import walk
 
 MAIN = """

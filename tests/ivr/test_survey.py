@@ -123,11 +123,21 @@ async def test_a_missing_after_call_flow_ends_the_call_and_never_runs_the_inboun
     commands, events = await run_session(tmp_path, AFTER_CALL, [], flows)
     assert commands == [] and events == []  # the dialplan goes on to Hangup()
 
-    inbound = {**AFTER_CALL, "agi_context": "from-pstn"}  # an unknown script there: main
-    commands, events = await run_session(tmp_path, inbound, [], flows)
+    nameless = {**AFTER_CALL, "agi_context": "from-pstn", "agi_network_script": ""}
+    commands, events = await run_session(tmp_path, nameless, [], flows)  # no name: main
     assert len(commands) == 1
     [finished] = [e for e in events if isinstance(e, IvrFinished)]
     assert (finished.flow, finished.outcome) == ("main", "caller_hung_up")
+
+
+async def test_a_script_naming_an_unknown_flow_is_refused_loudly_never_served_main(
+        tmp_path: Path, caplog) -> None:
+    typo = {**AFTER_CALL, "agi_context": "from-pstn", "agi_network_script": "mian?x=1"}
+    commands, events = await run_session(tmp_path, typo, [b"200 result=0\n"] * 3)
+    assert commands == [] and events == []  # nothing played: the dialplan hangs up
+    [refusal] = [r for r in caplog.records if "'mian'" in r.getMessage()]
+    assert refusal.levelname == "ERROR" and "main" in refusal.getMessage()  # what exists
+    assert AFTER_CALL["agi_uniqueid"] in refusal.getMessage()
 
 
 def dialplan_context(name: str) -> list[str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from contactcenter.ivr.flow import Flow, parse_flow
+from contactcenter.ivr.flow import parse_flow
 from contactcenter.ivr.interpreter import Action, Ask, CallInfo, Exec, Finish, FlowRun, Jump, Lookup
+from contactcenter.ivr.model import Flow
 
 CALL = CallInfo("17.1", "SIP/x", "+14155550123", "Ada")
 

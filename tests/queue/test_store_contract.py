@@ -13,10 +13,10 @@ import pytest
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
 from contactcenter.acd.routing import WaitingCall, next_offer
+from contactcenter.acd.store import QueueStore
 from contactcenter.errors import StoreConflict
 from contactcenter.queue.memory_store import MemoryStore
 from contactcenter.queue.redis_store import RedisStore
-from contactcenter.queue.store import QueueStore
 
 S = AgentState
 MakeStore = Callable[..., Awaitable[QueueStore]]

@@ -1,6 +1,6 @@
-// The agent page: state buttons, call controls, live pop over a reconnecting websocket,
-// wrap-up with cases, search, click-to-dial.
-let currentCall = null, endedCall = null, customerId = null, openCases = [];
+// The agent page: state buttons, call controls, live pop over a reconnecting websocket
+// (with the caller's complaints), wrap-up with a complaint, search, click-to-dial.
+let currentCall = null, endedCall = null, customerId = null, openComplaints = [];
 const $ = id => document.getElementById(id);
 function showState(agent) { $("state").textContent = agent.state; }
 function showPop(pop) {
@@ -18,24 +18,51 @@ function showPop(pop) {
     dl.lastChild.append(...(c.phones || []).map(dialButton));
     add("Segment", c.segment || "");
   } else {
-    add("Customer", p.lookup === "pending" ? "Looking up…" : "Unknown caller");
+    add("Customer", p.lookup === "pending" ? "Looking up…" : p.lookup === "failed" ? "Customer record unavailable" : "Unknown caller");
   }
   add("Waited", `${Math.round(p.wait_s || 0)} s`);
+  if (p.caller_said) add("Caller said", `“${p.caller_said}”`);
   add("IVR path", (p.ivr?.path || []).join(" → "));
-  for (const [k, v] of Object.entries(p.ivr?.answers || {})) add(k, v);
-  add("Open cases", (p.open_cases || []).map(x => `#${x.id} ${x.subject || ""}`).join("; ") || "none");
+  for (const [k, v] of Object.entries(p.ivr?.answers || {})) if (k !== "said") add(k, v);
+  add("Complaints", "");
+  const list = dl.lastChild;
+  list.id = "pop-complaints";
+  showPopComplaints(list, p.open_complaints || []);
   const rated = i => i.survey_score ? `, rated ${i.survey_score}/5` : "";
   add("History", (p.recent_interactions || []).map(i => `${(i.entered_at || "").slice(0, 16)} ${i.disposition || i.outcome || ""}${rated(i)}`).join("; ") || "none");
-  if (p.crm_error) add("CRM", p.crm_error);
   box.append(dl);
-  showCases(p.open_cases || []);
+  showComplaints(p.open_complaints || []);
+  if (c) { const a = cc.el("a", "Customer page"); a.href = `/customer?id=${c.id}`; a.target = "_blank"; box.append(a); }
   if (!c && p.new_customer) box.append(newCustomerForm(p.new_customer));
+}
+// the caller's complaints not closed: what is overdue, a solution to tell, a note to add
+function showPopComplaints(list, found) {
+  list.replaceChildren();
+  if (!found.length) list.textContent = "none";
+  for (const c of found) {
+    const item = document.createElement("div");
+    const alert = cc.el("strong", complaints.alert(c));
+    if (c.overdue) alert.className = "overdue";
+    item.append(alert, complaints.line(c));
+    if (c.status === "resolved" && c.solution) item.append(cc.el("p", `Solution to tell the customer: ${c.solution}`));
+    item.append(complaints.frontOffice(c, refreshComplaints, currentCall));
+    list.append(item);
+  }
+}
+async function refreshComplaints() {
+  if (!customerId) return;
+  const r = await fetch(`/api/customers/${customerId}/complaints`);
+  if (!r.ok) return;
+  const found = (await r.json()).complaints.filter(c => c.status !== "closed");
+  const list = $("pop-complaints");
+  if (list) showPopComplaints(list, found);
+  showComplaints(found);
 }
 function clearPop() {  // the offer ended unanswered: nothing of it stays on the page
   currentCall = customerId = null;
   $("call").textContent = "No call";
   $("customer").textContent = "Waiting for a call…";
-  showCases([]);
+  showComplaints([]);
 }
 function dialButton(number) {
   const b = cc.el("button", `Call ${number}`);
@@ -54,25 +81,31 @@ function transferTarget() {
   const value = $("target").value.trim();
   return $("target-kind").value === "queue" ? {queue: value} : {number: value};
 }
-function showCases(cases) {
-  openCases = cases;
-  const options = [cc.el("option", "No case"), cc.el("option", "New case")];
+function showComplaints(found) {
+  openComplaints = found;
+  const options = [cc.el("option", "No complaint"), cc.el("option", "New complaint")];
   options[0].value = ""; options[1].value = "new";
-  for (const c of cases) { const o = cc.el("option", `#${c.id} ${c.subject}`); o.value = c.id; options.push(o); }
-  $("case").replaceChildren(...options);
-  pickCase();
+  for (const c of found) { const o = cc.el("option", `#${c.id} ${c.subject} (${complaints.status(c)})`); o.value = c.id; options.push(o); }
+  const chosen = $("complaint").value;
+  $("complaint").replaceChildren(...options);
+  if ([...$("complaint").options].some(o => o.value === chosen)) $("complaint").value = chosen;
+  pickComplaint();
 }
-function pickCase() {
-  const chosen = openCases.find(c => String(c.id) === $("case").value);
-  $("case-subject").value = chosen ? chosen.subject : "";
-  $("case-status").value = chosen ? chosen.status : "open";
-  for (const id of ["case-subject", "case-status", "case-notes"]) $(id).disabled = !$("case").value;
+function pickComplaint() {
+  const chosen = $("complaint").value;
+  const picked = openComplaints.find(c => String(c.id) === chosen);
+  $("complaint-subject").value = picked ? picked.subject : "";
+  for (const id of ["complaint-subject", "complaint-category", "complaint-subcategory", "complaint-severity"])
+    $(id).disabled = chosen !== "new";
+  for (const id of ["complaint-resolve", "complaint-notes"]) $(id).disabled = !chosen;
 }
-function caseChange() {
-  const chosen = $("case").value;
+function complaintChange() {
+  const chosen = $("complaint").value;
   if (!chosen) return null;
-  const change = {subject: $("case-subject").value, status: $("case-status").value, notes: $("case-notes").value};
-  return chosen === "new" ? change : {id: Number(chosen), ...change};
+  const change = {resolve: $("complaint-resolve").checked, notes: $("complaint-notes").value};
+  if (chosen !== "new") return {id: Number(chosen), ...change};
+  return {...change, subject: $("complaint-subject").value, category: $("complaint-category").value,
+    subcategory: $("complaint-subcategory").value, severity: $("complaint-severity").value};
 }
 function newCustomerForm(prefill) {
   const form = document.createElement("form");
@@ -110,23 +143,31 @@ async function start() {
   for (const s of ["login", "available", "logout"])
     $(s).onclick = async () => showState(await cc.post("/api/state", {state: s}));
   $("pause").onclick = async () => showState(await cc.post("/api/state", {state: "paused", reason: $("reason").value}));
+  for (const s of ["login", "available", "pause", "logout"]) $(s).disabled = false;  // wired now
   $("hangup").onclick = () => cc.post("/api/hangup");
   for (const [id, path] of [["hold", "hold"], ["resume", "resume"], ["consult-complete", "consult/complete"], ["consult-cancel", "consult/cancel"]])
     $(id).onclick = async () => showControls(await cc.post(`/api/call/${path}`));
   $("transfer").onclick = async () => showControls(await cc.post("/api/call/transfer", transferTarget()));
   $("consult").onclick = async () => showControls(await cc.post("/api/call/consult", {number: $("target").value.trim()}));
-  $("case").onchange = pickCase;
-  pickCase();
+  const settings = await fetch("/api/complaints/settings");
+  if (settings.ok) {
+    complaints.settings = await settings.json();
+    complaints.pickers($("complaint-category"), $("complaint-subcategory"), $("complaint-severity"));
+  } else $("complaint-fields").hidden = true;  // complaints are not configured
+  $("complaint").onchange = pickComplaint;
+  pickComplaint();
   $("wrapup").onsubmit = async e => {
     e.preventDefault();
     const saved = await cc.post("/api/wrapup", {call_id: currentCall, disposition: $("disposition").value,
-      notes: $("notes").value, customer_id: customerId, case: caseChange()});
-    $("saved").textContent = saved.case ? `Saved, case #${saved.case.id} ${saved.case.status}` : "Saved";
-    $("case-notes").value = "";
-    if (customerId) {
-      const cases = await (await fetch(`/api/customers/${customerId}/cases`)).json();
-      showCases(cases.filter(c => c.status === "open"));
-    }
+      notes: $("notes").value, customer_id: customerId, complaint: complaintChange()});
+    const c = saved.complaint;
+    // 202 {saved: false, queued: true}: the database is down; the platform keeps the wrap-up
+    $("saved").textContent = !saved.saved ? "Will be saved when the database is back"
+      : c ? `Saved, complaint #${c.id} ${complaints.status(c)}` : "Saved";
+    $("complaint-notes").value = "";
+    $("complaint-resolve").checked = false;
+    await refreshComplaints();
+    if (c && openComplaints.some(o => o.id === c.id)) { $("complaint").value = c.id; pickComplaint(); }
   };
   $("search").onclick = async () => {
     const rows = await (await fetch("/api/customers?q=" + encodeURIComponent($("q").value))).json();
