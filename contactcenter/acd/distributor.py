@@ -567,8 +567,10 @@ class Distributor:
             await self._hang_up(event.channel)
 
     async def _enqueue(self, uniqueid: str, channel: str, *, fresh: bool = True) -> None:
-        """Queue a parked caller; a `fresh` one (not rebuilt by a resync) first meets the
-        queue's limits at entry."""
+        """Queue a parked caller. A `fresh` one (not rebuilt by a resync) first meets the
+        queue's limits at entry, then is offered at once; a resync queues every parked
+        caller before it dispatches once, so the oldest goes first whatever order Asterisk
+        listed the channels in (tests/asterisk/test_restart.py)."""
         values = self._vars.get(uniqueid, {})
         num, name = self._callers.get(uniqueid, ("", ""))
         call = parked_call(uniqueid, channel, values, num, name, self.clock())
@@ -579,9 +581,8 @@ class Distributor:
         self._watch.joined(call.call_id, joined_at(values, call), announced=not fresh)
         self._publish(CallQueued(call.call_id, call.queue, num, call.entered_at,
                                  call.priority, dict(call.fields)))
-        if fresh and await self._watch.at_entry(call):
-            return
-        await self.dispatch()
+        if fresh and not await self._watch.at_entry(call):
+            await self.dispatch()
 
     async def _connected(self, offer: Offer) -> None:
         """The bridge is a fact (published first); the store's writes follow, and if the

@@ -462,11 +462,13 @@ class Pbx:
 
     # -- queries ----------------------------------------------------------------------------
     def show_channels(self, action_id: str) -> list[Fields]:
-        """CoreShowChannel items plus the Complete event, as the 7.531 and 14.840 lists."""
+        """CoreShowChannel items plus the Complete event, as the 7.531 and 14.840 lists.
+        Listed in hash order as Asterisk's channel container does, never in the order the
+        channels came: a resync must not take the list for the order callers entered."""
         items: list[Fields] = []
         id_field = [("ActionID", action_id)] if action_id else []
         now = time.time()
-        for ch in self.channels.values():
+        for ch in sorted(self.channels.values(), key=lambda ch: zlib.crc32(ch.name.encode())):
             seconds = int(now - ch.created)
             duration = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
             application, data = ch.application, ch.app_data
