@@ -59,6 +59,7 @@ class Channel:
     pending_cause: int | None = None
     sip_call_id: str = ""
     after_bridge: Location | None = None  # where it goes when its bridge ends; None: hang up
+    dialplan: bool = True  # False: an agent leg originated to run one application only
     up_at: float = 0.0  # time.monotonic() when it was answered
 
 
@@ -405,12 +406,16 @@ class Pbx:
         return ch.role is Role.AGENT and ch.application == "Bridge"
 
     def _bridge_ended(self, ch: Channel) -> None:
-        """The other side left: Bridge() returns on an agent leg, which then hangs up (the
-        originated application is over); any other channel goes to its after-bridge
-        location, or is hung up without one (Bridge's ``x``, a dialled customer)."""
+        """The other side left: Bridge() returns on an agent leg, which goes on in
+        [cc-agent] (to its Hangup) or, originated to run Bridge alone, hangs up; any other
+        channel goes to its after-bridge location, or is hung up without one (Bridge's
+        ``x``, a dialled customer)."""
         if self._runs_bridge(ch):
             self.set_var(ch, "BRIDGERESULT", "SUCCESS")
-            self._destroy(ch, 16)
+            if ch.dialplan:
+                self.goto(ch, Location(ch.context, ch.exten, ch.priority + 1))
+            else:
+                self._destroy(ch, 16)
             return
         at, ch.after_bridge = ch.after_bridge, None
         if at is None:

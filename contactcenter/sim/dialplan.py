@@ -18,6 +18,7 @@ TRANSFER_CONTEXT = "cc-transfer"
 CALLBACK_CONTEXT = "cc-callback"  # an agent leg that dials the customer back
 AFTER_CALL_CONTEXT = "cc-after-call"  # Bridge(...,F(cc-after-call^<flow>^1)): a flow, then Hangup
 AGENT_CONTEXT = "agents"
+AGENT_BRIDGE_CONTEXT = "cc-agent"  # an originated agent leg: Bridge(${CC_PEER},${CC_BRIDGE_OPTS})
 OVERFLOW_CONTEXTS = frozenset({"cc-voicemail", "cc-message"})
 VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
@@ -120,6 +121,8 @@ class Dialplan:
             TRANSFER_CONTEXT: dial,
             CALLBACK_CONTEXT: dial,
             AGENT_CONTEXT: Context((Step("Hangup"),), any_exten=True),
+            AGENT_BRIDGE_CONTEXT: Context((Step("Bridge", "${CC_PEER},${CC_BRIDGE_OPTS}"),
+                                           Step("Hangup"))),
         }
         for context, flow in (agi_contexts or {}).items():
             self.contexts[context] = agi(flow, back_to_wait)

@@ -23,6 +23,7 @@ from contactcenter.sim.ami_server import DEFAULT_READ, AmiServer, OriginateReque
 from contactcenter.sim.call_features import CallFeatures, Consultation, TransferTarget
 from contactcenter.sim.channels import UNKNOWN, Channel, ChannelView, Pbx, Role
 from contactcenter.sim.dialplan import (
+    AGENT_BRIDGE_CONTEXT,
     CALLBACK_CONTEXT,
     OVERFLOW_CONTEXTS,
     WAIT_CONTEXT,
@@ -435,6 +436,9 @@ class PbxSimulator(CallFeatures):
             self.hangup(channel, 16)  # no such extension: Asterisk hangs up
             return
         ch = self.pbx.channels[channel]
+        if not ch.dialplan:  # an application-only leg: out of its bridge, it hangs up
+            self.hangup(channel, 16)  # (main/pbx.c pbx_outgoing_exec)
+            return
         self.pbx.stop_hold(ch)
         if ch.bridge_id:
             self.pbx.leave_bridge(ch, hung_up=False)
@@ -452,10 +456,11 @@ class PbxSimulator(CallFeatures):
     def _originate_response(self, request: OriginateRequest, ok: bool, reason: int,
                             ch: Channel | None) -> None:
         fields = [("ActionID", request.action_id)] if request.action_id else []
+        target = [("Context", request.context), ("Exten", request.exten)] if request.context \
+            else [("Application", request.application), ("Data", request.data)]
         self.pbx.emit("OriginateResponse", "call,all", [
             *fields, ("Response", "Success" if ok else "Failure"),
-            ("Channel", ch.name if ok and ch else request.device),
-            ("Application", request.application), ("Data", request.data),
+            ("Channel", ch.name if ok and ch else request.device), *target,
             ("Reason", str(reason)), ("Uniqueid", ch.uniqueid if ok and ch else UNKNOWN),
             ("CallerIDNum", request.caller_num or UNKNOWN),
             ("CallerIDName", request.caller_name or UNKNOWN)])
@@ -466,8 +471,9 @@ class PbxSimulator(CallFeatures):
             self._originate_response(request, False, 0, None)
             outcome.set_result(False)
             return
-        bridging = request.application.lower() == "bridge"
-        dest, options = parse_bridge_data(request.data) if bridging else ("", BridgeOptions())
+        data = bridge_data(request)
+        bridging = data is not None
+        dest, options = parse_bridge_data(data) if data is not None else ("", BridgeOptions())
         target = self.pbx.find(dest)
         offered_twice = target is not None and bool(self._ringing_for[target.name]
                                                    or target.bridge_id)
@@ -481,6 +487,7 @@ class PbxSimulator(CallFeatures):
             call.offered_to.append(request.device)
         ch = self.pbx.dial_agent(request.device, request.caller_num, request.caller_name,
                                  list(request.variables))
+        ch.dialplan = bool(request.context)
         gone = self._gone[ch.name] = asyncio.Event()
         self._ringing[ch.name] = request
         ringing_for = target.name if target is not None else dest
@@ -505,6 +512,8 @@ class PbxSimulator(CallFeatures):
         self._originate_response(request, True, 4, ch)
         outcome.set_result(True)
         if bridging:
+            if request.context:
+                self.pbx.goto(ch, Location(AGENT_BRIDGE_CONTEXT, "s", 1))
             self._connect(ch, dest, options, counted=offered_twice)
             hold, phone_hangs_up = agent.talk_seconds, True
         elif request.context == CALLBACK_CONTEXT:
@@ -584,3 +593,15 @@ class PbxSimulator(CallFeatures):
             if call is not None:
                 call.answered, call.phase = True, "talking"
                 call.wake.set()
+
+
+def bridge_data(request: OriginateRequest) -> str | None:
+    """Bridge()'s arguments on an originated agent leg: Originate's Data with
+    Application=Bridge, or what [cc-agent] makes of the leg's CC_PEER and CC_BRIDGE_OPTS;
+    None when the leg bridges nobody."""
+    if request.application.lower() == "bridge":
+        return request.data
+    if request.context == AGENT_BRIDGE_CONTEXT:
+        variables = dict(request.variables)
+        return f"{variables.get('CC_PEER', '')},{variables.get('CC_BRIDGE_OPTS', '')}"
+    return None
