@@ -101,8 +101,8 @@ async def test_a_cut_resets_every_ami_connection(control) -> None:
 async def test_a_frozen_link_answers_nothing_until_it_thaws_then_everything(control) -> None:
     client, sim = control
     link = await ami(sim)
+    started = time.monotonic()  # before the freeze begins: it ends 0.6 s after that
     await client.post("/ami/freeze", json={"seconds": 0.6})
-    started = time.monotonic()
     await link.send(b"Action: Ping\r\nActionID: p1\r\n\r\n")
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(link.reader.readuntil(b"\r\n\r\n"), 0.3)
