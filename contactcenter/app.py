@@ -109,7 +109,8 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         bridge = AmiBridge(config.ami, bus)
         store = await stack.enter_async_context(open_store(config.store, queues))
         distributor = await stack.enter_async_context(
-            Distributor(store, bridge, bus, queues=queues, owner=process))
+            Distributor(store, bridge, bus, queues=queues, owner=process,
+                        lease_seconds=config.store.lease_seconds))
         routes = AgiRoutes(ivr.handle, {ANNOUNCE_FLOW: Announcer(distributor, renderer).handle})
         agi = await stack.enter_async_context(FastAgiServer(
             routes, host=config.agi.host, port=config.agi.port,

@@ -111,6 +111,19 @@ class CallTransferred:
     at: float
 
 
+@dataclass(frozen=True)
+class Reconciled:
+    """A resync (after a (re)connect, or the periodic channel check) is applied: of the
+    calls that entered before `started`, only those in `kept` (their caller is in
+    Asterisk, or the ACD holds them, as a queued callback) may still be going on; a record
+    still open of any other was left by a process that died before it could close it, or
+    lost the event that would have closed it to a store failure."""
+
+    kept: frozenset[str]
+    started: float
+    at: float
+
+
 AcdEvent = (AgentStateChanged | CallQueued | CallOffered | CallConnected | CallEnded
-            | CallOverflowed | CallbackQueued | CallTransferred)
+            | CallOverflowed | CallbackQueued | CallTransferred | Reconciled)
 """Every event the ACD publishes."""

@@ -52,6 +52,7 @@ from contactcenter.acd.events import (
     CallOverflowed,
     CallQueued,
     CallTransferred,
+    Reconciled,
 )
 from contactcenter.acd.routing import WaitingCall
 from contactcenter.ivr.events import CallbackRequested, IvrEvent, IvrFinished
@@ -127,7 +128,7 @@ class QueueMetrics:
                 if queue is not None:
                     self._facts.append(_Fact("survey", queue, event.survey_score, event.at))
             case (CallEnded() | CallQueued() | CallOffered() | CallbackQueued()
-                  | CallTransferred() | IvrFinished() | CallbackRequested()):
+                  | CallTransferred() | Reconciled() | IvrFinished() | CallbackRequested()):
                 pass
             case _:
                 assert_never(event)

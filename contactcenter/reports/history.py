@@ -43,6 +43,7 @@ from contactcenter.acd.events import (
     CallOverflowed,
     CallQueued,
     CallTransferred,
+    Reconciled,
 )
 from contactcenter.crm.database import Database
 from contactcenter.crm.queue_log import AGENT, QueueLog
@@ -103,8 +104,8 @@ class QueueLogRows:
             case IvrFinished() if event.survey_score is not None:
                 return self._row(event.at, "survey", event.uniqueid, "", "",
                                  {"score": event.survey_score, "flow": event.flow})
-            case IvrFinished():
-                return None
+            case IvrFinished() | Reconciled():
+                return None  # no survey; a resync's bookkeeping
             case _:
                 assert_never(event)
 
