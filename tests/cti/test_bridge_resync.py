@@ -61,16 +61,14 @@ async def test_a_resync_whose_getvars_go_unanswered_fails_rather_than_omit_chann
     asterisk = FakeAsterisk()
     park(asterisk, 2)
     await asterisk.start()
-    ami = AmiBridge(ami_config(asterisk.port, action_timeout=0.3), EventBus())
     try:
-        await ami.start()
-        asterisk.silent.add("Getvar")  # a stalled Asterisk: no reply
-        with pytest.raises(AmiUnanswered):
-            await ami.resync()
-        asterisk.silent.clear()
-        del asterisk.channels["SIP/trunk-00000001"]  # listed, then gone: "No such channel"
-        asterisk.ghosts.add("SIP/trunk-00000001")
-        assert {c.channel for c in await ami.resync()} == set(asterisk.channels)
+        async with AmiBridge(ami_config(asterisk.port, action_timeout=0.3), EventBus()) as ami:
+            asterisk.silent.add("Getvar")  # a stalled Asterisk: no reply
+            with pytest.raises(AmiUnanswered):
+                await ami.resync()
+            asterisk.silent.clear()
+            del asterisk.channels["SIP/trunk-00000001"]  # listed, then gone: "No such channel"
+            asterisk.ghosts.add("SIP/trunk-00000001")
+            assert {c.channel for c in await ami.resync()} == set(asterisk.channels)
     finally:
-        await ami.close()
         await asterisk.close()
