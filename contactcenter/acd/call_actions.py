@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -120,8 +120,7 @@ class CallActions:
             return
         target = _number(number or "")
         await self._resume_if_held(agent_id)
-        await self._handing_off(agent_id, lambda: self._pbx.blind_transfer(
-            legs.agent, TRANSFER_CONTEXT, target))
+        await self._pbx.blind_transfer(legs.agent, TRANSFER_CONTEXT, target)
         self._transferred(agent_id, legs, f"number:{target}", "blind")
 
     async def consult(self, agent_id: str, number: str) -> None:
@@ -132,8 +131,7 @@ class CallActions:
         target = _number(number)
         await self._resume_if_held(agent_id)
         # the agent's leg hanging up completes the transfer: the caller is the target's then
-        await self._handing_off(agent_id, lambda: self._pbx.attended_transfer(
-            legs.agent, TRANSFER_CONTEXT, target))
+        await self._pbx.attended_transfer(legs.agent, TRANSFER_CONTEXT, target)
         self._consulting[agent_id] = target
 
     async def complete_consult(self, agent_id: str) -> None:
@@ -148,7 +146,6 @@ class CallActions:
         legs = self._consultation(agent_id)
         await self._pbx.cancel_attended_transfer(legs.agent)
         del self._consulting[agent_id]
-        await self._acd.hand_off(agent_id, False)
 
     async def dial(self, agent_id: str, number: str) -> None:
         """Click-to-dial: ring the agent's phone, then dial `number` and bridge them. The
@@ -200,7 +197,7 @@ class CallActions:
             await self.hold(agent_id)
         released = self._ended[legs.call_id] = asyncio.get_running_loop().create_future()
         try:
-            await self._handing_off(agent_id, lambda: self._pbx.hangup(legs.agent))
+            await self._pbx.hangup(legs.agent)
             await asyncio.wait_for(released, RELEASE_SECONDS)
         except TimeoutError:  # park the caller anyway rather than leave them on hold
             log.warning("queue transfer of %s: the ACD did not close the call in %.0f s; "
@@ -209,17 +206,6 @@ class CallActions:
         finally:
             self._ended.pop(legs.call_id, None)
         await self._pbx.redirect(legs.caller, WAIT_CONTEXT, "s")
-
-    async def _handing_off(self, agent_id: str, action: Callable[[], Awaitable[None]]) -> None:
-        """Tell the ACD the caller is handed off (so the end of the agent's leg does not
-        hang them up), then act; if the PBX refuses, the caller is the agent's again."""
-        await self._acd.hand_off(agent_id)
-        try:
-            await action()
-        except BaseException:
-            with contextlib.suppress(InvalidTransition):
-                await self._acd.hand_off(agent_id, False)
-            raise
 
     async def _handle(self, event: object) -> None:
         """Bus consumer: a held call whose one leg hangs up loses the other too (but for a
