@@ -141,3 +141,29 @@ async def test_click_to_dial_rings_the_agent_then_bridges_them_to_the_number(
     assert len(agent.requests("BYE")) == 1
     assert not bus.of(CallOffered) and not bus.of(CallQueued)  # not an ACD call
     await no_channels_left(watch)
+
+
+async def test_a_transfer_to_a_queue_parks_the_caller_and_another_agent_answers(
+        platform: Platform, bus: BusLog, watch: AmiWatch, phones: Phones,
+        calls: CallActions) -> None:
+    """The agent's leg, held in cc-hold-agent then hung up, ends the call (agent101 wraps
+    up); the caller waits in cc-wait anew, is queued once more and agent102 answers."""
+    call_id, caller, first = await connected_call(platform, bus, phones)
+    current = platform.distributor.current_call("agent101")
+    assert current is not None
+    await watch.wait_for("BridgeEnter", Channel=current[1])
+    phones.agent("agent102", answer_after_ms=300, hang_up_after_ms=2000)
+    await platform.distributor.login("agent102")
+
+    await calls.transfer("agent101", queue="support")
+    ended = await bus.wait_for(CallEnded)
+    assert (ended.call_id, ended.outcome, ended.agent_id) == (call_id, "answered", "agent101")
+    await bus.wait_for(CallQueued, lambda e: e.call_id == call_id, count=2)
+    connected = await bus.wait_for(CallConnected, count=2)
+    assert (connected.call_id, connected.agent_id) == (call_id, "agent102")
+    assert len(first.requests("BYE")) == 1  # agent101's leg was hung up by the platform
+    assert await caller.wait(30) == 0  # agent102 hung up, and so was the caller
+    second = await bus.wait_for(CallEnded, count=2)
+    assert (second.call_id, second.outcome, second.agent_id) == (call_id, "answered",
+                                                                 "agent102")
+    await no_channels_left(watch)
