@@ -65,6 +65,7 @@ class _Legs:
     caller: str
     agent: str
     queue: str
+    after_call: str = ""  # the queue's after-call flow (Bridge F), "" for none
 
 
 class CallActions:
@@ -91,10 +92,14 @@ class CallActions:
         return {"held": agent_id in self._held, "consulting": self._consulting.get(agent_id)}
 
     async def hold(self, agent_id: str) -> None:
-        """The caller hears music, the agent's leg waits: one Redirect moves both."""
+        """The caller hears music, the agent's leg waits: one Redirect moves both. The
+        Redirect drops the caller's Bridge F (the after-call flow), so CC_AFTER_CALL on the
+        caller tells [cc-hold] where to send them when the resumed call ends."""
         legs = self._connected(agent_id)
         if agent_id in self._held:
             raise InvalidTransition("the call is already on hold")
+        if legs.after_call:
+            await self._pbx.set_variable(legs.caller, cc.AFTER_CALL, legs.after_call)
         await self._pbx.redirect_pair(legs.caller, HOLD_CONTEXT, "s",
                                       legs.agent, AGENT_HOLD_CONTEXT, "s")
         self._held[agent_id] = legs
@@ -168,7 +173,9 @@ class CallActions:
         if current is None:
             raise InvalidTransition(f"agent {agent_id} has no connected call")
         call, agent_channel = current
-        return _Legs(call.call_id, call.channel, agent_channel, call.queue)
+        definition = self._acd.queues.get(call.queue)
+        after_call = definition.after_call if definition and not call.callback else ""
+        return _Legs(call.call_id, call.channel, agent_channel, call.queue, after_call)
 
     def _consultation(self, agent_id: str) -> _Legs:
         if agent_id not in self._consulting:

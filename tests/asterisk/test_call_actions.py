@@ -6,6 +6,7 @@ phone on the carrier peer's port."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
@@ -18,6 +19,7 @@ from contactcenter.acd.events import (
     CallQueued,
 )
 from contactcenter.app import Platform
+from contactcenter.ivr.events import IvrFinished
 from tests.asterisk.harness import ADA, REAL_ASTERISK, SUPPORT
 from tests.asterisk.sipp import Phones, Sipp
 from tests.asterisk.watch import AmiWatch, BusLog, Event, no_channels_left
@@ -166,4 +168,28 @@ async def test_a_transfer_to_a_queue_parks_the_caller_and_another_agent_answers(
     second = await bus.wait_for(CallEnded, count=2)
     assert (second.call_id, second.outcome, second.agent_id) == (call_id, "answered",
                                                                  "agent102")
+    await no_channels_left(watch)
+
+
+async def test_after_a_held_call_the_caller_goes_on_to_the_queue_s_survey(
+        platform: Platform, bus: BusLog, watch: AmiWatch, phones: Phones,
+        calls: CallActions) -> None:
+    """Bridge's F(cc-after-call^survey^1) is dropped by the hold's Redirect; CC_AFTER_CALL
+    set by the hold sends the caller from [cc-hold] to the survey once the resumed call
+    ends with the agent's phone hanging up."""
+    queues = platform.distributor.queues
+    queues["support"] = replace(queues["support"], after_call="survey")
+    call_id, caller, _ = await connected_call(platform, bus, phones, hang_up_after_ms=6000)
+    current = platform.distributor.current_call("agent101")
+    assert current is not None
+    await watch.wait_for("BridgeEnter", Channel=current[1])
+    await calls.hold("agent101")
+    await watch.wait_for("MusicOnHoldStart", Uniqueid=call_id, Context="cc-hold")
+    await calls.resume("agent101")
+    await watch.wait_for("BridgeEnter", Uniqueid=call_id, count=2)
+
+    await watch.wait_for("Newexten", within=20, Uniqueid=call_id, Context="cc-after-call")
+    survey = await bus.wait_for(IvrFinished, lambda e: e.flow == "survey", within=60)
+    assert survey.uniqueid == call_id and survey.outcome == "hangup"  # no key: goodbye
+    assert await caller.wait(30) == 0
     await no_channels_left(watch)
