@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from contactcenter.acd.agents import Agent, AgentState
 
@@ -30,6 +30,14 @@ class WaitingCall:
     fields: Mapping[str, str] = field(default_factory=dict)
     ivr_path: str = ""
     callback: str = ""  # a queued callback: the number to call; the caller's channel is gone
+
+
+def changed_call(call: WaitingCall, queue: str | None = None, priority: int | None = None,
+                 entered_at: float | None = None) -> WaitingCall:
+    """The call with what is given changed and the rest kept (a supervisor's act)."""
+    return replace(call, queue=call.queue if queue is None else queue,
+                   priority=call.priority if priority is None else priority,
+                   entered_at=call.entered_at if entered_at is None else entered_at)
 
 
 def effective_priority(priority: int, entered_at: float, at: float,
