@@ -100,6 +100,7 @@ from contactcenter.queue_config import QueueDefinition
 log = logging.getLogger(__name__)
 
 MAX_REFUSALS = 3  # offers of one call the PBX may refuse before it overflows
+MAX_PRIORITY = 1000  # a supervisor's priority, either way (the IVR sets small ones)
 CONFLICT_RETRIES = 3  # conditional agent writes decided again before giving up
 DEFAULT_HANDLE_S = 180.0  # the estimated wait's handle time until a queue has finished calls
 SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CALL,
@@ -297,6 +298,25 @@ class Distributor:
         place; False if the call is no longer waiting (then nothing changes)."""
         async with self._lock:
             return await self._callbacks.request(call_id, number)
+
+    async def change_waiting(self, call_id: str, *, by: str, queue: str | None = None,
+                             priority: int | None = None,
+                             reset_entry: bool = False) -> WaitingCall:
+        """A supervisor (`by`) moves a waiting call to `queue` and/or gives it `priority`;
+        it keeps its entry time unless `reset_entry` (acd/queue_watch.py carries it out).
+        Only a waiting call: one ringing or connected is InvalidTransition; an unknown
+        queue or a priority out of range is ValueError. Published as CallMoved."""
+        if queue is not None and queue not in self.queues:
+            raise ValueError(f"no queue {queue!r}")
+        if priority is not None and not -MAX_PRIORITY <= priority <= MAX_PRIORITY:
+            raise ValueError(f"priority {priority}: expected -{MAX_PRIORITY} to {MAX_PRIORITY}")
+        async with self._lock:
+            call = next((c for c in await self.store.waiting() if c.call_id == call_id), None)
+            if call is None:
+                raise InvalidTransition(f"call {call_id} is not waiting (ringing an agent, "
+                                        "connected, or gone)")
+            return await self._watch.change(call, by=by, queue=queue, priority=priority,
+                                            reset_entry=reset_entry)
 
     def _publish(self, event: object) -> None:
         self.metrics.record(event)

@@ -109,3 +109,23 @@ class CallTransferred:
     to: str
     kind: str  # blind | attended
     at: float
+
+
+@dataclass(frozen=True)
+class CallMoved:
+    """A supervisor changed a waiting call (Distributor.change_waiting): moved it from
+    `queue` to `to_queue` and/or from `priority` to `to_priority`. It keeps its entry time
+    unless `reset_entry` (then `entered_at` is the new one, `at`). A move to another queue
+    is also published as an overflow to queue:<name> with the new queue's CallQueued, as
+    an overflow rule's move is, so the figures and reports follow the call; this event
+    says who did it (`by`), for the audit log."""
+
+    call_id: str
+    queue: str
+    to_queue: str
+    priority: int
+    to_priority: int
+    entered_at: float
+    reset_entry: bool
+    by: str
+    at: float
