@@ -129,3 +129,50 @@ class CallMoved:
     reset_entry: bool
     by: str
     at: float
+
+
+@dataclass(frozen=True)
+class MonitorStarted:
+    """A supervisor's phone answered: they spy on the agent's call in `mode` (listen,
+    whisper or barge; acd/monitoring.py)."""
+
+    session_id: str
+    supervisor: str
+    agent_id: str
+    call_id: str
+    mode: str
+    at: float
+
+
+@dataclass(frozen=True)
+class MonitorModeChanged:
+    """A monitoring session switched to `mode`."""
+
+    session_id: str
+    supervisor: str
+    agent_id: str
+    mode: str
+    at: float
+
+
+@dataclass(frozen=True)
+class MonitorEnded:
+    """A monitoring session is over: `reason` is stopped (the supervisor, from the page),
+    hung up (their phone), call ended (the agent's leg went), not answered (their phone
+    never answered) or lost (the PBX no longer has the spy's leg). `modes` are (mode,
+    since) in order; `started_at` is 0 if their phone never answered."""
+
+    session_id: str
+    supervisor: str
+    agent_id: str
+    call_id: str
+    modes: tuple[tuple[str, float], ...]
+    requested_at: float
+    started_at: float
+    ended_at: float
+    reason: str
+
+    @property
+    def duration_s(self) -> float:
+        """How long the supervisor was on the call (0 if never)."""
+        return round(max(0.0, self.ended_at - self.started_at), 3) if self.started_at else 0.0
