@@ -25,7 +25,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
 from contactcenter.acd.call_control import CallControl
@@ -37,6 +37,7 @@ from contactcenter.acd.events import (
     CallEnded,
     CallOffered,
     CallQueued,
+    OfferExplained,
 )
 from contactcenter.acd.metrics import QueueMetrics
 from contactcenter.acd.offers import (
@@ -68,7 +69,7 @@ from contactcenter.acd.recovery import (
     orphan_offers,
     parked,
 )
-from contactcenter.acd.routing import WaitingCall, estimated_wait, position
+from contactcenter.acd.routing import WaitingCall, estimated_wait, explain_offer, position
 from contactcenter.acd.store import QueueStore
 from contactcenter.acd.wallboard import agent_rows, call_rows
 from contactcenter.cti import variables as cc
@@ -381,10 +382,26 @@ class Distributor:
                             call.call_id, agent.agent_id, exc, MAX_REFUSALS,
                             extra=call_fields(call.call_id, call.queue, agent.agent_id))
                 event = Refused()
+            await self._explain(call, agent, now)
             if (current := self._offers.get(call.call_id)) is not None:
                 await self._apply(current, event)
             if isinstance(event, Refused) and self.control.connected:
                 await self._refused(call)
+
+    async def _explain(self, call: WaitingCall, agent: Agent, at: float) -> None:
+        """Why this offer (routing.explain_offer), published as OfferExplained. The store
+        is read once the phone rings, not before (the offer is not delayed): what it holds
+        then stands for what the offer was chosen from, the chosen pair left out."""
+        try:
+            calls, agents = await self.store.waiting(), await self.store.agents()
+        except StoreError as exc:
+            log.warning("offer of %s to %s: not explained (%s)", call.call_id, agent.agent_id,
+                        exc, extra=call_fields(call.call_id, call.queue, agent.agent_id))
+            return
+        aging = {name: queue.aging_seconds for name, queue in self.queues.items()}
+        why = explain_offer(call, agent, calls, agents, at, aging)
+        self._publish(OfferExplained(call.call_id, agent.agent_id, call.queue, at,
+                                     asdict(why)))
 
     async def _refused(self, call: WaitingCall) -> None:
         """The PBX refused to ring an agent for `call` (the platform's request, never the

@@ -48,6 +48,19 @@ class CallOffered:
 
 
 @dataclass(frozen=True)
+class OfferExplained:
+    """Why an offer went to its agent: acd/routing.py's OfferExplanation as JSON-ready
+    values, published right after the CallOffered (for the record and "why this
+    agent?")."""
+
+    call_id: str
+    agent_id: str
+    queue: str
+    at: float
+    explanation: dict[str, object]
+
+
+@dataclass(frozen=True)
 class CallConnected:
     """The agent answered: caller and agent are bridged."""
 
