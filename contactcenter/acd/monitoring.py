@@ -73,7 +73,7 @@ class Session:
         """What the supervisor page shows."""
         return {"session_id": self.session_id, "supervisor": self.supervisor,
                 "agent_id": self.agent_id, "call_id": self.call_id, "mode": self.mode.value,
-                "state": "live" if self.channel else "ringing",
+                "state": "live" if self.channel else "ringing", "stopping": self.stopping,
                 "for_s": round(now - (self.started_at or self.requested_at), 1)}
 
 
