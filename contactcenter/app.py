@@ -112,7 +112,8 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         bridge = AmiBridge(config.ami, bus)
         store = await stack.enter_async_context(open_store(config.store, queues))
         distributor = await stack.enter_async_context(
-            Distributor(store, bridge, bus, queues=queues, owner=process))
+            Distributor(store, bridge, bus, queues=queues, owner=process,
+                        lease_seconds=config.store.lease_seconds))
         agi = await stack.enter_async_context(FastAgiServer(  # the queue's announcements too
             Announcer(distributor, renderer).route(ivr.handle), host=config.agi.host,
             port=config.agi.port, command_timeout=config.agi.command_timeout,

@@ -1,4 +1,4 @@
-"""The `contactcenter` command: run | demo | flows ... | users ... |
+"""The `contactcenter` command: run | demo | sim | flows ... | users ... |
 report complaints|queues|agents
 
 Each subcommand's work lives with what it drives (app.py, demo.py, ivr/commands.py,
@@ -26,9 +26,11 @@ def build_parser() -> argparse.ArgumentParser:
     from contactcenter.crm import commands as user_commands
     from contactcenter.ivr import commands as flow_commands
     from contactcenter.reports import report as interval_report
+    from contactcenter.sim import control as sim_control
 
     app.add_parser(sub)
     demo.add_parser(sub)
+    sim_control.add_parser(sub)
     flow_commands.add_parser(sub)
     report = sub.add_parser("report", help="reports from the platform's database")
     kinds = report.add_subparsers(dest="report", required=True)

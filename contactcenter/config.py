@@ -56,6 +56,7 @@ class StoreConfig:
     backend: str = "memory"  # memory | redis
     redis_url: str = field(default="redis://127.0.0.1:6379/0", repr=False)  # may hold a password
     key_prefix: str = "cc:"  # platforms sharing one Redis share queues only with the same prefix
+    lease_seconds: float = 10.0  # a process silent this long has its agents and offers adopted
 
 
 @dataclass(frozen=True)

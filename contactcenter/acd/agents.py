@@ -62,6 +62,18 @@ class Agent:
         return self.profile.agent_id
 
 
+def found_talking(agent: Agent, call_id: str, at: float, owner: str) -> Agent:
+    """The agent as Asterisk shows them: their phone bridged to `call_id`'s caller, which no
+    live process followed (the resync adopts the call, acd/recovery.py). Asterisk is the
+    truth, so this is no transition the platform decides: whatever the store said (logged
+    out after a restart that lost it, offered a call that was answered meanwhile), they
+    are on that call, followed by `owner`."""
+    if agent.state is AgentState.ON_CALL and agent.call_id == call_id:
+        return replace(agent, owner=owner)
+    return replace(agent, state=AgentState.ON_CALL, reason="", since=at, call_id=call_id,
+                   owner=owner)
+
+
 def transition(agent: Agent, state: AgentState, at: float, *, reason: str = "",
                call_id: str | None = None, owner: str | None = None) -> Agent:
     """The agent in `state` from `at`, or InvalidTransition if the machine forbids it.

@@ -19,15 +19,22 @@ ends as abandoned.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import secrets
 import socket
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import asdict, replace
 
-from contactcenter.acd.agents import Agent, AgentProfile, AgentState, transition
+from contactcenter.acd.agents import (
+    Agent,
+    AgentProfile,
+    AgentState,
+    found_talking,
+    transition,
+)
 from contactcenter.acd.call_control import CallControl
 from contactcenter.acd.callbacks import CallbackBook
 from contactcenter.acd.entry import Entry, on_hold_start
@@ -38,6 +45,7 @@ from contactcenter.acd.events import (
     CallOffered,
     CallQueued,
     OfferExplained,
+    Reconciled,
 )
 from contactcenter.acd.metrics import QueueMetrics
 from contactcenter.acd.offers import (
@@ -68,10 +76,12 @@ from contactcenter.acd.recovery import (
     orphan_agents,
     orphan_offers,
     parked,
+    unfollowed_bridges,
 )
 from contactcenter.acd.routing import WaitingCall, estimated_wait, explain_offer, position
 from contactcenter.acd.store import QueueStore
 from contactcenter.acd.wallboard import agent_rows, call_rows
+from contactcenter.backoff import Backoff
 from contactcenter.cti import variables as cc
 from contactcenter.cti.callerid import caller_id
 from contactcenter.cti.events import (
@@ -144,6 +154,7 @@ class Distributor:
         self._refusals: dict[str, int] = {}  # call_id -> offers the PBX refused
         self._finished: dict[str, str] = {}  # call_id -> CC_ENTRY of a call closed, caller alive
         self._timers: set[asyncio.Task[None]] = set()
+        self._retry = Backoff(base=0.1, cap=5.0)  # a timer's work while the store fails
         self._consumer = BusConsumer(bus, self.handle, "distributor")
         self.counts = {"answered": 0, "abandoned": 0, "overflowed": 0}  # since start
         self.metrics = QueueMetrics(self.queues, window_seconds=metrics_window_seconds)
@@ -334,18 +345,27 @@ class Distributor:
         """The agent's state change, written only over the record it was decided from: if
         another process (or the store's retry of a lost reply) changed it meanwhile, the
         change is decided again on what the store has now."""
-        for _ in range(CONFLICT_RETRIES):
-            current = await self._agent(agent_id)
+        def change(current: Agent) -> Agent | None:
             if current.state is state and current.call_id == (call_id or current.call_id) \
                     and (state is not AgentState.PAUSED or current.reason == reason):
-                return current  # already so: a retried write that did land
-            agent = transition(current, state, self.clock(), reason=reason, call_id=call_id,
-                               owner=self.owner)
+                return None  # already so: a retried write that did land
+            return transition(current, state, self.clock(), reason=reason, call_id=call_id,
+                              owner=self.owner)
+        return await self._update(agent_id, change, state)
+
+    async def _update(self, agent_id: str, change: Callable[[Agent], Agent | None],
+                      state: AgentState) -> Agent:
+        """Write `change(current)` (None: nothing to write) over the record it was decided
+        from, deciding again on a conflict; the change is published."""
+        for _ in range(CONFLICT_RETRIES):
+            current = await self._agent(agent_id)
+            if (agent := change(current)) is None:
+                return current
             try:
                 agent = await self.store.put_agent(agent)
             except StoreConflict:
                 continue
-            self._publish(AgentStateChanged(agent_id, state.value, agent.reason,
+            self._publish(AgentStateChanged(agent_id, agent.state.value, agent.reason,
                                             agent.call_id, agent.since))
             return agent
         raise StoreConflict(f"agent {agent_id} keeps changing; not moved to {state}")
@@ -434,6 +454,9 @@ class Distributor:
             log.debug("offer of %s to %s (%s): %s ignored", offer.call_id, offer.agent_id,
                       offer.phase, type(event).__name__)
             return
+        if decision.agent is not None and decision.agent[0] is AgentState.PAUSED:
+            log.info("offer of %s to %s (%s): %r pauses the agent", offer.call_id,
+                     offer.agent_id, offer.phase, event)
         await self._carry_out(decision)
 
     async def _carry_out(self, decision: Decision) -> None:
@@ -448,6 +471,8 @@ class Distributor:
             self._end(offer.call, "abandoned", None, decision.at)
         elif decision.end:
             self._end(offer.call, decision.end, offer.agent_id, decision.at, offer.connected_at)
+            if not offer.callback:  # its connect's settle may have failed: the store forgets it
+                await self._settle_again(offer.call_id)
         if decision.requeue:
             await self.store.return_to_queue(offer.call_id)
         if decision.callback_failed:
@@ -492,14 +517,17 @@ class Distributor:
                      offer.call_id, agent.state if agent else "unknown",
                      extra=call_fields(offer.call_id, offer.call.queue, offer.agent_id))
             return
+        if state is AgentState.WRAP_UP:  # first: a failed move may have landed, and the
+            # timer only ends a wrap-up of this call that it finds in the store
+            self._start_wrap_up_timer(offer.agent_id, offer.call_id, offer.call.queue)
         try:
+            if state is AgentState.WRAP_UP and agent.state is AgentState.OFFERED:
+                # the store failed as the call connected: they talked all the same
+                await self._move(offer.agent_id, AgentState.ON_CALL, call_id=offer.call_id)
             await self._move(offer.agent_id, state, reason=reason, call_id=offer.call_id)
         except InvalidTransition as exc:
             log.warning("call %s: %s", offer.call_id, exc,
                         extra=call_fields(offer.call_id, offer.call.queue, offer.agent_id))
-            return
-        if state is AgentState.WRAP_UP:
-            self._start_wrap_up_timer(offer.agent_id, offer.call.queue)
 
     async def _hang_up(self, channel: str) -> None:
         """Hang up a channel that must go; it may have gone already."""
@@ -539,7 +567,7 @@ class Distributor:
             await self._agent_leg_rings(event)
         elif isinstance(event, OriginateResult):
             if (offer := self._offer_of(event.action_id)) is not None:
-                await self._apply(offer, Answered(event.channel) if event.success
+                await self._apply(offer, Answered(event.channel, self.clock()) if event.success
                                   else Failed(event.reason))
         elif isinstance(event, CallBridged):
             offer = self._offers.get(event.uniqueid) or self._offer_of(event.originate_id,
@@ -557,7 +585,7 @@ class Distributor:
     async def _agent_leg_rings(self, event: AgentLegRinging) -> None:
         """Note the leg of the offer; a leg of no offer of ours is hung up."""
         if (offer := self._offer_of(event.originate_id)) is not None:
-            await self._apply(offer, LegRinging(event.channel))
+            await self._apply(offer, LegRinging(event.channel, self.clock()))
         else:
             await self._hang_up(event.channel)
 
@@ -576,28 +604,40 @@ class Distributor:
             await self._hang_up(event.channel)
 
     async def _enqueue(self, uniqueid: str, channel: str, *, fresh: bool = True) -> None:
-        """Queue a parked caller; a `fresh` one (not rebuilt by a resync) first meets the
-        queue's limits at entry."""
+        """Queue a parked caller. A `fresh` one (not rebuilt by a resync) first meets the
+        queue's limits at entry, then is offered at once; a resync queues every parked
+        caller before it dispatches once, so the oldest goes first whatever order Asterisk
+        listed the channels in (tests/asterisk/test_restart.py)."""
         values = self._vars.get(uniqueid, {})
         num, name = self._callers.get(uniqueid, ("", ""))
         call = parked_call(uniqueid, channel, values, num, name, self.clock())
         self._entered[uniqueid] = values.get(cc.ENTRY, "")
         self._finished.pop(uniqueid, None)
-        if not await self.store.add_call(call):
+        if not await self.store.add_call(call, values.get(cc.ENTRY, "")):
             return
         self._watch.joined(call.call_id, joined_at(values, call), announced=not fresh)
         self._publish(CallQueued(call.call_id, call.queue, num, call.entered_at,
                                  call.priority, dict(call.fields)))
-        if fresh and await self._watch.at_entry(call):
-            return
-        await self.dispatch()
+        if fresh and not await self._watch.at_entry(call):
+            await self.dispatch()
 
     async def _connected(self, offer: Offer) -> None:
-        await self.store.settle(offer.call_id)
-        await self._agent_after(offer, AgentState.ON_CALL, "")
+        """The bridge is a fact (published first); the store's writes follow, and if the
+        store fails meanwhile, the call's end catches them up (_carry_out, _agent_after)."""
         self._publish(CallConnected(offer.call_id, offer.agent_id, offer.call.queue,
                                     max(0.0, offer.connected_at - offer.call.entered_at),
                                     offer.connected_at))
+        await self.store.settle(offer.call_id)
+        await self._agent_after(offer, AgentState.ON_CALL, "")
+
+    async def _settle_again(self, call_id: str) -> None:
+        """Make sure the store forgot an answered call (its settle as it connected may have
+        failed). Should this fail too, the channel check finds the offer stale and forgets
+        it: the call's end goes on meanwhile (the agent wraps up)."""
+        try:
+            await self.store.settle(call_id)
+        except StoreError as exc:
+            log.warning("call %s: %s; the channel check forgets its offer", call_id, exc)
 
     async def _hung_up(self, event: CallHungUp) -> None:
         if event.originate_id or event.channel in self._by_leg:
@@ -628,9 +668,25 @@ class Distributor:
 
     async def _retry_callback(self, call_id: str) -> None:
         await asyncio.sleep(self.callback_retry_seconds)
-        async with self._lock:
+
+        async def retry() -> None:
             await self.store.return_to_queue(call_id)
             await self.dispatch()
+        await self._until_done(retry, f"callback {call_id}")
+
+    async def _until_done(self, work: Callable[[], Awaitable[None]], what: str) -> None:
+        """`work` under the lock, tried again (backoff.py) while the store fails: a timer
+        whose work were lost would leave its agent in wrap-up, or its callback out of the
+        queue, for good. `work` must be safe to repeat (it reads before it writes)."""
+        for attempt in itertools.count():
+            try:
+                async with self._lock:
+                    await work()
+                return
+            except StoreError as exc:
+                log.warning("%s: %s; trying again", what, exc)
+                self.bus.publish(PartDown(STORE, str(exc), self.clock()))
+                await asyncio.sleep(self._retry.delay(attempt))
 
     def _end(self, call: WaitingCall, outcome: str, agent_id: str | None, at: float,
              connected_at: float = 0.0) -> None:
@@ -652,17 +708,21 @@ class Distributor:
         return round(definition.ring_timeout_seconds * 1000) if definition \
             else self.ring_timeout_ms
 
-    def _start_wrap_up_timer(self, agent_id: str, queue: str) -> None:
+    def _start_wrap_up_timer(self, agent_id: str, call_id: str, queue: str) -> None:
+        """After the queue's wrap-up time, the agent's wrap-up of `call_id` ends."""
         definition = self.queues.get(queue)
         seconds = definition.wrap_up_seconds if definition else self.wrap_up_seconds
 
+        async def available() -> None:
+            agent = await self.store.agent(agent_id)
+            if agent is not None and agent.state is AgentState.WRAP_UP \
+                    and agent.call_id == call_id:
+                await self._move(agent_id, AgentState.AVAILABLE)
+                await self.dispatch()
+
         async def wrap_up() -> None:
             await asyncio.sleep(seconds)
-            async with self._lock:
-                agent = await self.store.agent(agent_id)
-                if agent is not None and agent.state is AgentState.WRAP_UP:
-                    await self._move(agent_id, AgentState.AVAILABLE)
-                    await self.dispatch()
+            await self._until_done(available, f"end of {agent_id}'s wrap-up")
 
         self._own(wrap_up(), _wrap_up_timer(agent_id))
 
@@ -702,17 +762,25 @@ class Distributor:
         legs = agent_legs(event.channels)
         agents = await self.store.agents()
         mine = adoptable(agents, await self.store.live_owners(), self.owner)
+        for caller, leg, agent in unfollowed_bridges(event.channels, self._offers, agents,
+                                                     mine):
+            if (claimed := await self._claim(agent)) is not None:
+                await self._follow(claimed, caller, leg.channel)
+        agents = await self.store.agents()
         by_id = {agent.agent_id: agent for agent in agents}
         for orphan in orphan_offers(await self.store.offered(), self._offers, live, legs,
-                                    mine):
-            if orphan.agent_id in by_id and not await self._claim(by_id[orphan.agent_id]):
+                                    mine, by_id):
+            if not orphan.stale and orphan.agent_id in by_id \
+                    and not await self._claim(by_id[orphan.agent_id]):
                 continue
             if not orphan.requeue:
                 await self.store.remove_call(orphan.call.call_id)
-                self._end(orphan.call, "abandoned", None, event.at)
+                if not orphan.stale:  # a stale one ended already (else Reconciled closes it)
+                    self._end(orphan.call, "abandoned", None, event.at)
             if orphan.leg:  # as a withdrawn offer: requeued and the agent freed once it is gone
                 self._keep(Offer(orphan.call, orphan.agent_id, "", Phase.RELEASING,
-                                 leg=orphan.leg, requeue=orphan.requeue, free_agent=True))
+                                 leg=orphan.leg, requeue=orphan.requeue,
+                                 free_agent=not orphan.stale))
                 await self._hang_up(orphan.leg)
             elif orphan.requeue:
                 await self.store.return_to_queue(orphan.call.call_id)
@@ -729,6 +797,11 @@ class Distributor:
             self._callers.setdefault(snap.uniqueid, (snap.caller_num, snap.caller_name))
             if snap.uniqueid not in self._offers:
                 await self._enqueue(snap.uniqueid, snap.channel, fresh=False)
+        # records left open of calls that are over get closed (a process died, or a store
+        # failure cost the event that would have closed them)
+        held = {call.call_id for call in await self.store.waiting()}
+        self._publish(Reconciled(frozenset({*live, *held, *self._offers,
+                                            *await self.store.offered()}), started, event.at))
         await self.dispatch()
 
     def _ring_s(self, offer: Offer) -> float:
@@ -745,6 +818,24 @@ class Distributor:
             log.info("agent %s taken over by another process", agent.agent_id)
             return None
 
+    async def _follow(self, agent: Agent, caller: ChannelSnapshot, leg: str) -> None:
+        """Follow a call found bridged that nobody followed: its agent is on it (whatever
+        the store said), an offer the store still holds is settled, and the call ends as
+        any connected call when either side hangs up."""
+        now = self.clock()
+        call = parked_call(caller.uniqueid, caller.channel, caller.variables,
+                           caller.caller_num, caller.caller_name, now)
+        log.warning("call %s: found bridged to %s with nobody following it; following",
+                    call.call_id, agent.agent_id)
+        await self.store.settle(call.call_id)
+        await self._update(agent.agent_id, lambda current: found_talking(
+            current, call.call_id, now, self.owner), AgentState.ON_CALL)
+        offer = Offer(call, agent.agent_id, agent.profile.device, Phase.CONNECTED, at=now,
+                      leg=leg, connected_at=now)
+        self._keep(offer)
+        self._publish(CallConnected(call.call_id, agent.agent_id, call.queue,
+                                    max(0.0, now - call.entered_at), now))
+
     async def _take_over(self, agent: Agent, step: TakeOver,
                          live: Mapping[str, ChannelSnapshot],
                          legs: Mapping[str, ChannelSnapshot]) -> None:
@@ -758,11 +849,13 @@ class Distributor:
                                caller.caller_name, self.clock())
             self._keep(Offer(call, agent.agent_id, agent.profile.device, Phase.CONNECTED,
                              leg=legs[call_id].channel, connected_at=agent.since))
-        elif step is TakeOver.WRAP_UP:
+        elif step is TakeOver.WRAP_UP:  # the call ended unseen: answered, and over
+            now = self.clock()
+            self._end(WaitingCall(call_id, "", "", now), "answered", agent.agent_id, now)
+            self._start_wrap_up_timer(agent.agent_id, call_id, "")
             await self._move(agent.agent_id, AgentState.WRAP_UP, call_id=call_id)
-            self._start_wrap_up_timer(agent.agent_id, "")
         else:
-            self._start_wrap_up_timer(agent.agent_id, "")
+            self._start_wrap_up_timer(agent.agent_id, call_id, "")
 
 
 def _wrap_up_timer(agent_id: str) -> str:

@@ -189,3 +189,16 @@ class MonitorEnded:
     def duration_s(self) -> float:
         """How long the supervisor was on the call (0 if never)."""
         return round(max(0.0, self.ended_at - self.started_at), 3) if self.started_at else 0.0
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """A resync (after a (re)connect, or the periodic channel check) is applied: of the
+    calls that entered before `started`, only those in `kept` (their caller is in
+    Asterisk, or the ACD holds them, as a queued callback) may still be going on; a record
+    still open of any other was left by a process that died before it could close it, or
+    lost the event that would have closed it to a store failure."""
+
+    kept: frozenset[str]
+    started: float
+    at: float

@@ -55,14 +55,19 @@ class Refused:
 
 @dataclass(frozen=True)
 class LegRinging:
+    """The agent's leg showed (`at`: when the platform learned of it)."""
+
     channel: str
+    at: float = 0.0
 
 
 @dataclass(frozen=True)
 class Answered:
-    """OriginateResponse Success: the agent's phone answered."""
+    """OriginateResponse Success: the agent's phone answered (`at`: when the platform
+    learned of it)."""
 
     channel: str = ""
+    at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,7 @@ class Offer:
     at: float = 0.0  # when it was offered
     action_id: str = ""
     leg: str = ""  # the agent's channel, once seen
+    leg_at: float = 0.0  # when the platform learned of that leg (0: before it was offered)
     connected_at: float = 0.0
     requeue: bool = False  # RELEASING: the call goes back to its queue once the leg is gone
     free_agent: bool = False  # RELEASING: the agent becomes available once the leg is gone
@@ -188,11 +194,13 @@ def _refused(offer: Offer, _event: Refused | Vanished) -> Decision:
 
 
 def _rings(offer: Offer, event: LegRinging) -> Decision:
-    return Decision(replace(offer, phase=Phase.RINGING, leg=event.channel))
+    return Decision(replace(offer, phase=Phase.RINGING, leg=event.channel, leg_at=event.at))
 
 
 def _answered(offer: Offer, event: Answered) -> Decision:
-    return Decision(replace(offer, phase=Phase.ANSWERED, leg=event.channel or offer.leg))
+    known = offer.leg or not event.channel
+    return Decision(replace(offer, phase=Phase.ANSWERED, leg=event.channel or offer.leg,
+                            leg_at=offer.leg_at if known else event.at))
 
 
 def _not_answered(offer: Offer, event: Failed | LegGone) -> Decision:

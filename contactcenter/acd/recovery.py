@@ -5,9 +5,15 @@ Waiting calls whose channel is gone are abandoned; callers parked in music on ho
 store lacks join again at their original entry time (their CC_* variables, acd/parked.py).
 With the Redis store, agent states and offers outlive the process too, and several
 processes share them: each agent in a call is followed by one process (its owner, with a
-heartbeat lease), and what an owner whose lease ended left is adopted by a live one: the offer's ringing leg is hung up, and once it is gone its call goes back to the
-head (or is ended, if the caller left) and its agent is free; an agent talking on a live leg is followed to the hang-up, one whose leg
-is gone wraps up, a wrap-up without its timer gets one.
+heartbeat lease), and what an owner whose lease ended left is adopted by a live one: the
+offer's ringing leg is hung up, and once it is gone its call goes back to the head (or is
+ended, if the caller left) and its agent is free; an agent talking on a live leg is
+followed to the hang-up, one whose leg is gone wraps up (and the call's record is closed),
+a wrap-up without its timer gets one.
+
+A bridged call is never cut: a caller of ours bridged to an agent's leg that no live
+process follows (its offer died with a process, or the memory store did) is followed to
+the hang-up, its agent on that call, whatever the store said of them.
 """
 
 from __future__ import annotations
@@ -63,9 +69,13 @@ def missed(offers: Iterable[Offer], channels: Collection[ChannelSnapshot], *, st
            at: float, ring_s: Callable[[Offer], float]) -> list[tuple[str, Event]]:
     """The events the platform missed about its own offers, read off the live channels
     (call id, event), in the order to apply them. Offers made after the channels were asked
-    (`started`) are not judged. A leg gone unseen while it rang, or an Originate whose
-    reply was lost and whose leg never showed past its ring time, is Vanished: never the
-    agent's fault."""
+    (`started`) are not judged, nor is the absence of a leg the platform learned of only
+    after that: Asterisk creates an originated leg a moment after it takes the Originate,
+    so a list asked meanwhile lacks a leg that rings, or is even bridged, by the time the
+    list is read (drill: the AMI link frozen; the offer was taken for gone and its caller
+    offered again while the first agent talked). A leg gone unseen while it rang, or an
+    Originate whose reply was lost and whose leg never showed past its ring time, is
+    Vanished: never the agent's fault."""
     by_id = {snap.uniqueid: snap for snap in channels}
     by_name = {snap.channel: snap for snap in channels}
     legs = agent_legs(channels)
@@ -78,6 +88,8 @@ def missed(offers: Iterable[Offer], channels: Collection[ChannelSnapshot], *, st
             leg = None  # an older offer's leg of the same call, on another phone
         caller = by_id.get(offer.call_id)
         caller_live = offer.callback or caller is not None
+        if leg is None and offer.leg and offer.leg_at > started:
+            continue  # seen after the list was asked: its absence says nothing
         if offer.phase is Phase.CONNECTED:
             events: list[Event] = [LegGone(at)] if leg is None else \
                 [] if caller_live else [CallerGone(at)]
@@ -87,13 +99,33 @@ def missed(offers: Iterable[Offer], channels: Collection[ChannelSnapshot], *, st
         elif not caller_live:
             events = [CallerGone(at)]
         elif leg is not None:
-            events = [] if offer.leg else [LegRinging(leg.channel)]
+            events = [] if offer.leg else [LegRinging(leg.channel, started)]
             if caller is not None and caller.bridge_id and caller.bridge_id == leg.bridge_id:
                 events.append(Bridged(at))
         else:
             events = [Vanished()] if offer.leg or at - offer.at > ring_s(offer) + GRACE_S \
                 else []
         found.extend((offer.call_id, event) for event in events)
+    return found
+
+
+def unfollowed_bridges(channels: Collection[ChannelSnapshot], followed: Collection[str],
+                       agents: Iterable[Agent], adoptable: Collection[str],
+                       ) -> list[tuple[ChannelSnapshot, ChannelSnapshot, Agent]]:
+    """(caller, agent leg, agent) of each queued caller bridged to the leg an offer of
+    theirs rang (its CC_CALL_ID) that nobody follows: not this process (`followed`), and
+    not a live process that has the leg's agent (only `adoptable` agents are taken)."""
+    legs = agent_legs(channels)
+    by_device = {agent.profile.device: agent for agent in agents}
+    found = []
+    for caller in channels:
+        leg = legs.get(caller.uniqueid)
+        if (leg is None or not caller.variables.get(cc.QUEUE) or caller.uniqueid in followed
+                or not caller.bridge_id or caller.bridge_id != leg.bridge_id):
+            continue
+        agent = by_device.get(device_of(leg.channel))
+        if agent is not None and agent.agent_id in adoptable:
+            found.append((caller, leg, agent))
     return found
 
 
@@ -105,6 +137,7 @@ class Orphan:
     agent_id: str
     leg: str  # its agent leg, to hang up; "" if it has none
     requeue: bool  # back to the head of its queue; False: the caller left (abandoned)
+    stale: bool = False  # its agent moved on: the offer is over, only the store kept it
 
 
 def adoptable(agents: Iterable[Agent], owners: Collection[str], me: str) -> set[str]:
@@ -116,10 +149,14 @@ def adoptable(agents: Iterable[Agent], owners: Collection[str], me: str) -> set[
 
 def orphan_offers(offered: Mapping[str, tuple[WaitingCall, str]], followed: Collection[str],
                   live: Collection[str], legs: Mapping[str, ChannelSnapshot],
-                  adoptable: Collection[str]) -> list[Orphan]:
-    """Offers in the store that nobody follows: not this process, and no live owner."""
+                  adoptable: Collection[str], agents: Mapping[str, Agent]) -> list[Orphan]:
+    """Offers in the store that nobody follows: not this process, and no live owner. One
+    whose agent is no longer offered that call is stale: a store failure kept it after
+    its offer ended (the agent talked and wrapped up, or went away), so it ends nothing."""
     return [Orphan(call, agent_id, legs[call_id].channel if call_id in legs else "",
-                   bool(call.callback) or call_id in live)
+                   bool(call.callback) or call_id in live,
+                   stale=(agent := agents.get(agent_id)) is None
+                   or agent.state is not AgentState.OFFERED or agent.call_id != call_id)
             for call_id, (call, agent_id) in offered.items()
             if call_id not in followed and agent_id in adoptable]
 

@@ -17,8 +17,10 @@ from contactcenter.acd.routing import WaitingCall
 
 
 class QueueStore(Protocol):
-    async def add_call(self, call: WaitingCall) -> bool:
-        """Queue a call; False if a call with that id is already held (waiting or offered)."""
+    async def add_call(self, call: WaitingCall, entry: str = "") -> bool:
+        """Queue a call; False if a call with that id is already held (waiting or offered),
+        or if its queue-entry token `entry` (CC_ENTRY, acd/entry.py) joined already, even
+        if that call was served since: one entry joins once, across processes."""
 
     async def remove_call(self, call_id: str) -> WaitingCall | None:
         """Forget a waiting or offered call; the call, or None if unknown."""

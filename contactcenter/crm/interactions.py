@@ -4,7 +4,8 @@ notes and a complaint."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, true
@@ -65,6 +66,25 @@ class Interactions:
                 setattr(row, key, dict(value) if key == "ivr_fields" else value)
             session.flush()
             return interaction_record(row)
+
+    def close_stale(self, kept: Collection[str], entered_before: datetime,
+                    at: datetime) -> list[str]:
+        """Close the rows still open of calls that entered before `entered_before` and are
+        not `kept` (their caller is still in Asterisk, or the ACD still holds them): a
+        process that followed them died before it closed them. A connected call ended
+        answered, any other abandoned. The call ids closed."""
+        with self._db.session() as session:
+            rows = session.scalars(select(InteractionRow).where(
+                InteractionRow.state != "ended", InteractionRow.entered_at <= entered_before))
+            closed = []
+            for row in rows:
+                if row.call_id in kept:
+                    continue
+                row.outcome = "answered" if row.state == "connected" else "abandoned"
+                row.state, row.ended_at = "ended", at
+                closed.append(row.call_id)
+            session.flush()
+            return closed
 
     def rate(self, call_id: str, score: int) -> Interaction:
         """The caller's post-call survey rating (1-5) of a call the history has. The survey

@@ -1,5 +1,10 @@
 """The interaction recorder: every call the ACD reports lands in the CRM's interactions
 table (queued, offered, connected, ended with outcome, wait and talk time, IVR path).
+A call the IVR queued has its record from then on, even if the ACD never sees it join
+(its AMI link was down while the caller waited and gave up). After every resync, the
+records of calls left open that are over are closed (Reconciled: their caller is gone
+from Asterisk and no process holds them; a process that died could not close them, a
+store failure cost the event that would have, or the ACD never saw them).
 
 interaction_changes() is pure: event -> the columns it sets. The recorder applies them
 in event order, one at a time, in a worker thread (sync SQLAlchemy). Disposition and
@@ -15,10 +20,17 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from contactcenter.acd.events import CallConnected, CallEnded, CallOffered, CallQueued
+from contactcenter.acd.events import (
+    CallConnected,
+    CallEnded,
+    CallOffered,
+    CallQueued,
+    Reconciled,
+)
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
@@ -28,7 +40,9 @@ from contactcenter.crm_link.screenpop import caller_of
 from contactcenter.events import BusConsumer, EventBus
 from contactcenter.ivr.events import IvrFinished
 
-RECORDED = (CallQueued, CallOffered, CallConnected, CallEnded, IvrFinished)
+log = logging.getLogger(__name__)
+
+RECORDED = (CallQueued, CallOffered, CallConnected, CallEnded, IvrFinished, Reconciled)
 
 
 def interaction_changes(event: object) -> tuple[str, dict[str, Any]] | None:
@@ -99,8 +113,18 @@ class InteractionRecorder:
     def record(self, event: object) -> None:
         """Apply one event to the database (blocking): link the caller, then the columns."""
         if isinstance(event, IvrFinished):
+            if event.outcome == "queued":  # seen by the ACD or not (its AMI link down)
+                self._interactions.track(event.uniqueid, {"state": "queued",
+                                                          "entered_at": _when(event.at)})
             if event.survey_score is not None:
                 self._interactions.rate(event.uniqueid, event.survey_score)
+            return
+        if isinstance(event, Reconciled):
+            closed = self._interactions.close_stale(event.kept, _when(event.started),
+                                                    _when(event.at))
+            if closed:
+                log.warning("interaction recorder: closed %d record(s) a dead process left "
+                            "open: %s", len(closed), ", ".join(closed[:20]))
             return
         found = interaction_changes(event)
         if found is None:
@@ -117,11 +141,12 @@ class InteractionRecorder:
         if not isinstance(event, RECORDED):
             return
         if isinstance(event, IvrFinished):
-            if event.survey_score is None:
-                return  # an IVR run that rated nothing changes no row
-            call_id = event.uniqueid
+            if event.survey_score is None and event.outcome != "queued":
+                return  # an IVR run that neither queued nor rated changes no row
+            what = f"IvrFinished of call {event.uniqueid}"
+        elif isinstance(event, Reconciled):
+            what = "the records of calls over"
         else:
-            call_id = event.call_id
+            what = f"{type(event).__name__} of call {event.call_id}"
         with contextlib.suppress(SpoolFull):  # the spool logged what is lost
-            self._spool.submit(f"{type(event).__name__} of call {call_id}",
-                               functools.partial(self.record, event))
+            self._spool.submit(what, functools.partial(self.record, event))

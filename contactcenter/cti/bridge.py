@@ -20,7 +20,7 @@ from contactcenter.cti.ami import AmiManager
 from contactcenter.cti.calls import CallModel
 from contactcenter.cti.events import ChannelSnapshot, LinkDown, Resynced
 from contactcenter.cti.spying import CHANSPY, MODE_KEY, SpyMode, chanspy_data
-from contactcenter.errors import AmiError, AmiUnanswered, OriginateUnconfirmed
+from contactcenter.errors import AmiError, AmiRefused, AmiUnanswered, OriginateUnconfirmed
 from contactcenter.events import EventBus
 from contactcenter.health import AMI, PartDown, PartUp
 
@@ -30,6 +30,7 @@ FIRST_RETRY = 0.1  # seconds before the first reconnect attempt (contactcenter/b
 RESYNC_CONCURRENCY = 64  # Getvars in flight during a resync
 CALLBACK_CONTEXT = "cc-callback"  # extensions.conf: dials the Exten, bridged to the agent
 AFTER_CALL_CONTEXT = "cc-after-call"  # extensions.conf: runs the flow named by the Exten
+AGENT_CONTEXT = "cc-agent"  # extensions.conf: Bridge(${CC_PEER},${CC_BRIDGE_OPTS})
 
 
 class AmiBridge:
@@ -166,7 +167,9 @@ class AmiBridge:
 
     async def _snapshot(self, snap: ChannelSnapshot,
                         limit: asyncio.Semaphore) -> ChannelSnapshot | None:
-        """`snap` with its CC_* variables; None if the channel went away meanwhile."""
+        """`snap` with its CC_* variables; None if the channel went away meanwhile (Asterisk
+        says so). A Getvar with no reply fails the resync: a live channel left out of it
+        would read as gone (its waiting call abandoned while the caller waits)."""
         async def getvar(name: str) -> str | None:
             async with limit:
                 return await self.get_variable(snap.channel, name)
@@ -175,7 +178,7 @@ class AmiBridge:
                                       return_exceptions=True)
         failed = next((v for v in values if isinstance(v, BaseException)), None)
         if failed is not None:
-            if not isinstance(failed, AmiError) or not self.connected:
+            if not isinstance(failed, AmiRefused) or not self.connected:
                 raise failed
             log.info("resync: %s skipped (%s)", snap.channel, failed)
             return None
@@ -198,8 +201,11 @@ class AmiBridge:
     async def originate_bridge(self, *, device: str, caller_channel: str, timeout_ms: int,
                                caller_id: str, call_id: str, after_call: str = "",
                                variables: Mapping[str, str] | None = None) -> str:
-        """Ring `device`; when it answers, Bridge it to `caller_channel`. Returns the ActionID;
-        the outcome arrives as OriginateResult (and AgentLegRinging carries call_id).
+        """Ring `device`; when it answers, [cc-agent] Bridges it to `caller_channel`. Returns
+        the ActionID; the outcome arrives as OriginateResult (and AgentLegRinging carries
+        call_id). The leg runs in the dialplan, not as Originate's Application=Bridge: hold
+        and transfers Redirect it, and an application-only leg hangs up when it leaves the
+        bridge (tests/asterisk/test_call_actions.py).
 
         When the agent's leg leaves the bridge, Bridge() without options would send the
         caller on in the dialplan where it was (back into music on hold from cc-announce:
@@ -212,8 +218,9 @@ class AmiBridge:
         fate = f"F({AFTER_CALL_CONTEXT}^{after_call}^1)" if after_call else "x"
         options = fate + "T"
         return await self._originate(device, call_id, [
-            ("Application", "Bridge"), ("Data", f"{caller_channel},{options}"),
-            ("Timeout", str(int(timeout_ms))), ("CallerID", caller_id)], variables or {})
+            ("Context", AGENT_CONTEXT), ("Exten", "s"), ("Priority", "1"),
+            ("Timeout", str(int(timeout_ms))), ("CallerID", caller_id)],
+            {**(variables or {}), cc_vars.PEER: caller_channel, cc_vars.BRIDGE_OPTS: options})
 
     async def originate_callback(self, *, device: str, number: str, timeout_ms: int,
                                  caller_id: str, call_id: str) -> str:

@@ -8,6 +8,7 @@ Redis store's offer script, with the answer routing.next_offer gives.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -24,6 +25,8 @@ from contactcenter.acd.routing import (
 )
 from contactcenter.errors import StoreConflict
 
+ENTRIES_KEPT_S = 86400.0  # an entry token is remembered a day (as the Redis store's)
+
 
 class MemoryStore:
     """`aging` maps a queue to its aging_seconds (routing.effective_priority)."""
@@ -38,10 +41,20 @@ class MemoryStore:
         # queue -> routing.agent_order of its available agents, first choice first
         self._available: dict[str, SortedList] = {}
         self._leases: dict[str, float] = {}  # owner -> monotonic time its lease ends
+        # call_id -> (the last entry token that joined, monotonic time), oldest first
+        self._entries: OrderedDict[str, tuple[str, float]] = OrderedDict()
 
-    async def add_call(self, call: WaitingCall) -> bool:
+    async def add_call(self, call: WaitingCall, entry: str = "") -> bool:
         if call.call_id in self._waiting or call.call_id in self._offered:
             return False
+        if entry:
+            if self._entries.get(call.call_id, ("", 0.0))[0] == entry:
+                return False
+            now = time.monotonic()
+            self._entries.pop(call.call_id, None)
+            self._entries[call.call_id] = (entry, now)
+            while next(iter(self._entries.values()))[1] < now - ENTRIES_KEPT_S:
+                self._entries.popitem(last=False)
         self._enqueue(call)
         return True
 

@@ -16,6 +16,8 @@
 --                  digits of penalty, 16 of idle_since (order-preserving encodings of
 --                  doubles), then the agent id
 --   availq         set of queues with at least one available agent
+--   entries        hash call_id -> the last queue-entry token (CC_ENTRY) that joined
+--   entry_at       zset of call_ids by when that token joined (ms): a day later, forgotten
 local p = ARGV[1]
 
 local function refresh_head(line)
@@ -50,10 +52,34 @@ local function make_unavailable(agent_key)
   redis.call('HSET', agent_key, 'avail', '{}')
 end
 
--- ARGV: prefix, call_id, call JSON, queue, priority, entered_at, skills JSON ('' if none)
+local function now_ms()
+  local t = redis.call('TIME')  -- the server's clock: processes on other hosts may drift
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- One entry token joins once, whichever process sees it and however late: a caller a
+-- process saw parked in a stale snapshot, or whose music-on-hold start it read late, is
+-- not queued again after another process has served them.
+local function entry_joins(call_id, entry)
+  if entry == '' then return true end
+  if redis.call('HGET', p .. 'entries', call_id) == entry then return false end
+  local now = now_ms()
+  for _, old in ipairs(redis.call('ZRANGEBYSCORE', p .. 'entry_at', '-inf', now - 86400000)) do
+    redis.call('HDEL', p .. 'entries', old)
+    redis.call('ZREM', p .. 'entry_at', old)
+  end
+  redis.call('HSET', p .. 'entries', call_id, entry)
+  redis.call('ZADD', p .. 'entry_at', now, call_id)
+  return true
+end
+
+-- ARGV: prefix, call_id, call JSON, queue, priority, entered_at, skills JSON ('' if none),
+-- entry token ('' if none)
 local function add_call()
   local call_id = ARGV[2]
-  if redis.call('HSETNX', p .. 'calls', call_id, ARGV[3]) == 0 then return 0 end
+  if redis.call('HEXISTS', p .. 'calls', call_id) == 1 then return 0 end
+  if not entry_joins(call_id, ARGV[8]) then return 0 end
+  redis.call('HSET', p .. 'calls', call_id, ARGV[3])
   local line = ARGV[5] .. ':' .. ARGV[4]
   redis.call('HSET', p .. 'call:' .. call_id, 'line', line, 'entered', ARGV[6])
   if ARGV[7] ~= '' then redis.call('HSET', p .. 'call:' .. call_id, 'skills', ARGV[7]) end
@@ -119,11 +145,6 @@ local function put_agent()
     redis.call('SADD', p .. 'availq', queue)
   end
   return stored + 1
-end
-
-local function now_ms()
-  local t = redis.call('TIME')  -- the server's clock: processes on other hosts may drift
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
 -- ARGV: prefix, owner, ttl in ms

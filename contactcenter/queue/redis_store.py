@@ -103,11 +103,11 @@ class RedisStore:
         await self._redis.aclose()
 
     @store_errors
-    async def add_call(self, call: WaitingCall) -> bool:
+    async def add_call(self, call: WaitingCall, entry: str = "") -> bool:
         skills = json.dumps(dict(call.skills)) if call.skills else ""
         return bool(await self._add_call(args=[
             self._prefix, call.call_id, encode_call(call), call.queue, str(call.priority),
-            repr(call.entered_at), skills]))
+            repr(call.entered_at), skills, entry]))
 
     async def remove_call(self, call_id: str) -> WaitingCall | None:
         return await self._release_call(call_id, "remove")

@@ -48,6 +48,7 @@ USAGE = {
 DEAD_OK = frozenset({"get full variable", "get variable", "set variable", "exec", "hangup",
                      "verbose", "noop"})
 VARIABLE_REF = re.compile(r"\$\{([^}]*)\}")
+CONNECT_SECONDS = 2.0  # res_agi.c MAX_AGI_CONNECT: then AGISTATUS=FAILURE, the dialplan goes on
 
 
 @dataclass(frozen=True)
@@ -141,9 +142,12 @@ class AgiSession:
         self._hangup.set()
 
     async def run(self, host: str, port: int, url: str, args: tuple[str, ...]) -> str:
-        """Run the session; returns AGISTATUS (SUCCESS, FAILURE or HANGUP)."""
+        """Run the session; returns AGISTATUS (SUCCESS, FAILURE or HANGUP). As res_agi.c:
+        FAILURE when the server cannot be reached; SUCCESS when the server closes the
+        session, even mid-call with nothing set (run_agi: "Program terminated")."""
         try:
-            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), 5.0)
+            reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port),
+                                                    CONNECT_SECONDS)
         except (OSError, TimeoutError):
             return "FAILURE"
         try:

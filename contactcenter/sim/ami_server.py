@@ -113,24 +113,41 @@ def originate_request(action: Action) -> OriginateRequest:
 
 
 class AmiSession:
-    """One manager connection: its login state and whether it wants events."""
+    """One manager connection: its login state and whether it wants events. While the link
+    is frozen (``held`` is a list), what it would write waits there."""
 
-    def __init__(self, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, writer: asyncio.StreamWriter, *, frozen: bool = False) -> None:
         self.writer = writer
         self.authenticated = False
         self.events = ALL  # the event mask (Action: Events)
         self.closing = False
+        self.held: list[bytes] | None = [] if frozen else None
 
     def send(self, fields: Fields) -> None:
         self.send_bytes(format_message(fields))
 
     def send_bytes(self, data: bytes) -> None:
-        if not self.closing:
+        if self.closing:
+            return
+        if self.held is not None:
+            self.held.append(data)
+        else:
             self.writer.write(data)
+
+    def thaw(self) -> None:
+        held, self.held = self.held or [], None
+        if held and not self.closing:
+            self.writer.write(b"".join(held))
 
 
 class AmiServer:
-    """Listens on 127.0.0.1; each action is answered as Asterisk answers it."""
+    """Listens on 127.0.0.1; each action is answered as Asterisk answers it.
+
+    Faults a test (or the control API) injects from outside, as a network or a stalled
+    Asterisk would: ``cut()`` resets every connection; ``freeze(s)`` reads and writes
+    nothing for ``s`` seconds (what it would write is sent afterwards, in order; the PBX
+    itself goes on); ``refuse(s)`` resets every connection and refuses new ones for ``s``
+    seconds."""
 
     def __init__(self, pbx: Pbx, control: CallControl, *, username: str, secret: str,
                  failed_login_delay: float = 1.0, read: str = DEFAULT_READ,
@@ -146,7 +163,12 @@ class AmiServer:
         self._flush_at: asyncio.TimerHandle | None = None
         self._sessions: set[AmiSession] = set()
         self._server: asyncio.Server | None = None
+        self._address = ("127.0.0.1", 0)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._thawed = asyncio.Event()
+        self._thawed.set()
+        self._thaw_at: asyncio.TimerHandle | None = None
+        self._refusing: asyncio.Task[None] | None = None
         self._handlers: dict[str, Callable[[AmiSession, Action], Awaitable[None]]] = {
             "login": self._login, "logoff": self._logoff, "ping": self._ping,
             "events": self._events, "coreshowchannels": self._core_show_channels,
@@ -159,16 +181,71 @@ class AmiServer:
     @property
     def port(self) -> int:
         assert self._server is not None, "start() first"
-        return self._server.sockets[0].getsockname()[1]
+        return self._address[1]
+
+    @property
+    def sessions(self) -> int:
+        return len(self._sessions)
+
+    @property
+    def frozen(self) -> bool:
+        return not self._thawed.is_set()
+
+    @property
+    def refusing(self) -> bool:
+        return self._refusing is not None and not self._refusing.done()
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self._server = await asyncio.start_server(self._serve, host, port)
+        self._address = (host, self._server.sockets[0].getsockname()[1])
+
+    # -- faults -----------------------------------------------------------------------------
+    def cut(self) -> None:
+        """Reset every connection (the socket is aborted, as by a network failure)."""
+        for session in list(self._sessions):
+            session.closing = True
+            session.writer.transport.abort()
+
+    def freeze(self, seconds: float) -> None:
+        """Read and write nothing for ``seconds``; then what was held goes out."""
+        self._thawed.clear()
+        for session in self._sessions:
+            if session.held is None:
+                session.held = []
+        if self._thaw_at is not None:
+            self._thaw_at.cancel()
+        self._thaw_at = asyncio.get_running_loop().call_later(seconds, self._thaw)
+
+    def _thaw(self) -> None:
+        self._thaw_at = None
+        self._thawed.set()
+        for session in self._sessions:
+            session.thaw()
+
+    def refuse(self, seconds: float) -> None:
+        """Reset every connection and refuse new ones for ``seconds``."""
+        if self.refusing:
+            return
+        assert self._server is not None, "start() first"
+        self._server.close()
+        self.cut()
+        self._refusing = asyncio.create_task(self._reopen_after(seconds))
+
+    async def _reopen_after(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        self._server = await asyncio.start_server(self._serve, *self._address)
 
     def reads(self, event_class: str) -> bool:
         """Whether the AMI user reads events of ``event_class`` at all."""
         return allows(self._read, frozenset({event_class}))
 
     async def close(self) -> None:
+        if self._refusing is not None:
+            self._refusing.cancel()
+            await asyncio.gather(self._refusing, return_exceptions=True)
+        if self._thaw_at is not None:
+            self._thaw_at.cancel()
+        self._thaw()
         if self._server is not None:
             self._server.close()
         if self._interleaver is not None:
@@ -233,12 +310,13 @@ class AmiServer:
         task = asyncio.current_task()
         assert task is not None
         self._tasks.add(task)
-        session = AmiSession(writer)
+        session = AmiSession(writer, frozen=self.frozen)
         self._sessions.add(session)
         splitter = ActionSplitter()
         try:
-            writer.write(BANNER)
+            session.send_bytes(BANNER)
             while not session.closing and (data := await reader.read(65536)):
+                await self._thawed.wait()  # frozen: what was read waits, unanswered
                 for action in splitter.feed(data):
                     await self._dispatch(session, action)
                     if session.closing:

@@ -59,6 +59,7 @@ class Channel:
     pending_cause: int | None = None
     sip_call_id: str = ""
     after_bridge: Location | None = None  # where it goes when its bridge ends; None: hang up
+    dialplan: bool = True  # False: an agent leg originated to run one application only
     up_at: float = 0.0  # time.monotonic() when it was answered
 
 
@@ -190,18 +191,24 @@ class Pbx:
     # -- the dialplan -----------------------------------------------------------------------
     def goto(self, ch: Channel, at: Location) -> Step | None:
         """Run the dialplan from ``at`` through the steps that finish at once (NoOp, Answer,
-        Goto, GotoIf, Hangup); returns the step that takes time, whose application the
+        Set, Goto, GotoIf, Hangup); returns the step that takes time, whose application the
         simulator runs, or None once the channel is hung up. No such extension or priority:
         Asterisk hangs the channel up."""
         for _ in range(MAX_INSTANT_STEPS):
             step = self.dialplan.step(at)
             if step is None:
                 break
-            variables = {"CALLERID(num)": ch.caller_num, **ch.variables}
-            self.newexten(ch, at.context, at.exten, at.priority, step.application,
-                          self.dialplan.render(step, at, variables))
+            variables = {"CALLERID(num)": ch.caller_num, "CHANNEL": ch.name,
+                         "UNIQUEID": ch.uniqueid, "EPOCH": str(int(time.time())),
+                         **ch.variables}
+            data = self.dialplan.render(step, at, variables)
+            self.newexten(ch, at.context, at.exten, at.priority, step.application, data)
             match step.application:
                 case "NoOp":
+                    at = at.next()
+                case "Set":
+                    name, _, value = data.partition("=")
+                    self.set_var(ch, name, value)
                     at = at.next()
                 case "Answer":
                     if ch.state != 6:
@@ -399,12 +406,16 @@ class Pbx:
         return ch.role is Role.AGENT and ch.application == "Bridge"
 
     def _bridge_ended(self, ch: Channel) -> None:
-        """The other side left: Bridge() returns on an agent leg, which then hangs up (the
-        originated application is over); any other channel goes to its after-bridge
-        location, or is hung up without one (Bridge's ``x``, a dialled customer)."""
+        """The other side left: Bridge() returns on an agent leg, which goes on in
+        [cc-agent] (to its Hangup) or, originated to run Bridge alone, hangs up; any other
+        channel goes to its after-bridge location, or is hung up without one (Bridge's
+        ``x``, a dialled customer)."""
         if self._runs_bridge(ch):
             self.set_var(ch, "BRIDGERESULT", "SUCCESS")
-            self._destroy(ch, 16)
+            if ch.dialplan:
+                self.goto(ch, Location(ch.context, ch.exten, ch.priority + 1))
+            else:
+                self._destroy(ch, 16)
             return
         at, ch.after_bridge = ch.after_bridge, None
         if at is None:
@@ -456,11 +467,13 @@ class Pbx:
 
     # -- queries ----------------------------------------------------------------------------
     def show_channels(self, action_id: str) -> list[Fields]:
-        """CoreShowChannel items plus the Complete event, as the 7.531 and 14.840 lists."""
+        """CoreShowChannel items plus the Complete event, as the 7.531 and 14.840 lists.
+        Listed in hash order as Asterisk's channel container does, never in the order the
+        channels came: a resync must not take the list for the order callers entered."""
         items: list[Fields] = []
         id_field = [("ActionID", action_id)] if action_id else []
         now = time.time()
-        for ch in self.channels.values():
+        for ch in sorted(self.channels.values(), key=lambda ch: zlib.crc32(ch.name.encode())):
             seconds = int(now - ch.created)
             duration = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
             application, data = ch.application, ch.app_data

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 
 INBOUND_CONTEXT = "from-pstn"
 WAIT_CONTEXT = "cc-wait"
+FALLBACK_CONTEXT = "cc-fallback"  # a caller the platform never decided about: queued here
 HOLD_CONTEXT = "cc-hold"
 AGENT_HOLD_CONTEXT = "cc-hold-agent"
 TRANSFER_CONTEXT = "cc-transfer"
 CALLBACK_CONTEXT = "cc-callback"  # an agent leg that dials the customer back
 AFTER_CALL_CONTEXT = "cc-after-call"  # Bridge(...,F(cc-after-call^<flow>^1)): a flow, then Hangup
 AGENT_CONTEXT = "agents"
+AGENT_BRIDGE_CONTEXT = "cc-agent"  # an originated agent leg: Bridge(${CC_PEER},${CC_BRIDGE_OPTS})
 OVERFLOW_CONTEXTS = frozenset({"cc-voicemail", "cc-message"})
 VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
@@ -57,11 +59,18 @@ class Location:
 @dataclass(frozen=True)
 class Step:
     """One priority: an application and its data (``${VAR}`` substituted when run). A GotoIf
-    jumps to ``data`` when the channel variable ``condition`` is not empty."""
+    jumps to ``data`` when the channel variable ``condition`` is not empty
+    (``$["${CC_QUEUE}" != ""]``), or, with ``if_empty``, when it is (``$["${X}" = ""]``).
+    Set's data is ``NAME=value``."""
 
     application: str
     data: str = ""
     condition: str = ""
+    if_empty: bool = False
+
+    def taken(self, variables: Mapping[str, str]) -> bool:
+        """Whether a GotoIf jumps."""
+        return bool(variables.get(self.condition)) != self.if_empty
 
 
 @dataclass(frozen=True)
@@ -73,11 +82,14 @@ class Context:
 class Dialplan:
     """extensions.conf of asterisk-config/, plus ``agi_contexts``: contexts whose priority 1
     runs that FastAGI flow and priority 2 goes back to music on hold, as ``[cc-announce]``.
-    ``[cc-after-call]`` runs the flow its extension names, then hangs up."""
+    ``[cc-after-call]`` runs the flow its extension names, then hangs up. ``globals`` are
+    its ``[globals]`` (``FALLBACK_QUEUE``: where ``[cc-fallback]`` queues a caller)."""
 
     def __init__(self, *, agi_base: str = "agi://127.0.0.1:4573", main_flow: str = "main",
                  agi_contexts: Mapping[str, str] | None = None,
-                 dial_seconds: float = 30.0) -> None:
+                 dial_seconds: float = 30.0, fallback_queue: str = "operator") -> None:
+        self.globals = {"FALLBACK_QUEUE": fallback_queue}
+
         def agi(flow: str, then: Step) -> Context:
             return Context((Step("AGI", f"{agi_base}/{flow}"), then), any_exten=True)
 
@@ -88,8 +100,15 @@ class Dialplan:
             INBOUND_CONTEXT: Context((
                 Step("NoOp", "inbound ${CALLERID(num)} -> ${EXTEN}"), Step("Answer"),
                 Step("AGI", f"{agi_base}/{main_flow},${{EXTEN}}"),
-                Step("GotoIf", f"{WAIT_CONTEXT},s,1", condition="CC_QUEUE"), Step("Hangup")),
+                Step("GotoIf", f"{WAIT_CONTEXT},s,1", condition="CC_QUEUE"),
+                Step("GotoIf", f"{FALLBACK_CONTEXT},s,1", condition="CC_IVR_END", if_empty=True),
+                Step("Hangup")),
                 any_exten=True),
+            FALLBACK_CONTEXT: Context((
+                Step("NoOp", "fallback queue for ${CHANNEL}: AGISTATUS=${AGISTATUS}"),
+                Step("Set", "CC_CALL_ID=${UNIQUEID}"), Step("Set", "CC_QUEUE=${FALLBACK_QUEUE}"),
+                Step("Set", "CC_ENTERED=${EPOCH}"), Step("Set", "CC_ENTRY=fallback-${UNIQUEID}"),
+                Step("Set", "CC_IVR_PATH=fallback"), back_to_wait)),
             WAIT_CONTEXT: Context((Step("NoOp", "waiting in ${CC_QUEUE}"),
                                    Step("MusicOnHold", "default"), Step("Hangup"))),
             AFTER_CALL_CONTEXT: agi("${EXTEN}", Step("Hangup")),
@@ -102,6 +121,8 @@ class Dialplan:
             TRANSFER_CONTEXT: dial,
             CALLBACK_CONTEXT: dial,
             AGENT_CONTEXT: Context((Step("Hangup"),), any_exten=True),
+            AGENT_BRIDGE_CONTEXT: Context((Step("Bridge", "${CC_PEER},${CC_BRIDGE_OPTS}"),
+                                           Step("Hangup"))),
         }
         for context, flow in (agi_contexts or {}).items():
             self.contexts[context] = agi(flow, back_to_wait)
@@ -115,20 +136,20 @@ class Dialplan:
             return None
         return context.steps[at.priority - 1]
 
-    @staticmethod
-    def render(step: Step, at: Location, variables: Mapping[str, str]) -> str:
-        """The AppData Asterisk reports: variables substituted, a GotoIf's condition as 0/1
-        (``1?cc-wait,s,1``, ami-transcript.log at 4.201)."""
-        values = {"EXTEN": at.exten, **variables}
+    def render(self, step: Step, at: Location, variables: Mapping[str, str]) -> str:
+        """The AppData Asterisk reports: variables (the channel's, then the globals)
+        substituted, a GotoIf's condition as 0/1 (``1?cc-wait,s,1``, ami-transcript.log at
+        4.201)."""
+        values = {**self.globals, "EXTEN": at.exten, **variables}
         data = VARIABLE.sub(lambda m: values.get(m.group(1), ""), step.data)
         if step.application == "GotoIf":
-            return f"{int(bool(variables.get(step.condition)))}?{data}"
+            return f"{int(step.taken(variables))}?{data}"
         return data
 
     @staticmethod
     def jump(step: Step, at: Location, variables: Mapping[str, str]) -> Location:
-        """Where a Goto or GotoIf continues (a GotoIf whose condition is empty: next)."""
-        if step.application == "GotoIf" and not variables.get(step.condition):
+        """Where a Goto or GotoIf continues (a GotoIf not taken: next)."""
+        if step.application == "GotoIf" and not step.taken(variables):
             return at.next()
         return Location.parse(step.data, at) or at.next()
 

@@ -24,6 +24,7 @@ from contactcenter.sim.call_features import CallFeatures, Consultation, Transfer
 from contactcenter.sim.channels import UNKNOWN, Channel, ChannelView, Pbx, Role
 from contactcenter.sim.chanspy import Spy, spy_fields
 from contactcenter.sim.dialplan import (
+    AGENT_BRIDGE_CONTEXT,
     CALLBACK_CONTEXT,
     OVERFLOW_CONTEXTS,
     WAIT_CONTEXT,
@@ -66,6 +67,10 @@ class SimCall:
     moves: int = 0  # dialplan moves so far: what its dialplan task waits on changes
     requeued: int = 0  # AMI Redirects into cc-wait: queue entries by an explicit act
     bridged_in: tuple[int, str] | None = None  # the queue entry a Bridge() last connected
+    offered_to: list[str] = field(default_factory=list)  # devices rung for it, in order
+    started_at: float = field(default_factory=time.time)  # wall clock, as the platform's
+    ended_at: float | None = None
+    bridged_to: list[str] = field(default_factory=list)  # devices it talked to, in order
 
     async def wait(self) -> CallOutcome:
         """Until the caller's channel is gone; its outcome."""
@@ -114,7 +119,8 @@ class PbxSimulator(CallFeatures):
         self._gone: dict[str, asyncio.Event] = {}
         self._ringing: dict[str, OriginateRequest] = {}  # originated legs not yet answered
         self._ringing_for: Counter[str] = Counter()
-        self._double_offers = 0
+        self.double_offered: list[str] = []  # the callers offered twice, once per time
+        self.busy_rings: list[tuple[str, str]] = []  # (device, caller) rung while on a call
         self._consultations: dict[str, Consultation] = {}  # call_features.py
         self._transfers: list[TransferTarget] = []
         self._spies: list[Spy] = []  # every ChanSpy run, in order
@@ -141,6 +147,15 @@ class PbxSimulator(CallFeatures):
     @property
     def ami_port(self) -> int:
         return self._ami.port
+
+    @property
+    def ami(self) -> AmiServer:
+        """The AMI server, whose link a test may cut, freeze or refuse (its faults)."""
+        return self._ami
+
+    def set_agent(self, device: str, script: ScriptedAgent) -> None:
+        """How ``device``'s phone answers from the next ring on."""
+        self._agents[device] = script
 
     def _spawn(self, coro: Coroutine[object, object, None]) -> None:
         """Run ``coro`` as a task owned here: cancelled and awaited by close()."""
@@ -199,7 +214,8 @@ class PbxSimulator(CallFeatures):
             overflowed=outcomes[CallOutcome.OVERFLOWED],
             waiting=sum(call.phase == "waiting" and call.outcome is None for call in self._calls),
             in_progress=sum(call.outcome is None for call in self._calls),
-            double_offers=self._double_offers,
+            double_offers=len(self.double_offered),
+            busy_rings=len(self.busy_rings),
         )
 
     # -- traffic ----------------------------------------------------------------------------
@@ -379,7 +395,7 @@ class PbxSimulator(CallFeatures):
                             else CallOutcome.ENDED_IN_IVR)
         else:
             call.outcome = CallOutcome.ABANDONED if ch.pending_cause == 0 else CallOutcome.CLEARED
-        call.phase = "done"
+        call.phase, call.ended_at = "done", time.time()
         call.ended.set()
         call.wake.set()
 
@@ -463,6 +479,9 @@ class PbxSimulator(CallFeatures):
             self.hangup(channel, 16)  # no such extension: Asterisk hangs up
             return
         ch = self.pbx.channels[channel]
+        if not ch.dialplan:  # an application-only leg: out of its bridge, it hangs up
+            self.hangup(channel, 16)  # (main/pbx.c pbx_outgoing_exec)
+            return
         self.pbx.stop_hold(ch)
         if ch.bridge_id:
             self.pbx.leave_bridge(ch, hung_up=False)
@@ -480,10 +499,11 @@ class PbxSimulator(CallFeatures):
     def _originate_response(self, request: OriginateRequest, ok: bool, reason: int,
                             ch: Channel | None) -> None:
         fields = [("ActionID", request.action_id)] if request.action_id else []
+        target = [("Context", request.context), ("Exten", request.exten)] if request.context \
+            else [("Application", request.application), ("Data", request.data)]
         self.pbx.emit("OriginateResponse", "call,all", [
             *fields, ("Response", "Success" if ok else "Failure"),
-            ("Channel", ch.name if ok and ch else request.device),
-            ("Application", request.application), ("Data", request.data),
+            ("Channel", ch.name if ok and ch else request.device), *target,
             ("Reason", str(reason)), ("Uniqueid", ch.uniqueid if ok and ch else UNKNOWN),
             ("CallerIDNum", request.caller_num or UNKNOWN),
             ("CallerIDName", request.caller_name or UNKNOWN)])
@@ -494,15 +514,23 @@ class PbxSimulator(CallFeatures):
             self._originate_response(request, False, 0, None)
             outcome.set_result(False)
             return
-        bridging = request.application.lower() == "bridge"
-        dest, options = parse_bridge_data(request.data) if bridging else ("", BridgeOptions())
+        data = bridge_data(request)
+        bridging = data is not None
+        dest, options = parse_bridge_data(data) if data is not None else ("", BridgeOptions())
         target = self.pbx.find(dest)
         offered_twice = target is not None and bool(self._ringing_for[target.name]
                                                    or target.bridge_id)
         if offered_twice:
-            self._double_offers += 1
+            assert target is not None
+            self.double_offered.append(target.uniqueid)
+        if any(ch.device == request.device for ch in self.pbx.channels.values()):
+            self.busy_rings.append((request.device, dest))  # a leg of that phone still lives
+        call = self._by_channel.get(target.name) if target is not None else None
+        if call is not None:
+            call.offered_to.append(request.device)
         ch = self.pbx.dial_agent(request.device, request.caller_num, request.caller_name,
                                  list(request.variables))
+        ch.dialplan = bool(request.context)
         gone = self._gone[ch.name] = asyncio.Event()
         self._ringing[ch.name] = request
         ringing_for = target.name if target is not None else dest
@@ -527,6 +555,8 @@ class PbxSimulator(CallFeatures):
         self._originate_response(request, True, 4, ch)
         outcome.set_result(True)
         if bridging:
+            if request.context:
+                self.pbx.goto(ch, Location(AGENT_BRIDGE_CONTEXT, "s", 1))
             self._connect(ch, dest, options, counted=offered_twice)
             hold, phone_hangs_up = agent.talk_seconds, True
         elif request.context == CALLBACK_CONTEXT:
@@ -594,9 +624,10 @@ class PbxSimulator(CallFeatures):
             Location(ch.context, ch.exten, ch.priority))
         call = self._by_channel.get(caller.name)
         if call is not None:
+            call.bridged_to.append(ch.device)
             entry = (call.requeued, caller.variables.get("CC_ENTRY", ""))
             if call.bridged_in == entry and not counted:
-                self._double_offers += 1
+                self.double_offered.append(caller.uniqueid)
             call.bridged_in = entry
         self._bridge(ch, caller)
 
@@ -609,3 +640,15 @@ class PbxSimulator(CallFeatures):
             if call is not None:
                 call.answered, call.phase = True, "talking"
                 call.wake.set()
+
+
+def bridge_data(request: OriginateRequest) -> str | None:
+    """Bridge()'s arguments on an originated agent leg: Originate's Data with
+    Application=Bridge, or what [cc-agent] makes of the leg's CC_PEER and CC_BRIDGE_OPTS;
+    None when the leg bridges nobody."""
+    if request.application.lower() == "bridge":
+        return request.data
+    if request.context == AGENT_BRIDGE_CONTEXT:
+        variables = dict(request.variables)
+        return f"{variables.get('CC_PEER', '')},{variables.get('CC_BRIDGE_OPTS', '')}"
+    return None

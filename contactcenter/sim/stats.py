@@ -29,6 +29,7 @@ class SimStats:
     in_progress: int
     double_offers: int
     overflowed: int = 0
+    busy_rings: int = 0  # a phone rung while a leg of it was still up
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

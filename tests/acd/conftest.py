@@ -38,6 +38,7 @@ class AcdRig:
     events: asyncio.Queue[object]
     seen: list[object]
     link: CuttableLink
+    router: Router  # what FastAGI sessions run
 
     async def next(self, kind: type[E], where: Callable[[E], bool] = lambda _e: True,
                    within: float = 10.0) -> E:
@@ -73,10 +74,12 @@ async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None 
                   queues: Mapping[str, QueueDefinition] | None = None,
                   customers: Mapping[str, ScriptedAgent] | None = None,
                   store: QueueStore | None = None, chaos: int | None = None,
-                  prompts: Path | None = None, **distributor: Any) -> AsyncIterator[AcdRig]:
+                  prompts: Path | None = None, agi_port: int | None = None,
+                  **distributor: Any) -> AsyncIterator[AcdRig]:
     """Everything up and linked (the AMI through a link the test may cut); closes in
     reverse order. The simulator dials back `customers` with a 0.5 s Dial timeout; with
-    `chaos`, it interleaves events with that seed. `prompts`: a prompt cache to share."""
+    `chaos`, it interleaves events with that seed. `prompts`: a prompt cache to share.
+    `agi_port`: where the simulator's calls look for FastAGI (default: the IVR's port)."""
     bus = EventBus()
     registry = FlowRegistry(FLOWS)
     registry.reload()
@@ -85,7 +88,7 @@ async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None 
     handler = Router(service.handle)
     with bus.subscribe() as events:
         async with FastAgiServer(handler, port=0) as agi, \
-                PbxSimulator(agi_port=agi.port, agents=agents or {},
+                PbxSimulator(agi_port=agi_port or agi.port, agents=agents or {},
                              agi_contexts={ANNOUNCE_CONTEXT: ANNOUNCE_FLOW},
                              customers=customers, callback_dial_seconds=0.5,
                              overflow_seconds=0.05, chaos=chaos) as sim:
@@ -99,7 +102,7 @@ async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None 
                     handler.handle = Announcer(acd, renderer).route(service.handle)
                     await bridge.start()
                     try:
-                        yield AcdRig(sim, acd, bridge, events, [], link)
+                        yield AcdRig(sim, acd, bridge, events, [], link, handler)
                     finally:
                         await bridge.close()
             finally:

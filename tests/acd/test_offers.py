@@ -129,6 +129,13 @@ def test_abandon_while_ringing_frees_the_agent_only_once_the_leg_is_gone() -> No
     assert story.agent_moves == [(AgentState.AVAILABLE, "")] and not story.of("requeue")
 
 
+def test_the_offer_keeps_when_its_leg_became_known() -> None:
+    rang = play(offer(), [Placed("a-1"), LegRinging(LEG, 105.0), Answered(LEG, 107.0)])
+    assert (rang.offer.leg, rang.offer.leg_at) == (LEG, 105.0)  # first learned ringing
+    answered = play(offer(), [Placed("a-1"), Answered(LEG, 107.0)])
+    assert (answered.offer.leg, answered.offer.leg_at) == (LEG, 107.0)
+
+
 def test_a_leg_not_seen_when_the_caller_left_is_hung_up_when_it_shows() -> None:
     story = play(offer(), [Placed("a-1"), CallerGone(112.0), LegRinging(LEG)])
     assert story.decisions[-1].hang_up_leg == LEG and story.offer.phase is Phase.RELEASING

@@ -69,3 +69,32 @@ async def test_an_outage_abandons_the_gone_and_queues_the_new_at_their_own_time(
     assert ended == {first.uniqueid: "answered", leaving.uniqueid: "abandoned",
                      third.uniqueid: "answered", late.uniqueid: "answered"}
     assert len(rig.of(CallEnded)) == 4
+
+
+async def test_callers_who_parked_during_an_outage_go_to_an_available_agent_oldest_first(
+        tmp_path) -> None:
+    """The resync queues every parked caller before it offers one: Asterisk lists channels
+    in hash order, so offering as each is queued gave the waiting agent whoever was listed
+    first (tests/asterisk/test_restart.py saw it on a real Asterisk)."""
+    queues = {"support": QueueDefinition("support", wrap_up_seconds=0.05)}
+    agents = {"SIP/agent101": ScriptedAgent(answer_after=0.05, talk_seconds=0.1)}
+    async with acd_rig(tmp_path, queues=queues, agents=agents) as rig:
+        await rig.acd.register_agent(AgentProfile("agent101", "SIP/agent101", {"support": 0}))
+        await rig.acd.login("agent101")
+        rig.link.cut()
+        await rig.next(LinkDown)
+        calls = []
+        for n in range(4):
+            call = rig.sim.place_call(ScriptedCaller(number=f"+1415555013{n}",
+                                                     answers=(KEYS["support"],)))
+            await until(lambda c=call: c.channel in rig.sim.channels
+                        and rig.sim.channels[c.channel].on_hold, within=10)
+            calls.append(call)
+        listed = [f["Uniqueid"] for f in map(dict, rig.sim.pbx.show_channels(""))
+                  if f["Event"] == "CoreShowChannel"]
+        assert listed != [c.uniqueid for c in calls]  # not the order they came
+        rig.link.down = False
+
+        outcomes = await asyncio.wait_for(asyncio.gather(*(c.wait() for c in calls)), 10)
+    assert outcomes == [CallOutcome.ANSWERED] * 4
+    assert [e.call_id for e in rig.of(CallConnected)] == [c.uniqueid for c in calls]

@@ -4,8 +4,6 @@ queue from the channels' CC_* variables and answers them in their original order
 
 from __future__ import annotations
 
-import pytest
-
 from contactcenter.acd.events import CallConnected, CallEnded, CallQueued
 from contactcenter.app import Platform, open_platform
 from contactcenter.config import Config
@@ -59,10 +57,6 @@ async def test_callers_waiting_through_a_restart_are_answered_in_order(
     assert [c.call_id for c in bus.of(CallConnected)] == order
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "acd/distributor.py _reconcile re-queues parked callers in CoreShowChannels order "
-    "(Asterisk's channel hash order, not entry order) and _enqueue dispatches after each: "
-    "an agent already available gets the first listed caller, not the oldest"))
 async def test_callers_waiting_through_a_restart_go_first_come_first_served_to_an_agent_available_at_once(
         config: Config, bus: BusLog, watch: AmiWatch, phones: Phones) -> None:
     order = await restart_with_callers_waiting(config, bus, watch, phones,

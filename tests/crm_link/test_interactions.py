@@ -11,6 +11,7 @@ from contactcenter.acd.events import (
     CallEnded,
     CallOffered,
     CallQueued,
+    Reconciled,
 )
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
@@ -168,3 +169,51 @@ async def test_an_ivr_end_without_a_rating_changes_nothing_and_a_stray_one_is_sk
     assert history.get("c1").survey_score is None
     assert history.find("nobody") is None
     assert history.get("c5").state == "queued"  # the recorder went on
+
+
+async def test_records_a_dead_process_left_open_are_closed_after_a_resync(
+        db: Database) -> None:
+    """Reconciled: of the calls entered before the resync asked, those neither in Asterisk
+    nor held by the ACD are over; open records of them are closed (connected: answered,
+    else abandoned), and a record closed already, kept or newer is left alone."""
+    bus = EventBus()
+    async with InteractionRecorder(bus, db):
+        *progress, ended = answered_call("done")
+        for event in (*progress, ended, *answered_call("talked")[:-1]):
+            bus.publish(event)
+        bus.publish(CallQueued("waited", "sales", "+14155550123", entered_at=T0 + 1))
+        bus.publish(CallOffered("rang", "agent101", "sales", at=T0 + 3, entered_at=T0 + 2))
+        bus.publish(CallQueued("alive", "sales", "+14155550123", entered_at=T0 + 4))
+        bus.publish(CallQueued("callback", "sales", "+14155550123", entered_at=T0 + 5))
+        bus.publish(CallQueued("newer", "sales", "+14155550123", entered_at=T0 + 60))
+        bus.publish(Reconciled(frozenset({"alive", "callback"}), started=T0 + 50, at=T0 + 51))
+    history = Interactions(db)
+    rows = {call: (history.get(call).state, history.get(call).outcome) for call in (
+        "done", "talked", "waited", "rang", "alive", "callback", "newer")}
+    assert rows == {"done": ("ended", "answered"), "talked": ("ended", "answered"),
+                    "waited": ("ended", "abandoned"), "rang": ("ended", "abandoned"),
+                    "alive": ("queued", None), "callback": ("queued", None),
+                    "newer": ("queued", None)}
+    assert Interactions(db).get("talked").ended_at == at(51)
+
+
+async def test_a_caller_the_ivr_queued_has_a_record_even_if_the_acd_never_saw_them(
+        db: Database) -> None:
+    """The AMI link was down while they waited and gave up: only the IVR saw them; the
+    resync after it finds them gone and their record is closed abandoned."""
+    bus = EventBus()
+    queued = IvrFinished("unseen", "main", "v1", "queued", "support", ("menu", "support"),
+                         {}, T0 + 10)
+    async with InteractionRecorder(bus, db):
+        bus.publish(queued)
+        bus.publish(IvrFinished("left", "main", "v1", "caller_hung_up", "menu", ("menu",),
+                                {}, T0 + 11))
+        bus.publish(Reconciled(frozenset(), started=T0 + 5, at=T0 + 6))  # asked before
+    history = Interactions(db)
+    assert (history.get("unseen").state, history.get("unseen").entered_at) == ("queued",
+                                                                               at(10))
+    assert history.find("left") is None  # never queued: no record
+    async with InteractionRecorder(bus, db):
+        bus.publish(Reconciled(frozenset(), started=T0 + 50, at=T0 + 51))
+    assert (history.get("unseen").state, history.get("unseen").outcome) == ("ended",
+                                                                            "abandoned")

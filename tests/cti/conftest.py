@@ -39,6 +39,7 @@ class FakeAsterisk:
     secret: str = "ccsecret"
     refuse_delay: float = 0.05
     silent: set[str] = field(default_factory=set)  # actions never answered
+    ghosts: set[str] = field(default_factory=set)  # listed, then gone when asked about
     channels: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> variables
     uniqueids: dict[str, str] = field(default_factory=dict)
     received: list[dict[str, str]] = field(default_factory=list)
@@ -105,14 +106,15 @@ class FakeAsterisk:
         elif name == "CoreShowChannels":
             writer.write(frame(*ok, ("EventList", "start"),
                                ("Message", "Channels will follow")))
-            for chan in self.channels:
+            for chan in [*self.channels, *self.ghosts]:
                 writer.write(frame(("Event", "CoreShowChannel"), ("ActionID", aid),
                                    ("Channel", chan), ("CallerIDNum", "+14155550123"),
                                    ("CallerIDName", "Ada Lovelace"), ("Context", "cc-wait"),
                                    ("Uniqueid", self.uniqueids[chan]),
                                    ("Application", "MusicOnHold"), ("BridgeId", "")))
             writer.write(frame(("Event", "CoreShowChannelsComplete"), ("ActionID", aid),
-                               ("EventList", "Complete"), ("ListItems", str(len(self.channels)))))
+                               ("EventList", "Complete"),
+                               ("ListItems", str(len(self.channels) + len(self.ghosts)))))
         elif name in ("Getvar", "Setvar", "Hangup", "Redirect") and \
                 action.get("Channel") not in self.channels:
             writer.write(frame(("Response", "Error"), ("ActionID", aid),

@@ -165,12 +165,14 @@ async def test_originate_bytes_match_the_transcript_even_with_testing_eol(
             device="SIP/agent102", caller_channel="SIP/carrier-0000000d", timeout_ms=3000,
             caller_id='"Ada Lovelace" <+14155550123>', call_id="call-1")
         sent = bytes(asterisk.raw[start:])
-        assert sent == (  # transcript row at 8.333, ActionID aside, with Bridge's options:
-            # x hangs the caller up after the agent, T lets the agent's leg transfer
+        assert sent == (  # transcript row at 8.333, ActionID aside, run in [cc-agent]
+            # (so a Redirect moves the leg), with Bridge's options: x hangs the caller up
+            # after the agent, T lets the agent's leg transfer
             b"Action: Originate\r\nActionID: " + action_id.encode() + b"\r\n"
-            b"Channel: SIP/agent102\r\nApplication: Bridge\r\nData: SIP/carrier-0000000d,xT\r\n"
+            b"Channel: SIP/agent102\r\nContext: cc-agent\r\nExten: s\r\nPriority: 1\r\n"
             b"Timeout: 3000\r\nCallerID: \"Ada Lovelace\" <+14155550123>\r\nAsync: true\r\n"
-            b"Variable: CC_CALL_ID=call-1\r\n\r\n")
+            b"Variable: CC_CALL_ID=call-1\r\nVariable: CC_PEER=SIP/carrier-0000000d\r\n"
+            b"Variable: CC_BRIDGE_OPTS=xT\r\n\r\n")
         asterisk.push(newchannel("1795412920.15", "SIP/agent102-0000000e"))
         asterisk.push(newchannel("1795412999.1", "SIP/carrier-00000099"))
         arrived = await next_of(queue, CallArrived)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from contactcenter.cti import variables as cc
 from contactcenter.cti.bridge import RESYNC_CONCURRENCY, AmiBridge
+from contactcenter.errors import AmiUnanswered
 from contactcenter.events import EventBus
 from tests.cti.conftest import FakeAsterisk, ami_config
 from tests.cti.test_bridge import until
@@ -52,6 +55,27 @@ async def test_getvars_are_in_flight_together_up_to_the_bound() -> None:
         assert len(asterisk.actions("Getvar")) == RESYNC_CONCURRENCY
         resync.cancel()
         await asyncio.gather(resync, return_exceptions=True)
+    finally:
+        await ami.close()
+        await asterisk.close()
+
+
+async def test_a_resync_whose_getvars_go_unanswered_fails_rather_than_omit_channels() -> None:
+    """A channel left out of the list reads as gone: its waiting call would be closed as
+    abandoned while the caller waits. Only a channel Asterisk says is gone is left out."""
+    asterisk = FakeAsterisk()
+    park(asterisk, 2)
+    await asterisk.start()
+    ami = AmiBridge(ami_config(asterisk.port, action_timeout=0.3), EventBus())
+    try:
+        await ami.start()
+        asterisk.silent.add("Getvar")  # a stalled Asterisk: no reply
+        with pytest.raises(AmiUnanswered):
+            await ami.resync()
+        asterisk.silent.clear()
+        del asterisk.channels["SIP/trunk-00000001"]  # listed, then gone: "No such channel"
+        asterisk.ghosts.add("SIP/trunk-00000001")
+        assert {c.channel for c in await ami.resync()} == set(asterisk.channels)
     finally:
         await ami.close()
         await asterisk.close()

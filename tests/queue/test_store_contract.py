@@ -83,6 +83,19 @@ async def test_a_call_is_added_once_while_held(store: QueueStore) -> None:
     assert await store.offered() == {"c1": (full, "a")}
 
 
+async def test_one_queue_entry_joins_once_even_after_it_was_served(store: QueueStore) -> None:
+    """A process that saw the caller parked in a stale snapshot (or read their music-on-hold
+    start late) must not queue them again once another process has served them."""
+    await store.put_agent(agent("a"))
+    assert await store.add_call(call("c1", 1.0), "entry-1")
+    assert (await store.offer_next(10.0))[0].call_id == "c1"
+    assert (await store.settle("c1")).call_id == "c1"  # answered: it leaves the store
+    assert not await store.add_call(call("c1", 1.0), "entry-1")  # the same entry, late
+    assert await store.waiting() == []
+    assert await store.add_call(call("c1", 5.0), "entry-2")  # a new entry (a transfer)
+    assert await store.add_call(call("c2", 6.0))  # without a token: as before
+
+
 async def test_removing_a_waiting_or_offered_call(store: QueueStore) -> None:
     await fill(store, [call("c1", 1.0), call("c2", 2.0)], [agent("a")])
     assert (await store.remove_call("c1")).call_id == "c1"

@@ -166,9 +166,16 @@ async def eventually(predicate: Callable[[], bool], seconds: float = 2.0) -> Non
 QUEUE_FLOW = ['SET VARIABLE CC_QUEUE "support"']
 
 
-def originate(action_id: str, device: str, data: str, timeout_ms: int = 1000) -> bytes:
+def originate(action_id: str, device: str, data: str, timeout_ms: int = 1000, *,
+              dialplan: bool = False) -> bytes:
+    """Originate Bridge(<data>) on ``device``: as Originate's Application, or (``dialplan``)
+    in [cc-agent] with CC_PEER and CC_BRIDGE_OPTS, as the platform does."""
+    peer, _, options = data.partition(",")
+    target = (f"Context: cc-agent\r\nExten: s\r\nPriority: 1\r\n"
+              f"Variable: CC_PEER={peer},CC_BRIDGE_OPTS={options}\r\n") if dialplan \
+        else f"Application: Bridge\r\nData: {data}\r\n"
     return (f"Action: Originate\r\nActionID: {action_id}\r\nChannel: {device}\r\n"
-            f"Application: Bridge\r\nData: {data}\r\nTimeout: {timeout_ms}\r\n"
+            f"{target}Timeout: {timeout_ms}\r\n"
             f'CallerID: "Ada Lovelace" <+14155550123>\r\nAsync: true\r\n\r\n').encode()
 
 

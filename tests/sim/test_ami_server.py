@@ -191,14 +191,6 @@ async def test_traffic_counts_every_outcome() -> None:
     await agi.close()
 
 
-async def test_a_platform_that_is_not_listening_ends_the_call_in_the_ivr(unused_port) -> None:
-    async with PbxSimulator(agi_port=unused_port) as sim:
-        call = sim.place_call(ScriptedCaller())
-        async with asyncio.timeout(6):
-            assert await call.wait() is CallOutcome.ENDED_IN_IVR
-        assert sim.stats.ended_in_ivr == 1
-
-
 async def test_redirect_into_an_agi_context_runs_the_fastagi_client_again() -> None:
     agi, sim, ami = await queued_setup({}, agi_contexts={"cc-survey": "survey"})
     try:

@@ -44,9 +44,9 @@ def brief(msgs: list[Fields], caller: str, agent: str) -> list[tuple[str, str, s
 
 
 async def bridged(ami: RawAmi, call_channel: str, data: str, device: str = "SIP/agent101",
-                  action_id: str = "o1") -> str:
+                  action_id: str = "o1", *, dialplan: bool = False) -> str:
     """Originate Bridge(<data>) on ``device``; the agent leg's name once both are in."""
-    await ami.send(originate(action_id, device, data))
+    await ami.send(originate(action_id, device, data, dialplan=dialplan))
     msgs = await ami.until("BridgeEnter", BridgeNumChannels="2")
     assert dict(msgs[-1])["Channel"].startswith(device)
     assert any(dict(m).get("Channel") == call_channel and dict(m)["Event"] == "BridgeEnter"
@@ -176,7 +176,8 @@ async def test_a_redirect_overrides_x_and_hold_then_resume_ends_in_the_hold_cont
         assert ("VarSet", "agent", "BRIDGERESULT=SUCCESS") in brief(msgs, call.channel, first)
         assert sim.is_alive(call.channel) and not sim.is_alive(first)
 
-        second = await bridged(ami, call.channel, f"{call.channel},x", "SIP/agent102", "o2")
+        second = await bridged(ami, call.channel, f"{call.channel},x", "SIP/agent102", "o2",
+                               dialplan=True)
         await ami.send(f"Action: Redirect\r\nActionID: h\r\nChannel: {call.channel}\r\n"
                        "Context: cc-hold\r\nExten: s\r\nPriority: 1\r\n"
                        f"ExtraChannel: {second}\r\nExtraContext: cc-hold-agent\r\n"
@@ -194,6 +195,27 @@ async def test_a_redirect_overrides_x_and_hold_then_resume_ends_in_the_hold_cont
                                ("Hangup", "caller", "16")]
         assert not any(detail.startswith("BRIDGERESULT") for *_, detail in events)
         assert sim.stats.double_offers == 0  # the Redirect into cc-wait made a new entry
+    finally:
+        await teardown(agi, sim, ami)
+
+
+async def test_an_application_only_agent_leg_hangs_up_when_a_redirect_takes_it_out() -> None:
+    """Originate's Application=Bridge runs no dialplan: redirected to cc-hold-agent, the leg
+    leaves the bridge and hangs up (as a real Asterisk does: tests/asterisk, hold); the
+    platform's [cc-agent] leg goes on there (the test above)."""
+    agents = {"SIP/agent101": ScriptedAgent(answer_after=0.0, talk_seconds=None)}
+    agi, sim, ami = await queued_setup(agents)
+    try:
+        call = await waiting_call(sim, ami)
+        leg = await bridged(ami, call.channel, f"{call.channel},x")
+        await ami.send(f"Action: Redirect\r\nActionID: h\r\nChannel: {call.channel}\r\n"
+                       "Context: cc-hold\r\nExten: s\r\nPriority: 1\r\n"
+                       f"ExtraChannel: {leg}\r\nExtraContext: cc-hold-agent\r\n"
+                       "ExtraExten: s\r\nExtraPriority: 1\r\n\r\n".encode())
+        msgs = await ami.until("Hangup", Channel=leg)
+        assert not any(dict(m).get("Context") == "cc-hold-agent" for m in msgs
+                       if dict(m).get("Channel") == leg)
+        assert sim.is_alive(call.channel) and call.phase == "held"
     finally:
         await teardown(agi, sim, ami)
 

@@ -46,14 +46,16 @@ def test_abandon_in_music_on_hold_follows_the_transcript_order() -> None:
     assert pbx.channels == {}
 
 
-def test_without_cc_queue_the_dialplan_hangs_up_after_the_agi() -> None:
+def test_a_call_the_ivr_ended_is_hung_up_after_the_agi() -> None:
     events: list[dict[str, str]] = []
     pbx = Pbx(lambda fields: events.append(dict(fields)))
     ch = pbx.new_inbound("+14155550123", "Ada Lovelace", "5000")
     assert events[-1]["AppData"] == "agi://127.0.0.1:4573/main,5000"
+    ch.variables["CC_IVR_END"] = "hangup"
     assert pbx.goto(ch, Location("from-pstn", "5000", 4)) is None
-    assert [(e["Event"], e.get("AppData", e.get("Cause"))) for e in events[-3:]] == [
-        ("Newexten", "0?cc-wait,s,1"), ("Newexten", ""), ("Hangup", "16")]
+    assert [(e["Event"], e.get("AppData", e.get("Cause"))) for e in events[-4:]] == [
+        ("Newexten", "0?cc-wait,s,1"), ("Newexten", "0?cc-fallback,s,1"), ("Newexten", ""),
+        ("Hangup", "16")]
 
 
 def test_poisson_arrivals_average_the_rate() -> None:
