@@ -48,18 +48,14 @@ def add_routes(app: web.Application, *, db: Database, desk: AgentDesk,
                monitor: MonitorDesk | None, session_of: Callable[[web.Request], Session],
                supervisor: Callable[[Handler], Handler],
                admin: Callable[[Handler], Handler]) -> None:
-    """The routes on `app`: monitoring ones when `monitor` is given (the platform's)."""
+    """The routes on `app`; without `monitor` (a console with no PBX link) the monitoring
+    ones answer 409."""
     app[DB], app[DESK], app[SESSION_OF] = db, desk, session_of
     if monitor is not None:
         app[MONITOR] = monitor
-        app.router.add_get("/api/monitoring", supervisor(_monitoring))
-        app.router.add_post("/api/monitoring", supervisor(_start))
-        app.router.add_post("/api/monitoring/mode", supervisor(_switch))
-        app.router.add_post("/api/monitoring/stop", supervisor(_stop))
-    app.router.add_get("/api/monitoring/sessions", admin(_sessions))
-    app.router.add_get("/api/calls/acts", supervisor(_acts))
-    app.router.add_get("/api/calls/{call_id}/why", supervisor(_why))
-    app.router.add_post("/api/calls/{call_id}", supervisor(_change_waiting))
+    for method, path, handler, _summary, admins_only in ROUTES:
+        guard = admin if admins_only else supervisor
+        app.router.add_route(method.upper(), path, guard(handler))
 
 
 def _me(request: web.Request) -> str:
@@ -74,8 +70,15 @@ def _mode(body: dict[str, Any]) -> SpyMode:
         raise v.BadRequest(f"mode: expected one of {MODES}, got {value!r}") from None
 
 
+def _monitor(request: web.Request) -> MonitorDesk:
+    monitor = request.app.get(MONITOR)
+    if monitor is None:
+        raise v.error(web.HTTPConflict, "live monitoring needs the platform's PBX link")
+    return monitor
+
+
 async def _monitoring(request: web.Request) -> web.StreamResponse:
-    monitor = request.app[MONITOR]
+    monitor = _monitor(request)
     return web.json_response({"mine": monitor.session(_me(request)),
                               "live": monitor.sessions()})
 
@@ -91,16 +94,16 @@ async def _start(request: web.Request) -> web.StreamResponse:
     if user is None or not user.device:
         raise v.error(web.HTTPConflict, f"{me} has no phone (device) to monitor with: an "
                                         "admin sets it (contactcenter users ...)")
-    return web.json_response(await request.app[MONITOR].start(me, user.device, agent_id, mode))
+    return web.json_response(await _monitor(request).start(me, user.device, agent_id, mode))
 
 
 async def _switch(request: web.Request) -> web.StreamResponse:
     mode = _mode(await v.json_object(request))
-    return web.json_response(await request.app[MONITOR].switch(_me(request), mode))
+    return web.json_response(await _monitor(request).switch(_me(request), mode))
 
 
 async def _stop(request: web.Request) -> web.StreamResponse:
-    await request.app[MONITOR].stop(_me(request))
+    await _monitor(request).stop(_me(request))
     return web.json_response({"stopping": True})
 
 
@@ -137,6 +140,29 @@ async def _change_waiting(request: web.Request) -> web.StreamResponse:
         reset_entry=reset)
     return web.json_response({"call_id": call.call_id, "queue": call.queue,
                               "priority": call.priority, "entered_at": call.entered_at})
+
+
+ROUTES: tuple[tuple[str, str, Handler, str, bool], ...] = (
+    # method, path, handler, summary for /api/openapi.json, admins only
+    ("get", "/api/monitoring", _monitoring, "My monitoring session and everyone's under way "
+     "(supervisor)", False),
+    ("post", "/api/monitoring", _start, "Monitor an agent's call: {agent_id, mode: listen|"
+     "whisper|barge}; my phone (my user's device) rings into ChanSpy (supervisor)", False),
+    ("post", "/api/monitoring/mode", _switch, "Switch my monitoring to {mode} (supervisor)",
+     False),
+    ("post", "/api/monitoring/stop", _stop, "Stop monitoring: my phone hangs up (supervisor)",
+     False),
+    ("get", "/api/monitoring/sessions", _sessions, "Every monitoring session: who, whom, "
+     "when, modes, how long (admin)", True),
+    ("get", "/api/calls/acts", _acts, "Supervisors' acts on waiting calls (supervisor)",
+     False),
+    ("get", "/api/calls/{call_id}/why", _why, "Why each offer of the call went to its "
+     "agent (supervisor)", False),
+    ("post", "/api/calls/{call_id}", _change_waiting, "Act on a waiting call: {queue?, "
+     "priority?, reset_entry?}; it keeps its entry time unless reset (supervisor)", False),
+)
+API: tuple[tuple[str, str, str, bool], ...] = tuple(
+    (method, path, summary, method == "post") for method, path, _h, summary, _a in ROUTES)
 
 
 def _dumps(value: object) -> str:
