@@ -54,7 +54,6 @@ from contactcenter.acd.offers import (
     CallerGone,
     Decision,
     Failed,
-    HandedOff,
     LegGone,
     LegRinging,
     Offer,
@@ -242,15 +241,6 @@ class Distributor:
             raise InvalidTransition(f"agent {agent_id} has no call to hang up")
         await self.control.hangup(offer.leg if offer.callback else offer.call.channel)
 
-    async def hand_off(self, agent_id: str, handed_off: bool = True) -> None:
-        """A transfer takes the agent's caller (or, False, was cancelled): when the agent's
-        leg ends, the caller is not hung up (acd/call_actions.py tells before it acts)."""
-        async with self._lock:
-            offer = self._connected_offer(agent_id)
-            if offer is None:
-                raise InvalidTransition(f"agent {agent_id} has no connected call")
-            await self._apply(offer, HandedOff(handed_off))
-
     def _connected_offer(self, agent_id: str) -> Offer | None:
         return next((offer for offer in self._offers.values() if offer.agent_id == agent_id
                      and offer.phase is Phase.CONNECTED), None)
@@ -379,10 +369,7 @@ class Distributor:
                 (pair := await self.store.offer_next(self.clock(), self.owner)) is not None:
             call, agent = pair
             now = self.clock()
-            definition = self.queues.get(call.queue)
-            offer = Offer(call, agent.agent_id, agent.profile.device, at=now,
-                          after_call=bool(definition and definition.after_call
-                                          and not call.callback))
+            offer = Offer(call, agent.agent_id, agent.profile.device, at=now)
             self._keep(offer)
             self._publish(AgentStateChanged(agent.agent_id, agent.state.value, "",
                                             call.call_id, now))
@@ -479,8 +466,6 @@ class Distributor:
             await self._callback_failed(offer.call, decision.at)
         if decision.agent is not None:
             await self._agent_after(offer, *decision.agent)
-        if decision.hang_up_caller and offer.call.channel:
-            await self._hang_up(offer.call.channel)
         if decision.dispatch:
             await self.dispatch()
 
