@@ -26,7 +26,7 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Self, assert_never
 
 from contactcenter.acd.agents import (
@@ -46,6 +46,7 @@ from contactcenter.acd.events import (
     CallEnded,
     CallOffered,
     CallQueued,
+    OfferExplained,
     Reconciled,
 )
 from contactcenter.acd.metrics import QueueMetrics
@@ -78,7 +79,7 @@ from contactcenter.acd.recovery import (
     parked,
     unfollowed_bridges,
 )
-from contactcenter.acd.routing import WaitingCall, estimated_wait, position
+from contactcenter.acd.routing import WaitingCall, estimated_wait, explain_offer, position
 from contactcenter.acd.store import QueueStore
 from contactcenter.acd.wallboard import agent_rows, call_rows
 from contactcenter.backoff import Backoff
@@ -117,6 +118,7 @@ log = logging.getLogger(__name__)
 Heard = CtiEvent | IvrEvent | HealthEvent  # what the distributor reads off the bus
 
 MAX_REFUSALS = 3  # offers of one call the PBX may refuse before it overflows
+MAX_PRIORITY = 1000  # a supervisor's priority, either way (the IVR sets small ones)
 CONFLICT_RETRIES = 3  # conditional agent writes decided again before giving up
 DEFAULT_HANDLE_S = 180.0  # the estimated wait's handle time until a queue has finished calls
 SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CALL,
@@ -307,6 +309,25 @@ class Distributor(BusConsumer[Heard]):
         async with self._lock:
             return await self._callbacks.request(call_id, number)
 
+    async def change_waiting(self, call_id: str, *, by: str, queue: str | None = None,
+                             priority: int | None = None,
+                             reset_entry: bool = False) -> WaitingCall:
+        """A supervisor (`by`) moves a waiting call to `queue` and/or gives it `priority`;
+        it keeps its entry time unless `reset_entry` (acd/queue_watch.py carries it out).
+        Only a waiting call: one ringing or connected is InvalidTransition; an unknown
+        queue or a priority out of range is ValueError. Published as CallMoved."""
+        if queue is not None and queue not in self.queues:
+            raise ValueError(f"no queue {queue!r}")
+        if priority is not None and not -MAX_PRIORITY <= priority <= MAX_PRIORITY:
+            raise ValueError(f"priority {priority}: expected -{MAX_PRIORITY} to {MAX_PRIORITY}")
+        async with self._lock:
+            call = next((c for c in await self.store.waiting() if c.call_id == call_id), None)
+            if call is None:
+                raise InvalidTransition(f"call {call_id} is not waiting (ringing an agent, "
+                                        "connected, or gone)")
+            return await self._watch.change(call, by=by, queue=queue, priority=priority,
+                                            reset_entry=reset_entry)
+
     def _publish(self, event: AcdEvent) -> None:
         self.metrics.record(event)
         self.bus.publish(event)
@@ -376,10 +397,26 @@ class Distributor(BusConsumer[Heard]):
                             call.call_id, agent.agent_id, exc, MAX_REFUSALS,
                             extra=call_fields(call.call_id, call.queue, agent.agent_id))
                 event = Refused()
+            await self._explain(call, agent, now)
             if (current := self._offers.get(call.call_id)) is not None:
                 await self._apply(current, event)
             if isinstance(event, Refused) and self.control.connected:
                 await self._refused(call)
+
+    async def _explain(self, call: WaitingCall, agent: Agent, at: float) -> None:
+        """Why this offer (routing.explain_offer), published as OfferExplained. The store
+        is read once the phone rings, not before (the offer is not delayed): what it holds
+        then stands for what the offer was chosen from, the chosen pair left out."""
+        try:
+            calls, agents = await self.store.waiting(), await self.store.agents()
+        except StoreError as exc:
+            log.warning("offer of %s to %s: not explained (%s)", call.call_id, agent.agent_id,
+                        exc, extra=call_fields(call.call_id, call.queue, agent.agent_id))
+            return
+        aging = {name: queue.aging_seconds for name, queue in self.queues.items()}
+        why = explain_offer(call, agent, calls, agents, at, aging)
+        self._publish(OfferExplained(call.call_id, agent.agent_id, call.queue, at,
+                                     asdict(why)))
 
     async def _refused(self, call: WaitingCall) -> None:
         """The PBX refused to ring an agent for `call` (the platform's request, never the

@@ -48,10 +48,15 @@ from contactcenter.acd.events import (
     CallbackQueued,
     CallConnected,
     CallEnded,
+    CallMoved,
     CallOffered,
     CallOverflowed,
     CallQueued,
     CallTransferred,
+    MonitorEnded,
+    MonitorModeChanged,
+    MonitorStarted,
+    OfferExplained,
     Reconciled,
 )
 from contactcenter.acd.routing import WaitingCall
@@ -128,7 +133,9 @@ class QueueMetrics:
                 if queue is not None:
                     self._facts.append(_Fact("survey", queue, event.survey_score, event.at))
             case (CallEnded() | CallQueued() | CallOffered() | CallbackQueued()
-                  | CallTransferred() | Reconciled() | IvrFinished() | CallbackRequested()):
+                  | CallTransferred() | Reconciled() | IvrFinished() | CallbackRequested()
+                  | OfferExplained() | CallMoved() | MonitorStarted() | MonitorModeChanged()
+                  | MonitorEnded()):
                 pass
             case _:
                 assert_never(event)

@@ -39,10 +39,15 @@ from contactcenter.acd.events import (
     CallbackQueued,
     CallConnected,
     CallEnded,
+    CallMoved,
     CallOffered,
     CallOverflowed,
     CallQueued,
     CallTransferred,
+    MonitorEnded,
+    MonitorModeChanged,
+    MonitorStarted,
+    OfferExplained,
     Reconciled,
 )
 from contactcenter.crm.database import Database
@@ -104,8 +109,9 @@ class QueueLogRows:
             case IvrFinished() if event.survey_score is not None:
                 return self._row(event.at, "survey", event.uniqueid, "", "",
                                  {"score": event.survey_score, "flow": event.flow})
-            case IvrFinished() | Reconciled():
-                return None  # no survey; a resync's bookkeeping
+            case (IvrFinished() | Reconciled() | OfferExplained() | CallMoved()
+                  | MonitorStarted() | MonitorModeChanged() | MonitorEnded()):
+                return None  # no survey; bookkeeping; supervision (crm_link/supervision.py)
             case _:
                 assert_never(event)
 
