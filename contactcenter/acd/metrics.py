@@ -50,6 +50,7 @@ from contactcenter.acd.events import (
     CallEnded,
     CallMoved,
     CallOffered,
+    CallOutcome,
     CallOverflowed,
     CallQueued,
     CallTransferred,
@@ -120,9 +121,9 @@ class QueueMetrics:
                     self._answered.popitem(last=False)
             case CallOverflowed():
                 self._facts.append(_Fact("overflowed", event.queue, event.wait_s, event.at))
-            case CallEnded(outcome="answered"):
+            case CallEnded(outcome=CallOutcome.ANSWERED):
                 self._talk[event.call_id] = (event.queue, event.talk_s)
-            case CallEnded(outcome="abandoned"):
+            case CallEnded(outcome=CallOutcome.ABANDONED):
                 short = event.wait_s < self.short_abandon_s(event.queue)
                 self._facts.append(_Fact("short_abandoned" if short else "abandoned",
                                          event.queue, event.wait_s, event.at))
@@ -149,7 +150,7 @@ class QueueMetrics:
             if queue:
                 self._facts.append(_Fact("handled", queue, talk_s + event.at - since,
                                          event.at))
-        if event.state == AgentState.WRAP_UP.value and event.call_id:
+        if event.state is AgentState.WRAP_UP and event.call_id:
             self._wrapping[event.agent_id] = (event.call_id, event.at)
 
     def average_handle_s(self, queue: str, now: float) -> float | None:
