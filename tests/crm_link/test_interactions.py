@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy
 
 from contactcenter.acd.events import (
     AgentStateChanged,
@@ -217,3 +218,22 @@ async def test_a_caller_the_ivr_queued_has_a_record_even_if_the_acd_never_saw_th
         bus.publish(Reconciled(frozenset(), started=T0 + 50, at=T0 + 51))
     assert (history.get("unseen").state, history.get("unseen").outcome) == ("ended",
                                                                             "abandoned")
+
+
+async def test_a_burst_of_calls_is_written_in_a_few_transactions_not_one_per_event(
+        db: Database) -> None:
+    """Events published while a write runs join the next one: 20 whole calls (100 events)
+    cost a handful of commits, and every row is as if written one by one."""
+    commits: list[None] = []
+    sqlalchemy.event.listen(db.engine, "commit", lambda _conn: commits.append(None))
+    customer = Customers(db).create(name="Ada Lovelace", phones=["+12125550100"])
+    commits.clear()
+    bus = EventBus()
+    async with InteractionRecorder(bus, db):
+        for i in range(20):
+            for event in answered_call(f"burst-{i}", account=""):
+                bus.publish(event)
+    assert len(commits) <= 5, len(commits)  # one per event before
+    history = Interactions(db)
+    assert all(history.get(f"burst-{i}").state == "ended" for i in range(20))
+    assert history.get("burst-7").customer_id == customer.id
