@@ -151,27 +151,37 @@ class Pages:
     """Latencies from the messages the agents' websockets receive."""
 
     available_at: dict[str, float] = field(default_factory=dict)  # agent -> last available
-    entry_to_offer: list[float] = field(default_factory=list)  # ms
+    ready_at: dict[str, float] = field(default_factory=dict)  # call -> its agent available
+    offered_at: dict[str, float] = field(default_factory=dict)  # call -> offered
+    ivr_to_offer: list[float] = field(default_factory=list)  # ms
     offer_to_pop: list[float] = field(default_factory=list)  # ms
-    offered: set[str] = field(default_factory=set)  # calls popped (their offer's pop)
 
     def heard(self, agent: str, message: dict, received: float) -> None:
         if message.get("type") == "state" and message.get("state") == "available":
             self.available_at[agent] = float(message["at"])
         elif message.get("type") == "pop" and message["payload"].get("lookup") == "pending":
-            if message["call_id"] in self.offered:
+            call = message["call_id"]
+            if call in self.offered_at:
                 return  # the same offer's pop from another console (scale-out: both watched)
-            self.offered.add(message["call_id"])
             payload, offered_at = message["payload"], float(message["at"])
-            ready = max(payload.get("entered_at") or 0.0, self.available_at.get(agent, 0.0))
-            self.entry_to_offer.append(max(0.0, offered_at - ready) * 1000)
+            self.offered_at[call] = offered_at
+            self.ready_at[call] = self.available_at.get(agent, 0.0)
+            ready = max(payload.get("entered_at") or 0.0, self.ready_at[call])
+            self.ivr_to_offer.append(max(0.0, offered_at - ready) * 1000)
             self.offer_to_pop.append((received - offered_at) * 1000)
 
+    def entry_to_offer(self, record: dict) -> list[float]:
+        """ms from the later of the caller parked in the queue (the simulator's music on
+        hold) and the agent available to the offer, of every call offered."""
+        return [max(0.0, self.offered_at[c["uniqueid"]]
+                    - max(c["parked_at"], self.ready_at[c["uniqueid"]])) * 1000
+                for c in record["calls"] if c["parked_at"] and c["uniqueid"] in self.offered_at]
 
-def p99(values: list[float]) -> float:
+
+def percentile(values: list[float], p: int) -> float:
     if len(values) < 2:
         return values[0] if values else 0.0
-    return round(statistics.quantiles(values, n=100, method="inclusive")[98], 1)
+    return round(statistics.quantiles(values, n=100, method="inclusive")[p - 1], 1)
 
 
 # -- one rate ------------------------------------------------------------------------------------
@@ -184,7 +194,9 @@ class Step:
     agents: int
     calls: int = 0
     verdict: Verdict | None = None
+    entry_to_offer_p50_ms: float = 0.0
     entry_to_offer_p99_ms: float = 0.0
+    ivr_to_offer_p99_ms: float = 0.0  # from the IVR's queue step (its last AGI commands in)
     offer_to_pop_p99_ms: float = 0.0
     cpu_pct: float = 0.0  # the platforms' CPU while the calls arrived, % of one core
     cpu_ms_per_call: float = 0.0  # the platforms' CPU from the first call to the last end
@@ -202,7 +214,9 @@ class Step:
         verdict = self.verdict.row() if self.verdict else {}
         return {"store": self.store, "processes": self.processes, "rate": self.rate,
                 "agents": self.agents, "calls": self.calls,
+                "entry_to_offer_p50_ms": self.entry_to_offer_p50_ms,
                 "entry_to_offer_p99_ms": self.entry_to_offer_p99_ms,
+                "ivr_to_offer_p99_ms": self.ivr_to_offer_p99_ms,
                 "offer_to_pop_p99_ms": self.offer_to_pop_p99_ms, "cpu_pct": self.cpu_pct,
                 "cpu_ms_per_call": self.cpu_ms_per_call, "rss_mib": self.rss_mib,
                 "sim_cpu_pct": self.sim_cpu_pct, "loadavg": self.loadavg,
@@ -232,8 +246,8 @@ async def run_rate(root: Path, step: Step, seconds: float, talk: float, customer
                                               "seconds": seconds})
         if profile:  # py-spy's folded stacks of the first platform while the calls arrive
             spy = await asyncio.create_subprocess_exec(
-                "py-spy", "record", "-p", str(pids[0]), "-d", str(int(seconds)), "-r", "100",
-                "--format", "raw", "--nonblocking", "-o", str(work / "profile.txt"),
+                "py-spy", "record", "--gil", "-p", str(pids[0]), "-d", str(int(seconds)),
+                "-r", "100", "--format", "raw", "--nonblocking", "-o", str(work / "profile.txt"),
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
         await asyncio.sleep(seconds)
         if profile:
@@ -248,8 +262,11 @@ async def run_rate(root: Path, step: Step, seconds: float, talk: float, customer
         step.cpu_ms_per_call = round((sum(map(cpu_seconds, pids)) - cpu0) * 1000
                                      / max(1, step.calls), 2)
         step.verdict = await verdict_of(rig, record)
-    step.entry_to_offer_p99_ms = p99(pages.entry_to_offer)
-    step.offer_to_pop_p99_ms = p99(pages.offer_to_pop)
+    entry_to_offer = pages.entry_to_offer(record)
+    step.entry_to_offer_p50_ms = percentile(entry_to_offer, 50)
+    step.entry_to_offer_p99_ms = percentile(entry_to_offer, 99)
+    step.ivr_to_offer_p99_ms = percentile(pages.ivr_to_offer, 99)
+    step.offer_to_pop_p99_ms = percentile(pages.offer_to_pop, 99)
     return step
 
 
@@ -304,11 +321,11 @@ def prepare(root: Path, args: argparse.Namespace) -> None:
     they share."""
     root.mkdir(exist_ok=True)
     (root / "prompts").mkdir(exist_ok=True)
-    if not (root / "crm.db").exists():
-        rates = [float(r) for r in args.rates.split(",")]
-        make_crm(root / "crm.db", agents_for(max(rates) * (1 if args.no_scale else 2),
-                                             args.talk))
-        make_customers(root / "crm.db", args.customers)
+    for old in ("crm.db", "sessions.json"):
+        (root / old).unlink(missing_ok=True)
+    rates = [float(r) for r in args.rates.split(",")]
+    make_crm(root / "crm.db", agents_for(max(rates) * (1 if args.no_scale else 2), args.talk))
+    make_customers(root / "crm.db", args.customers)
 
 
 def figures(memory: Step | None, redis: Step | None) -> dict[str, object]:
@@ -338,7 +355,7 @@ def main() -> int:
     parser.add_argument("--no-scale", action="store_true", help="skip the 2-process run")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--profile", action="store_true",
-                        help="py-spy (on PATH) records the platform at each rate: "
+                        help="py-spy (on PATH) records the platform at each rate while it holds the GIL: "
                              "profile.txt (folded stacks) in --keep's folder of the rate")
     parser.add_argument("--keep", default="", metavar="DIR",
                         help="work in DIR and keep the processes' logs there")

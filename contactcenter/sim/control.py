@@ -108,7 +108,8 @@ def call_record(call: SimCall) -> dict[str, object]:
             "outcome": call.outcome.value if call.outcome else None,
             "answered": call.answered, "overflowed_to": call.overflowed_to,
             "offered_to": list(call.offered_to), "bridged_to": list(call.bridged_to),
-            "started_at": call.started_at, "ended_at": call.ended_at}
+            "started_at": call.started_at, "ended_at": call.ended_at,
+            "parked_at": call.parked_at}
 
 
 def record(sim: PbxSimulator, placing: int) -> dict[str, object]:

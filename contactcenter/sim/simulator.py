@@ -74,6 +74,7 @@ class SimCall:
     offered_to: list[str] = field(default_factory=list)  # devices rung for it, in order
     started_at: float = field(default_factory=time.time)  # wall clock, as the platform's
     ended_at: float | None = None
+    parked_at: float | None = None  # wall clock: first in [cc-wait]'s music on hold
     bridged_to: list[str] = field(default_factory=list)  # devices it talked to, in order
 
     async def wait(self) -> CallOutcome:
@@ -273,6 +274,8 @@ class PbxSimulator(CallFeatures):
             call.phase = "ivr"
         elif step.application == "MusicOnHold":
             call.phase = "waiting" if ch.context == WAIT_CONTEXT else "held"
+            if call.phase == "waiting" and call.parked_at is None:
+                call.parked_at = time.time()
         elif ch.context in OVERFLOW_CONTEXTS:
             call.phase, call.overflowed_to = "overflowed", f"{ch.context},{ch.exten}"
         session = self._agi.get(ch.name)
