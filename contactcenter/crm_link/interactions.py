@@ -25,6 +25,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from contactcenter.acd.events import (
     CallConnected,
     CallEnded,
@@ -177,8 +179,15 @@ class InteractionRecorder:
         if len(changes) == 1 or not _refusable(f"{len(changes)} changes together",
                                                self._interactions.track_many, changes):
             for call_id, change in changes:
-                _refusable(f"the change of call {call_id}", self._interactions.track,
-                           call_id, change)
+                _refusable(f"the change of call {call_id}", self._track_one, call_id, change)
+
+    def _track_one(self, call_id: str, change: dict[str, Any]) -> None:
+        """One call's change; once more if its row was created meanwhile by another
+        process (two processes record one call: the IVR's and the one that queued it)."""
+        try:
+            self._interactions.track(call_id, change)
+        except IntegrityError:
+            self._interactions.track(call_id, change)
 
     async def _write(self, event: object) -> None:
         if not isinstance(event, RECORDED):

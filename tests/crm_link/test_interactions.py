@@ -237,3 +237,32 @@ async def test_a_burst_of_calls_is_written_in_a_few_transactions_not_one_per_eve
     history = Interactions(db)
     assert all(history.get(f"burst-{i}").state == "ended" for i in range(20))
     assert history.get("burst-7").customer_id == customer.id
+
+
+async def test_a_row_another_process_created_meanwhile_takes_the_change(db: Database) -> None:
+    """Two processes record one call (the IVR's IvrFinished, the other's CallQueued): the
+    one whose insert loses the race writes its change into the row the other made."""
+    from contactcenter.crm.models import InteractionRow
+
+    raced: list[str] = []
+
+    def other_process_first(_mapper: object, _connection: sqlalchemy.Connection,
+                            row: InteractionRow) -> None:
+        if raced:
+            return
+        raced.append(row.call_id)
+        with db.engine.connect() as other:  # its own transaction, committed first
+            other.execute(sqlalchemy.insert(InteractionRow.__table__).values(
+                call_id=row.call_id, state="queued", ivr_fields={}))
+            other.commit()
+
+    sqlalchemy.event.listen(InteractionRow, "before_insert", other_process_first)
+    try:
+        bus = EventBus()
+        async with InteractionRecorder(bus, db):
+            bus.publish(CallQueued("raced", "sales", "+14155550123", entered_at=T0))
+    finally:
+        sqlalchemy.event.remove(InteractionRow, "before_insert", other_process_first)
+    assert raced == ["raced"]
+    row = Interactions(db).get("raced")
+    assert (row.queue, row.caller_num) == ("sales", "+14155550123")
