@@ -32,17 +32,19 @@ wall-clock timestamps on this one machine:
   dialplan in);
 - offer -> pop: when the pop's websocket message arrived here minus `offered_at` (so it
   includes this process's own delay in reading).
-A rate is carried when every call passed and p99 entry -> offer stayed under 1 s (the
-platform kept up), sustained when p99 entry -> offer <= 20 ms and offer -> pop <= 50 ms
-too. The search steps up until a rate is not carried; `calls_per_s` is the highest rate
+At a rate the platform kept up when every call was answered and none lost, with p99
+entry -> offer under 1 s; carried the rate when every call was judged right too; and
+sustained it when p99 entry -> offer <= 20 ms and offer -> pop <= 50 ms as well. The
+search steps up until the platform does not keep up; `calls_per_s` is the highest rate
 sustained (with every rate below it), the figures beside it are that rate's. The load
 average is printed beside every figure: the machine may be shared.
 
 The scale-out run starts two platform processes on one Redis: the simulator sends each
 call's FastAGI session to the next in turn (round-robin, as a TCP load balancer would),
 each process has its own AMI link, and the store's atomic offer decides which process
-originates (docs/scaling.md). It steps from the one process's highest rate carried up to
-twice that; `scale_ratio_2p` is the ratio of the highest rates carried.
+originates (docs/scaling.md). It steps from the one process's highest rate kept up with
+to twice that; `scale_ratio_2p` is the ratio of the highest rates kept up with, printed
+with whether that rate was carried and its double offers and busy rings.
 
 `--profile` records the first platform with py-spy (on PATH), samples holding the GIL,
 into profile.txt (folded stacks) in each rate's folder under `--keep`.
@@ -220,11 +222,17 @@ class Step:
     loadavg: float = 0.0
 
     @property
-    def carried(self) -> bool:
-        """Every call whole and judged right, and the platform kept up (p99 entry ->
-        offer within CARRIED_MS), whatever its latencies."""
-        return self.verdict is not None and self.verdict.passed and self.calls > 0 \
+    def kept_up(self) -> bool:
+        """Every call answered, none lost, and the platform kept up (p99 entry -> offer
+        within CARRIED_MS), whatever else went wrong (a phone rung while busy)."""
+        return self.verdict is not None and self.calls > 0 \
+            and self.verdict.answered == self.calls and not self.verdict.lost \
             and self.entry_to_offer_p99_ms <= CARRIED_MS
+
+    @property
+    def carried(self) -> bool:
+        """Kept up, and every call judged right."""
+        return self.kept_up and self.verdict is not None and self.verdict.passed
 
     @property
     def sustained(self) -> bool:
@@ -246,7 +254,8 @@ class Step:
                                                  "busy_rings", "stuck_agents",
                                                  "records_wrong", "pops_missing")
                    if key in verdict},
-                "carried": self.carried, "sustained": self.sustained}
+                "kept_up": self.kept_up, "carried": self.carried,
+                "sustained": self.sustained}
 
 
 async def run_rate(root: Path, step: Step, seconds: float, talk: float, customers: int,
@@ -280,6 +289,7 @@ async def run_rate(root: Path, step: Step, seconds: float, talk: float, customer
         step.rss_mib = round(sum(map(rss_mib, pids)), 1)
         step.loadavg = loadavg()
         record = await drained(rig)
+        await asyncio.to_thread((work / "record.json").write_text, json.dumps(record))
         step.calls = len(record["calls"])
         step.cpu_ms_per_call = round((sum(map(cpu_seconds, pids)) - cpu0) * 1000
                                      / max(1, step.calls), 2)
@@ -320,11 +330,15 @@ class Search:
     def carried(self) -> Step | None:
         return next((s for s in reversed(self.steps) if s.carried), None)
 
+    @property
+    def kept_up(self) -> Step | None:
+        return next((s for s in reversed(self.steps) if s.kept_up), None)
+
 
 async def search(root: Path, store: str, processes: int, rates: list[float],
                  args: argparse.Namespace) -> Search:
-    """Step up through `rates` until one is not carried (a call lost or judged wrong, or
-    the platform falling behind)."""
+    """Step up through `rates` until the platform does not keep up (a call lost or not
+    answered, or p99 entry -> offer past a second)."""
     found = Search()
     for rate in rates:
         step = await run_rate(root, Step(store, processes, rate, agents_for(rate, args.talk)),
@@ -333,7 +347,7 @@ async def search(root: Path, store: str, processes: int, rates: list[float],
         print(json.dumps(step.row()), file=sys.stderr, flush=True)
         if step.verdict is not None and not step.verdict.passed:
             print(step.verdict.explain(), file=sys.stderr, flush=True)
-        if not step.carried:
+        if not step.kept_up:
             break
     return found
 
@@ -346,17 +360,20 @@ async def run(root: Path, args: argparse.Namespace) -> dict[str, object]:
         else Search()
     result = figures(memory, redis)
     steps = memory.steps + redis.steps
-    one = redis.carried
+    one = redis.kept_up
     if not args.no_scale and one is not None:
         # two processes from the one process's top rate up to twice it
         two = await search(root, "redis", 2, [one.rate * f for f in (1.0, 1.25, 1.5, 1.75,
                                                                          2.0)], args)
         steps += two.steps
-        top = two.carried
+        top = two.kept_up
         result.update({
-            "calls_per_s_redis_2p_carried": top.rate if top else 0.0,
-            "calls_per_s_redis_1p_carried": one.rate,
+            "calls_per_s_redis_1p_kept_up": one.rate,
+            "calls_per_s_redis_2p_kept_up": top.rate if top else 0.0,
             "scale_ratio_2p": round(top.rate / one.rate, 2) if top else 0.0,
+            "carried_2p": bool(top and top.carried),  # and every call judged right
+            "double_offered_2p": top.verdict.double_offered if top and top.verdict else 0,
+            "busy_rings_2p": top.verdict.busy_rings if top and top.verdict else 0,
             "cpu_ms_per_call_2p": top.cpu_ms_per_call if top else 0.0,
             "loadavg_2p": top.loadavg if top else loadavg()})
     result["steps"] = [step.row() for step in steps]
