@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -90,7 +91,7 @@ async def _offer_all(app: web.Application, port: int, agents: int,
 
         async def received(ws) -> tuple[float, float]:
             """(first pop, CRM pop) latencies of one agent's call."""
-            pops = []
+            pops: list[tuple[float, dict[str, Any]]] = []
             while not pops or pops[-1][1]["payload"]["lookup"] == "pending":
                 message = json.loads((await ws.receive(timeout=10)).data)
                 pops.append((time.perf_counter() - offered[message["call_id"]], message))

@@ -16,9 +16,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, assert_never
 
 from contactcenter.acd.agents import AgentState
 from contactcenter.acd.distributor import Distributor
@@ -65,9 +65,10 @@ class _Legs:
     caller: str
     agent: str
     queue: str
+    after_call: str = ""  # the queue's after-call flow (Bridge F), "" for none
 
 
-class CallActions:
+class CallActions(BusConsumer[CallEnded | CallHungUp]):
     def __init__(self, acd: Distributor, pbx: PbxActions, bus: EventBus, *,
                  dial_timeout_ms: int = 30000) -> None:
         self._acd = acd
@@ -77,24 +78,21 @@ class CallActions:
         self._held: dict[str, _Legs] = {}  # agent_id -> their call on hold
         self._consulting: dict[str, str] = {}  # agent_id -> number of an attended transfer
         self._ended: dict[str, asyncio.Future[None]] = {}  # call_id -> ACD closed it
-        self._consumer = BusConsumer(bus, self._handle, "call-actions")
-
-    async def __aenter__(self) -> CallActions:
-        await self._consumer.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._consumer.__aexit__(*exc)
+        super().__init__(bus, self._handle, "call-actions")
 
     def status(self, agent_id: str) -> dict[str, object]:
         """What the console shows beside the call: on hold, consulting whom."""
         return {"held": agent_id in self._held, "consulting": self._consulting.get(agent_id)}
 
     async def hold(self, agent_id: str) -> None:
-        """The caller hears music, the agent's leg waits: one Redirect moves both."""
+        """The caller hears music, the agent's leg waits: one Redirect moves both. The
+        Redirect drops the caller's Bridge F (the after-call flow), so CC_AFTER_CALL on the
+        caller tells [cc-hold] where to send them when the resumed call ends."""
         legs = self._connected(agent_id)
         if agent_id in self._held:
             raise InvalidTransition("the call is already on hold")
+        if legs.after_call:
+            await self._pbx.set_variable(legs.caller, cc.AFTER_CALL, legs.after_call)
         await self._pbx.redirect_pair(legs.caller, HOLD_CONTEXT, "s",
                                       legs.agent, AGENT_HOLD_CONTEXT, "s")
         self._held[agent_id] = legs
@@ -120,8 +118,7 @@ class CallActions:
             return
         target = _number(number or "")
         await self._resume_if_held(agent_id)
-        await self._handing_off(agent_id, lambda: self._pbx.blind_transfer(
-            legs.agent, TRANSFER_CONTEXT, target))
+        await self._pbx.blind_transfer(legs.agent, TRANSFER_CONTEXT, target)
         self._transferred(agent_id, legs, f"number:{target}", "blind")
 
     async def consult(self, agent_id: str, number: str) -> None:
@@ -132,8 +129,7 @@ class CallActions:
         target = _number(number)
         await self._resume_if_held(agent_id)
         # the agent's leg hanging up completes the transfer: the caller is the target's then
-        await self._handing_off(agent_id, lambda: self._pbx.attended_transfer(
-            legs.agent, TRANSFER_CONTEXT, target))
+        await self._pbx.attended_transfer(legs.agent, TRANSFER_CONTEXT, target)
         self._consulting[agent_id] = target
 
     async def complete_consult(self, agent_id: str) -> None:
@@ -148,7 +144,6 @@ class CallActions:
         legs = self._consultation(agent_id)
         await self._pbx.cancel_attended_transfer(legs.agent)
         del self._consulting[agent_id]
-        await self._acd.hand_off(agent_id, False)
 
     async def dial(self, agent_id: str, number: str) -> None:
         """Click-to-dial: ring the agent's phone, then dial `number` and bridge them. The
@@ -171,7 +166,9 @@ class CallActions:
         if current is None:
             raise InvalidTransition(f"agent {agent_id} has no connected call")
         call, agent_channel = current
-        return _Legs(call.call_id, call.channel, agent_channel, call.queue)
+        definition = self._acd.queues.get(call.queue)
+        after_call = definition.after_call if definition and not call.callback else ""
+        return _Legs(call.call_id, call.channel, agent_channel, call.queue, after_call)
 
     def _consultation(self, agent_id: str) -> _Legs:
         if agent_id not in self._consulting:
@@ -200,7 +197,7 @@ class CallActions:
             await self.hold(agent_id)
         released = self._ended[legs.call_id] = asyncio.get_running_loop().create_future()
         try:
-            await self._handing_off(agent_id, lambda: self._pbx.hangup(legs.agent))
+            await self._pbx.hangup(legs.agent)
             await asyncio.wait_for(released, RELEASE_SECONDS)
         except TimeoutError:  # park the caller anyway rather than leave them on hold
             log.warning("queue transfer of %s: the ACD did not close the call in %.0f s; "
@@ -210,33 +207,25 @@ class CallActions:
             self._ended.pop(legs.call_id, None)
         await self._pbx.redirect(legs.caller, WAIT_CONTEXT, "s")
 
-    async def _handing_off(self, agent_id: str, action: Callable[[], Awaitable[None]]) -> None:
-        """Tell the ACD the caller is handed off (so the end of the agent's leg does not
-        hang them up), then act; if the PBX refuses, the caller is the agent's again."""
-        await self._acd.hand_off(agent_id)
-        try:
-            await action()
-        except BaseException:
-            with contextlib.suppress(InvalidTransition):
-                await self._acd.hand_off(agent_id, False)
-            raise
-
-    async def _handle(self, event: object) -> None:
+    async def _handle(self, event: CallEnded | CallHungUp) -> None:
         """Bus consumer: a held call whose one leg hangs up loses the other too (but for a
         queue transfer, which keeps the caller); an ended call ends its attended transfer
         and releases a queue transfer waiting for it."""
-        if isinstance(event, CallEnded):
-            if (released := self._ended.get(event.call_id)) and not released.done():
-                released.set_result(None)
-            self._consulting.pop(event.agent_id or "", None)
-        elif isinstance(event, CallHungUp):
-            for agent_id, legs in list(self._held.items()):
-                if event.channel in (legs.caller, legs.agent):
-                    del self._held[agent_id]
-                    if legs.call_id not in self._ended:
-                        with contextlib.suppress(AmiError):  # gone already, usually
-                            await self._pbx.hangup(legs.agent if event.channel == legs.caller
-                                                   else legs.caller)
+        match event:
+            case CallEnded():
+                if (released := self._ended.get(event.call_id)) and not released.done():
+                    released.set_result(None)
+                self._consulting.pop(event.agent_id or "", None)
+            case CallHungUp():
+                for agent_id, legs in list(self._held.items()):
+                    if event.channel in (legs.caller, legs.agent):
+                        del self._held[agent_id]
+                        if legs.call_id not in self._ended:
+                            with contextlib.suppress(AmiError):  # gone already, usually
+                                await self._pbx.hangup(
+                                    legs.agent if event.channel == legs.caller else legs.caller)
+            case _:
+                assert_never(event)
 
 
 def _number(text: str) -> str:

@@ -26,7 +26,8 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import replace
+from dataclasses import asdict, replace
+from typing import Self, assert_never
 
 from contactcenter.acd.agents import (
     Agent,
@@ -39,11 +40,14 @@ from contactcenter.acd.call_control import CallControl
 from contactcenter.acd.callbacks import CallbackBook
 from contactcenter.acd.entry import Entry, on_hold_start
 from contactcenter.acd.events import (
+    AcdEvent,
     AgentStateChanged,
     CallConnected,
     CallEnded,
     CallOffered,
+    CallOutcome,
     CallQueued,
+    OfferExplained,
     Reconciled,
 )
 from contactcenter.acd.metrics import QueueMetrics
@@ -53,7 +57,6 @@ from contactcenter.acd.offers import (
     CallerGone,
     Decision,
     Failed,
-    HandedOff,
     LegGone,
     LegRinging,
     Offer,
@@ -77,7 +80,7 @@ from contactcenter.acd.recovery import (
     parked,
     unfollowed_bridges,
 )
-from contactcenter.acd.routing import WaitingCall, estimated_wait, position
+from contactcenter.acd.routing import WaitingCall, estimated_wait, explain_offer, position
 from contactcenter.acd.store import QueueStore
 from contactcenter.acd.wallboard import agent_rows, call_rows
 from contactcenter.backoff import Backoff
@@ -87,10 +90,14 @@ from contactcenter.cti.events import (
     AgentLegRinging,
     CallArrived,
     CallBridged,
+    CallHoldStopped,
     CallHungUp,
+    CallUnbridged,
     CallVariableSet,
     CallWaiting,
     ChannelSnapshot,
+    CtiEvent,
+    LinkDown,
     OriginateResult,
     Resynced,
 )
@@ -102,21 +109,24 @@ from contactcenter.errors import (
     StoreError,
 )
 from contactcenter.events import BusConsumer, EventBus
-from contactcenter.health import STORE, HealthBoard, PartDown, PartUp
-from contactcenter.ivr.events import CallbackRequested, IvrFinished
+from contactcenter.health import STORE, HealthBoard, HealthEvent, PartDown, PartUp
+from contactcenter.ivr.events import CallbackRequested, IvrEvent, IvrFinished
 from contactcenter.logs import call_fields
 from contactcenter.queue_config import QueueDefinition
 
 log = logging.getLogger(__name__)
 
+Heard = CtiEvent | IvrEvent | HealthEvent  # what the distributor reads off the bus
+
 MAX_REFUSALS = 3  # offers of one call the PBX may refuse before it overflows
+MAX_PRIORITY = 1000  # a supervisor's priority, either way (the IVR sets small ones)
 CONFLICT_RETRIES = 3  # conditional agent writes decided again before giving up
 DEFAULT_HANDLE_S = 180.0  # the estimated wait's handle time until a queue has finished calls
 SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CALL,
                      AgentState.WRAP_UP})
 
 
-class Distributor:
+class Distributor(BusConsumer[Heard]):
     """`async with Distributor(store, control, bus):` consumes the bus until closed.
 
     Ring timeout and wrap-up come from the call's queue in `queues` (load_queue_definitions),
@@ -153,17 +163,17 @@ class Distributor:
         self._finished: dict[str, str] = {}  # call_id -> CC_ENTRY of a call closed, caller alive
         self._timers: set[asyncio.Task[None]] = set()
         self._retry = Backoff(base=0.1, cap=5.0)  # a timer's work while the store fails
-        self._consumer = BusConsumer(bus, self.handle, "distributor")
         self.counts = {"answered": 0, "abandoned": 0, "overflowed": 0}  # since start
         self.metrics = QueueMetrics(self.queues, window_seconds=metrics_window_seconds)
         self.health = HealthBoard()  # parts down now (PartDown/PartUp on the bus)
         self._callbacks = CallbackBook(store, clock, self._publish)
         self._watch = QueueWatch(store, control, self.queues, clock, self._callbacks,
                                  publish=self._publish, end=self._end, dispatch=self.dispatch)
+        super().__init__(bus, self.handle, "distributor")
 
-    async def __aenter__(self) -> Distributor:
+    async def __aenter__(self) -> Self:
         await self.store.heartbeat(self.owner, self.lease_seconds)
-        await self._consumer.__aenter__()
+        await super().__aenter__()
         self._own(self._watch.run(self._lock, self.tick_seconds), "acd-queue-watch")
         self._own(self._keep_lease(), "acd-lease")
         return self
@@ -187,7 +197,7 @@ class Distributor:
         for timer in self._timers:
             timer.cancel()
         await asyncio.gather(*self._timers, return_exceptions=True)
-        await self._consumer.__aexit__(*exc)
+        await super().__aexit__(*exc)
 
     # -- agents ---------------------------------------------------------------------------
 
@@ -239,15 +249,6 @@ class Distributor:
         if offer is None:
             raise InvalidTransition(f"agent {agent_id} has no call to hang up")
         await self.control.hangup(offer.leg if offer.callback else offer.call.channel)
-
-    async def hand_off(self, agent_id: str, handed_off: bool = True) -> None:
-        """A transfer takes the agent's caller (or, False, was cancelled): when the agent's
-        leg ends, the caller is not hung up (acd/call_actions.py tells before it acts)."""
-        async with self._lock:
-            offer = self._connected_offer(agent_id)
-            if offer is None:
-                raise InvalidTransition(f"agent {agent_id} has no connected call")
-            await self._apply(offer, HandedOff(handed_off))
 
     def _connected_offer(self, agent_id: str) -> Offer | None:
         return next((offer for offer in self._offers.values() if offer.agent_id == agent_id
@@ -309,7 +310,26 @@ class Distributor:
         async with self._lock:
             return await self._callbacks.request(call_id, number)
 
-    def _publish(self, event: object) -> None:
+    async def change_waiting(self, call_id: str, *, by: str, queue: str | None = None,
+                             priority: int | None = None,
+                             reset_entry: bool = False) -> WaitingCall:
+        """A supervisor (`by`) moves a waiting call to `queue` and/or gives it `priority`;
+        it keeps its entry time unless `reset_entry` (acd/queue_watch.py carries it out).
+        Only a waiting call: one ringing or connected is InvalidTransition; an unknown
+        queue or a priority out of range is ValueError. Published as CallMoved."""
+        if queue is not None and queue not in self.queues:
+            raise ValueError(f"no queue {queue!r}")
+        if priority is not None and not -MAX_PRIORITY <= priority <= MAX_PRIORITY:
+            raise ValueError(f"priority {priority}: expected -{MAX_PRIORITY} to {MAX_PRIORITY}")
+        async with self._lock:
+            call = next((c for c in await self.store.waiting() if c.call_id == call_id), None)
+            if call is None:
+                raise InvalidTransition(f"call {call_id} is not waiting (ringing an agent, "
+                                        "connected, or gone)")
+            return await self._watch.change(call, by=by, queue=queue, priority=priority,
+                                            reset_entry=reset_entry)
+
+    def _publish(self, event: AcdEvent) -> None:
         self.metrics.record(event)
         self.bus.publish(event)
 
@@ -344,7 +364,7 @@ class Distributor:
                 agent = await self.store.put_agent(agent)
             except StoreConflict:
                 continue
-            self._publish(AgentStateChanged(agent_id, agent.state.value, agent.reason,
+            self._publish(AgentStateChanged(agent_id, agent.state, agent.reason,
                                             agent.call_id, agent.since))
             return agent
         raise StoreConflict(f"agent {agent_id} keeps changing; not moved to {state}")
@@ -358,12 +378,9 @@ class Distributor:
                 (pair := await self.store.offer_next(self.clock(), self.owner)) is not None:
             call, agent = pair
             now = self.clock()
-            definition = self.queues.get(call.queue)
-            offer = Offer(call, agent.agent_id, agent.profile.device, at=now,
-                          after_call=bool(definition and definition.after_call
-                                          and not call.callback))
+            offer = Offer(call, agent.agent_id, agent.profile.device, at=now)
             self._keep(offer)
-            self._publish(AgentStateChanged(agent.agent_id, agent.state.value, "",
+            self._publish(AgentStateChanged(agent.agent_id, agent.state, "",
                                             call.call_id, now))
             self._publish(CallOffered(call.call_id, agent.agent_id, call.queue, now,
                                       call.caller_num, call.caller_name, call.channel,
@@ -381,10 +398,26 @@ class Distributor:
                             call.call_id, agent.agent_id, exc, MAX_REFUSALS,
                             extra=call_fields(call.call_id, call.queue, agent.agent_id))
                 event = Refused()
+            await self._explain(call, agent, now)
             if (current := self._offers.get(call.call_id)) is not None:
                 await self._apply(current, event)
             if isinstance(event, Refused) and self.control.connected:
                 await self._refused(call)
+
+    async def _explain(self, call: WaitingCall, agent: Agent, at: float) -> None:
+        """Why this offer (routing.explain_offer), published as OfferExplained. The store
+        is read once the phone rings, not before (the offer is not delayed): what it holds
+        then stands for what the offer was chosen from, the chosen pair left out."""
+        try:
+            calls, agents = await self.store.waiting(), await self.store.agents()
+        except StoreError as exc:
+            log.warning("offer of %s to %s: not explained (%s)", call.call_id, agent.agent_id,
+                        exc, extra=call_fields(call.call_id, call.queue, agent.agent_id))
+            return
+        aging = {name: queue.aging_seconds for name, queue in self.queues.items()}
+        why = explain_offer(call, agent, calls, agents, at, aging)
+        self._publish(OfferExplained(call.call_id, agent.agent_id, call.queue, at,
+                                     asdict(why)))
 
     async def _refused(self, call: WaitingCall) -> None:
         """The PBX refused to ring an agent for `call` (the platform's request, never the
@@ -429,9 +462,9 @@ class Distributor:
             await self._hang_up(decision.hang_up_leg)
         if decision.connect:
             await self._connected(offer)
-        if decision.end == "abandoned":
+        if decision.end is CallOutcome.ABANDONED:
             await self.store.remove_call(offer.call_id)
-            self._end(offer.call, "abandoned", None, decision.at)
+            self._end(offer.call, CallOutcome.ABANDONED, None, decision.at)
         elif decision.end:
             self._end(offer.call, decision.end, offer.agent_id, decision.at, offer.connected_at)
             if not offer.callback:  # its connect's settle may have failed: the store forgets it
@@ -442,8 +475,6 @@ class Distributor:
             await self._callback_failed(offer.call, decision.at)
         if decision.agent is not None:
             await self._agent_after(offer, *decision.agent)
-        if decision.hang_up_caller and offer.call.channel:
-            await self._hang_up(offer.call.channel)
         if decision.dispatch:
             await self.dispatch()
 
@@ -501,7 +532,7 @@ class Distributor:
 
     # -- events -----------------------------------------------------------------------------
 
-    async def handle(self, event: object) -> None:
+    async def handle(self, event: Heard) -> None:
         """One bus event under the lock. A PBX refusal or a refused state change is logged
         and skipped; anything else is logged by the bus reader, which goes on."""
         try:
@@ -514,36 +545,41 @@ class Distributor:
         except (AmiError, InvalidTransition) as exc:
             log.warning("distributor: %s while handling %r; that event is skipped", exc, event)
 
-    async def _handle(self, event: object) -> None:
-        if isinstance(event, PartDown | PartUp):
-            self.health.record(event)
-        elif isinstance(event, IvrFinished):  # a post-call survey's rating, for the board
-            self.metrics.record(event)
-        elif isinstance(event, CallArrived):
-            self._callers[event.uniqueid] = (event.caller_num, event.caller_name)
-        elif isinstance(event, CallVariableSet):
-            self._vars.setdefault(event.uniqueid, {})[event.name] = event.value
-        elif isinstance(event, CallWaiting):
-            self._watch.back_on_hold(event.uniqueid)
-            await self._hold_started(event)
-        elif isinstance(event, AgentLegRinging):
-            await self._agent_leg_rings(event)
-        elif isinstance(event, OriginateResult):
-            if (offer := self._offer_of(event.action_id)) is not None:
-                await self._apply(offer, Answered(event.channel, self.clock()) if event.success
-                                  else Failed(event.reason))
-        elif isinstance(event, CallBridged):
-            offer = self._offers.get(event.uniqueid) or self._offer_of(event.originate_id,
-                                                                       event.channel)
-            if offer is not None:
-                await self._apply(offer, Bridged(event.at))
-        elif isinstance(event, CallbackRequested):
-            if await self._callbacks.requested(event):
-                await self.dispatch()
-        elif isinstance(event, CallHungUp):
-            await self._hung_up(event)
-        elif isinstance(event, Resynced):
-            await self._reconcile(event)
+    async def _handle(self, event: Heard) -> None:
+        match event:
+            case PartDown() | PartUp():
+                self.health.record(event)
+            case IvrFinished():  # a post-call survey's rating, for the board
+                self.metrics.record(event)
+            case CallArrived():
+                self._callers[event.uniqueid] = (event.caller_num, event.caller_name)
+            case CallVariableSet():
+                self._vars.setdefault(event.uniqueid, {})[event.name] = event.value
+            case CallWaiting():
+                self._watch.back_on_hold(event.uniqueid)
+                await self._hold_started(event)
+            case AgentLegRinging():
+                await self._agent_leg_rings(event)
+            case OriginateResult():
+                if (offer := self._offer_of(event.action_id)) is not None:
+                    await self._apply(offer, Answered(event.channel, self.clock())
+                                      if event.success else Failed(event.reason))
+            case CallBridged():
+                offer = self._offers.get(event.uniqueid) or self._offer_of(event.originate_id,
+                                                                           event.channel)
+                if offer is not None:
+                    await self._apply(offer, Bridged(event.at))
+            case CallbackRequested():
+                if await self._callbacks.requested(event):
+                    await self.dispatch()
+            case CallHungUp():
+                await self._hung_up(event)
+            case Resynced():
+                await self._reconcile(event)
+            case CallHoldStopped() | CallUnbridged() | LinkDown():
+                pass  # the next Resynced tells what a lost link missed
+            case _:
+                assert_never(event)
 
     async def _agent_leg_rings(self, event: AgentLegRinging) -> None:
         """Note the leg of the offer; a leg of no offer of ours is hung up."""
@@ -618,14 +654,14 @@ class Distributor:
         if (offer := self._offers.get(call_id)) is not None:
             await self._apply(offer, CallerGone(event.at))
         elif (call := await self.store.abandon(call_id)) is not None:  # another's offer: theirs
-            self._end(call, "abandoned", None, event.at)
+            self._end(call, CallOutcome.ABANDONED, None, event.at)
 
     async def _callback_failed(self, call: WaitingCall, at: float) -> None:
         """The agent answered but the customer did not: the callback keeps its place and
         is tried again later, or ends after the last try."""
         if self._callbacks.failed(call.call_id) >= self.callback_attempts:
             await self.store.remove_call(call.call_id)
-            self._end(call, "abandoned", None, at)
+            self._end(call, CallOutcome.ABANDONED, None, at)
         else:
             self._own(self._retry_callback(call.call_id), f"callback-retry-{call.call_id}")
 
@@ -651,7 +687,7 @@ class Distributor:
                 self.bus.publish(PartDown(STORE, str(exc), self.clock()))
                 await asyncio.sleep(self._retry.delay(attempt))
 
-    def _end(self, call: WaitingCall, outcome: str, agent_id: str | None, at: float,
+    def _end(self, call: WaitingCall, outcome: CallOutcome, agent_id: str | None, at: float,
              connected_at: float = 0.0) -> None:
         self.counts[outcome] += 1
         self._refusals.pop(call.call_id, None)
@@ -744,7 +780,7 @@ class Distributor:
             if not orphan.requeue:
                 await self.store.remove_call(orphan.call.call_id)
                 if not orphan.stale:  # a stale one ended already (else Reconciled closes it)
-                    self._end(orphan.call, "abandoned", None, event.at)
+                    self._end(orphan.call, CallOutcome.ABANDONED, None, event.at)
             if orphan.leg:  # as a withdrawn offer: requeued and the agent freed once it is gone
                 self._keep(Offer(orphan.call, orphan.agent_id, "", Phase.RELEASING,
                                  leg=orphan.leg, requeue=orphan.requeue,
@@ -759,7 +795,7 @@ class Distributor:
                 await self._take_over(claimed, take_over, live, legs)
         for call in gone(await self.store.waiting(), live, started):
             await self.store.remove_call(call.call_id)
-            self._end(call, "abandoned", None, event.at)
+            self._end(call, CallOutcome.ABANDONED, None, event.at)
         for snap in parked(event.channels):
             self._vars[snap.uniqueid] = dict(snap.variables)
             self._callers.setdefault(snap.uniqueid, (snap.caller_num, snap.caller_name))
@@ -819,7 +855,8 @@ class Distributor:
                              leg=legs[call_id].channel, connected_at=agent.since))
         elif step is TakeOver.WRAP_UP:  # the call ended unseen: answered, and over
             now = self.clock()
-            self._end(WaitingCall(call_id, "", "", now), "answered", agent.agent_id, now)
+            self._end(WaitingCall(call_id, "", "", now), CallOutcome.ANSWERED,
+                      agent.agent_id, now)
             self._start_wrap_up_timer(agent.agent_id, call_id, "")
             await self._move(agent.agent_id, AgentState.WRAP_UP, call_id=call_id)
         else:

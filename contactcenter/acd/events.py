@@ -6,6 +6,17 @@ Published on the EventBus (contactcenter/events.py). Times are wall-clock second
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+from contactcenter.acd.agents import AgentState
+
+
+class CallOutcome(StrEnum):
+    """How a call left the ACD for good (a str: JSON and the database keep the value)."""
+
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    OVERFLOWED = "overflowed"
 
 
 @dataclass(frozen=True)
@@ -13,7 +24,7 @@ class AgentStateChanged:
     """An agent's state changed (see docs/agents.md for the states and transitions)."""
 
     agent_id: str
-    state: str  # logged_out | available | offered | on_call | wrap_up | paused
+    state: AgentState
     reason: str = ""
     call_id: str | None = None
     at: float = 0.0
@@ -48,6 +59,19 @@ class CallOffered:
 
 
 @dataclass(frozen=True)
+class OfferExplained:
+    """Why an offer went to its agent: acd/routing.py's OfferExplanation as JSON-ready
+    values, published right after the CallOffered (for the record and "why this
+    agent?")."""
+
+    call_id: str
+    agent_id: str
+    queue: str
+    at: float
+    explanation: dict[str, object]
+
+
+@dataclass(frozen=True)
 class CallConnected:
     """The agent answered: caller and agent are bridged."""
 
@@ -60,11 +84,11 @@ class CallConnected:
 
 @dataclass(frozen=True)
 class CallEnded:
-    """A call left the ACD for good: outcome is answered, abandoned or overflowed."""
+    """A call left the ACD for good."""
 
     call_id: str
     queue: str
-    outcome: str
+    outcome: CallOutcome
     agent_id: str | None = None
     wait_s: float = 0.0
     talk_s: float = 0.0
@@ -112,6 +136,73 @@ class CallTransferred:
 
 
 @dataclass(frozen=True)
+class CallMoved:
+    """A supervisor changed a waiting call (Distributor.change_waiting): moved it from
+    `queue` to `to_queue` and/or from `priority` to `to_priority`. It keeps its entry time
+    unless `reset_entry` (then `entered_at` is the new one, `at`). A move to another queue
+    is also published as an overflow to queue:<name> with the new queue's CallQueued, as
+    an overflow rule's move is, so the figures and reports follow the call; this event
+    says who did it (`by`), for the audit log."""
+
+    call_id: str
+    queue: str
+    to_queue: str
+    priority: int
+    to_priority: int
+    entered_at: float
+    reset_entry: bool
+    by: str
+    at: float
+
+
+@dataclass(frozen=True)
+class MonitorStarted:
+    """A supervisor's phone answered: they spy on the agent's call in `mode` (listen,
+    whisper or barge; acd/monitoring.py)."""
+
+    session_id: str
+    supervisor: str
+    agent_id: str
+    call_id: str
+    mode: str
+    at: float
+
+
+@dataclass(frozen=True)
+class MonitorModeChanged:
+    """A monitoring session switched to `mode`."""
+
+    session_id: str
+    supervisor: str
+    agent_id: str
+    mode: str
+    at: float
+
+
+@dataclass(frozen=True)
+class MonitorEnded:
+    """A monitoring session is over: `reason` is stopped (the supervisor, from the page),
+    hung up (their phone), call ended (the agent's leg went), not answered (their phone
+    never answered) or lost (the PBX no longer has the spy's leg). `modes` are (mode,
+    since) in order; `started_at` is 0 if their phone never answered."""
+
+    session_id: str
+    supervisor: str
+    agent_id: str
+    call_id: str
+    modes: tuple[tuple[str, float], ...]
+    requested_at: float
+    started_at: float
+    ended_at: float
+    reason: str
+
+    @property
+    def duration_s(self) -> float:
+        """How long the supervisor was on the call (0 if never)."""
+        return round(max(0.0, self.ended_at - self.started_at), 3) if self.started_at else 0.0
+
+
+@dataclass(frozen=True)
 class Reconciled:
     """A resync (after a (re)connect, or the periodic channel check) is applied: of the
     calls that entered before `started`, only those in `kept` (their caller is in
@@ -122,3 +213,9 @@ class Reconciled:
     kept: frozenset[str]
     started: float
     at: float
+
+
+AcdEvent = (AgentStateChanged | CallQueued | CallOffered | OfferExplained | CallConnected
+            | CallEnded | CallOverflowed | CallbackQueued | CallTransferred | CallMoved
+            | MonitorStarted | MonitorModeChanged | MonitorEnded | Reconciled)
+"""Every event the ACD publishes."""

@@ -51,9 +51,10 @@ from contactcenter.queue_config import QueueDefinition
 from . import complaints as complaint_routes
 from . import openapi
 from . import reports as report_routes
+from . import supervision as supervision_routes
 from . import validation as v
 from .auth import LoginLimiter, PasswordCheck, PasswordsBusy, Session, Sessions
-from .desk import AgentDesk, CallDesk
+from .desk import AgentDesk, CallDesk, MonitorDesk
 from .pops import PopHub
 from .wallboard_push import TOPIC, WallboardPusher
 
@@ -94,6 +95,7 @@ def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
                spool: WriteSpool | None = None, metrics: PlatformMetrics | None = None,
                metrics_token: str = "",
                queues: Mapping[str, QueueDefinition] | None = None,
+               monitor: MonitorDesk | None = None,
                heartbeat_s: float = 10.0) -> web.Application:
     """Sessions, the login limit and password checks default to ones on `db` (auth.py;
     the app closes its PasswordCheck); the call control routes exist when `calls` is given,
@@ -105,7 +107,8 @@ def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
     follows its row); without one the app runs its own. /metrics shows `metrics` (the
     platform's, which counts from its start; without one the app counts its own) to the
     bearer of `metrics_token` (without one: to this machine only); `queues` are the queue
-    definitions the reports judge by."""
+    definitions the reports judge by; `monitor` (the platform's live monitoring) adds the
+    listen/whisper/barge routes (supervision.py)."""
     app = web.Application(middlewares=[_database_down, _security])
     app[METRICS], app[METRICS_TOKEN] = metrics or PlatformMetrics(bus), metrics_token
     app[DESK], app[DB], app[BUS] = desk, db, bus
@@ -154,6 +157,8 @@ def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
     app.router.add_post("/api/agents/{agent_id}/{action:pause|logout}", _supervisor(_force))
     report_routes.add_routes(app, db=db, desk=desk, queues=dict(queues or {}),
                              guard=_supervisor)
+    supervision_routes.add_routes(app, db=db, desk=desk, monitor=monitor,
+                                  session_of=_session, supervisor=_supervisor, admin=_admin)
     app.router.add_get("/metrics", _metrics)
     app.router.add_static("/static", STATIC)
     return app
@@ -275,6 +280,14 @@ def _supervisor(handler: Handler) -> Handler:
     async def checked(request: web.Request) -> web.StreamResponse:
         if _session(request).role not in SUPERVISORS:
             raise web.HTTPForbidden(text="supervisor role required")
+        return await handler(request)
+    return checked
+
+
+def _admin(handler: Handler) -> Handler:
+    async def checked(request: web.Request) -> web.StreamResponse:
+        if _session(request).role != "admin":
+            raise web.HTTPForbidden(text="admin role required")
         return await handler(request)
     return checked
 
@@ -421,9 +434,9 @@ async def _wrapup(request: web.Request) -> web.StreamResponse:
     if isinstance(saved, Kept):
         return web.json_response({"saved": False, "queued": True, "call_id": call_id},
                                  status=202)
-    record, complaint = saved
+    record, followed = saved
     return web.json_response({**as_json(record), "saved": True,
-                              "complaint": None if complaint is None else as_json(complaint)},
+                              "complaint": None if followed is None else as_json(followed)},
                              dumps=_dumps)
 
 
@@ -456,9 +469,9 @@ def _complaint_change(request: web.Request, value: dict[str, object]) -> Complai
     desk = request.app.get(COMPLAINTS)
     if desk is None:
         raise web.HTTPBadRequest(text="complaints are not configured (flows/complaints.yaml)")
-    text = {key: v.text(value, key) for key in ("subject", "category", "subcategory",
-                                                "severity")}
-    return replace(change, new=desk.draft(**text))
+    return replace(change, new=desk.draft(
+        subject=v.text(value, "subject"), category=v.text(value, "category"),
+        subcategory=v.text(value, "subcategory"), severity=v.text(value, "severity")))
 
 
 async def _dispositions(request: web.Request) -> web.StreamResponse:
@@ -479,17 +492,16 @@ async def _save_customer(request: web.Request) -> web.StreamResponse:
     """Create (no id in the path) or edit a customer: the given fields (null: not given),
     text as strings and phones a list of strings; the CRM validates their values."""
     body = await v.json_object(request)
-    fields: dict[str, object] = {key: v.text(body, key) for key in CUSTOMER_TEXT
-                                 if body.get(key) is not None}
-    if (phones := v.string_list(body, "phones")) is not None:
-        fields["phones"] = phones
+    text = {key: v.text(body, key) for key in CUSTOMER_TEXT if body.get(key) is not None}
+    phones = v.string_list(body, "phones")
     customers, actor = Customers(request.app[DB]), _session(request).username
     if "customer_id" in request.match_info:
         record = await asyncio.to_thread(customers.update,
                                          v.path_id(request, "customer_id"),
-                                         actor=actor, **fields)
-    else:
-        record = await asyncio.to_thread(customers.create, actor=actor, **fields)
+                                         phones=phones, actor=actor, **text)
+    else:  # no name is the CRM's "name is required", not a missing argument
+        record = await asyncio.to_thread(customers.create, phones=phones or (), actor=actor,
+                                         **{"name": "", **text})
     return web.json_response(as_json(record), dumps=_dumps)
 
 

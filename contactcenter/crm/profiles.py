@@ -7,8 +7,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, select
+from sqlalchemy import BindParameter, Connection, RowMapping, Select, bindparam, func, select
 
 from contactcenter.crm.database import Database
 from contactcenter.crm.models import ComplaintRow, CustomerRow, InteractionRow, PhoneRow
@@ -22,7 +23,7 @@ COMPLAINTS = ComplaintRow.__table__
 
 # The statements are built once, their lists and limits bound at each read: building a
 # select (the ranked subquery's columns above all) cost more than running it on SQLite.
-KEYS = bindparam("keys", expanding=True)
+KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
 BY_ACCOUNT = select(CUSTOMERS.c.account_number, CUSTOMERS.c.id).where(
     CUSTOMERS.c.account_number.in_(KEYS))
 BY_NUMBER = select(PHONES.c.number, PHONES.c.customer_id).where(PHONES.c.number.in_(KEYS))
@@ -86,8 +87,8 @@ def caller_profiles(
         recent = _recent_interactions(conn, ids, history) if history > 0 else {}
         found = _complaints(conn, customers) if complaints else {}
     return [
-        CallerProfile(
-            customer=customers.get(customer_id) if customer_id is not None else None,
+        CallerProfile(None, matched_by, number) if customer_id is None else CallerProfile(
+            customer=customers.get(customer_id),
             matched_by=matched_by,
             phone_e164=number,
             interactions=tuple(recent.get(customer_id, ())),
@@ -97,11 +98,12 @@ def caller_profiles(
     ]
 
 
-def _ids(conn: Connection, query: Select, keys: Iterable[str | None]) -> dict[str, int]:  # type: ignore[type-arg]
+def _ids(conn: Connection, query: Select[str, int],
+         keys: Iterable[str | None]) -> dict[str, int]:
     wanted = sorted({key for key in keys if key})
     if not wanted:
         return {}
-    return dict(conn.execute(query, {"keys": wanted}).all())  # type: ignore[arg-type]
+    return {key: id_ for key, id_ in conn.execute(query, {"keys": wanted})}
 
 
 def _customers(conn: Connection, ids: set[int]) -> dict[int, Customer]:
@@ -142,10 +144,11 @@ def _complaints(conn: Connection, customers: dict[int, Customer]) -> dict[int, l
     return found
 
 
-def _fields(record: type, row: object) -> dict[str, object]:
-    """The row's columns that the record has (the record may add its own, like phones)."""
+def _fields(record: type, row: RowMapping) -> dict[str, Any]:
+    """The row's columns that the record has (the record may add its own, like phones); the
+    values are the database's, as untyped as SQLAlchemy's RowMapping holds them."""
     return {
-        field.name: row[field.name]  # type: ignore[index]
+        field.name: row[field.name]
         for field in dataclasses.fields(record)
-        if field.name in row  # type: ignore[operator]
+        if field.name in row
     }

@@ -179,12 +179,41 @@ class AuditEntry:
     detail: dict[str, Any]
 
 
-def as_json(record: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class MonitoringSession:
+    """One supervisor's monitoring of one agent's call: `modes` are [mode, since] pairs in
+    order; `started_at` is None if their phone never answered."""
+
+    session_id: str
+    supervisor: str
+    agent_id: str
+    call_id: str
+    requested_at: datetime
+    started_at: datetime | None
+    ended_at: datetime
+    duration_s: float
+    modes: tuple[tuple[str, datetime], ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    """Why one offer went to its agent (acd/routing.py's explanation, as JSON)."""
+
+    call_id: str
+    agent_id: str
+    queue: str
+    at: datetime
+    explanation: dict[str, Any]
+
+
+def as_json(record: object) -> dict[str, Any]:
     """A record as a JSON-ready dict: datetimes become ISO 8601 strings, tuples lists.
 
     Shallow and fast (dataclasses.asdict deep-copies): it runs for every screen pop.
     """
-    return {field.name: _plain(getattr(record, field.name)) for field in _fields(type(record))}
+    kind: type = type(record)  # a plain `type`: mypy holds type[object] unhashable (#11470)
+    return {field.name: _plain(getattr(record, field.name)) for field in _fields(kind)}
 
 
 @functools.cache

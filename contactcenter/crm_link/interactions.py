@@ -23,7 +23,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self, assert_never
 
 from sqlalchemy.exc import IntegrityError
 
@@ -45,35 +45,38 @@ from contactcenter.ivr.events import IvrFinished
 
 log = logging.getLogger(__name__)
 
-RECORDED = (CallQueued, CallOffered, CallConnected, CallEnded, IvrFinished, Reconciled)
+CallStep = CallQueued | CallOffered | CallConnected | CallEnded  # a row's columns change
+Recorded = CallStep | IvrFinished | Reconciled  # what the recorder reads off the bus
 
 
-def interaction_changes(event: object) -> tuple[str, dict[str, Any]] | None:
-    """(call_id, columns to set) for an ACD call event; None for any other event."""
-    if isinstance(event, CallQueued):
-        return event.call_id, _drop_empty({
-            "state": "queued", "queue": event.queue, "caller_num": event.caller_num,
-            "entered_at": _when(event.entered_at), "ivr_fields": dict(event.fields),
-        })  # fmt: skip
-    if isinstance(event, CallOffered):
-        return event.call_id, _drop_empty({
-            "state": "offered", "queue": event.queue, "agent_id": event.agent_id,
-            "caller_num": event.caller_num, "caller_name": event.caller_name,
-            "entered_at": _when(event.entered_at), "offered_at": _when(event.at),
-            "ivr_path": event.ivr_path, "ivr_fields": dict(event.fields),
-        })  # fmt: skip
-    if isinstance(event, CallConnected):
-        return event.call_id, _drop_empty({
-            "state": "connected", "queue": event.queue, "agent_id": event.agent_id,
-            "connected_at": _when(event.at), "wait_s": event.wait_s,
-        })  # fmt: skip
-    if isinstance(event, CallEnded):
-        return event.call_id, _drop_empty({
-            "state": "ended", "queue": event.queue, "agent_id": event.agent_id,
-            "outcome": event.outcome, "ended_at": _when(event.at), "wait_s": event.wait_s,
-            "talk_s": event.talk_s,
-        })  # fmt: skip
-    return None
+def interaction_changes(event: CallStep) -> tuple[str, dict[str, Any]]:
+    """(call_id, columns to set) for an ACD call event."""
+    match event:
+        case CallQueued():
+            return event.call_id, _drop_empty({
+                "state": "queued", "queue": event.queue, "caller_num": event.caller_num,
+                "entered_at": _when(event.entered_at), "ivr_fields": dict(event.fields),
+            })  # fmt: skip
+        case CallOffered():
+            return event.call_id, _drop_empty({
+                "state": "offered", "queue": event.queue, "agent_id": event.agent_id,
+                "caller_num": event.caller_num, "caller_name": event.caller_name,
+                "entered_at": _when(event.entered_at), "offered_at": _when(event.at),
+                "ivr_path": event.ivr_path, "ivr_fields": dict(event.fields),
+            })  # fmt: skip
+        case CallConnected():
+            return event.call_id, _drop_empty({
+                "state": "connected", "queue": event.queue, "agent_id": event.agent_id,
+                "connected_at": _when(event.at), "wait_s": event.wait_s,
+            })  # fmt: skip
+        case CallEnded():
+            return event.call_id, _drop_empty({
+                "state": "ended", "queue": event.queue, "agent_id": event.agent_id,
+                "outcome": event.outcome, "ended_at": _when(event.at), "wait_s": event.wait_s,
+                "talk_s": event.talk_s,
+            })  # fmt: skip
+        case _:
+            assert_never(event)
 
 
 def _refusable(what: str, write: Callable[..., object], *args: object) -> bool:
@@ -99,7 +102,7 @@ def _drop_empty(changes: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in changes.items() if value not in ("", None, {}, 0)}
 
 
-class InteractionRecorder:
+class InteractionRecorder(BusConsumer[Recorded]):
     """Writes the bus's call events to the interactions table, in order, through `spool`.
 
     `async with InteractionRecorder(bus, db, spool):` subscribes on entry; on exit it hands
@@ -114,22 +117,25 @@ class InteractionRecorder:
         self._interactions = Interactions(db)
         self._own_spool = spool is None
         self._spool = spool or WriteSpool()
-        self._events: Batched[object] = Batched(self._spool, self.record)
-        self._consumer = BusConsumer(bus, self._write, "interaction-recorder")
-        self._stack = contextlib.AsyncExitStack()
+        self._events: Batched[Recorded] = Batched(self._spool, self.record)
+        self._stack = contextlib.AsyncExitStack()  # its own spool, if it has one
+        super().__init__(bus, self._write, "interaction-recorder")
 
-    async def __aenter__(self) -> InteractionRecorder:
+    async def __aenter__(self) -> Self:
         async with contextlib.AsyncExitStack() as stack:
             if self._own_spool:
                 await stack.enter_async_context(self._spool)
-            await stack.enter_async_context(self._consumer)
+            await super().__aenter__()
             self._stack = stack.pop_all()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        await self._stack.__aexit__(*exc_info)
+        try:
+            await super().__aexit__(*exc_info)
+        finally:
+            await self._stack.aclose()
 
-    def record(self, events: list[object]) -> None:
+    def record(self, events: list[Recorded]) -> None:
         """Apply `events` to the database in order (blocking): each run of call progress
         in one transaction, its callers identified in one read, so a burst of calls costs
         a commit, not five commits and two reads per call. A change the database refuses
@@ -152,15 +158,16 @@ class InteractionRecorder:
                     run = []
                     _refusable(f"the rating of call {event.uniqueid}", self._interactions.rate,
                                event.uniqueid, event.survey_score)
-            elif (found := interaction_changes(event)) is not None:
+            else:
                 caller = caller_of(event) if isinstance(event, CallQueued | CallOffered) \
                     else None
-                run.append((*found, caller))
+                run.append((*interaction_changes(event), caller))
         self._track(run)
 
     def _close_stale(self, event: Reconciled) -> None:
-        closed = self._interactions.close_stale(event.kept, _when(event.started),
-                                                _when(event.at))
+        closed = self._interactions.close_stale(
+            event.kept, datetime.fromtimestamp(event.started, UTC),
+            datetime.fromtimestamp(event.at, UTC))
         if closed:
             log.warning("interaction recorder: closed %d record(s) a dead process left "
                         "open: %s", len(closed), ", ".join(closed[:20]))
@@ -189,9 +196,7 @@ class InteractionRecorder:
         except IntegrityError:
             self._interactions.track(call_id, change)
 
-    async def _write(self, event: object) -> None:
-        if not isinstance(event, RECORDED):
-            return
+    async def _write(self, event: Recorded) -> None:
         if isinstance(event, IvrFinished):
             if event.survey_score is None and event.outcome != "queued":
                 return  # an IVR run that neither queued nor rated changes no row

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Self
 
 from panoramisk.message import Message
 
@@ -19,6 +20,7 @@ from contactcenter.cti import variables as cc_vars
 from contactcenter.cti.ami import AmiManager
 from contactcenter.cti.calls import CallModel
 from contactcenter.cti.events import ChannelSnapshot, LinkDown, Resynced
+from contactcenter.cti.spying import CHANSPY, MODE_KEY, SpyMode, chanspy_data
 from contactcenter.errors import AmiError, AmiRefused, AmiUnanswered, OriginateUnconfirmed
 from contactcenter.events import EventBus
 from contactcenter.health import AMI, PartDown, PartUp
@@ -33,7 +35,12 @@ AGENT_CONTEXT = "cc-agent"  # extensions.conf: Bridge(${CC_PEER},${CC_BRIDGE_OPT
 
 
 class AmiBridge:
-    """Owns the AMI session, the call model and the reconnect task."""
+    """Owns the AMI session, the call model and the reconnect task.
+
+    `async with AmiBridge(config, bus) as bridge:` connects, logs in (verified), turns
+    events on and resyncs, or raises AmiError leaving nothing open; inside, the link is
+    kept (reconnect, resync); exit stops reconnecting and logs off.
+    """
 
     def __init__(self, config: AmiConfig, bus: EventBus, *, model: CallModel | None = None,
                  first_retry: float = FIRST_RETRY) -> None:
@@ -50,12 +57,19 @@ class AmiBridge:
     def connected(self) -> bool:
         return self._manager is not None and self._manager.connected
 
-    async def start(self) -> None:
-        """Connect, log in (verified), Events on, resync; AmiError if any of it fails."""
-        await self._connect()
+    async def __aenter__(self) -> Self:
+        try:
+            await self._connect()
+        except BaseException:
+            await self._close()
+            raise
         self._task = asyncio.create_task(self._keep_linked(), name="ami-reconnect")
+        return self
 
-    async def close(self) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._close()
+
+    async def _close(self) -> None:
         """Stop reconnecting, log off, and wait for the task and the socket."""
         self._closing = True
         self._lost.set()
@@ -314,6 +328,28 @@ class AmiBridge:
             ("Action", "Originate"), ("Channel", device), ("Context", CALLBACK_CONTEXT),
             ("Exten", number), ("Priority", "1"), ("Timeout", str(int(timeout_ms))),
             ("CallerID", caller_id), ("Async", "true")])
+
+    # -- live monitoring (acd/monitoring.py; cti/spying.py says the options) -------------------
+
+    async def originate_spy(self, *, device: str, channel: str, mode: SpyMode,
+                            timeout_ms: int, caller_id: str) -> str:
+        """Ring the supervisor's `device`; once answered, ChanSpy on the agent's leg
+        `channel` in `mode`. Returns the ActionID: its OriginateResponse says whether the
+        supervisor answered, and names their leg. Not an ACD offer, so the call model is not
+        told to expect the leg (the ACD hangs up agent legs of offers it does not know)."""
+        session = self._session()
+        action_id = session.next_action_id()
+        await session.action([
+            ("Action", "Originate"), ("Channel", device), ("Application", CHANSPY),
+            ("Data", chanspy_data(channel, mode)), ("Timeout", str(int(timeout_ms))),
+            ("CallerID", caller_id), ("Async", "true")], action_id=action_id)
+        return action_id
+
+    async def spy_mode(self, channel: str, mode: SpyMode) -> None:
+        """Switch the ChanSpy running on the supervisor's leg `channel` to `mode`: its key,
+        as if pressed on their phone (PlayDTMF with Receive; ChanSpy's `d` option)."""
+        await self._session().action([("Action", "PlayDTMF"), ("Channel", channel),
+                                      ("Digit", MODE_KEY[mode]), ("Receive", "true")])
 
 
 async def _known(snap: ChannelSnapshot, variables: Mapping[str, str]) -> ChannelSnapshot:

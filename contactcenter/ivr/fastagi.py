@@ -142,6 +142,20 @@ class AgiSession:
 SessionHandler = Callable[[AgiSession], Awaitable[None]]
 
 
+@dataclass
+class AgiRoutes:
+    """The FastAGI route table: which handler serves each script name the dialplan's
+    AGI(agi://host/<script>) asks for, and `default` for every other name (the IVR's,
+    whose scripts are flow names). A handler itself, so FastAgiServer serves a table or a
+    single handler alike; app.py builds the platform's."""
+
+    default: SessionHandler
+    scripts: dict[str, SessionHandler] = field(default_factory=dict)
+
+    async def __call__(self, session: AgiSession) -> None:
+        await self.scripts.get(session.flow, self.default)(session)
+
+
 async def read_environment(reader: asyncio.StreamReader) -> dict[str, str] | None:
     """The `agi_*` block up to its empty line; None if the peer closed or sent garbage.
 
@@ -169,7 +183,8 @@ async def read_environment(reader: asyncio.StreamReader) -> dict[str, str] | Non
 
 
 class FastAgiServer:
-    """Accepts Asterisk's FastAGI connections and runs `handler` for each session."""
+    """Accepts Asterisk's FastAGI connections and runs `handler` (an AgiRoutes table, or
+    one handler for every script) for each session."""
 
     def __init__(self, handler: SessionHandler, *, host: str = "127.0.0.1", port: int = 4573,
                  header_timeout: float = HEADER_TIMEOUT,
@@ -185,6 +200,7 @@ class FastAgiServer:
         self._max_sessions = max_sessions
         self._server: asyncio.Server | None = None
         self._sessions: set[asyncio.Task[None]] = set()
+        self._closing = False
         self.refused = 0  # connections closed at once because max_sessions were open
 
     @property
@@ -201,12 +217,14 @@ class FastAgiServer:
 
     async def close(self) -> None:
         """Stop accepting, then end the open sessions (Asterisk continues its dialplan)."""
+        self._closing = True
         if self._server is not None:
             self._server.close()
-            await self._server.wait_closed()
         for task in list(self._sessions):
             task.cancel()
         await asyncio.gather(*self._sessions, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
 
     async def __aenter__(self) -> FastAgiServer:
         await self.start()
@@ -229,6 +247,12 @@ class FastAgiServer:
         self._sessions.add(task)
         try:
             await self._serve(reader, writer)
+        except asyncio.CancelledError:
+            if not self._closing:
+                raise
+            # ended by close(): the task returns, since asyncio's streams (3.11) log a
+            # connection task that ends cancelled as an "Exception in callback"
+            log.info("FastAGI session ended: the platform is closing (the dialplan goes on)")
         except Exception:
             log.exception("FastAGI session failed")
         finally:

@@ -11,20 +11,21 @@ from __future__ import annotations
 import functools
 import json
 import struct
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
 from importlib.resources import files
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
+from redis.backoff import AbstractBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from contactcenter.acd.agents import Agent, AgentState
-from contactcenter.acd.routing import WaitingCall
+from contactcenter.acd.routing import WaitingCall, changed_call
 from contactcenter.backoff import Backoff
 from contactcenter.errors import StoreConflict, StoreError
 from contactcenter.queue.codec import decode_agent, decode_call, encode_agent, encode_call
@@ -32,10 +33,12 @@ from contactcenter.queue.codec import decode_agent, decode_call, encode_agent, e
 P = ParamSpec("P")
 T = TypeVar("T")
 RETRIES = 3  # a command that loses its connection is tried again this often (backoff.py)
+CHANGE_RETRIES = 3  # a call changed by another process meanwhile is read again this often
 SOCKET_TIMEOUT_S = 2.0  # a frozen server fails a command after this, rather than hang
 
 
-def store_errors(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+def store_errors(
+        method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
     """Redis's errors (and the socket's) become StoreError at this edge, with what failed."""
     @functools.wraps(method)
     async def mapped(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -44,6 +47,17 @@ def store_errors(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]
         except (RedisError, OSError) as exc:
             raise StoreError(f"Redis {method.__name__} failed: {exc}") from exc
     return mapped
+
+
+class _RetryBackoff(AbstractBackoff):
+    """The project's backoff policy behind redis-py's interface, for its Retry."""
+
+    def __init__(self, policy: Backoff) -> None:
+        self._policy = policy
+
+    def compute(self, failures: int) -> float:
+        return self._policy.delay(failures - 1)
+
 
 _LIBRARY = files(__package__).joinpath("redis_store.lua").read_text(encoding="utf-8")
 
@@ -76,6 +90,7 @@ class RedisStore:
         self._aging = json.dumps({q: s for q, s in (aging or {}).items() if s > 0})
         self._add_call = _script(redis, "add_call")
         self._release = _script(redis, "release")
+        self._update_waiting = _script(redis, "update_waiting")
         self._put_agent = _script(redis, "put_agent")
         self._offer_next = _script(redis, "offer_next")
         self._heartbeat = _script(redis, "heartbeat")
@@ -89,7 +104,7 @@ class RedisStore:
         redis = Redis.from_url(
             url, decode_responses=True, socket_timeout=SOCKET_TIMEOUT_S,
             socket_connect_timeout=SOCKET_TIMEOUT_S,
-            retry=Retry(Backoff(base=0.05, cap=0.5), RETRIES,
+            retry=Retry(_RetryBackoff(Backoff(base=0.05, cap=0.5)), RETRIES,
                         (RedisConnectionError, RedisTimeoutError)))
         return cls(redis, prefix, aging)
 
@@ -143,6 +158,25 @@ class RedisStore:
                 for call_id, agent_id in offered.items()}
 
     @store_errors
+    async def update_waiting(self, call_id: str, *, queue: str | None = None,
+                             priority: int | None = None,
+                             entered_at: float | None = None) -> WaitingCall | None:
+        """Read the call, change it, and write it only over what was read (the script
+        compares): another process's change in between makes this one read again."""
+        for _ in range(CHANGE_RETRIES):
+            # decode_responses=True: a str, which redis-py's types cannot know
+            text = cast("str | None", await self._redis.hget(f"{self._prefix}calls", call_id))
+            if text is None:
+                return None
+            changed = changed_call(decode_call(text), queue, priority, entered_at)
+            done = int(await self._update_waiting(args=[
+                self._prefix, call_id, text, encode_call(changed), changed.queue,
+                str(changed.priority), repr(changed.entered_at)]))
+            if done >= 0:
+                return changed if done else None
+        raise StoreConflict(f"call {call_id} keeps changing; not updated")
+
+    @store_errors
     async def put_agent(self, agent: Agent) -> Agent:
         encoded = encode_agent(agent)
         del encoded["rev"]  # the script writes the next one
@@ -157,11 +191,12 @@ class RedisStore:
     @store_errors
     async def agent(self, agent_id: str) -> Agent | None:
         fields = await self._redis.hgetall(f"{self._prefix}agent:{agent_id}")
-        return decode_agent(fields) if fields else None
+        # decode_responses=True: replies are str, which redis-py's types cannot know
+        return decode_agent(cast("dict[str, str]", fields)) if fields else None
 
     @store_errors
     async def agents(self) -> list[Agent]:
-        ids = await self._redis.smembers(f"{self._prefix}agents")
+        ids = cast("set[str]", await self._redis.smembers(f"{self._prefix}agents"))
         async with self._redis.pipeline(transaction=False) as pipe:
             for agent_id in sorted(ids):
                 pipe.hgetall(f"{self._prefix}agent:{agent_id}")

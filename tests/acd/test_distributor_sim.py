@@ -22,7 +22,7 @@ from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller
 from contactcenter.sim.stats import CallOutcome
 from contactcenter.speech.tts import PromptRenderer
 from tests.acd.conftest import KEYS, acd_rig
-from tests.cti.test_bridge import until
+from tests.helpers import eventually
 
 FLOWS = Path(__file__).parents[2] / "flows"
 
@@ -48,14 +48,11 @@ async def test_every_call_ends_answered_or_abandoned_none_offered_twice(tmp_path
                 for agent in ("agent101", "agent102"):
                     await acd.register_agent(AgentProfile(agent, f"SIP/{agent}", {"support": 0}))
                     await acd.login(agent)
-                await bridge.start()
-                try:
+                async with bridge:
                     calls = [sim.place_call(c) for c in callers]
                     await asyncio.wait_for(asyncio.gather(*(c.wait() for c in calls)), 20)
                     await asyncio.sleep(0.2)
                     board = await acd.wallboard()
-                finally:
-                    await bridge.close()
         seen = [events.get_nowait() for _ in range(events.qsize())]
     ended = [e for e in seen if isinstance(e, CallEnded)]
     assert sorted(e.call_id for e in ended) == sorted(c.uniqueid for c in calls)  # none lost
@@ -93,7 +90,7 @@ async def test_a_call_ringing_an_agent_who_logs_out_goes_to_the_next_agent(tmp_p
         await rig.acd.login("agent102")
         assert await asyncio.wait_for(call.wait(), 10) is CallOutcome.ANSWERED
         await rig.next(CallEnded)
-        await until(lambda: not rig.sim.channels)  # agent101's leg was hung up, not left
+        await eventually(lambda: not rig.sim.channels)  # agent101's leg was hung up, not left
     assert [e.agent_id for e in rig.of(CallConnected)] == ["agent102"]
     assert [(e.call_id, e.outcome) for e in rig.of(CallEnded)] == [(call.uniqueid, "answered")]
     assert rig.sim.stats.double_offers == 0

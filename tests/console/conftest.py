@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from aiohttp import ClientSession, CookieJar
@@ -17,6 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Browser, Page, async_playwright
 
 from contactcenter.acd.agents import AgentProfile
+from contactcenter.acd.announcer import ANNOUNCE_CONTEXT, ANNOUNCE_FLOW
 from contactcenter.acd.call_actions import CallActions
 from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.events import CallConnected
@@ -26,19 +26,21 @@ from contactcenter.complaints.config import load_settings
 from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.config import load_config
 from contactcenter.crm.database import Database
+from contactcenter.crm.queue_log import QueueLog
 from contactcenter.crm.seed import demo_password, seed
 from contactcenter.events import EventBus
 from contactcenter.ivr.events import IvrFinished
 from contactcenter.queue.memory_store import MemoryStore
 from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller, SimCall
 from tests.conftest import free_port
-from tests.sim.conftest import eventually
+from tests.helpers import SHIPPED, next_event, rows
+from tests.reports.scripted_day import EVENTS
 
 AGENTS = ("agent101", "agent102")
+SUPERVISOR_PHONE = "SIP/supervisor"  # the simulator's phone for monitoring (its user's device)
 TRANSFER_TARGET = "+15550100"  # a number whose phone answers transfers and dials at once
 ADA = ScriptedCaller(number="+14155550123", name="Ada Lovelace", answers=("2",))  # support
 ANSWERS = ScriptedAgent(answer_after=0.2, talk_seconds=None)  # and stays until hung up
-E = TypeVar("E")
 FLOWS = Path(__file__).parents[2] / "flows"
 COMPLAINTS = load_settings(FLOWS / "complaints.yaml")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -89,6 +91,14 @@ async def console(db: Database) -> AsyncIterator[tuple[TestServer, EventBus, Dis
         yield console
 
 
+@pytest.fixture
+async def reports(db: Database) -> AsyncIterator[tuple[TestServer, EventBus, Distributor]]:
+    """The console with the shipped queues, the scripted day in the queue log."""
+    QueueLog(db).add(rows(EVENTS))
+    async with console_server(db, queues=SHIPPED) as console:
+        yield console
+
+
 @contextlib.asynccontextmanager
 async def console_server(db: Database, **app: object) -> AsyncIterator[
         tuple[TestServer, EventBus, Distributor]]:
@@ -135,7 +145,7 @@ async def live_platform(db_url: str, tmp_path: Path, *,
                         phone: ScriptedAgent = ANSWERS,
                         flows: Path = FLOWS) -> AsyncIterator[LivePlatform]:
     """Simulator, then open_platform() on free ports with the seeded CRM and `flows`.
-    Every agent's phone (and TRANSFER_TARGET's) is `phone`."""
+    Every agent's phone (and TRANSFER_TARGET's, and SUPERVISOR_PHONE) is `phone`."""
     config = load_config(None, env={})
     config = dataclasses.replace(
         config,
@@ -145,7 +155,9 @@ async def live_platform(db_url: str, tmp_path: Path, *,
         speech=dataclasses.replace(config.speech, cache_dir=str(tmp_path / "prompts")),
         database=dataclasses.replace(config.database, url=db_url))
     async with PbxSimulator(agi_port=config.agi.port, customers={TRANSFER_TARGET: phone},
-                            agents={f"SIP/{agent}": phone for agent in AGENTS}) as sim:
+                            agi_contexts={ANNOUNCE_CONTEXT: ANNOUNCE_FLOW},  # as Asterisk's
+                            agents={f"SIP/{agent}": phone
+                                    for agent in (*AGENTS, "supervisor")}) as sim:
         config = dataclasses.replace(config, ami=dataclasses.replace(
             config.ami, host="127.0.0.1", port=sim.ami_port, secret="ccsecret"))
         async with open_platform(config) as platform:
@@ -208,20 +220,6 @@ async def signed_in(live: LivePlatform, username: str) -> AsyncIterator[Console]
             assert signed.status == 200
         async with http.get("/api/session") as session:
             yield Console(http, (await session.json())["csrf"])
-
-
-async def until(condition: Callable[[], object]) -> None:
-    """Poll state the simulator or the page has no event for; fail after 5 s."""
-    await eventually(lambda: bool(condition()), 5.0)
-
-
-async def next_event(events: asyncio.Queue[object], kind: type[E],
-                     where: Callable[[E], bool] = lambda _e: True, within: float = 10.0) -> E:
-    """The next bus event of `kind` that satisfies `where`."""
-    async with asyncio.timeout(within):
-        while not (isinstance(event := await events.get(), kind) and where(event)):
-            pass
-        return event
 
 
 def survey_ratings(now: float) -> list[object]:

@@ -12,12 +12,14 @@ import pytest
 from aiohttp import ClientConnectionResetError, ClientWebSocketResponse
 from aiohttp.test_utils import TestClient
 
-from contactcenter.acd.events import AgentStateChanged, CallEnded, CallOffered
+from contactcenter.acd.agents import AgentState
+from contactcenter.acd.events import AgentStateChanged, CallEnded, CallOffered, CallOutcome
 from contactcenter.agent_console.app import HUB
 from contactcenter.crm_link.events import ScreenPop
 from contactcenter.events import EventBus
+from tests.helpers import eventually
 
-from .conftest import logged_in, until
+from .conftest import logged_in
 
 CALL = "call-1"
 OFFER = CallOffered(CALL, "agent101", "support", 1000.0, "+14155550123", "Ada Lovelace",
@@ -27,7 +29,7 @@ RECORD = ScreenPop("agent101", CALL, {"call_id": CALL, "customer": {"name": "Ada
 
 
 def state(name: str, call_id: str | None = CALL, reason: str = "") -> AgentStateChanged:
-    return AgentStateChanged("agent101", name, reason, call_id, 1000.0)
+    return AgentStateChanged("agent101", AgentState(name), reason, call_id, 1000.0)
 
 
 @dataclass
@@ -55,7 +57,7 @@ async def page(console) -> AsyncIterator[Page]:
     client, _csrf = await logged_in(server, "agent101")
     try:
         ws = await client.ws_connect("/ws")
-        await until(lambda: server.app[HUB].sockets["agent101"])
+        await eventually(lambda: server.app[HUB].sockets["agent101"])
         yield Page(client, ws, bus)
         await ws.close()
     finally:
@@ -88,7 +90,7 @@ async def test_the_pop_comes_with_the_offer_before_on_call_while_the_crm_is_slow
 
 @pytest.mark.parametrize(("ending", "after"), [
     ((), state("paused", None, "no answer")),  # ring-no-answer: the call is queued again
-    ((CallEnded(CALL, "support", "abandoned", None, 12.0),), state("available", None)),
+    ((CallEnded(CALL, "support", CallOutcome.ABANDONED, None, 12.0),), state("available", None)),
     ((), state("logged_out", None)),
 ], ids=["ring-no-answer", "abandoned-while-ringing", "logout-while-ringing"])
 async def test_an_offer_that_ends_unanswered_withdraws_its_pop_and_keeps_out_a_late_record(
@@ -104,7 +106,7 @@ async def test_an_offer_that_ends_unanswered_withdraws_its_pop_and_keeps_out_a_l
 async def test_an_answered_call_keeps_its_pop_until_it_ends_and_a_late_record_still_helps(
         page) -> None:
     for event in (state("offered"), OFFER, state("on_call"),
-                  CallEnded(CALL, "support", "answered", "agent101", 10.0, 30.0),
+                  CallEnded(CALL, "support", CallOutcome.ANSWERED, "agent101", 10.0, 30.0),
                   state("wrap_up")):
         page.bus.publish(event)
     assert await page.received(5) == [("state", "offered"), ("pop", "pending"),
@@ -135,7 +137,7 @@ async def test_a_page_gone_mid_send_is_dropped_and_pops_go_on_for_everyone(conso
     other, _csrf = await logged_in(server, "agent102")
     try:
         ws2 = await other.ws_connect("/ws")
-        await until(lambda: hub.sockets["agent102"])
+        await eventually(lambda: hub.sockets["agent102"])
         bus.publish(OFFER)
         bus.publish(CallOffered("call-2", "agent102", "support", 1000.0, "+14155550102"))
         assert await page.received(1) == [("pop", "pending")]  # agent101's live page

@@ -17,7 +17,7 @@ from contactcenter.agent_console.app import COOKIE, create_app
 from contactcenter.agent_console.auth import LoginLimiter, PasswordCheck
 from contactcenter.agent_console.openapi import API
 from contactcenter.crm.users import Users
-from tests.sim.conftest import eventually
+from tests.helpers import eventually
 
 from .conftest import logged_in
 
@@ -25,7 +25,7 @@ PAGES = ("/", "/agent", "/supervisor", "/reports")
 def concrete(path: str) -> str:
     """A path of the API with its parameters filled in."""
     return (path.replace("{agent_id}", "agent101").replace("{customer_id}", "1")
-            .replace("{complaint_id}", "1"))
+            .replace("{complaint_id}", "1").replace("{call_id}", "1796000000.1"))
 
 
 ROUTES = tuple((method.upper(), concrete(path)) for method, path, _summary, _changes in API)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from contactcenter.acd.agents import AgentState
 from contactcenter.acd.events import AgentStateChanged, CallOffered
 from contactcenter.crm.complaints import Complaints, NewComplaint
 from contactcenter.crm.customers import Customers
@@ -17,7 +18,7 @@ from contactcenter.crm.records import Interaction
 from contactcenter.crm_link.events import ScreenPop
 from contactcenter.crm_link.screenpop import ScreenPopper, build_pop, caller_of
 from contactcenter.events import EventBus
-from tests.crm.databases import BACKENDS, fresh_database_url
+from tests.helpers import BACKENDS, fresh_database_url
 
 T0 = 1_767_600_000.0  # 2026-01-05 08:00 UTC
 
@@ -174,7 +175,7 @@ async def test_popper_publishes_one_pop_per_offer_for_that_agent(db: Database) -
     bus = EventBus()
     with bus.subscribe() as seen:
         async with ScreenPopper(bus, db, clock=lambda: T0 + 43):
-            bus.publish(AgentStateChanged("agent101", "available"))
+            bus.publish(AgentStateChanged("agent101", AgentState.AVAILABLE))
             for n in range(20):
                 bus.publish(
                     offer(

@@ -12,8 +12,16 @@ from pathlib import Path
 import pytest
 
 from contactcenter.errors import UnsafeValueError
-from contactcenter.ivr.fastagi import AgiHangup, AgiSession, FastAgiServer, parse_reply, quote
-from tests.sim.conftest import eventually
+from contactcenter.ivr.fastagi import (
+    AgiHangup,
+    AgiRoutes,
+    AgiSession,
+    FastAgiServer,
+    SessionHandler,
+    parse_reply,
+    quote,
+)
+from tests.helpers import eventually
 
 TRANSCRIPT = Path(__file__).parents[1] / "fixtures" / "asterisk-20" / "fastagi-transcript.log"
 
@@ -56,6 +64,22 @@ async def serve(handler):
     server = FastAgiServer(handler, port=0)
     await server.start()
     return server
+
+
+async def test_the_route_table_serves_each_script_by_name_and_flows_by_default() -> None:
+    served: list[tuple[str, str]] = []
+
+    def handler(name: str) -> SessionHandler:
+        async def handle(session: AgiSession) -> None:
+            served.append((name, session.flow))
+        return handle
+
+    routes = AgiRoutes(handler("ivr"), {"announce": handler("announcer")})
+    async with FastAgiServer(routes, port=0) as server:
+        for script in ("announce", "main?dnis=5000", "/announce?x=1", "billing"):
+            await asterisk(server.port, [f"agi_network_script: {script}\n\n".encode()], [])
+    assert served == [("announcer", "announce"), ("ivr", "main"), ("announcer", "announce"),
+                      ("ivr", "billing")]
 
 
 async def test_session_reproduces_the_transcript_byte_for_byte() -> None:
@@ -116,6 +140,25 @@ async def test_connect_then_close_before_headers_ends_quietly() -> None:
     finally:
         await server.close()
     assert len(calls) == 1
+
+
+async def test_closing_with_a_session_open_ends_it_without_an_error(caplog) -> None:
+    """close() while a caller's session waits for Asterisk: the session ends and nothing is
+    logged as an error (asyncio's streams log a connection task that ends cancelled)."""
+    async def handler(session: AgiSession) -> None:
+        await session.command("ANSWER")
+
+    server = await serve(handler)
+    env, _ = first_call()
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"".join(env))
+    await writer.drain()
+    assert await reader.readline() == b"ANSWER\n"
+    await server.close()
+    await asyncio.sleep(0.05)  # the loop runs the connection task's done callback
+    assert server.active_sessions == 0 and await reader.read() == b""  # the socket closed
+    writer.close()
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
 
 
 async def test_multiline_520_usage_reply_does_not_shift_later_replies() -> None:
