@@ -109,7 +109,7 @@ class PbxSimulator(CallFeatures):
                               failed_login_delay=failed_login_delay, read=ami_read,
                               chaos=chaos)
         self._ami_requested_port = ami_port
-        self._agi_host = agi_host
+        self._agi_host, self._agi_port = agi_host, agi_port  # the port the AGI URLs name
         self._agi_ports = itertools.cycle((agi_port, *agi_ports))  # round-robin
         self._agents = dict(agents or {})
         self._sounds = sounds or SoundLibrary()
