@@ -768,13 +768,18 @@ class Distributor(BusConsumer[Heard]):
         agents = await self.store.agents()
         mine = adoptable(agents, await self.store.live_owners(), self.owner)
         for caller, leg, agent in unfollowed_bridges(event.channels, self._offers, agents,
-                                                     mine):
+                                                     mine, started=started):
             if (claimed := await self._claim(agent)) is not None:
                 await self._follow(claimed, caller, leg.channel)
+        # the offers before the agents: an offer another process makes between the two
+        # reads is not in `offered`, and one made before shows its agent owned by that
+        # process (the store's offer sets the owner), so it is never taken for an orphan
+        # and requeued while it rings (a double offer, seen with two processes)
+        offered = await self.store.offered()
         agents = await self.store.agents()
         by_id = {agent.agent_id: agent for agent in agents}
-        for orphan in orphan_offers(await self.store.offered(), self._offers, live, legs,
-                                    mine, by_id):
+        mine = adoptable(agents, await self.store.live_owners(), self.owner)
+        for orphan in orphan_offers(offered, self._offers, live, legs, mine, by_id):
             if not orphan.stale and orphan.agent_id in by_id \
                     and not await self._claim(by_id[orphan.agent_id]):
                 continue

@@ -110,11 +110,14 @@ def missed(offers: Iterable[Offer], channels: Collection[ChannelSnapshot], *, st
 
 
 def unfollowed_bridges(channels: Collection[ChannelSnapshot], followed: Collection[str],
-                       agents: Iterable[Agent], adoptable: Collection[str],
-                       ) -> list[tuple[ChannelSnapshot, ChannelSnapshot, Agent]]:
+                       agents: Iterable[Agent], adoptable: Collection[str], *,
+                       started: float) -> list[tuple[ChannelSnapshot, ChannelSnapshot, Agent]]:
     """(caller, agent leg, agent) of each queued caller bridged to the leg an offer of
     theirs rang (its CC_CALL_ID) that nobody follows: not this process (`followed`), and
-    not a live process that has the leg's agent (only `adoptable` agents are taken)."""
+    not a live process that has the leg's agent (only `adoptable` agents are taken). An
+    agent whose state changed since the channels were asked (`started`) is left to the
+    next resync: the bridge seen may be over, and the agent on another process's next
+    call (seen with two processes: followed twice, a busy phone rung)."""
     legs = agent_legs(channels)
     by_device = {agent.profile.device: agent for agent in agents}
     found = []
@@ -124,7 +127,7 @@ def unfollowed_bridges(channels: Collection[ChannelSnapshot], followed: Collecti
                 or not caller.bridge_id or caller.bridge_id != leg.bridge_id):
             continue
         agent = by_device.get(device_of(leg.channel))
-        if agent is not None and agent.agent_id in adoptable:
+        if agent is not None and agent.agent_id in adoptable and agent.since < started:
             found.append((caller, leg, agent))
     return found
 

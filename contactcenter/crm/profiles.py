@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, func, select
+from sqlalchemy import BindParameter, Connection, RowMapping, Select, bindparam, func, select
 
 from contactcenter.crm.database import Database
 from contactcenter.crm.models import ComplaintRow, CustomerRow, InteractionRow, PhoneRow
@@ -20,6 +20,27 @@ CUSTOMERS = CustomerRow.__table__
 PHONES = PhoneRow.__table__
 INTERACTIONS = InteractionRow.__table__
 COMPLAINTS = ComplaintRow.__table__
+
+# The statements are built once, their lists and limits bound at each read: building a
+# select (the ranked subquery's columns above all) cost more than running it on SQLite.
+KEYS: BindParameter[Any] = bindparam("keys", expanding=True)
+BY_ACCOUNT = select(CUSTOMERS.c.account_number, CUSTOMERS.c.id).where(
+    CUSTOMERS.c.account_number.in_(KEYS))
+BY_NUMBER = select(PHONES.c.number, PHONES.c.customer_id).where(PHONES.c.number.in_(KEYS))
+CUSTOMER_PHONES = (select(PHONES.c.customer_id, PHONES.c.number)
+                   .where(PHONES.c.customer_id.in_(KEYS))
+                   .order_by(PHONES.c.position, PHONES.c.id))
+CUSTOMER_ROWS = select(CUSTOMERS).where(CUSTOMERS.c.id.in_(KEYS))
+_RANK = func.row_number().over(
+    partition_by=INTERACTIONS.c.customer_id,
+    order_by=(INTERACTIONS.c.entered_at.desc().nulls_last(), INTERACTIONS.c.id.desc()),
+).label("rank")
+_RANKED = select(INTERACTIONS, _RANK).where(INTERACTIONS.c.customer_id.in_(KEYS)).subquery()
+RECENT = (select(_RANKED).where(_RANKED.c.rank <= bindparam("limit"))
+          .order_by(_RANKED.c.rank))
+OPEN_COMPLAINTS = (select(COMPLAINTS)
+                   .where(COMPLAINTS.c.customer_id.in_(KEYS), COMPLAINTS.c.status != "closed")
+                   .order_by(COMPLAINTS.c.created_at.desc(), COMPLAINTS.c.id.desc()))
 
 
 @dataclass(frozen=True)
@@ -51,8 +72,8 @@ def caller_profiles(
     numbers = [maybe_e164(caller.phone, region) for caller in callers]
     accounts = [caller.account.strip() for caller in callers]
     with db.engine.connect() as conn:
-        by_account = _ids(conn, CUSTOMERS.c.account_number, CUSTOMERS.c.id, accounts)
-        by_number = _ids(conn, PHONES.c.number, PHONES.c.customer_id, numbers)
+        by_account = _ids(conn, BY_ACCOUNT, accounts)
+        by_number = _ids(conn, BY_NUMBER, numbers)
         matches: list[tuple[int | None, str]] = []
         for account, number in zip(accounts, numbers, strict=True):
             if account in by_account:
@@ -77,26 +98,22 @@ def caller_profiles(
     ]
 
 
-def _ids(conn: Connection, key_column: ColumnElement[str], id_column: ColumnElement[int],
+def _ids(conn: Connection, query: Select[str, int],
          keys: Iterable[str | None]) -> dict[str, int]:
-    wanted = {key for key in keys if key}
+    wanted = sorted({key for key in keys if key})
     if not wanted:
         return {}
-    return dict(conn.execute(select(key_column, id_column).where(key_column.in_(wanted))).all())
+    return {key: id_ for key, id_ in conn.execute(query, {"keys": wanted})}
 
 
 def _customers(conn: Connection, ids: set[int]) -> dict[int, Customer]:
     if not ids:
         return {}
+    keys = {"keys": sorted(ids)}
     phones: dict[int, list[str]] = {}
-    query = (
-        select(PHONES.c.customer_id, PHONES.c.number)
-        .where(PHONES.c.customer_id.in_(ids))
-        .order_by(PHONES.c.position, PHONES.c.id)
-    )
-    for customer_id, number in conn.execute(query):
+    for customer_id, number in conn.execute(CUSTOMER_PHONES, keys):
         phones.setdefault(customer_id, []).append(number)
-    rows = conn.execute(select(CUSTOMERS).where(CUSTOMERS.c.id.in_(ids))).mappings()
+    rows = conn.execute(CUSTOMER_ROWS, keys).mappings()
     return {
         row["id"]: Customer(phones=tuple(phones.get(row["id"], ())), **_fields(Customer, row))
         for row in rows
@@ -108,18 +125,8 @@ def _recent_interactions(
 ) -> dict[int, list[Interaction]]:
     if not ids:
         return {}
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=INTERACTIONS.c.customer_id,
-            order_by=(INTERACTIONS.c.entered_at.desc().nulls_last(), INTERACTIONS.c.id.desc()),
-        )
-        .label("rank")
-    )
-    ranked = select(INTERACTIONS, rank).where(INTERACTIONS.c.customer_id.in_(ids)).subquery()
-    query = select(ranked).where(ranked.c.rank <= limit).order_by(ranked.c.rank)
     found: dict[int, list[Interaction]] = {}
-    for row in conn.execute(query).mappings():
+    for row in conn.execute(RECENT, {"keys": sorted(ids), "limit": limit}).mappings():
         found.setdefault(row["customer_id"], []).append(Interaction(**_fields(Interaction, row)))
     return found
 
@@ -129,13 +136,8 @@ def _complaints(conn: Connection, customers: dict[int, Customer]) -> dict[int, l
     solution the agent may still have to tell."""
     if not customers:
         return {}
-    query = (
-        select(COMPLAINTS)
-        .where(COMPLAINTS.c.customer_id.in_(customers), COMPLAINTS.c.status != "closed")
-        .order_by(COMPLAINTS.c.created_at.desc(), COMPLAINTS.c.id.desc())
-    )
     found: dict[int, list[Complaint]] = {}
-    for row in conn.execute(query).mappings():
+    for row in conn.execute(OPEN_COMPLAINTS, {"keys": sorted(customers)}).mappings():
         owner = customers[row["customer_id"]]
         found.setdefault(owner.id, []).append(
             Complaint(customer_name=owner.name, **_fields(Complaint, row)))

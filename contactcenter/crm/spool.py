@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -212,6 +213,49 @@ class WriteSpool:
                     now - self.down_since, len(self._entries))
         self.down_since = None
         self._publish(PartUp(DATABASE, now))
+
+
+class Batch(Generic[T]):
+    """Items (rows, events) for one spool write, so that what is published while a write
+    waits for the database goes in one transaction. The write seals it when it runs (a
+    retry after an outage writes the same items); items that come later go to the next
+    batch."""
+
+    def __init__(self) -> None:
+        self._items: list[T] = []
+        self._sealed = False
+        self._lock = threading.Lock()  # the loop adds, the spool's worker thread seals
+
+    def add(self, item: T) -> bool:
+        with self._lock:
+            if self._sealed:
+                return False
+            self._items.append(item)
+            return True
+
+    def seal(self) -> list[T]:
+        with self._lock:
+            self._sealed = True
+            return self._items
+
+
+class Batched(Generic[T]):
+    """Submits `write(items)` to `spool` once for all the items added while the previous
+    write waited: `add(item, what)` joins the open batch, or opens one (SpoolFull is
+    logged by the spool, and the item is lost)."""
+
+    def __init__(self, spool: WriteSpool, write: Callable[[list[T]], object]) -> None:
+        self._spool = spool
+        self._write = write
+        self._batch: Batch[T] | None = None
+
+    def add(self, item: T, what: str) -> None:
+        if self._batch is not None and self._batch.add(item):
+            return
+        batch = self._batch = Batch()
+        batch.add(item)
+        with contextlib.suppress(SpoolFull):
+            self._spool.submit(what, lambda: self._write(batch.seal()))
 
 
 def _retrieve(reply: asyncio.Future[Any]) -> None:

@@ -7,7 +7,8 @@ from Asterisk and no process holds them; a process that died could not close the
 store failure cost the event that would have, or the ACD never saw them).
 
 interaction_changes() is pure: event -> the columns it sets. The recorder applies them
-in event order, one at a time, in a worker thread (sync SQLAlchemy). Disposition and
+in event order in a worker thread (sync SQLAlchemy), the events published while the last
+write ran in one transaction (crm/spool.py Batched): one commit per burst, not per event. Disposition and
 notes come later from the console's wrap-up (crm.interactions.Interactions.wrap_up).
 A post-call survey (a queue's after_call flow) ends with an IvrFinished whose fields hold
 `survey_score`: the recorder stores that rating on the call's row, which exists since
@@ -19,10 +20,12 @@ database outage keeps them, in order, until it is back.
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Self, assert_never
+
+from sqlalchemy.exc import IntegrityError
 
 from contactcenter.acd.events import (
     CallConnected,
@@ -31,11 +34,11 @@ from contactcenter.acd.events import (
     CallQueued,
     Reconciled,
 )
-from contactcenter.crm.customers import Customers
-from contactcenter.crm.database import Database
+from contactcenter.crm.database import Database, failure_reason, unreachable
 from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.phones import DEFAULT_REGION
-from contactcenter.crm.spool import SpoolFull, WriteSpool
+from contactcenter.crm.profiles import Caller, caller_profiles
+from contactcenter.crm.spool import Batched, WriteSpool
 from contactcenter.crm_link.screenpop import caller_of
 from contactcenter.events import BusConsumer, EventBus
 from contactcenter.ivr.events import IvrFinished
@@ -76,6 +79,20 @@ def interaction_changes(event: CallStep) -> tuple[str, dict[str, Any]]:
             assert_never(event)
 
 
+def _refusable(what: str, write: Callable[..., object], *args: object) -> bool:
+    """`write(*args)`; False, logged, if the database refused it (retrying cannot help);
+    an unreachable database raises, for the spool to try the whole batch again."""
+    try:
+        write(*args)
+    except Exception as exc:
+        if unreachable(exc):
+            raise
+        log.error("interaction recorder: the database refused %s: %s; given up", what,
+                  failure_reason(exc))
+        return False
+    return True
+
+
 def _when(epoch: float) -> datetime | None:
     return datetime.fromtimestamp(epoch, UTC) if epoch else None
 
@@ -95,10 +112,12 @@ class InteractionRecorder(BusConsumer[Recorded]):
 
     def __init__(self, bus: EventBus, db: Database, spool: WriteSpool | None = None, *,
                  region: str = DEFAULT_REGION):
+        self._db = db
+        self._region = region
         self._interactions = Interactions(db)
-        self._customers = Customers(db, region)
         self._own_spool = spool is None
         self._spool = spool or WriteSpool()
+        self._events: Batched[Recorded] = Batched(self._spool, self.record)
         self._stack = contextlib.AsyncExitStack()  # its own spool, if it has one
         super().__init__(bus, self._write, "interaction-recorder")
 
@@ -116,30 +135,66 @@ class InteractionRecorder(BusConsumer[Recorded]):
         finally:
             await self._stack.aclose()
 
-    def record(self, event: Recorded) -> None:
-        """Apply one event to the database (blocking): link the caller, then the columns."""
-        if isinstance(event, IvrFinished):
-            if event.outcome == "queued":  # seen by the ACD or not (its AMI link down)
-                self._interactions.track(event.uniqueid, {"state": "queued",
-                                                          "entered_at": _when(event.at)})
-            if event.survey_score is not None:
-                self._interactions.rate(event.uniqueid, event.survey_score)
+    def record(self, events: list[Recorded]) -> None:
+        """Apply `events` to the database in order (blocking): each run of call progress
+        in one transaction, its callers identified in one read, so a burst of calls costs
+        a commit, not five commits and two reads per call. A change the database refuses
+        (a bad value, a rating of an unknown call) is logged and skipped, the others are
+        written; should it refuse a run, each of its changes is written alone. An
+        unreachable database raises: the spool keeps the batch and writes it again (every
+        change is idempotent)."""
+        run: list[tuple[str, dict[str, Any], Caller | None]] = []
+        for event in events:
+            if isinstance(event, Reconciled):
+                self._track(run)
+                run = []
+                _refusable("the records of calls over", self._close_stale, event)
+            elif isinstance(event, IvrFinished):
+                if event.outcome == "queued":  # seen by the ACD or not (its AMI link down)
+                    run.append((event.uniqueid, {"state": "queued",
+                                                 "entered_at": _when(event.at)}, None))
+                if event.survey_score is not None:
+                    self._track(run)
+                    run = []
+                    _refusable(f"the rating of call {event.uniqueid}", self._interactions.rate,
+                               event.uniqueid, event.survey_score)
+            else:
+                caller = caller_of(event) if isinstance(event, CallQueued | CallOffered) \
+                    else None
+                run.append((*interaction_changes(event), caller))
+        self._track(run)
+
+    def _close_stale(self, event: Reconciled) -> None:
+        closed = self._interactions.close_stale(
+            event.kept, datetime.fromtimestamp(event.started, UTC),
+            datetime.fromtimestamp(event.at, UTC))
+        if closed:
+            log.warning("interaction recorder: closed %d record(s) a dead process left "
+                        "open: %s", len(closed), ", ".join(closed[:20]))
+
+    def _track(self, run: list[tuple[str, dict[str, Any], Caller | None]]) -> None:
+        if not run:
             return
-        if isinstance(event, Reconciled):
-            closed = self._interactions.close_stale(
-                event.kept, datetime.fromtimestamp(event.started, UTC),
-                datetime.fromtimestamp(event.at, UTC))
-            if closed:
-                log.warning("interaction recorder: closed %d record(s) a dead process left "
-                            "open: %s", len(closed), ", ".join(closed[:20]))
-            return
-        call_id, changes = interaction_changes(event)
-        if isinstance(event, CallQueued | CallOffered):
-            caller = caller_of(event)
-            customer, _ = self._customers.identify(account=caller.account, phone=caller.phone)
-            if customer is not None:
-                changes["customer_id"] = customer.id
-        self._interactions.track(call_id, changes)
+        callers = [caller for _, _, caller in run if caller is not None]
+        profiles = iter(caller_profiles(self._db, callers, history=0, complaints=False,
+                                        region=self._region) if callers else ())
+        changes = []
+        for call_id, change, caller in run:
+            customer = next(profiles).customer if caller is not None else None
+            changes.append((call_id, {**change, "customer_id": customer.id} if customer
+                            else change))
+        if len(changes) == 1 or not _refusable(f"{len(changes)} changes together",
+                                               self._interactions.track_many, changes):
+            for call_id, change in changes:
+                _refusable(f"the change of call {call_id}", self._track_one, call_id, change)
+
+    def _track_one(self, call_id: str, change: dict[str, Any]) -> None:
+        """One call's change; once more if its row was created meanwhile by another
+        process (two processes record one call: the IVR's and the one that queued it)."""
+        try:
+            self._interactions.track(call_id, change)
+        except IntegrityError:
+            self._interactions.track(call_id, change)
 
     async def _write(self, event: Recorded) -> None:
         if isinstance(event, IvrFinished):
@@ -150,5 +205,4 @@ class InteractionRecorder(BusConsumer[Recorded]):
             what = "the records of calls over"
         else:
             what = f"{type(event).__name__} of call {event.call_id}"
-        with contextlib.suppress(SpoolFull):  # the spool logged what is lost
-            self._spool.submit(what, functools.partial(self.record, event))
+        self._events.add(event, f"interactions from {what} on")

@@ -50,7 +50,8 @@ class AmiProtocol(AMIProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self.factory = self.manager
-        self.reader = FrameReader()
+        self.reader = FrameReader(events=self.manager.events,
+                                  variables=self.manager.variables)
         self.pending: dict[str, _Pending] = {}
         self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -113,10 +114,13 @@ class AmiProtocol(AMIProtocol):
 
 
 class AmiManager(Manager):
-    """One AMI session: `await start()` connects and logs in or raises AmiError."""
+    """One AMI session: `await start()` connects and logs in or raises AmiError. `events`
+    (and `variables`, a VarSet name prefix): the events its callbacks want, the others are
+    skipped unparsed (frames.FrameReader); None: every event."""
 
     def __init__(self, *, host: str, port: int, username: str, secret: str,
-                 action_timeout: float, on_lost: Callable[[], None] | None = None) -> None:
+                 action_timeout: float, on_lost: Callable[[], None] | None = None,
+                 events: frozenset[str] | None = None, variables: str = "") -> None:
         super().__init__(host=host, port=port, ping_delay=0, ping_interval=0,
                          reconnect_timeout=0, protocol_factory=AmiProtocol)
         self.callbacks.clear()  # panoramisk's own FullyBooted hook replays actions: never
@@ -125,6 +129,7 @@ class AmiManager(Manager):
         self._secret = secret
         self.action_timeout = action_timeout
         self._on_lost = on_lost
+        self.events, self.variables = events, variables
         self._ids = count(1)
         self._closed_here = False
         self._prefix = f"cc-{id(self):x}"

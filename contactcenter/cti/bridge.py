@@ -88,7 +88,8 @@ class AmiBridge:
         cfg = self._config
         manager = AmiManager(host=cfg.host, port=cfg.port, username=cfg.username,
                              secret=cfg.secret, action_timeout=cfg.action_timeout,
-                             on_lost=self._on_lost)
+                             on_lost=self._on_lost, events=self.model.events_read,
+                             variables=cc_vars.PREFIX)
         manager.register_event("*", self._on_event)
         self._lost.clear()
         await manager.start()

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from contactcenter.cti import variables as cc
 from contactcenter.cti.events import (
     AgentLegRinging,
     CallArrived,
@@ -214,7 +215,7 @@ class CallModel:
 
     def _varset(self, msg: Mapping[str, Any]) -> list[CtiEvent]:
         name = msg.get("Variable", "")
-        if not isinstance(name, str) or not name.startswith("CC_"):
+        if not isinstance(name, str) or not name.startswith(cc.PREFIX):
             return []
         uniqueid, value = msg.get("Uniqueid", ""), msg.get("Value", "")
         chan = self._channels.get(uniqueid)

@@ -5,6 +5,7 @@ restart or AMI reconnect the platform rebuilds its queues from Asterisk alone
 (CoreShowChannels + Getvar). Values never hold CR/LF; FIELDS is URL-encoded.
 """
 
+PREFIX = "CC_"  # every one's; the call model reads no other VarSet (cti/calls.py)
 CALL_ID = "CC_CALL_ID"  # the platform's call id (the caller channel's Uniqueid)
 QUEUE = "CC_QUEUE"  # queue name; non-empty sends the caller to the cc-wait context
 PRIORITY = "CC_PRIORITY"  # integer, higher is served first

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
+from contactcenter.crm.profiles import Caller, caller_profiles
 from contactcenter.crm.records import Customer
 from contactcenter.ivr.runtime import CustomerLookup
 
@@ -23,12 +23,14 @@ def crm_lookup(db: Database) -> CustomerLookup:
 
 
 def crm_find(db: Database) -> Callable[[str, str], dict[str, str] | None]:
-    """The blocking lookup by "account" or "phone" (`flows simulate --crm` calls it as is)."""
-    customers = Customers(db)
+    """The blocking lookup by "account" or "phone" (`flows simulate --crm` calls it as is).
+    Through the screen pop's set-based read (crm.profiles): a few Core statements built
+    once, not an ORM query and its phones' eager load per caller."""
 
     def find(by: str, value: str) -> dict[str, str] | None:
-        query = customers.find_by_account if by == "account" else customers.find_by_phone
-        customer = query(value)
+        caller = Caller(account=value) if by == "account" else Caller(phone=value)
+        (profile,) = caller_profiles(db, [caller], history=0, complaints=False)
+        customer = profile.customer
         return None if customer is None else customer_variables(customer)
 
     return find

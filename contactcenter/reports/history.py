@@ -22,11 +22,9 @@ must not count the last state on forever.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -53,7 +51,7 @@ from contactcenter.acd.events import (
 from contactcenter.crm.database import Database
 from contactcenter.crm.queue_log import AGENT, QueueLog
 from contactcenter.crm.records import QueueEvent
-from contactcenter.crm.spool import SpoolFull, WriteSpool
+from contactcenter.crm.spool import Batched, WriteSpool
 from contactcenter.events import BusConsumer, EventBus
 from contactcenter.ivr.events import IvrFinished
 
@@ -132,28 +130,6 @@ class QueueLogRows:
                           data, self.process, key)
 
 
-class _Batch:
-    """Rows for one spool write. The write seals it when it runs (a retry after an outage
-    writes the same rows); rows that come later go to the next batch."""
-
-    def __init__(self) -> None:
-        self._rows: list[QueueEvent] = []
-        self._sealed = False
-        self._lock = threading.Lock()  # the loop adds, the spool's worker thread seals
-
-    def add(self, row: QueueEvent) -> bool:
-        with self._lock:
-            if self._sealed:
-                return False
-            self._rows.append(row)
-            return True
-
-    def seal(self) -> list[QueueEvent]:
-        with self._lock:
-            self._sealed = True
-            return self._rows
-
-
 class HistoryRecorder(BusConsumer[Logged]):
     """`async with HistoryRecorder(bus, db, spool, process=...):` subscribes on entry; on
     exit it hands the spool what was already published, then stops."""
@@ -161,10 +137,9 @@ class HistoryRecorder(BusConsumer[Logged]):
     def __init__(self, bus: EventBus, db: Database, spool: WriteSpool, *, process: str,
                  clock: Callable[[], float] = time.time) -> None:
         self._log = QueueLog(db)
-        self._spool = spool
         self._rows = QueueLogRows(process)
         self._clock = clock
-        self._batch: _Batch | None = None
+        self._rows_out = Batched(spool, self._log.add)
         super().__init__(bus, self._record, "history-recorder")
 
     def note_agents(self, agents: Iterable[Agent]) -> None:
@@ -177,13 +152,5 @@ class HistoryRecorder(BusConsumer[Logged]):
             self._keep(row)
 
     def _keep(self, row: QueueEvent) -> None:
-        if self._batch is not None and self._batch.add(row):
-            return
-        batch = self._batch = _Batch()
-        batch.add(row)
-        with contextlib.suppress(SpoolFull):  # the spool logged what is lost
-            self._spool.submit(f"queue log rows from {row.event} of "
-                               f"{row.call_id or row.agent_id} on", lambda: self._write(batch))
-
-    def _write(self, batch: _Batch) -> None:
-        self._log.add(batch.seal())
+        self._rows_out.add(row, f"queue log rows from {row.event} of "
+                                f"{row.call_id or row.agent_id} on")

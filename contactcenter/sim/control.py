@@ -108,7 +108,8 @@ def call_record(call: SimCall) -> dict[str, object]:
             "outcome": call.outcome.value if call.outcome else None,
             "answered": call.answered, "overflowed_to": call.overflowed_to,
             "offered_to": list(call.offered_to), "bridged_to": list(call.bridged_to),
-            "started_at": call.started_at, "ended_at": call.ended_at}
+            "started_at": call.started_at, "ended_at": call.ended_at,
+            "parked_at": call.parked_at}
 
 
 def record(sim: PbxSimulator, placing: int) -> dict[str, object]:
@@ -218,7 +219,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--control-port", type=int, default=0,
                         help="control API port on 127.0.0.1 (default: a free one)")
     parser.add_argument("--agi-host", default=None, help="the platform's FastAGI host")
-    parser.add_argument("--agi-port", type=int, default=None, help="the platform's FastAGI port")
+    parser.add_argument("--agi-port", type=int, action="append", default=[],
+                        help="the platform's FastAGI port; repeat for several platform "
+                             "processes: calls go to each in turn (round-robin)")
     parser.add_argument("--agent", action="append", default=[], metavar="DEVICE",
                         help="a phone that answers (e.g. SIP/agent101); repeat for more")
     parser.add_argument("--answer-after", type=float, default=0.2,
@@ -243,9 +246,10 @@ def sim_command(args: argparse.Namespace, config: Config) -> int:
 
 def simulator_for(args: argparse.Namespace, config: Config) -> PbxSimulator:
     agent = ScriptedAgent(answer_after=args.answer_after, talk_seconds=args.talk_seconds)
+    agi_port, *agi_ports = args.agi_port or [config.agi.port]
     return PbxSimulator(
         username=config.ami.username, secret=config.ami.secret,
-        agi_host=args.agi_host or config.agi.host, agi_port=args.agi_port or config.agi.port,
+        agi_host=args.agi_host or config.agi.host, agi_port=agi_port, agi_ports=agi_ports,
         agents=dict.fromkeys(args.agent, agent), agi_contexts=ANNOUNCE,
         ami_port=config.ami.port if args.ami_port is None else args.ami_port,
         seed=args.seed, chaos=args.chaos)
@@ -261,7 +265,7 @@ async def serve(args: argparse.Namespace, config: Config) -> None:
             await site.start()
             control_port = runner.addresses[0][1]
             print(json.dumps({"ami_port": sim.ami_port, "control_port": control_port,
-                              "agi_port": args.agi_port or config.agi.port,
+                              "agi_port": (args.agi_port or [config.agi.port])[0],
                               "pid": os.getpid()}), flush=True)
             log.info("simulator up: AMI 127.0.0.1:%s, control http://127.0.0.1:%s/",
                      sim.ami_port, control_port)

@@ -2,6 +2,10 @@
 per simulated call that runs its dialplan (FastAGI, music on hold, overflow, transfer dials)
 until it hangs up, one per originated agent leg, and counts how every call ended.
 
+``agi_ports`` are more FastAGI servers on ``agi_host`` beside ``agi_port``: the calls'
+AGI sessions go to each in turn, as a TCP load balancer in front of several platform
+processes (or Asterisk's ``hagi://`` SRV records) spreads them (docs/scaling.md).
+
 ``chaos=SEED`` makes it as unruly as a real Asterisk under load (issue 9): events of
 different channels reach the AMI in a seeded random order (interleave.py) and the noise a
 SIP stack adds is mixed in. ``ami_read`` is the AMI user's ``read =`` classes.
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import random
 import time
@@ -70,6 +75,7 @@ class SimCall:
     offered_to: list[str] = field(default_factory=list)  # devices rung for it, in order
     started_at: float = field(default_factory=time.time)  # wall clock, as the platform's
     ended_at: float | None = None
+    parked_at: float | None = None  # wall clock: first in [cc-wait]'s music on hold
     bridged_to: list[str] = field(default_factory=list)  # devices it talked to, in order
 
     async def wait(self) -> CallOutcome:
@@ -84,6 +90,7 @@ class PbxSimulator(CallFeatures):
 
     def __init__(self, *, username: str = "cc", secret: str = "ccsecret",
                  agi_host: str = "127.0.0.1", agi_port: int = 4573,
+                 agi_ports: Sequence[int] = (),
                  agents: Mapping[str, ScriptedAgent] | None = None, flow: str = "main",
                  agi_contexts: Mapping[str, str] | None = None,
                  sounds: SoundLibrary | None = None, failed_login_delay: float = 1.0,
@@ -102,7 +109,8 @@ class PbxSimulator(CallFeatures):
                               failed_login_delay=failed_login_delay, read=ami_read,
                               chaos=chaos)
         self._ami_requested_port = ami_port
-        self._agi_host, self._agi_port = agi_host, agi_port
+        self._agi_host, self._agi_port = agi_host, agi_port  # the port the AGI URLs name
+        self._agi_ports = itertools.cycle((agi_port, *agi_ports))  # round-robin
         self._agents = dict(agents or {})
         self._sounds = sounds or SoundLibrary()
         self._dead_linger = dead_linger
@@ -273,6 +281,8 @@ class PbxSimulator(CallFeatures):
             call.phase = "ivr"
         elif step.application == "MusicOnHold":
             call.phase = "waiting" if ch.context == WAIT_CONTEXT else "held"
+            if call.phase == "waiting" and call.parked_at is None:
+                call.parked_at = time.time()
         elif ch.context in OVERFLOW_CONTEXTS:
             call.phase, call.overflowed_to = "overflowed", f"{ch.context},{ch.exten}"
         session = self._agi.get(ch.name)
@@ -346,7 +356,8 @@ class PbxSimulator(CallFeatures):
                              dead_linger=self._dead_linger, keys=call.keys)
         self._agi[ch.name] = session
         try:
-            status = await session.run(self._agi_host, self._agi_port, url, tuple(args))
+            status = await session.run(self._agi_host, next(self._agi_ports), url,
+                                       tuple(args))
         finally:
             del self._agi[ch.name]
         if self._interrupted(call, ch, moves)():

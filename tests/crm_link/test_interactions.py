@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy
 
 from contactcenter.acd.agents import AgentState
 from contactcenter.acd.events import (
@@ -216,3 +217,51 @@ async def test_a_caller_the_ivr_queued_has_a_record_even_if_the_acd_never_saw_th
         bus.publish(Reconciled(frozenset(), started=T0 + 50, at=T0 + 51))
     assert (history.get("unseen").state, history.get("unseen").outcome) == ("ended",
                                                                             "abandoned")
+
+
+async def test_a_burst_of_calls_is_written_in_a_few_transactions_not_one_per_event(
+        db: Database) -> None:
+    """Events published while a write runs join the next one: 20 whole calls (100 events)
+    cost a handful of commits, and every row is as if written one by one."""
+    commits: list[None] = []
+    sqlalchemy.event.listen(db.engine, "commit", lambda _conn: commits.append(None))
+    customer = Customers(db).create(name="Ada Lovelace", phones=["+12125550100"])
+    commits.clear()
+    bus = EventBus()
+    async with InteractionRecorder(bus, db):
+        for i in range(20):
+            for event in answered_call(f"burst-{i}", account=""):
+                bus.publish(event)
+    assert len(commits) <= 5, len(commits)  # one per event before
+    history = Interactions(db)
+    assert all(history.get(f"burst-{i}").state == "ended" for i in range(20))
+    assert history.get("burst-7").customer_id == customer.id
+
+
+async def test_a_row_another_process_created_meanwhile_takes_the_change(db: Database) -> None:
+    """Two processes record one call (the IVR's IvrFinished, the other's CallQueued): the
+    one whose insert loses the race writes its change into the row the other made."""
+    from contactcenter.crm.models import InteractionRow
+
+    raced: list[str] = []
+
+    def other_process_first(_mapper: object, _connection: sqlalchemy.Connection,
+                            row: InteractionRow) -> None:
+        if raced:
+            return
+        raced.append(row.call_id)
+        with db.engine.connect() as other:  # its own transaction, committed first
+            other.execute(sqlalchemy.insert(InteractionRow.__table__).values(
+                call_id=row.call_id, state="queued", ivr_fields={}))
+            other.commit()
+
+    sqlalchemy.event.listen(InteractionRow, "before_insert", other_process_first)
+    try:
+        bus = EventBus()
+        async with InteractionRecorder(bus, db):
+            bus.publish(CallQueued("raced", "sales", "+14155550123", entered_at=T0))
+    finally:
+        sqlalchemy.event.remove(InteractionRow, "before_insert", other_process_first)
+    assert raced == ["raced"]
+    row = Interactions(db).get("raced")
+    assert (row.queue, row.caller_num) == ("sales", "+14155550123")

@@ -146,13 +146,13 @@ class Process:
 class Simulator(Process):
     """`python -m contactcenter.sim` and its control API."""
 
-    def __init__(self, tmp: Path, agi_port: int, agents: Sequence[str],
+    def __init__(self, tmp: Path, agi_ports: Sequence[int], agents: Sequence[str],
                  talk_seconds: float) -> None:
         super().__init__([sys.executable, "-m", "contactcenter.sim", "--config",
-                          str(tmp / "sim.toml"), "--ami-port", "0", "--agi-port",
-                          str(agi_port), "--answer-after", "0.2", "--talk-seconds",
-                          str(talk_seconds), *(f"--agent=SIP/{a}" for a in agents)],
-                         tmp / "sim.log")
+                          str(tmp / "sim.toml"), "--ami-port", "0",
+                          *(f"--agi-port={port}" for port in agi_ports), "--answer-after",
+                          "0.2", "--talk-seconds", str(talk_seconds),
+                          *(f"--agent=SIP/{a}" for a in agents)], tmp / "sim.log")
         (tmp / "sim.toml").write_text(f'[ami]\nsecret = "{SECRET}"\n[log]\nlevel = "WARNING"\n')
         self.ami_port = self.control_port = 0
         self.http: aiohttp.ClientSession | None = None
@@ -191,7 +191,8 @@ class Simulator(Process):
 
 
 def platform_config(tmp: Path, name: str, *, ami_port: int, agi_port: int, web_port: int,
-                    db_url: str, prompts: Path, redis_url: str = "") -> Path:
+                    db_url: str, prompts: Path, redis_url: str = "",
+                    log_level: str = os.environ.get("DRILL_LOG_LEVEL", "INFO")) -> Path:
     store = (f'backend = "redis"\nredis_url = "{redis_url}"\nkey_prefix = "drill:"\n'
              "lease_seconds = 3.0\n" if redis_url else 'backend = "memory"\n')
     path = tmp / f"{name}.toml"
@@ -215,7 +216,7 @@ watch = false
 [speech]
 cache_dir = "{prompts}"
 [log]
-level = "{os.environ.get('DRILL_LOG_LEVEL', 'INFO')}"
+level = "{log_level}"
 """)
     return path
 
@@ -246,15 +247,16 @@ class Platform(Process):
 
 class Redis(Process):
     """A redis-server of the drill's own, on one port, keeping its data in an append-only
-    file so that a restart finds it again."""
+    file so that a restart finds it again (`fsync`: its appendfsync, "everysec" as most
+    deployments run it, "always" when a drill restarts it)."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, fsync: str = "always") -> None:
         self.port = free_port()
         workdir = tmp / "redis"
         workdir.mkdir(exist_ok=True)
         binary = shutil.which("redis-server") or "redis-server"
         super().__init__([binary, "--port", str(self.port), "--bind", "127.0.0.1",
-                          "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+                          "--save", "", "--appendonly", "yes", "--appendfsync", fsync,
                           "--dir", str(workdir)], tmp / "redis.log")
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
@@ -298,6 +300,8 @@ class Consoles:
     def __init__(self, base: str, agents: Sequence[str]) -> None:
         self.base = base
         self.names = list(agents)
+        # told of every message a page gets: (agent, message, wall-clock time received)
+        self.listener: Callable[[str, dict, float], None] | None = None
         self.agents: dict[str, AgentConsole] = {}
         self.supervisor: aiohttp.ClientSession | None = None
         self._readers: set[asyncio.Task[None]] = set()
@@ -340,7 +344,10 @@ class Consoles:
                     agent.sockets.append(ws)
                     async for message in ws:
                         if message.type is aiohttp.WSMsgType.TEXT:
+                            received = time.time()
                             data = json.loads(message.data)
+                            if self.listener is not None:
+                                self.listener(agent.name, data, received)
                             if data.get("type") == "pop":
                                 agent.pops.add(data["call_id"])
             except (aiohttp.ClientError, ConnectionError):
@@ -358,14 +365,15 @@ class Consoles:
             agent.sockets.clear()
 
     async def agent_states(self, base: str | None = None) -> dict[str, tuple[str, str]]:
-        """Every agent's (state, reason) on the supervisor's wallboard; {} while the
-        console cannot answer (the page shows the last board and asks again)."""
+        """Every agent's (state, reason) on the supervisor's wallboard (of these consoles'
+        agents); {} while the console cannot answer (the page shows the last board and asks again)."""
         assert self.supervisor is not None
         async with self.supervisor.get(f"{base or self.base}/api/wallboard") as response:
             if response.status != 200:
                 return {}
             board = await response.json()
-        return {row["agent_id"]: (row["state"], row["reason"]) for row in board["agents"]}
+        return {row["agent_id"]: (row["state"], row["reason"]) for row in board["agents"]
+                if row["agent_id"] in self.agents}
 
     async def close(self) -> None:
         for task in self._readers:
@@ -484,6 +492,7 @@ class Rig:
     db_url: str
     prompts: Path
     outages: list[tuple[float, float]] = field(default_factory=list)  # no platform ran
+    log_level: str = os.environ.get("DRILL_LOG_LEVEL", "INFO")
 
     def new_platform(self, name: str, *, agi_port: int | None = None,
                      argv: Sequence[str] | None = None) -> Platform:
@@ -491,7 +500,8 @@ class Rig:
         config = platform_config(self.tmp, name, ami_port=self.sim.ami_port,
                                  agi_port=agi_port or free_port(), web_port=web_port,
                                  db_url=self.db_url, prompts=self.prompts,
-                                 redis_url=self.redis.url if self.redis else "")
+                                 redis_url=self.redis.url if self.redis else "",
+                                 log_level=self.log_level)
         return Platform(config, web_port, self.tmp / f"{name}.log",
                         [*argv, "--config", str(config), "run"] if argv else None)
 
@@ -517,28 +527,38 @@ Fault = Callable[[Rig], Awaitable[None]]
 @contextlib.asynccontextmanager
 async def drill_rig(tmp: Path, traffic: Traffic, *, redis: bool, prompts: Path,
                     crm: Path, platform_argv: Sequence[str] | None = None,
+                    flow: str = FLOW, queues: str = QUEUES_YAML, processes: int = 1,
+                    redis_fsync: str = "always", log_level: str | None = None,
                     ) -> AsyncIterator[Rig]:
-    """The simulator, one platform, and the agents logged in to its console; everything
-    started here is stopped here."""
+    """The simulator, `processes` platforms (the simulator's AGI calls go to each in turn),
+    and the agents logged in to the first one's console, their pages watching every one;
+    everything started here is stopped here."""
     (tmp / "flows").mkdir()
-    (tmp / "flows" / "main.yaml").write_text(FLOW)
-    (tmp / "flows" / "queues.yaml").write_text(QUEUES_YAML)
+    (tmp / "flows" / "main.yaml").write_text(flow)
+    (tmp / "flows" / "queues.yaml").write_text(queues)
     shutil.copyfile(crm, tmp / "crm.db")
-    agi_port = free_port()
+    agi_ports = [free_port() for _ in range(processes)]
     agents = agent_names(traffic.agents)
-    server = Redis(tmp) if redis else None
-    sim = Simulator(tmp, agi_port, agents, traffic.talk_seconds)
+    server = Redis(tmp, redis_fsync) if redis else None
+    sim = Simulator(tmp, agi_ports, agents, traffic.talk_seconds)
     rig = Rig(tmp, sim, [], Consoles("", agents), traffic, server,
               f"sqlite:///{tmp / 'crm.db'}", prompts)
+    if log_level:
+        rig.log_level = log_level
     try:
         if server is not None:
             await server.start()
         await sim.start()
-        first = rig.new_platform("platform-a", agi_port=agi_port, argv=platform_argv)
-        rig.platforms.append(first)
-        await first.start()
+        for i, agi_port in enumerate(agi_ports):
+            platform = rig.new_platform(f"platform-{'abcdefgh'[i]}", agi_port=agi_port,
+                                        argv=platform_argv)
+            rig.platforms.append(platform)
+            await platform.start()
+        first = rig.platforms[0]
         rig.consoles = Consoles(first.base, agents)
         await rig.consoles.open(json.loads((crm.parent / "sessions.json").read_text()))
+        for other in rig.platforms[1:]:
+            rig.consoles.watch(other.base)
         yield rig
     finally:
         await rig.consoles.close()

@@ -125,3 +125,15 @@ async def test_a_session_closed_by_the_platform_goes_on_in_the_dialplan(
         else:
             assert await call.wait() is CallOutcome.ENDED_IN_IVR
             assert sim.stats.ended_in_ivr == 1
+
+
+async def test_calls_go_to_several_fastagi_servers_in_turn() -> None:
+    """agi_ports: each call's AGI session goes to the next server (round-robin), as a TCP
+    load balancer in front of several platform processes spreads them."""
+    first, second = ScriptedAgiServer(["ANSWER"]), ScriptedAgiServer(["ANSWER"])
+    async with PbxSimulator(agi_port=await first.start(),
+                            agi_ports=[await second.start()]) as sim:
+        calls = [sim.place_call(ScriptedCaller(patience=0.3)) for _ in range(4)]
+        for call in calls:
+            await call.wait()
+    assert (len(first.sessions), len(second.sessions)) == (2, 2)
