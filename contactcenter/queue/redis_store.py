@@ -67,13 +67,15 @@ def available_members(agent: Agent) -> dict[str, str]:
 
 
 class RedisStore:
-    """`aging` maps a queue to its aging_seconds (routing.effective_priority)."""
+    """`aging` maps a queue to its aging_seconds (routing.effective_priority). A call is
+    kept with the step of the process that queued it (its group in the ready index), so
+    processes sharing a prefix share queues.yaml."""
 
     def __init__(self, redis: Redis, prefix: str = "cc:",
                  aging: Mapping[str, float] | None = None) -> None:
         self._redis = redis
         self._prefix = prefix
-        self._aging = json.dumps({q: s for q, s in (aging or {}).items() if s > 0})
+        self._aging = {queue: step for queue, step in (aging or {}).items() if step > 0}
         self._add_call = _script(redis, "add_call")
         self._release = _script(redis, "release")
         self._put_agent = _script(redis, "put_agent")
@@ -105,7 +107,7 @@ class RedisStore:
         skills = json.dumps(dict(call.skills)) if call.skills else ""
         return bool(await self._add_call(args=[
             self._prefix, call.call_id, encode_call(call), call.queue, str(call.priority),
-            repr(call.entered_at), skills, entry]))
+            repr(call.entered_at), skills, entry, repr(self._aging.get(call.queue, 0.0))]))
 
     async def remove_call(self, call_id: str) -> WaitingCall | None:
         return await self._release_call(call_id, "remove")
@@ -169,7 +171,7 @@ class RedisStore:
 
     @store_errors
     async def offer_next(self, at: float, owner: str = "") -> tuple[WaitingCall, Agent] | None:
-        found = await self._offer_next(args=[self._prefix, repr(at), self._aging, owner])
+        found = await self._offer_next(args=[self._prefix, repr(at), owner])
         if found is None:
             return None
         return decode_call(found[0]), decode_agent(dict(zip(found[1::2], found[2::2],
