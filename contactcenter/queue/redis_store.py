@@ -11,14 +11,16 @@ from __future__ import annotations
 import functools
 import json
 import struct
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from importlib.resources import files
 from typing import ParamSpec, TypeVar
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
 from redis.commands.core import AsyncScript
+from redis.connection import parse_url
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -52,6 +54,13 @@ def _script(redis: Redis, function: str) -> AsyncScript:
     return redis.register_script(f"{_LIBRARY}\nreturn {function}()\n")
 
 
+def _client_options() -> dict[str, object]:
+    return {"decode_responses": True, "socket_timeout": SOCKET_TIMEOUT_S,
+            "socket_connect_timeout": SOCKET_TIMEOUT_S,
+            "retry": Retry(Backoff(base=0.05, cap=0.5), RETRIES,
+                           (RedisConnectionError, RedisTimeoutError))}
+
+
 def sortable(number: float) -> str:
     """16 hex digits whose string order is the number order (IEEE 754 bits, sign flipped)."""
     bits = struct.unpack(">Q", struct.pack(">d", number + 0.0))[0]  # + 0.0: -0.0 is 0.0
@@ -72,8 +81,10 @@ class RedisStore:
     processes sharing a prefix share queues.yaml."""
 
     def __init__(self, redis: Redis, prefix: str = "cc:",
-                 aging: Mapping[str, float] | None = None) -> None:
+                 aging: Mapping[str, float] | None = None,
+                 sentinel: Sentinel | None = None) -> None:
         self._redis = redis
+        self._sentinel = sentinel
         self._prefix = prefix
         self._aging = {queue: step for queue, step in (aging or {}).items() if step > 0}
         self._add_call = _script(redis, "add_call")
@@ -88,12 +99,22 @@ class RedisStore:
                  aging: Mapping[str, float] | None = None) -> RedisStore:
         """A store whose commands retry a lost connection with the backoff policy and fail
         (StoreError) rather than hang when the server is frozen."""
-        redis = Redis.from_url(
-            url, decode_responses=True, socket_timeout=SOCKET_TIMEOUT_S,
-            socket_connect_timeout=SOCKET_TIMEOUT_S,
-            retry=Retry(Backoff(base=0.05, cap=0.5), RETRIES,
-                        (RedisConnectionError, RedisTimeoutError)))
-        return cls(redis, prefix, aging)
+        return cls(Redis.from_url(url, **_client_options()), prefix, aging)
+
+    @classmethod
+    def from_sentinels(cls, sentinels: Sequence[tuple[str, int]], service: str,
+                       url: str = "", prefix: str = "cc:",
+                       aging: Mapping[str, float] | None = None) -> RedisStore:
+        """A store on whichever server the sentinels name the primary of `service`, asked
+        again at every new connection: after a failover the old primary refuses writes
+        (READONLY) or drops its clients, the command is retried, and it reaches the new
+        one. `url` gives the primary's password and database (its host is unused)."""
+        sentinel = Sentinel(sentinels, socket_timeout=SOCKET_TIMEOUT_S,
+                            socket_connect_timeout=SOCKET_TIMEOUT_S)
+        given = parse_url(url) if url else {}
+        redis = sentinel.master_for(service, **_client_options(), **{
+            key: given[key] for key in ("db", "username", "password") if key in given})
+        return cls(redis, prefix, aging, sentinel)
 
     @store_errors
     async def ping(self) -> None:
@@ -101,6 +122,8 @@ class RedisStore:
 
     async def close(self) -> None:
         await self._redis.aclose()
+        for client in self._sentinel.sentinels if self._sentinel else ():
+            await client.aclose()
 
     @store_errors
     async def add_call(self, call: WaitingCall, entry: str = "") -> bool:
