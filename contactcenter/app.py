@@ -24,6 +24,7 @@ from contactcenter.acd.agents import AgentProfile
 from contactcenter.acd.announcer import Announcer
 from contactcenter.acd.call_actions import CallActions
 from contactcenter.acd.distributor import Distributor
+from contactcenter.acd.monitoring import Monitoring
 from contactcenter.agent_console.app import create_app
 from contactcenter.complaints.config import load_settings
 from contactcenter.complaints.desk import ComplaintDesk
@@ -35,6 +36,7 @@ from contactcenter.crm.spool import WriteSpool
 from contactcenter.crm.users import Users
 from contactcenter.crm_link.interactions import InteractionRecorder
 from contactcenter.crm_link.screenpop import ScreenPopper
+from contactcenter.crm_link.supervision import SupervisionRecorder
 from contactcenter.cti.bridge import AmiBridge
 from contactcenter.errors import ConfigError
 from contactcenter.events import EventBus
@@ -92,6 +94,7 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         history = await stack.enter_async_context(
             HistoryRecorder(bus, db, spool, process=process))
         await stack.enter_async_context(ScreenPopper(bus, db))
+        await stack.enter_async_context(SupervisionRecorder(bus, db, spool))
         flows = FlowRegistry(config.flows.directory)
         for line in await asyncio.to_thread(flows.reload):
             log.error("%s", line)
@@ -128,12 +131,13 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         stack.push_async_callback(bridge.close)
         if console:
             calls = await stack.enter_async_context(CallActions(distributor, bridge, bus))
+            monitor = await stack.enter_async_context(Monitoring(distributor, bridge, bus))
             runner = web.AppRunner(create_app(desk=distributor, db=db, bus=bus, calls=calls,
                                               complaints=complaints, escalator=escalator,
                                               spool=spool, origins=config.web.allowed_origins,
                                               https=config.web.https, metrics=metrics,
                                               metrics_token=config.web.metrics_token,
-                                              queues=queues))
+                                              queues=queues, monitor=monitor))
             await runner.setup()
             stack.push_async_callback(runner.cleanup)
             await web.TCPSite(runner, config.web.host, config.web.port).start()

@@ -39,6 +39,7 @@ ACTION_CLASSES = {
     "Hangup": {"system", "call"},
     "Redirect": {"call"}, "Setvar": {"call"}, "Getvar": {"call", "reporting"},
     "Bridge": {"call"}, "BlindTransfer": {"call"}, "Atxfer": {"call"}, "CancelAtxfer": {"call"},
+    "PlayDTMF": {"call"},  # apps/app_senddtmf.c: EVENT_FLAG_CALL
     "CoreShowChannels": {"system", "reporting"},
 }
 NEVER_WRITE = {"system", "command", "config", "agi"}  # shell, CLI, config files, AGI apps

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -65,6 +65,7 @@ class _Legs:
     caller: str
     agent: str
     queue: str
+    after_call: str = ""  # the queue's after-call flow (Bridge F), "" for none
 
 
 class CallActions:
@@ -91,10 +92,14 @@ class CallActions:
         return {"held": agent_id in self._held, "consulting": self._consulting.get(agent_id)}
 
     async def hold(self, agent_id: str) -> None:
-        """The caller hears music, the agent's leg waits: one Redirect moves both."""
+        """The caller hears music, the agent's leg waits: one Redirect moves both. The
+        Redirect drops the caller's Bridge F (the after-call flow), so CC_AFTER_CALL on the
+        caller tells [cc-hold] where to send them when the resumed call ends."""
         legs = self._connected(agent_id)
         if agent_id in self._held:
             raise InvalidTransition("the call is already on hold")
+        if legs.after_call:
+            await self._pbx.set_variable(legs.caller, cc.AFTER_CALL, legs.after_call)
         await self._pbx.redirect_pair(legs.caller, HOLD_CONTEXT, "s",
                                       legs.agent, AGENT_HOLD_CONTEXT, "s")
         self._held[agent_id] = legs
@@ -120,8 +125,7 @@ class CallActions:
             return
         target = _number(number or "")
         await self._resume_if_held(agent_id)
-        await self._handing_off(agent_id, lambda: self._pbx.blind_transfer(
-            legs.agent, TRANSFER_CONTEXT, target))
+        await self._pbx.blind_transfer(legs.agent, TRANSFER_CONTEXT, target)
         self._transferred(agent_id, legs, f"number:{target}", "blind")
 
     async def consult(self, agent_id: str, number: str) -> None:
@@ -132,8 +136,7 @@ class CallActions:
         target = _number(number)
         await self._resume_if_held(agent_id)
         # the agent's leg hanging up completes the transfer: the caller is the target's then
-        await self._handing_off(agent_id, lambda: self._pbx.attended_transfer(
-            legs.agent, TRANSFER_CONTEXT, target))
+        await self._pbx.attended_transfer(legs.agent, TRANSFER_CONTEXT, target)
         self._consulting[agent_id] = target
 
     async def complete_consult(self, agent_id: str) -> None:
@@ -148,7 +151,6 @@ class CallActions:
         legs = self._consultation(agent_id)
         await self._pbx.cancel_attended_transfer(legs.agent)
         del self._consulting[agent_id]
-        await self._acd.hand_off(agent_id, False)
 
     async def dial(self, agent_id: str, number: str) -> None:
         """Click-to-dial: ring the agent's phone, then dial `number` and bridge them. The
@@ -171,7 +173,9 @@ class CallActions:
         if current is None:
             raise InvalidTransition(f"agent {agent_id} has no connected call")
         call, agent_channel = current
-        return _Legs(call.call_id, call.channel, agent_channel, call.queue)
+        definition = self._acd.queues.get(call.queue)
+        after_call = definition.after_call if definition and not call.callback else ""
+        return _Legs(call.call_id, call.channel, agent_channel, call.queue, after_call)
 
     def _consultation(self, agent_id: str) -> _Legs:
         if agent_id not in self._consulting:
@@ -200,7 +204,7 @@ class CallActions:
             await self.hold(agent_id)
         released = self._ended[legs.call_id] = asyncio.get_running_loop().create_future()
         try:
-            await self._handing_off(agent_id, lambda: self._pbx.hangup(legs.agent))
+            await self._pbx.hangup(legs.agent)
             await asyncio.wait_for(released, RELEASE_SECONDS)
         except TimeoutError:  # park the caller anyway rather than leave them on hold
             log.warning("queue transfer of %s: the ACD did not close the call in %.0f s; "
@@ -209,17 +213,6 @@ class CallActions:
         finally:
             self._ended.pop(legs.call_id, None)
         await self._pbx.redirect(legs.caller, WAIT_CONTEXT, "s")
-
-    async def _handing_off(self, agent_id: str, action: Callable[[], Awaitable[None]]) -> None:
-        """Tell the ACD the caller is handed off (so the end of the agent's leg does not
-        hang them up), then act; if the PBX refuses, the caller is the agent's again."""
-        await self._acd.hand_off(agent_id)
-        try:
-            await action()
-        except BaseException:
-            with contextlib.suppress(InvalidTransition):
-                await self._acd.hand_off(agent_id, False)
-            raise
 
     async def _handle(self, event: object) -> None:
         """Bus consumer: a held call whose one leg hangs up loses the other too (but for a

@@ -26,7 +26,7 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from contactcenter.acd.agents import (
     Agent,
@@ -44,6 +44,7 @@ from contactcenter.acd.events import (
     CallEnded,
     CallOffered,
     CallQueued,
+    OfferExplained,
     Reconciled,
 )
 from contactcenter.acd.metrics import QueueMetrics
@@ -53,7 +54,6 @@ from contactcenter.acd.offers import (
     CallerGone,
     Decision,
     Failed,
-    HandedOff,
     LegGone,
     LegRinging,
     Offer,
@@ -77,7 +77,7 @@ from contactcenter.acd.recovery import (
     parked,
     unfollowed_bridges,
 )
-from contactcenter.acd.routing import WaitingCall, estimated_wait, position
+from contactcenter.acd.routing import WaitingCall, estimated_wait, explain_offer, position
 from contactcenter.acd.store import QueueStore
 from contactcenter.acd.wallboard import agent_rows, call_rows
 from contactcenter.backoff import Backoff
@@ -110,6 +110,7 @@ from contactcenter.queue_config import QueueDefinition
 log = logging.getLogger(__name__)
 
 MAX_REFUSALS = 3  # offers of one call the PBX may refuse before it overflows
+MAX_PRIORITY = 1000  # a supervisor's priority, either way (the IVR sets small ones)
 CONFLICT_RETRIES = 3  # conditional agent writes decided again before giving up
 DEFAULT_HANDLE_S = 180.0  # the estimated wait's handle time until a queue has finished calls
 SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CALL,
@@ -240,15 +241,6 @@ class Distributor:
             raise InvalidTransition(f"agent {agent_id} has no call to hang up")
         await self.control.hangup(offer.leg if offer.callback else offer.call.channel)
 
-    async def hand_off(self, agent_id: str, handed_off: bool = True) -> None:
-        """A transfer takes the agent's caller (or, False, was cancelled): when the agent's
-        leg ends, the caller is not hung up (acd/call_actions.py tells before it acts)."""
-        async with self._lock:
-            offer = self._connected_offer(agent_id)
-            if offer is None:
-                raise InvalidTransition(f"agent {agent_id} has no connected call")
-            await self._apply(offer, HandedOff(handed_off))
-
     def _connected_offer(self, agent_id: str) -> Offer | None:
         return next((offer for offer in self._offers.values() if offer.agent_id == agent_id
                      and offer.phase is Phase.CONNECTED), None)
@@ -309,6 +301,25 @@ class Distributor:
         async with self._lock:
             return await self._callbacks.request(call_id, number)
 
+    async def change_waiting(self, call_id: str, *, by: str, queue: str | None = None,
+                             priority: int | None = None,
+                             reset_entry: bool = False) -> WaitingCall:
+        """A supervisor (`by`) moves a waiting call to `queue` and/or gives it `priority`;
+        it keeps its entry time unless `reset_entry` (acd/queue_watch.py carries it out).
+        Only a waiting call: one ringing or connected is InvalidTransition; an unknown
+        queue or a priority out of range is ValueError. Published as CallMoved."""
+        if queue is not None and queue not in self.queues:
+            raise ValueError(f"no queue {queue!r}")
+        if priority is not None and not -MAX_PRIORITY <= priority <= MAX_PRIORITY:
+            raise ValueError(f"priority {priority}: expected -{MAX_PRIORITY} to {MAX_PRIORITY}")
+        async with self._lock:
+            call = next((c for c in await self.store.waiting() if c.call_id == call_id), None)
+            if call is None:
+                raise InvalidTransition(f"call {call_id} is not waiting (ringing an agent, "
+                                        "connected, or gone)")
+            return await self._watch.change(call, by=by, queue=queue, priority=priority,
+                                            reset_entry=reset_entry)
+
     def _publish(self, event: object) -> None:
         self.metrics.record(event)
         self.bus.publish(event)
@@ -358,10 +369,7 @@ class Distributor:
                 (pair := await self.store.offer_next(self.clock(), self.owner)) is not None:
             call, agent = pair
             now = self.clock()
-            definition = self.queues.get(call.queue)
-            offer = Offer(call, agent.agent_id, agent.profile.device, at=now,
-                          after_call=bool(definition and definition.after_call
-                                          and not call.callback))
+            offer = Offer(call, agent.agent_id, agent.profile.device, at=now)
             self._keep(offer)
             self._publish(AgentStateChanged(agent.agent_id, agent.state.value, "",
                                             call.call_id, now))
@@ -381,10 +389,26 @@ class Distributor:
                             call.call_id, agent.agent_id, exc, MAX_REFUSALS,
                             extra=call_fields(call.call_id, call.queue, agent.agent_id))
                 event = Refused()
+            await self._explain(call, agent, now)
             if (current := self._offers.get(call.call_id)) is not None:
                 await self._apply(current, event)
             if isinstance(event, Refused) and self.control.connected:
                 await self._refused(call)
+
+    async def _explain(self, call: WaitingCall, agent: Agent, at: float) -> None:
+        """Why this offer (routing.explain_offer), published as OfferExplained. The store
+        is read once the phone rings, not before (the offer is not delayed): what it holds
+        then stands for what the offer was chosen from, the chosen pair left out."""
+        try:
+            calls, agents = await self.store.waiting(), await self.store.agents()
+        except StoreError as exc:
+            log.warning("offer of %s to %s: not explained (%s)", call.call_id, agent.agent_id,
+                        exc, extra=call_fields(call.call_id, call.queue, agent.agent_id))
+            return
+        aging = {name: queue.aging_seconds for name, queue in self.queues.items()}
+        why = explain_offer(call, agent, calls, agents, at, aging)
+        self._publish(OfferExplained(call.call_id, agent.agent_id, call.queue, at,
+                                     asdict(why)))
 
     async def _refused(self, call: WaitingCall) -> None:
         """The PBX refused to ring an agent for `call` (the platform's request, never the
@@ -442,8 +466,6 @@ class Distributor:
             await self._callback_failed(offer.call, decision.at)
         if decision.agent is not None:
             await self._agent_after(offer, *decision.agent)
-        if decision.hang_up_caller and offer.call.channel:
-            await self._hang_up(offer.call.channel)
         if decision.dispatch:
             await self.dispatch()
 

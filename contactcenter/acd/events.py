@@ -48,6 +48,19 @@ class CallOffered:
 
 
 @dataclass(frozen=True)
+class OfferExplained:
+    """Why an offer went to its agent: acd/routing.py's OfferExplanation as JSON-ready
+    values, published right after the CallOffered (for the record and "why this
+    agent?")."""
+
+    call_id: str
+    agent_id: str
+    queue: str
+    at: float
+    explanation: dict[str, object]
+
+
+@dataclass(frozen=True)
 class CallConnected:
     """The agent answered: caller and agent are bridged."""
 
@@ -109,6 +122,73 @@ class CallTransferred:
     to: str
     kind: str  # blind | attended
     at: float
+
+
+@dataclass(frozen=True)
+class CallMoved:
+    """A supervisor changed a waiting call (Distributor.change_waiting): moved it from
+    `queue` to `to_queue` and/or from `priority` to `to_priority`. It keeps its entry time
+    unless `reset_entry` (then `entered_at` is the new one, `at`). A move to another queue
+    is also published as an overflow to queue:<name> with the new queue's CallQueued, as
+    an overflow rule's move is, so the figures and reports follow the call; this event
+    says who did it (`by`), for the audit log."""
+
+    call_id: str
+    queue: str
+    to_queue: str
+    priority: int
+    to_priority: int
+    entered_at: float
+    reset_entry: bool
+    by: str
+    at: float
+
+
+@dataclass(frozen=True)
+class MonitorStarted:
+    """A supervisor's phone answered: they spy on the agent's call in `mode` (listen,
+    whisper or barge; acd/monitoring.py)."""
+
+    session_id: str
+    supervisor: str
+    agent_id: str
+    call_id: str
+    mode: str
+    at: float
+
+
+@dataclass(frozen=True)
+class MonitorModeChanged:
+    """A monitoring session switched to `mode`."""
+
+    session_id: str
+    supervisor: str
+    agent_id: str
+    mode: str
+    at: float
+
+
+@dataclass(frozen=True)
+class MonitorEnded:
+    """A monitoring session is over: `reason` is stopped (the supervisor, from the page),
+    hung up (their phone), call ended (the agent's leg went), not answered (their phone
+    never answered) or lost (the PBX no longer has the spy's leg). `modes` are (mode,
+    since) in order; `started_at` is 0 if their phone never answered."""
+
+    session_id: str
+    supervisor: str
+    agent_id: str
+    call_id: str
+    modes: tuple[tuple[str, float], ...]
+    requested_at: float
+    started_at: float
+    ended_at: float
+    reason: str
+
+    @property
+    def duration_s(self) -> float:
+        """How long the supervisor was on the call (0 if never)."""
+        return round(max(0.0, self.ended_at - self.started_at), 3) if self.started_at else 0.0
 
 
 @dataclass(frozen=True)

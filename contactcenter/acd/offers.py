@@ -109,16 +109,8 @@ class Vanished:
     reply was lost and no leg ever showed): never the agent's fault."""
 
 
-@dataclass(frozen=True)
-class HandedOff:
-    """A transfer took the caller (`True`) or was cancelled (`False`): when the agent's
-    leg ends, the caller is someone else's, or still ours to hang up."""
-
-    handed_off: bool = True
-
-
 Event = (Placed | Refused | LegRinging | Answered | Failed | Bridged | LegGone | CallerGone
-         | Withdrawn | Vanished | HandedOff)
+         | Withdrawn | Vanished)
 
 
 # -- the offer and the decision -------------------------------------------------------------
@@ -136,8 +128,6 @@ class Offer:
     connected_at: float = 0.0
     requeue: bool = False  # RELEASING: the call goes back to its queue once the leg is gone
     free_agent: bool = False  # RELEASING: the agent becomes available once the leg is gone
-    handed_off: bool = False  # CONNECTED: a transfer took the caller
-    after_call: bool = False  # the caller goes on to the queue's after-call flow (Bridge F)
 
     @property
     def call_id(self) -> str:
@@ -153,7 +143,7 @@ class Decision:
     """What the distributor does, in this order: hang up `hang_up_leg`; `connect` (the
     store settles the call, the agent goes on call); close the call with `end` as its
     outcome; `requeue` it at the head of its queue; count a `callback_failed` try; move the
-    agent to `agent` (state, reason); hang up the caller (`hang_up_caller`); then offer
+    agent to `agent` (state, reason); then offer
     waiting calls again if an agent or a call became free (`dispatch`)."""
 
     offer: Offer
@@ -164,7 +154,6 @@ class Decision:
     requeue: bool = False
     callback_failed: bool = False
     agent: tuple[AgentState, str] | None = None
-    hang_up_caller: bool = False
     dispatch: bool = False
     ignored: bool = False  # the table had no rule: nothing changed
 
@@ -241,13 +230,12 @@ def _answered_leg_gone(offer: Offer, event: LegGone) -> Decision:
 
 
 def _talk_over_agent(offer: Offer, event: LegGone) -> Decision:
-    """The agent left a connected call: answered, the agent wraps up, and the caller is
-    hung up (Bridge's `x` option does it too; a caller on hold or back in the dialplan
-    would be left alone otherwise), unless a transfer took them or they go on to the
-    queue's after-call flow."""
+    """The agent left a connected call: answered, the agent wraps up. The caller is
+    Asterisk's to end: Bridge's `x` hangs them up, its F sends them to the after-call flow,
+    a transfer took them, and a caller on hold is hung up by acd/call_actions.py, so the
+    ACD sends no Hangup of its own (on a real Asterisk it only ever failed)."""
     return Decision(_ended(offer), end="answered", at=event.at,
-                    agent=(AgentState.WRAP_UP, ""),
-                    hang_up_caller=not (offer.handed_off or offer.after_call or offer.callback))
+                    agent=(AgentState.WRAP_UP, ""))
 
 
 def _talk_over_caller(offer: Offer, event: CallerGone) -> Decision:
@@ -256,9 +244,6 @@ def _talk_over_caller(offer: Offer, event: CallerGone) -> Decision:
     return Decision(_ended(offer), end="answered", at=event.at,
                     agent=(AgentState.WRAP_UP, ""))
 
-
-def _handed_off(offer: Offer, event: HandedOff) -> Decision:
-    return Decision(replace(offer, handed_off=event.handed_off))
 
 
 def _late_leg(offer: Offer, event: LegRinging | Answered) -> Decision:
@@ -329,7 +314,6 @@ TABLE: dict[tuple[Phase, type], Rule] = {
     (P.ANSWERED, Vanished): _refused,
     (P.CONNECTED, LegGone): _talk_over_agent,
     (P.CONNECTED, CallerGone): _talk_over_caller,
-    (P.CONNECTED, HandedOff): _handed_off,
     (P.RELEASING, Placed): _placed,
     (P.RELEASING, Refused): _release_refused,
     (P.RELEASING, LegRinging): _late_leg,

@@ -16,9 +16,9 @@ from dataclasses import replace
 from contactcenter.acd.announcer import ANNOUNCE_CONTEXT, announcements_due
 from contactcenter.acd.call_control import CallControl
 from contactcenter.acd.callbacks import CallbackBook
-from contactcenter.acd.events import CallOverflowed, CallQueued
+from contactcenter.acd.events import CallMoved, CallOverflowed, CallQueued
 from contactcenter.acd.overflow import ALL_BUSY, at_entry, destination, overflows_due
-from contactcenter.acd.routing import WaitingCall
+from contactcenter.acd.routing import WaitingCall, changed_call
 from contactcenter.acd.store import QueueStore
 from contactcenter.cti import variables as cc
 from contactcenter.cti.dialing import dialable
@@ -155,6 +155,38 @@ class QueueWatch:
                                 call.priority, dict(call.fields)))
         await self.dispatch()
 
+    async def change(self, call: WaitingCall, *, by: str, queue: str | None = None,
+                     priority: int | None = None, reset_entry: bool = False) -> WaitingCall:
+        """A supervisor's act on a waiting call (Distributor.change_waiting): the store
+        changes it at once (InvalidTransition if it is no longer waiting), then its
+        channel's CC_* variables follow, so a restart rebuilds it as changed; if the PBX
+        refuses those, the store is put back and the AmiError raised (nothing changed)."""
+        now = self.clock()
+        wanted = changed_call(call, queue, priority, now if reset_entry else None)
+        changed = await self.store.update_waiting(call.call_id, queue=wanted.queue,
+                                                  priority=wanted.priority,
+                                                  entered_at=wanted.entered_at)
+        if changed is None:
+            raise InvalidTransition(f"call {call.call_id} is no longer waiting")
+        try:
+            for name, value in _variables(call, changed, now):
+                await self.control.set_variable(call.channel, name, value)
+        except AmiError:
+            await self.store.update_waiting(call.call_id, queue=call.queue,
+                                            priority=call.priority, entered_at=call.entered_at)
+            raise
+        if changed.queue != call.queue or reset_entry:
+            self._joined[call.call_id] = now  # the new queue's overflow clock starts now
+        if changed.queue != call.queue:
+            self.publish(CallOverflowed(call.call_id, call.queue, f"queue:{changed.queue}",
+                                        round(now - call.entered_at, 3), now))
+            self.publish(CallQueued(call.call_id, changed.queue, call.caller_num,
+                                    changed.entered_at, changed.priority, dict(call.fields)))
+        self.publish(CallMoved(call.call_id, call.queue, changed.queue, call.priority,
+                               changed.priority, changed.entered_at, reset_entry, by, now))
+        await self.dispatch()
+        return changed
+
     async def _overflow_to_callback(self, call: WaitingCall, now: float) -> None:
         """Tell the caller they will be called back at their number, hang up, keep the place."""
         await self.control.redirect(call.channel, MESSAGE_CONTEXT, CALLBACK_QUEUED_PROMPT)
@@ -170,3 +202,20 @@ class QueueWatch:
         else:
             prompt = rule.target if rule.kind == "message" else ALL_BUSY.target
             await self.control.redirect(call.channel, MESSAGE_CONTEXT, prompt)
+
+
+def _variables(call: WaitingCall, changed: WaitingCall, now: float) -> list[tuple[str, str]]:
+    """The CC_* variables that say a changed call's queue, priority and entry time on its
+    channel (none for a queued callback: its caller's channel is gone)."""
+    if call.callback:
+        return []
+    found = []
+    if changed.queue != call.queue:
+        found.append((cc.QUEUE, changed.queue))
+    if changed.priority != call.priority:
+        found.append((cc.PRIORITY, str(changed.priority)))
+    if changed.entered_at != call.entered_at:
+        found.append((cc.ENTERED, f"{changed.entered_at:.6f}"))
+    if changed.queue != call.queue or changed.entered_at != call.entered_at:
+        found.append((cc.JOINED, f"{now:.3f}"))
+    return found

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from contactcenter.acd.agents import Agent, AgentState
 
@@ -30,6 +30,14 @@ class WaitingCall:
     fields: Mapping[str, str] = field(default_factory=dict)
     ivr_path: str = ""
     callback: str = ""  # a queued callback: the number to call; the caller's channel is gone
+
+
+def changed_call(call: WaitingCall, queue: str | None = None, priority: int | None = None,
+                 entered_at: float | None = None) -> WaitingCall:
+    """The call with what is given changed and the rest kept (a supervisor's act)."""
+    return replace(call, queue=call.queue if queue is None else queue,
+                   priority=call.priority if priority is None else priority,
+                   entered_at=call.entered_at if entered_at is None else entered_at)
 
 
 def effective_priority(priority: int, entered_at: float, at: float,
@@ -113,3 +121,115 @@ def queue_figures(calls: Mapping[str, WaitingCall], agents: Mapping[str, Agent],
                        for state in AgentState},
         }
     return figures
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One other agent or call at an offer, and why it was not the one chosen."""
+
+    id: str
+    eligible: bool  # an agent who could have taken the call; a call an agent could take
+    why: str
+
+
+@dataclass(frozen=True)
+class OfferExplanation:
+    """Why this call and this agent ("why this agent?"): the rule applied, the call's
+    place (priority, aging, entry time), the agent's (penalty tier, idle time, skills),
+    and every other agent and waiting call with the reason it lost."""
+
+    call_id: str
+    queue: str
+    agent_id: str
+    at: float
+    priority: int
+    effective_priority: int  # with aging
+    aging_seconds: float
+    entered_at: float
+    waited_s: float
+    skills_needed: Mapping[str, int]
+    penalty: int
+    idle_s: float
+    agent_skills: Mapping[str, int]
+    rule: str
+    agents: tuple[Verdict, ...]
+    calls: tuple[Verdict, ...]
+
+
+RULE = ("calls by priority (with aging), then entry time; agents available in the queue "
+        "with the skills it needs, lowest penalty tier first, then longest idle")
+CALLS_EXPLAINED = 20  # other waiting calls listed, first in service order
+
+
+def explain_offer(call: WaitingCall, agent: Agent, calls: Iterable[WaitingCall],
+                  agents: Iterable[Agent], at: float,
+                  aging: Mapping[str, float] | None = None) -> OfferExplanation:
+    """Why next_offer gave `call` to `agent` at `at`, against the other `calls` waiting
+    and `agents` (as they were: the chosen pair is left out of both)."""
+    step = aging.get(call.queue, 0.0) if aging else 0.0
+    others = [a for a in agents if a.agent_id != agent.agent_id]
+    waiting = sorted((c for c in calls if c.call_id != call.call_id),
+                     key=lambda c: call_order(c, at, aging))[:CALLS_EXPLAINED]
+    return OfferExplanation(
+        call.call_id, call.queue, agent.agent_id, at, call.priority,
+        effective_priority(call.priority, call.entered_at, at, step), step, call.entered_at,
+        round(max(0.0, at - call.entered_at), 3), dict(call.skills),
+        agent.profile.queues.get(call.queue, 0), round(max(0.0, at - agent.idle_since), 3),
+        dict(agent.profile.skills), RULE,
+        tuple(_agent_verdict(a, agent, call, at) for a in sorted(others,
+                                                                  key=lambda a: a.agent_id)),
+        tuple(_call_verdict(c, call, agent, others, at, aging) for c in waiting))
+
+
+def _agent_verdict(other: Agent, chosen: Agent, call: WaitingCall, at: float) -> Verdict:
+    name = other.agent_id
+    if call.queue not in other.profile.queues:
+        return Verdict(name, False, f"not in queue {call.queue}")
+    if other.state is not AgentState.AVAILABLE:
+        state = f"{other.state.value} ({other.reason})" if other.reason else other.state.value
+        return Verdict(name, False, f"not available: {state}")
+    missing = _missing_skills(other.profile.skills, call.skills)
+    if missing:
+        return Verdict(name, False, f"lacks {missing}")
+    tier, chosen_tier = other.profile.queues[call.queue], chosen.profile.queues[call.queue]
+    if tier != chosen_tier:
+        return Verdict(name, True, f"penalty tier {tier}, after {chosen.agent_id}'s "
+                                   f"{chosen_tier}")
+    return Verdict(name, True, f"same tier, idle {max(0.0, at - other.idle_since):.0f} s, "
+                               f"less than {chosen.agent_id}'s "
+                               f"{max(0.0, at - chosen.idle_since):.0f} s")
+
+
+def _call_verdict(other: WaitingCall, chosen: WaitingCall, agent: Agent,
+                  agents: list[Agent], at: float,
+                  aging: Mapping[str, float] | None) -> Verdict:
+    """A call behind the chosen one lost on order; one ahead had no agent who could take
+    it (the chosen agent among them)."""
+    name = other.call_id
+    step = aging.get(other.queue, 0.0) if aging else 0.0
+    mine = effective_priority(other.priority, other.entered_at, at, step)
+    if call_order(other, at, aging) > call_order(chosen, at, aging):
+        chosen_step = aging.get(chosen.queue, 0.0) if aging else 0.0
+        theirs = effective_priority(chosen.priority, chosen.entered_at, at, chosen_step)
+        if mine != theirs:
+            return Verdict(name, qualified(agent, other), f"priority {mine}, lower than "
+                                                          f"{chosen.call_id}'s {theirs}")
+        later = other.entered_at - chosen.entered_at
+        return Verdict(name, qualified(agent, other),
+                       f"same priority {mine}, entered {later:.1f} s later")
+    if other.queue not in agent.profile.queues:
+        why = f"ahead, in queue {other.queue}, which {agent.agent_id} does not serve"
+    elif (missing := _missing_skills(agent.profile.skills, other.skills)):
+        why = f"ahead, but {agent.agent_id} lacks {missing}"
+    else:
+        why = "ahead, but no agent was free for it"
+    takers = [a.agent_id for a in agents if a.state is AgentState.AVAILABLE
+              and qualified(a, other)]
+    return Verdict(name, bool(takers), why)
+
+
+def _missing_skills(skills: Mapping[str, int], needs: Mapping[str, int]) -> str:
+    return ", ".join(f"{skill} {level} (has {skills[skill]})" if skill in skills
+                     else f"{skill} {level}"
+                     for skill, level in sorted(needs.items())
+                     if skills.get(skill, -1) < level)

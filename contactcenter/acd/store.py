@@ -30,6 +30,13 @@ class QueueStore(Protocol):
 
     async def waiting(self) -> list[WaitingCall]: ...
 
+    async def update_waiting(self, call_id: str, *, queue: str | None = None,
+                             priority: int | None = None,
+                             entered_at: float | None = None) -> WaitingCall | None:
+        """Atomically change a waiting call's queue, priority or entry time (None: kept),
+        which takes its new place in the service order at once; the call as stored, or
+        None when it is not waiting (offered, or gone): then nothing changes."""
+
     async def offered(self) -> dict[str, tuple[WaitingCall, str]]:
         """call_id -> (call, agent_id) for calls offered and not yet settled."""
 

@@ -22,7 +22,7 @@ def agent_rows(agents: Iterable[Agent], callers: Mapping[str, str],
     return [{"agent_id": a.agent_id, "state": a.state.value, "reason": a.reason,
              "for_s": round(max(0.0, now - a.since), 1) if a.since else None,
              "queues": sorted(a.profile.queues),
-             "caller": callers.get(a.call_id or "", "")}
+             "caller": callers.get(a.call_id or "", ""), "call_id": a.call_id or ""}
             for a in sorted(agents, key=lambda a: a.agent_id)]
 
 
@@ -39,5 +39,6 @@ def call_rows(waiting: Iterable[WaitingCall], ringing: Mapping[str, tuple[Waitin
         rows.append({"call_id": call.call_id, "queue": call.queue,
                      "caller": call.caller_num or call.callback, "callback": bool(call.callback),
                      "waited_s": round(max(0.0, now - call.entered_at), 1),
-                     "position": places[call.queue], "agent_id": agent_id})
+                     "position": places[call.queue], "priority": call.priority,
+                     "agent_id": agent_id})
     return rows

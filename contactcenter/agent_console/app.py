@@ -51,9 +51,10 @@ from contactcenter.queue_config import QueueDefinition
 from . import complaints as complaint_routes
 from . import openapi
 from . import reports as report_routes
+from . import supervision as supervision_routes
 from . import validation as v
 from .auth import LoginLimiter, PasswordCheck, PasswordsBusy, Session, Sessions
-from .desk import AgentDesk, CallDesk
+from .desk import AgentDesk, CallDesk, MonitorDesk
 from .pops import PopHub
 from .wallboard_push import TOPIC, WallboardPusher
 
@@ -94,6 +95,7 @@ def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
                spool: WriteSpool | None = None, metrics: PlatformMetrics | None = None,
                metrics_token: str = "",
                queues: Mapping[str, QueueDefinition] | None = None,
+               monitor: MonitorDesk | None = None,
                heartbeat_s: float = 10.0) -> web.Application:
     """Sessions, the login limit and password checks default to ones on `db` (auth.py;
     the app closes its PasswordCheck); the call control routes exist when `calls` is given,
@@ -105,7 +107,8 @@ def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
     follows its row); without one the app runs its own. /metrics shows `metrics` (the
     platform's, which counts from its start; without one the app counts its own) to the
     bearer of `metrics_token` (without one: to this machine only); `queues` are the queue
-    definitions the reports judge by."""
+    definitions the reports judge by; `monitor` (the platform's live monitoring) adds the
+    listen/whisper/barge routes (supervision.py)."""
     app = web.Application(middlewares=[_database_down, _security])
     app[METRICS], app[METRICS_TOKEN] = metrics or PlatformMetrics(bus), metrics_token
     app[DESK], app[DB], app[BUS] = desk, db, bus
@@ -154,6 +157,8 @@ def create_app(*, desk: AgentDesk, db: Database, bus: EventBus,
     app.router.add_post("/api/agents/{agent_id}/{action:pause|logout}", _supervisor(_force))
     report_routes.add_routes(app, db=db, desk=desk, queues=dict(queues or {}),
                              guard=_supervisor)
+    supervision_routes.add_routes(app, db=db, desk=desk, monitor=monitor,
+                                  session_of=_session, supervisor=_supervisor, admin=_admin)
     app.router.add_get("/metrics", _metrics)
     app.router.add_static("/static", STATIC)
     return app
@@ -275,6 +280,14 @@ def _supervisor(handler: Handler) -> Handler:
     async def checked(request: web.Request) -> web.StreamResponse:
         if _session(request).role not in SUPERVISORS:
             raise web.HTTPForbidden(text="supervisor role required")
+        return await handler(request)
+    return checked
+
+
+def _admin(handler: Handler) -> Handler:
+    async def checked(request: web.Request) -> web.StreamResponse:
+        if _session(request).role != "admin":
+            raise web.HTTPForbidden(text="admin role required")
         return await handler(request)
     return checked
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import complaints, reports
+from . import complaints, reports, supervision
 
 API: tuple[tuple[str, str, str, bool], ...] = (
     # method, path, summary, state-changing (needs X-CSRF-Token)
@@ -39,6 +39,7 @@ API: tuple[tuple[str, str, str, bool], ...] = (
     ("post", "/api/agents/{agent_id}/logout", "Force an agent to log out (supervisor)", True),
     *complaints.API,
     *reports.API,
+    *supervision.API,
 )
 
 

@@ -80,6 +80,27 @@ def _record_id(key: str, value: object) -> int:
     return value
 
 
+def optional_int(body: dict[str, Any], key: str) -> int | None:
+    """A whole-number field (a JSON number without fraction, never a string or a
+    boolean); None when absent or null."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadRequest(f"{key}: expected a whole number, got {_kind(value)}")
+    return value
+
+
+def flag(body: dict[str, Any], key: str) -> bool:
+    """A true/false field; false when absent or null."""
+    value = body.get(key)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise BadRequest(f"{key}: expected true or false, got {_kind(value)}")
+    return value
+
+
 def object_field(body: dict[str, Any], key: str) -> dict[str, Any] | None:
     """A JSON object field; None when absent or null."""
     value = body.get(key)

@@ -277,6 +277,39 @@ class AuditRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class MonitoringSessionRow(Base):
+    """A supervisor's live monitoring of an agent's call (acd/monitoring.py): who, whom,
+    when, the modes in order ([mode, since] pairs) and how it ended."""
+
+    __tablename__ = "monitoring_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(40), unique=True)
+    supervisor: Mapped[str] = mapped_column(String(80), index=True)
+    agent_id: Mapped[str] = mapped_column(String(80), index=True)
+    call_id: Mapped[str] = mapped_column(String(80))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    duration_s: Mapped[float] = mapped_column(Float, default=0.0)
+    modes: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(String(40))
+
+
+class RoutingDecisionRow(Base):
+    """Why the ACD offered this call to this agent (acd/routing.py's explanation): kept
+    for every offer, read by "why this agent?"."""
+
+    __tablename__ = "routing_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(80), index=True)
+    agent_id: Mapped[str] = mapped_column(String(80))
+    queue: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 class ConsoleSessionRow(Base):
     """A signed-in console session: only the SHA-256 of its cookie token is stored."""
 

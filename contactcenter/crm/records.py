@@ -179,6 +179,34 @@ class AuditEntry:
     detail: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class MonitoringSession:
+    """One supervisor's monitoring of one agent's call: `modes` are [mode, since] pairs in
+    order; `started_at` is None if their phone never answered."""
+
+    session_id: str
+    supervisor: str
+    agent_id: str
+    call_id: str
+    requested_at: datetime
+    started_at: datetime | None
+    ended_at: datetime
+    duration_s: float
+    modes: tuple[tuple[str, datetime], ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class RoutingDecision:
+    """Why one offer went to its agent (acd/routing.py's explanation, as JSON)."""
+
+    call_id: str
+    agent_id: str
+    queue: str
+    at: datetime
+    explanation: dict[str, Any]
+
+
 def as_json(record: Any) -> dict[str, Any]:
     """A record as a JSON-ready dict: datetimes become ISO 8601 strings, tuples lists.
 

@@ -19,6 +19,7 @@ from contactcenter.cti import variables as cc_vars
 from contactcenter.cti.ami import AmiManager
 from contactcenter.cti.calls import CallModel
 from contactcenter.cti.events import ChannelSnapshot, LinkDown, Resynced
+from contactcenter.cti.spying import CHANSPY, MODE_KEY, SpyMode, chanspy_data
 from contactcenter.errors import AmiError, AmiRefused, AmiUnanswered, OriginateUnconfirmed
 from contactcenter.events import EventBus
 from contactcenter.health import AMI, PartDown, PartUp
@@ -313,6 +314,28 @@ class AmiBridge:
             ("Action", "Originate"), ("Channel", device), ("Context", CALLBACK_CONTEXT),
             ("Exten", number), ("Priority", "1"), ("Timeout", str(int(timeout_ms))),
             ("CallerID", caller_id), ("Async", "true")])
+
+    # -- live monitoring (acd/monitoring.py; cti/spying.py says the options) -------------------
+
+    async def originate_spy(self, *, device: str, channel: str, mode: SpyMode,
+                            timeout_ms: int, caller_id: str) -> str:
+        """Ring the supervisor's `device`; once answered, ChanSpy on the agent's leg
+        `channel` in `mode`. Returns the ActionID: its OriginateResponse says whether the
+        supervisor answered, and names their leg. Not an ACD offer, so the call model is not
+        told to expect the leg (the ACD hangs up agent legs of offers it does not know)."""
+        session = self._session()
+        action_id = session.next_action_id()
+        await session.action([
+            ("Action", "Originate"), ("Channel", device), ("Application", CHANSPY),
+            ("Data", chanspy_data(channel, mode)), ("Timeout", str(int(timeout_ms))),
+            ("CallerID", caller_id), ("Async", "true")], action_id=action_id)
+        return action_id
+
+    async def spy_mode(self, channel: str, mode: SpyMode) -> None:
+        """Switch the ChanSpy running on the supervisor's leg `channel` to `mode`: its key,
+        as if pressed on their phone (PlayDTMF with Receive; ChanSpy's `d` option)."""
+        await self._session().action([("Action", "PlayDTMF"), ("Channel", channel),
+                                      ("Digit", MODE_KEY[mode]), ("Receive", "true")])
 
 
 async def _known(snap: ChannelSnapshot, variables: Mapping[str, str]) -> ChannelSnapshot:

@@ -17,6 +17,7 @@ CALLBACK = "CC_CALLBACK"  # number to call back, when the caller chose a queued 
 JOINED = "CC_JOINED"  # when an overflow moved the call into CC_QUEUE (its overflow clock)
 ENTRY = "CC_ENTRY"  # a new token each time the caller is put in a queue (acd/entry.py)
 IVR_END = "CC_IVR_END"  # the IVR ended the call on purpose (else the dialplan's fallback queues)
+AFTER_CALL = "CC_AFTER_CALL"  # set by a hold: the after-call flow [cc-hold] goes on to
 # on an agent's leg ([cc-agent]): the caller's channel it Bridges to, and Bridge's options
 PEER = "CC_PEER"
 BRIDGE_OPTS = "CC_BRIDGE_OPTS"

@@ -201,6 +201,7 @@ class FastAgiServer:
         self._max_sessions = max_sessions
         self._server: asyncio.Server | None = None
         self._sessions: set[asyncio.Task[None]] = set()
+        self._closing = False
         self.refused = 0  # connections closed at once because max_sessions were open
 
     @property
@@ -223,12 +224,14 @@ class FastAgiServer:
 
     async def close(self) -> None:
         """Stop accepting, then end the open sessions (Asterisk continues its dialplan)."""
+        self._closing = True
         if self._server is not None:
             self._server.close()
-            await self._server.wait_closed()
         for task in list(self._sessions):
             task.cancel()
         await asyncio.gather(*self._sessions, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
 
     async def __aenter__(self) -> FastAgiServer:
         await self.start()
@@ -251,6 +254,12 @@ class FastAgiServer:
         self._sessions.add(task)
         try:
             await self._serve(reader, writer)
+        except asyncio.CancelledError:
+            if not self._closing:
+                raise
+            # ended by close(): the task returns, since asyncio's streams (3.11) log a
+            # connection task that ends cancelled as an "Exception in callback"
+            log.info("FastAGI session ended: the platform is closing (the dialplan goes on)")
         except Exception:
             log.exception("FastAGI session failed")
         finally:

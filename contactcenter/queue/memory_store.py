@@ -19,7 +19,13 @@ from typing import Any
 from sortedcontainers import SortedList
 
 from contactcenter.acd.agents import Agent, AgentState, transition
-from contactcenter.acd.routing import WaitingCall, agent_order, effective_priority, has_skills
+from contactcenter.acd.routing import (
+    WaitingCall,
+    agent_order,
+    changed_call,
+    effective_priority,
+    has_skills,
+)
 from contactcenter.errors import StoreConflict
 
 ENTRIES_KEPT_S = 86400.0  # an entry token is remembered a day (as the Redis store's)
@@ -74,6 +80,15 @@ class MemoryStore:
 
     async def offered(self) -> dict[str, tuple[WaitingCall, str]]:
         return dict(self._offered)
+
+    async def update_waiting(self, call_id: str, *, queue: str | None = None,
+                             priority: int | None = None,
+                             entered_at: float | None = None) -> WaitingCall | None:
+        if call_id not in self._waiting:
+            return None
+        changed = changed_call(self._dequeue(call_id), queue, priority, entered_at)
+        self._enqueue(changed)
+        return changed
 
     async def put_agent(self, agent: Agent) -> Agent:
         stored = self._agents.get(agent.agent_id)

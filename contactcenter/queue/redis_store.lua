@@ -144,6 +144,23 @@ local function release()
   return json
 end
 
+-- ARGV: prefix, call_id, the call JSON read, the changed call JSON, its queue, priority and
+-- entered_at. A waiting call takes its new line and place: 1. Not waiting (offered or gone):
+-- 0, nothing written. Changed since it was read: -1, nothing written.
+local function update_waiting()
+  local call_id = ARGV[2]
+  local json = redis.call('HGET', p .. 'calls', call_id)
+  if not json or redis.call('HEXISTS', p .. 'offered', call_id) == 1 then return 0 end
+  if json ~= ARGV[3] then return -1 end
+  local key = p .. 'call:' .. call_id
+  unindex_call(call_id, redis.call('HGET', key, 'line'))
+  local line = ARGV[6] .. ':' .. ARGV[5]
+  redis.call('HSET', key, 'line', line, 'entered', ARGV[7])
+  redis.call('HSET', p .. 'calls', call_id, ARGV[4])
+  index_call(call_id, line, ARGV[7])
+  return 1
+end
+
 -- ARGV: prefix, agent_id, avail JSON, the revision read ('0': none stored), then
 -- codec.encode_agent field/value pairs (without rev). Returns the new revision, or -1 if
 -- the stored one is not the one read (nothing written).

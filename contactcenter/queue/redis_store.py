@@ -26,7 +26,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from contactcenter.acd.agents import Agent, AgentState
-from contactcenter.acd.routing import WaitingCall
+from contactcenter.acd.routing import WaitingCall, changed_call
 from contactcenter.backoff import Backoff
 from contactcenter.errors import StoreConflict, StoreError
 from contactcenter.queue.codec import decode_agent, decode_call, encode_agent, encode_call
@@ -34,6 +34,7 @@ from contactcenter.queue.codec import decode_agent, decode_call, encode_agent, e
 P = ParamSpec("P")
 T = TypeVar("T")
 RETRIES = 3  # a command that loses its connection is tried again this often (backoff.py)
+CHANGE_RETRIES = 3  # a call changed by another process meanwhile is read again this often
 SOCKET_TIMEOUT_S = 2.0  # a frozen server fails a command after this, rather than hang
 
 
@@ -89,6 +90,7 @@ class RedisStore:
         self._aging = {queue: step for queue, step in (aging or {}).items() if step > 0}
         self._add_call = _script(redis, "add_call")
         self._release = _script(redis, "release")
+        self._update_waiting = _script(redis, "update_waiting")
         self._put_agent = _script(redis, "put_agent")
         self._offer_next = _script(redis, "offer_next")
         self._heartbeat = _script(redis, "heartbeat")
@@ -166,6 +168,24 @@ class RedisStore:
         calls, offered = await self._held()
         return {call_id: (decode_call(calls[call_id]), agent_id)
                 for call_id, agent_id in offered.items()}
+
+    @store_errors
+    async def update_waiting(self, call_id: str, *, queue: str | None = None,
+                             priority: int | None = None,
+                             entered_at: float | None = None) -> WaitingCall | None:
+        """Read the call, change it, and write it only over what was read (the script
+        compares): another process's change in between makes this one read again."""
+        for _ in range(CHANGE_RETRIES):
+            text = await self._redis.hget(f"{self._prefix}calls", call_id)
+            if text is None:
+                return None
+            changed = changed_call(decode_call(text), queue, priority, entered_at)
+            done = int(await self._update_waiting(args=[
+                self._prefix, call_id, text, encode_call(changed), changed.queue,
+                str(changed.priority), repr(changed.entered_at)]))
+            if done >= 0:
+                return changed if done else None
+        raise StoreConflict(f"call {call_id} keeps changing; not updated")
 
     @store_errors
     async def put_agent(self, agent: Agent) -> Agent:

@@ -79,6 +79,7 @@ class CallControl(Protocol):
     def blind_transfer(self, channel: str, context: str, exten: str) -> bool: ...
     def attended_transfer(self, channel: str, context: str, exten: str) -> bool: ...
     def cancel_attended_transfer(self, channel: str) -> bool: ...
+    def play_dtmf(self, channel: str, digit: str, *, receive: bool) -> None: ...
 
 
 def parse_callerid(value: str) -> tuple[str, str]:
@@ -174,7 +175,7 @@ class AmiServer:
             "getvar": self._getvar, "setvar": self._setvar, "originate": self._originate,
             "hangup": self._hangup, "redirect": self._redirect, "bridge": self._bridge,
             "blindtransfer": self._blind_transfer, "atxfer": self._atxfer,
-            "cancelatxfer": self._cancel_atxfer,
+            "cancelatxfer": self._cancel_atxfer, "playdtmf": self._play_dtmf,
         }
 
     @property
@@ -481,6 +482,17 @@ class AmiServer:
                 "Message", "CancelAtxfer successfully queued")))
         else:
             session.send(response(action, "Error", ("Message", "No attended transfer")))
+
+    async def _play_dtmf(self, session: AmiSession, action: Action) -> None:
+        if (name := self._channel_or_error(session, action)) is None:
+            return
+        digit = action.get("Digit")
+        if not digit:
+            session.send(response(action, "Error", ("Message", "No digit specified")))
+            return
+        session.send(response(action, "Success", ("Message", "DTMF successfully queued")))
+        self._control.play_dtmf(name, digit[0], receive=action.get("Receive").lower() in {
+            "true", "yes", "1", "on"})
 
     async def _originate(self, session: AmiSession, action: Action) -> None:
         if not action.get("Channel"):

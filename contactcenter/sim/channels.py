@@ -261,10 +261,10 @@ class Pbx:
             self.emit_channel("SoftHangupRequest", "call,all", ch, ("Cause", "16"))
         ch.pending_cause = 0
 
-    def dtmf(self, ch: Channel, digit: str) -> None:
-        self.emit_channel("DTMFBegin", "dtmf,all", ch, ("Digit", digit), ("Direction", "Received"))
+    def dtmf(self, ch: Channel, digit: str, direction: str = "Received") -> None:
+        self.emit_channel("DTMFBegin", "dtmf,all", ch, ("Digit", digit), ("Direction", direction))
         self.emit_channel("DTMFEnd", "dtmf,all", ch, ("Digit", digit), ("DurationMs", "280"),
-                          ("Direction", "Received"))
+                          ("Direction", direction))
 
     # -- agent legs (Originate with Application: Bridge) -----------------------------------
     def dial_agent(self, device: str, caller_num: str, caller_name: str,

@@ -116,7 +116,10 @@ class Dialplan:
                                      Step("Hangup")), any_exten=True),
             "cc-message": Context((Step("Playback", "contactcenter/${EXTEN}"), Step("Hangup")),
                                   any_exten=True),
-            HOLD_CONTEXT: Context((Step("MusicOnHold", "default"), Step("Hangup"))),
+            HOLD_CONTEXT: Context((Step("MusicOnHold", "default"),
+                                   Step("GotoIf", f"{AFTER_CALL_CONTEXT},${{CC_AFTER_CALL}},1",
+                                        condition="CC_AFTER_CALL"),
+                                   Step("Hangup"))),
             AGENT_HOLD_CONTEXT: Context((Step("Wait", "3600"), Step("Hangup"))),
             TRANSFER_CONTEXT: dial,
             CALLBACK_CONTEXT: dial,
@@ -140,18 +143,21 @@ class Dialplan:
         """The AppData Asterisk reports: variables (the channel's, then the globals)
         substituted, a GotoIf's condition as 0/1 (``1?cc-wait,s,1``, ami-transcript.log at
         4.201)."""
-        values = {**self.globals, "EXTEN": at.exten, **variables}
-        data = VARIABLE.sub(lambda m: values.get(m.group(1), ""), step.data)
+        data = self._substitute(step.data, at, variables)
         if step.application == "GotoIf":
             return f"{int(step.taken(variables))}?{data}"
         return data
 
-    @staticmethod
-    def jump(step: Step, at: Location, variables: Mapping[str, str]) -> Location:
-        """Where a Goto or GotoIf continues (a GotoIf not taken: next)."""
+    def jump(self, step: Step, at: Location, variables: Mapping[str, str]) -> Location:
+        """Where a Goto or GotoIf continues (a GotoIf not taken: next), its target's
+        variables substituted (``cc-after-call,${CC_AFTER_CALL},1``)."""
         if step.application == "GotoIf" and not step.taken(variables):
             return at.next()
-        return Location.parse(step.data, at) or at.next()
+        return Location.parse(self._substitute(step.data, at, variables), at) or at.next()
+
+    def _substitute(self, data: str, at: Location, variables: Mapping[str, str]) -> str:
+        values = {**self.globals, "EXTEN": at.exten, **variables}
+        return VARIABLE.sub(lambda m: values.get(m.group(1), ""), data)
 
 
 @dataclass(frozen=True)

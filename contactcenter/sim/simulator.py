@@ -22,6 +22,7 @@ from contactcenter.sim.agi_client import AgiSession
 from contactcenter.sim.ami_server import DEFAULT_READ, AmiServer, OriginateRequest
 from contactcenter.sim.call_features import CallFeatures, Consultation, TransferTarget
 from contactcenter.sim.channels import UNKNOWN, Channel, ChannelView, Pbx, Role
+from contactcenter.sim.chanspy import Spy, spy_fields
 from contactcenter.sim.dialplan import (
     AGENT_BRIDGE_CONTEXT,
     CALLBACK_CONTEXT,
@@ -122,6 +123,7 @@ class PbxSimulator(CallFeatures):
         self.busy_rings: list[tuple[str, str]] = []  # (device, caller) rung while on a call
         self._consultations: dict[str, Consultation] = {}  # call_features.py
         self._transfers: list[TransferTarget] = []
+        self._spies: list[Spy] = []  # every ChanSpy run, in order
 
     # -- lifecycle --------------------------------------------------------------------------
     async def start(self) -> None:
@@ -183,6 +185,11 @@ class PbxSimulator(CallFeatures):
     def channels(self) -> dict[str, ChannelView]:
         """The live channels, by name."""
         return {name: self.pbx.view(ch) for name, ch in self.pbx.channels.items()}
+
+    @property
+    def spies(self) -> list[Spy]:
+        """Every ChanSpy the platform originated, in order, with the modes it was in."""
+        return list(self._spies)
 
     def is_alive(self, channel: str) -> bool:
         return channel in self.pbx.channels
@@ -371,6 +378,11 @@ class PbxSimulator(CallFeatures):
         gone = self._gone.pop(ch.name, None)
         if gone is not None:
             gone.set()
+        for spy in self._spies:
+            if spy.spyee == ch.name and spy.spying:
+                self._stop_spying(spy)
+                if spy.ends_with_spyee and spy.spyer in self.pbx.channels:
+                    self.pbx.hangup(self.pbx.channels[spy.spyer], 16)
         call = self._by_channel.pop(ch.name, None)
         if call is None:
             return
@@ -424,8 +436,39 @@ class PbxSimulator(CallFeatures):
                                   ("Cause", str(cause)))
             session.hang_up(cause)
             return
+        self._spying_ends(channel)  # ChanSpyStop, then the spyer's Hangup
         ch.pending_cause = cause
         self.pbx.hangup(ch, cause)
+
+    def play_dtmf(self, channel: str, digit: str, *, receive: bool) -> None:
+        """PlayDTMF: the key as sent to the phone, or with Receive as if pressed on it (a
+        ChanSpy with the `d` option then switches mode)."""
+        self.pbx.dtmf(self.pbx.channels[channel], digit,
+                      direction="Received" if receive else "Sent")
+        spy = next((s for s in self._spies if s.spyer == channel and s.spying), None)
+        if receive and spy is not None:
+            spy.key(digit)
+
+    def _start_spying(self, ch: Channel, data: str) -> None:
+        """ChanSpy(<channel>,<options>) on the answered leg: ChanSpyStart once the channel
+        exists (by exact name: the platform's `u`); a channel that is not there leaves the
+        spyer waiting in ChanSpy, as Asterisk's does."""
+        spy = Spy.of(ch.name, data)
+        self._spies.append(spy)
+        spyee = self.pbx.channels.get(spy.spyee)
+        if spyee is not None:
+            spy.spying = True
+            self.pbx.emit("ChanSpyStart", "call,all", spy_fields(ch, spyee))
+
+    def _spying_ends(self, spyer: str) -> None:
+        for spy in self._spies:
+            if spy.spyer == spyer and spy.spying:
+                self._stop_spying(spy)
+
+    def _stop_spying(self, spy: Spy) -> None:
+        spy.spying = False
+        self.pbx.emit("ChanSpyStop", "call,all", spy_fields(
+            self.pbx.channels[spy.spyer], self.pbx.channels.get(spy.spyee)))
 
     def redirect(self, channel: str, context: str, exten: str, priority: int) -> None:
         """ast_async_goto: the channel leaves what it runs (its bridge too, where the others'
@@ -519,6 +562,9 @@ class PbxSimulator(CallFeatures):
         elif request.context == CALLBACK_CONTEXT:
             await self._call_back(ch, request.exten)
             hold, phone_hangs_up = agent.talk_seconds, True
+        elif request.application.lower() == "chanspy":  # until hung up, or its spyee is
+            self._start_spying(ch, request.data)
+            hold, phone_hangs_up = agent.talk_seconds, True
         else:  # an application that ends by itself: Wait(n) here
             hold = float(request.data) if request.application.lower() == "wait" else 0.0
             phone_hangs_up = False
@@ -527,6 +573,7 @@ class PbxSimulator(CallFeatures):
                 await asyncio.wait_for(gone.wait(), hold)
             if ch.name not in self.pbx.channels:
                 return
+            self._spying_ends(ch.name)
             if phone_hangs_up:
                 self.pbx.agent_hangs_up(ch)
             else:

@@ -21,7 +21,6 @@ from contactcenter.acd.offers import (
     Decision,
     Event,
     Failed,
-    HandedOff,
     LegGone,
     LegRinging,
     Offer,
@@ -71,7 +70,7 @@ def play(start: Offer, events: Iterable[Event]) -> Story:
 
 # -- the rules, one story each -------------------------------------------------------------
 
-def test_answered_then_agent_hangs_up_ends_answered_and_hangs_up_the_caller() -> None:
+def test_answered_then_agent_hangs_up_ends_answered_and_leaves_the_caller_to_asterisk() -> None:
     story = play(offer(), [Placed("a-1"), LegRinging(LEG), Answered(LEG), Bridged(110.0),
                            LegGone(130.0)])
     assert story.offer.phase is Phase.ENDED
@@ -79,28 +78,15 @@ def test_answered_then_agent_hangs_up_ends_answered_and_hangs_up_the_caller() ->
     (end,) = story.of("end")
     assert (end.end, end.at, end.offer.connected_at) == ("answered", 130.0, 110.0)
     assert story.agent_moves == [(AgentState.WRAP_UP, "")]
-    assert len(story.of("hang_up_caller")) == 1 and not story.of("requeue")
+    assert not story.of("hang_up_leg") and not story.of("requeue")  # Bridge's x hangs
+    # the caller up, or its F sends them on: the ACD sends no Hangup (issue 9)
 
 
 def test_answered_then_caller_hangs_up_ends_answered_without_touching_anyone() -> None:
     story = play(offer(), [Placed("a-1"), LegRinging(LEG), Bridged(110.0), CallerGone(120.0)])
     (end,) = story.of("end")
     assert end.end == "answered" and story.agent_moves == [(AgentState.WRAP_UP, "")]
-    assert not story.of("hang_up_caller") and not story.of("hang_up_leg")
-
-
-def test_a_caller_bound_for_the_after_call_flow_is_not_hung_up() -> None:
-    survey = offer(after_call=True)
-    story = play(survey, [Placed("a-1"), Bridged(110.0), LegGone(120.0)])
-    assert story.of("end")[0].end == "answered" and not story.of("hang_up_caller")
-
-
-def test_a_transfer_keeps_the_caller_when_the_agent_leaves() -> None:
-    story = play(offer(), [Placed("a-1"), Bridged(110.0), HandedOff(), LegGone(120.0)])
-    assert story.of("end")[0].end == "answered" and not story.of("hang_up_caller")
-    story = play(offer(), [Placed("a-1"), Bridged(110.0), HandedOff(), HandedOff(False),
-                           LegGone(120.0)])
-    assert len(story.of("hang_up_caller")) == 1  # the transfer was cancelled
+    assert not story.of("hang_up_leg")
 
 
 @pytest.mark.parametrize("no_answer", [Failed(3), Failed(5), LegGone(115.0)])
@@ -167,15 +153,14 @@ def test_a_callback_whose_customer_does_not_answer_frees_the_agent_for_a_retry()
     assert story.agent_moves == [(AgentState.AVAILABLE, "")]
     talked = play(offer(CALLBACK), [Placed("a-1"), Answered(LEG), Bridged(120.0),
                                     LegGone(150.0)])
-    assert talked.of("end")[0].end == "answered" and not talked.of("hang_up_caller")
+    assert talked.of("end")[0].end == "answered"
 
 
 # -- every pair of events in both orders ---------------------------------------------------
 
 ALPHABET: tuple[Event, ...] = (
     Placed("a-1"), Refused(), Vanished(), LegRinging(LEG), Answered(LEG),
-    Failed(0), Failed(3), Bridged(110.0), LegGone(120.0), CallerGone(121.0), Withdrawn(),
-    HandedOff(), HandedOff(False))
+    Failed(0), Failed(3), Bridged(110.0), LegGone(120.0), CallerGone(121.0), Withdrawn())
 STARTS = {phase: offer(phase=phase, leg=LEG if phase is not Phase.PLACING else "",
                        connected_at=110.0 if phase is Phase.CONNECTED else 0.0)
           for phase in Phase}
@@ -204,8 +189,6 @@ def holds(story: Story, events: Sequence[Event], start: Offer) -> None:
         if decision.agent == (AgentState.AVAILABLE, "") and not decision.callback_failed:
             assert leg_gone or (isinstance(event, Refused) and not leg_seen), \
                 "an agent is free only once their leg is gone"
-        if decision.hang_up_caller:
-            assert isinstance(event, LegGone) and not story.offer.callback
     ended_at = next((i for i, d in enumerate(story.decisions) if d.ended), None)
     if ended_at is not None:
         assert all(d.ignored for d in story.decisions[ended_at + 1:]), "ended is final"

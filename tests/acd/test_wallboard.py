@@ -22,12 +22,12 @@ def test_agents_are_listed_by_id_with_state_reason_time_and_caller() -> None:
     never = Agent(AgentProfile("c", "SIP/c"))
     rows = agent_rows([talking, never, paused], {"c1": "+14155550123"}, now=100.0)
     assert rows[2] == {"agent_id": "c", "state": "logged_out", "reason": "", "for_s": None,
-                       "queues": [], "caller": ""}
+                       "queues": [], "caller": "", "call_id": ""}
     assert rows[:2] == [
         {"agent_id": "a", "state": "paused", "reason": "lunch", "for_s": 60.0,
-         "queues": ["support"], "caller": ""},
+         "queues": ["support"], "caller": "", "call_id": ""},
         {"agent_id": "b", "state": "on_call", "reason": "", "for_s": 10.0,
-         "queues": ["billing", "sales"], "caller": "+14155550123"}]
+         "queues": ["billing", "sales"], "caller": "+14155550123", "call_id": "c1"}]
 
 
 def test_calls_come_ringing_first_then_by_priority_and_entry_with_places_per_queue() -> None:
@@ -38,7 +38,7 @@ def test_calls_come_ringing_first_then_by_priority_and_entry_with_places_per_que
     assert [(r["call_id"], r["queue"], r["position"], r["agent_id"]) for r in rows] == [
         ("1", "sales", 1, "agent101"), ("3", "sales", 2, ""), ("4", "support", 1, ""),
         ("2", "sales", 3, ""), ("5", "sales", 4, "")]
-    assert rows[0]["waited_s"] == 39.0
+    assert (rows[0]["waited_s"], rows[1]["priority"]) == (39.0, 5)
     assert (rows[-1]["caller"], rows[-1]["callback"]) == ("+15550100", True)
 
 

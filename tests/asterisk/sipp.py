@@ -215,10 +215,11 @@ def caller_scenario(*, keypad: Path | None = None, hang_up_after_ms: int | None 
 
 
 def phone_scenario(*, answer_after_ms: int | None = 300, hang_up_after_ms: int | None = None,
-                   wait_for_bye_ms: int = 300_000) -> str:
+                   wait_for_bye_ms: int = 300_000, voice: Path | None = None) -> str:
     """A phone (agent, or the carrier's far end): rings, then answers after
-    `answer_after_ms` (None: never; Asterisk CANCELs), then hangs up after
-    `hang_up_after_ms` unless Asterisk's BYE comes first (None: waits for that BYE)."""
+    `answer_after_ms` (None: never; Asterisk CANCELs), plays `voice` (voice_pcap) in the
+    background, then hangs up after `hang_up_after_ms` unless Asterisk's BYE comes first
+    (None: waits for that BYE)."""
     if answer_after_ms is None:
         return _scenario("phone", (ANSWER_HEAD + RING_UNTIL_CANCEL)
                          .replace("@KEEP@", KEEP_CSEQ))
@@ -226,6 +227,8 @@ def phone_scenario(*, answer_after_ms: int | None = 300, hang_up_after_ms: int |
     body = (ANSWER_HEAD.replace("@KEEP@", KEEP_CONTACT if hangs_up else "")
             + f'  <pause milliseconds="{answer_after_ms}"/>\n'
             + ANSWER.replace("@KEEP_DIALOG@", KEEP_TAGS if hangs_up else ""))
+    if voice is not None:
+        body += f'  <nop><action><exec play_pcap_audio="{voice}"/></action></nop>\n'
     if not hangs_up:
         body += f'  <recv request="BYE" timeout="{wait_for_bye_ms}"/>\n' + OK_TO_LAST
     else:
@@ -262,6 +265,22 @@ def keypad_pcap(path: Path, keys: str, *, delay_s: float = 1.0, gap_s: float = 0
                                  seq, stamp, 0x5151CAFE)
             packets.append((start + 0.02 * min(k, 8), header + payload))
             seq += 1
+    return _write_pcap(path, packets)
+
+
+def voice_pcap(path: Path, seconds: float) -> Path:
+    """A pcap of `seconds` of PCMU silence, a packet every 20 ms, for a phone that sends
+    media as a real one does: ChanSpy's audiohooks detach only as frames pass the spied-on
+    leg (Asterisk 20's ast_audiohook_detach waits for them), so without media on the
+    agent's leg the supervisor's hang-up would wait for the agent's (test_monitoring)."""
+    packets = [(0.02 * n, struct.pack(">BBHII", 0x80, 0x80 if n == 0 else 0, 2000 + n,
+                                      160 * n, 0x5151BEEF) + b"\xff" * 160)
+               for n in range(int(seconds * 50))]
+    return _write_pcap(path, packets)
+
+
+def _write_pcap(path: Path, packets: list[tuple[float, bytes]]) -> Path:
+    """RTP packets (seconds from the start, bytes) as a pcap SIPp's play_pcap_audio plays."""
     with path.open("wb") as out:
         out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))  # Ethernet
         for at, rtp in packets:
@@ -348,9 +367,13 @@ class Phones:
             "-inf", str(csv), "-s", DNIS, "-m", str(len(numbers)), "-l", str(len(numbers)),
             "-r", str(rate_per_s), "-timeout", "300s", "-timeout_error"])
 
-    def phone(self, name: str, port: int, **behaviour: object) -> Sipp:
-        """A phone (UAS) on `port` behaving as phone_scenario(**behaviour) says."""
-        return self._start(name, phone_scenario(**behaviour), port, ["-timeout", "300s"])
+    def phone(self, name: str, port: int, *, voice_s: float = 0.0,
+              **behaviour: object) -> Sipp:
+        """A phone (UAS) on `port` behaving as phone_scenario(**behaviour) says, sending
+        `voice_s` seconds of media once it answers (voice_pcap)."""
+        voice = voice_pcap(self.workdir / f"{name}.voice.pcap", voice_s) if voice_s else None
+        return self._start(name, phone_scenario(voice=voice, **behaviour), port,
+                           ["-timeout", "300s"])
 
     def agent(self, agent: str, **behaviour: object) -> Sipp:
         return self.phone(agent, self.ports.agents[agent], **behaviour)

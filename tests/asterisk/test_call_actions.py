@@ -6,6 +6,7 @@ phone on the carrier peer's port."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
@@ -18,6 +19,7 @@ from contactcenter.acd.events import (
     CallQueued,
 )
 from contactcenter.app import Platform
+from contactcenter.ivr.events import IvrFinished
 from tests.asterisk.harness import ADA, REAL_ASTERISK, SUPPORT
 from tests.asterisk.sipp import Phones, Sipp
 from tests.asterisk.watch import AmiWatch, BusLog, Event, no_channels_left
@@ -140,4 +142,54 @@ async def test_click_to_dial_rings_the_agent_then_bridges_them_to_the_number(
     await watch.wait_for("Hangup", Uniqueid=agent_in["Uniqueid"])  # the far end hung up
     assert len(agent.requests("BYE")) == 1
     assert not bus.of(CallOffered) and not bus.of(CallQueued)  # not an ACD call
+    await no_channels_left(watch)
+
+
+async def test_a_transfer_to_a_queue_parks_the_caller_and_another_agent_answers(
+        platform: Platform, bus: BusLog, watch: AmiWatch, phones: Phones,
+        calls: CallActions) -> None:
+    """The agent's leg, held in cc-hold-agent then hung up, ends the call (agent101 wraps
+    up); the caller waits in cc-wait anew, is queued once more and agent102 answers."""
+    call_id, caller, first = await connected_call(platform, bus, phones)
+    current = platform.distributor.current_call("agent101")
+    assert current is not None
+    await watch.wait_for("BridgeEnter", Channel=current[1])
+    phones.agent("agent102", answer_after_ms=300, hang_up_after_ms=2000)
+    await platform.distributor.login("agent102")
+
+    await calls.transfer("agent101", queue="support")
+    ended = await bus.wait_for(CallEnded)
+    assert (ended.call_id, ended.outcome, ended.agent_id) == (call_id, "answered", "agent101")
+    await bus.wait_for(CallQueued, lambda e: e.call_id == call_id, count=2)
+    connected = await bus.wait_for(CallConnected, count=2)
+    assert (connected.call_id, connected.agent_id) == (call_id, "agent102")
+    assert len(first.requests("BYE")) == 1  # agent101's leg was hung up by the platform
+    assert await caller.wait(30) == 0  # agent102 hung up, and so was the caller
+    second = await bus.wait_for(CallEnded, count=2)
+    assert (second.call_id, second.outcome, second.agent_id) == (call_id, "answered",
+                                                                 "agent102")
+    await no_channels_left(watch)
+
+
+async def test_after_a_held_call_the_caller_goes_on_to_the_queue_s_survey(
+        platform: Platform, bus: BusLog, watch: AmiWatch, phones: Phones,
+        calls: CallActions) -> None:
+    """Bridge's F(cc-after-call^survey^1) is dropped by the hold's Redirect; CC_AFTER_CALL
+    set by the hold sends the caller from [cc-hold] to the survey once the resumed call
+    ends with the agent's phone hanging up."""
+    queues = platform.distributor.queues
+    queues["support"] = replace(queues["support"], after_call="survey")
+    call_id, caller, _ = await connected_call(platform, bus, phones, hang_up_after_ms=6000)
+    current = platform.distributor.current_call("agent101")
+    assert current is not None
+    await watch.wait_for("BridgeEnter", Channel=current[1])
+    await calls.hold("agent101")
+    await watch.wait_for("MusicOnHoldStart", Uniqueid=call_id, Context="cc-hold")
+    await calls.resume("agent101")
+    await watch.wait_for("BridgeEnter", Uniqueid=call_id, count=2)
+
+    await watch.wait_for("Newexten", within=20, Uniqueid=call_id, Context="cc-after-call")
+    survey = await bus.wait_for(IvrFinished, lambda e: e.flow == "survey", within=60)
+    assert survey.uniqueid == call_id and survey.outcome == "hangup"  # no key: goodbye
+    assert await caller.wait(30) == 0
     await no_channels_left(watch)

@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Browser, Page, async_playwright
 
 from contactcenter.acd.agents import AgentProfile
+from contactcenter.acd.announcer import ANNOUNCE_CONTEXT, ANNOUNCE_FLOW
 from contactcenter.acd.call_actions import CallActions
 from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.events import CallConnected
@@ -35,6 +36,7 @@ from tests.conftest import free_port
 from tests.sim.conftest import eventually
 
 AGENTS = ("agent101", "agent102")
+SUPERVISOR_PHONE = "SIP/supervisor"  # the simulator's phone for monitoring (its user's device)
 TRANSFER_TARGET = "+15550100"  # a number whose phone answers transfers and dials at once
 ADA = ScriptedCaller(number="+14155550123", name="Ada Lovelace", answers=("2",))  # support
 ANSWERS = ScriptedAgent(answer_after=0.2, talk_seconds=None)  # and stays until hung up
@@ -135,7 +137,7 @@ async def live_platform(db_url: str, tmp_path: Path, *,
                         phone: ScriptedAgent = ANSWERS,
                         flows: Path = FLOWS) -> AsyncIterator[LivePlatform]:
     """Simulator, then open_platform() on free ports with the seeded CRM and `flows`.
-    Every agent's phone (and TRANSFER_TARGET's) is `phone`."""
+    Every agent's phone (and TRANSFER_TARGET's, and SUPERVISOR_PHONE) is `phone`."""
     config = load_config(None, env={})
     config = dataclasses.replace(
         config,
@@ -145,7 +147,9 @@ async def live_platform(db_url: str, tmp_path: Path, *,
         speech=dataclasses.replace(config.speech, cache_dir=str(tmp_path / "prompts")),
         database=dataclasses.replace(config.database, url=db_url))
     async with PbxSimulator(agi_port=config.agi.port, customers={TRANSFER_TARGET: phone},
-                            agents={f"SIP/{agent}": phone for agent in AGENTS}) as sim:
+                            agi_contexts={ANNOUNCE_CONTEXT: ANNOUNCE_FLOW},  # as Asterisk's
+                            agents={f"SIP/{agent}": phone
+                                    for agent in (*AGENTS, "supervisor")}) as sim:
         config = dataclasses.replace(config, ami=dataclasses.replace(
             config.ami, host="127.0.0.1", port=sim.ami_port, secret="ccsecret"))
         async with open_platform(config) as platform:

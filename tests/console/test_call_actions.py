@@ -4,6 +4,7 @@ simulator over real TCP (hold, resume, blind and attended transfers, click-to-di
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 
 from contactcenter.acd.events import CallConnected, CallEnded, CallQueued, CallTransferred
@@ -69,6 +70,24 @@ async def test_hold_resume_and_hang_up_while_held_end_both_legs(live) -> None:
             await next_event(events, CallEnded, lambda e: e.call_id == call.uniqueid)
             await until(lambda: live.platform.distributor.current_call("agent101") is None)
     assert await state(live, "agent101") == "wrap_up"
+
+
+async def test_a_held_then_resumed_call_still_sends_the_caller_to_the_after_call_flow(
+        live) -> None:
+    """The hold's Redirect drops Bridge's F: CC_AFTER_CALL set by the hold brings the caller
+    to the queue's survey from [cc-hold] when the agent's phone hangs up."""
+    queues = live.platform.distributor.queues
+    queues["support"] = dataclasses.replace(queues["support"], after_call="survey")
+    async with signed_in(live, "agent101") as agent:
+        with live.platform.bus.subscribe() as events:
+            call, leg = await connected_call(live, agent, events)
+            assert (await agent.post("/api/call/hold"))[0] == 200
+            assert (await agent.post("/api/call/resume"))[0] == 200
+            await until(lambda: live.sim.channels[call.channel].bridged_with == leg)
+            live.sim.pbx.agent_hangs_up(live.sim.pbx.channels[leg])
+            await next_event(events, CallEnded, lambda e: e.call_id == call.uniqueid)
+            caller = live.sim.pbx.channels[call.channel]
+            await until(lambda: (caller.context, caller.exten) == ("cc-after-call", "survey"))
 
 
 async def test_blind_transfer_to_a_number_bridges_the_caller_and_wraps_the_agent_up(

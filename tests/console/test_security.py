@@ -25,7 +25,7 @@ PAGES = ("/", "/agent", "/supervisor", "/reports")
 def concrete(path: str) -> str:
     """A path of the API with its parameters filled in."""
     return (path.replace("{agent_id}", "agent101").replace("{customer_id}", "1")
-            .replace("{complaint_id}", "1"))
+            .replace("{complaint_id}", "1").replace("{call_id}", "1796000000.1"))
 
 
 ROUTES = tuple((method.upper(), concrete(path)) for method, path, _summary, _changes in API)

@@ -35,7 +35,7 @@ def test_upgrade_twice_is_a_no_op(db_url: str) -> None:
     engine = create_engine(db_url)
     try:
         with engine.connect() as connection:
-            assert MigrationContext.configure(connection).get_current_revision() == "0006"
+            assert MigrationContext.configure(connection).get_current_revision() == "0007"
     finally:
         engine.dispose()
 

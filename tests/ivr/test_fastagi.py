@@ -126,6 +126,25 @@ async def test_connect_then_close_before_headers_ends_quietly() -> None:
     assert len(calls) == 1
 
 
+async def test_closing_with_a_session_open_ends_it_without_an_error(caplog) -> None:
+    """close() while a caller's session waits for Asterisk: the session ends and nothing is
+    logged as an error (asyncio's streams log a connection task that ends cancelled)."""
+    async def handler(session: AgiSession) -> None:
+        await session.command("ANSWER")
+
+    server = await serve(handler)
+    env, _ = first_call()
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"".join(env))
+    await writer.drain()
+    assert await reader.readline() == b"ANSWER\n"
+    await server.close()
+    await asyncio.sleep(0.05)  # the loop runs the connection task's done callback
+    assert server.active_sessions == 0 and await reader.read() == b""  # the socket closed
+    writer.close()
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+
+
 async def test_multiline_520_usage_reply_does_not_shift_later_replies() -> None:
     seen = []
 

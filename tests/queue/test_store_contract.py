@@ -287,3 +287,64 @@ async def test_offers_match_the_pure_routing_reference(make_store: MakeStore) ->
                     rev=want_agent.rev + 1)), step
                 made += 1
     assert made > 100  # the comparison really ran on offers
+
+
+async def test_a_waiting_call_changes_queue_priority_and_entry_at_once(
+        store: QueueStore) -> None:
+    """A supervisor's act: the call takes its new place in the service order at once."""
+    await fill(store, [call("c1", 1.0), call("c2", 2.0), call("s1", 3.0, "sales")],
+               [agent("a", queues={"sales": 0})])
+    moved = await store.update_waiting("c2", queue="sales")
+    assert moved == call("c2", 2.0, "sales")  # its entry time kept: ahead of s1
+    assert sorted(c.call_id for c in await store.waiting()) == ["c1", "c2", "s1"]
+    assert await store.update_waiting("c1", priority=5) == call("c1", 1.0, priority=5)
+    assert await store.update_waiting("s1", entered_at=0.5) == call("s1", 0.5, "sales")
+    assert await offers(store) == [("s1", "a")]  # s1 reset before c2; c1 is not sales
+    await store.put_agent(agent("b", idle=1.0, queues={"support": 0, "sales": 0}))
+    assert await offers(store) == [("c1", "b")]  # priority 5 first
+
+
+async def test_only_a_waiting_call_changes(store: QueueStore) -> None:
+    await fill(store, [call("c1", 1.0), call("c2", 2.0)], [agent("a")])
+    assert await offers(store) == [("c1", "a")]
+    assert await store.update_waiting("c1", queue="sales") is None  # ringing: left alone
+    assert await store.update_waiting("nope", priority=1) is None
+    assert await store.offered() == {"c1": (call("c1", 1.0), "a")}
+    assert await store.return_to_queue("c1") == call("c1", 1.0)
+    assert await store.update_waiting("c2") == call("c2", 2.0)  # nothing given: as it was
+
+
+async def test_changed_calls_are_offered_as_the_routing_reference_says(
+        make_store: MakeStore) -> None:
+    """Random moves, priorities and resets between offers: every offer still equals
+    routing.next_offer over the store's contents (the indexes follow each change)."""
+    rng = random.Random(9)
+    aging = {"q0": 5.0}
+    store = await make_store(aging=aging)
+    queues = ["q0", "q1", "q2"]
+    for i in range(6):
+        await store.put_agent(agent(f"a{i}", idle=float(i), queues={
+            q: rng.randint(0, 1) for q in rng.sample(queues, 2)}))
+    at, made = 1000.0, 0
+    for step in range(300):
+        at += 1.0
+        waiting = await store.waiting()
+        roll = rng.random()
+        if roll < 0.4 or not waiting:
+            await store.add_call(call(f"c{step}", at - rng.random() * 20, rng.choice(queues),
+                                      rng.randint(0, 2)))
+        elif roll < 0.8:
+            target = rng.choice(sorted(c.call_id for c in waiting))
+            change = rng.choice([{"queue": rng.choice(queues)},
+                                 {"priority": rng.randint(-1, 3)}, {"entered_at": at}])
+            assert (await store.update_waiting(target, **change)) is not None
+        else:
+            expected = next_offer(waiting, await store.agents(), at, aging)
+            got = await store.offer_next(at)
+            assert (got and (got[0], got[1].agent_id)) == (
+                expected and (expected[0], expected[1].agent_id)), step
+            if got is not None:
+                made += 1
+                await store.settle(got[0].call_id)
+                await store.put_agent(transition(got[1], S.AVAILABLE, at))
+    assert made > 20

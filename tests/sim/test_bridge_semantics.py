@@ -191,7 +191,8 @@ async def test_a_redirect_overrides_x_and_hold_then_resume_ends_in_the_hold_cont
         # caller on to cc-hold,s,2 (Hangup), and the agent leg no longer runs Bridge()
         msgs = await ami.until("Hangup", Channel=call.channel)
         events = brief(msgs, call.channel, second)
-        assert events[-2:] == [("Newexten", "caller", "cc-hold,s,2 Hangup"),
+        assert events[-3:] == [("Newexten", "caller", "cc-hold,s,2 GotoIf"),
+                               ("Newexten", "caller", "cc-hold,s,3 Hangup"),
                                ("Hangup", "caller", "16")]
         assert not any(detail.startswith("BRIDGERESULT") for *_, detail in events)
         assert sim.stats.double_offers == 0  # the Redirect into cc-wait made a new entry
