@@ -144,20 +144,22 @@ local function release()
   return json
 end
 
--- ARGV: prefix, call_id, the call JSON read, the changed call JSON, its queue, priority and
--- entered_at. A waiting call takes its new line and place: 1. Not waiting (offered or gone):
--- 0, nothing written. Changed since it was read: -1, nothing written.
+-- ARGV: prefix, call_id, the call JSON read, the changed call JSON, its queue, priority,
+-- entered_at and that queue's aging seconds. A waiting call takes its new line and place:
+-- 1. Not waiting (offered or gone): 0, nothing written. Changed since it was read: -1,
+-- nothing written.
 local function update_waiting()
   local call_id = ARGV[2]
   local json = redis.call('HGET', p .. 'calls', call_id)
   if not json or redis.call('HEXISTS', p .. 'offered', call_id) == 1 then return 0 end
   if json ~= ARGV[3] then return -1 end
   local key = p .. 'call:' .. call_id
-  unindex_call(call_id, redis.call('HGET', key, 'line'))
-  local line = ARGV[6] .. ':' .. ARGV[5]
-  redis.call('HSET', key, 'line', line, 'entered', ARGV[7])
+  local place = redis.call('HMGET', key, 'line', 'group')
+  line_change(call_id, place[1], place[2])
+  local line, group = ARGV[6] .. ':' .. ARGV[5], ARGV[6] .. '|' .. ARGV[8]
+  redis.call('HSET', key, 'line', line, 'entered', ARGV[7], 'group', group)
   redis.call('HSET', p .. 'calls', call_id, ARGV[4])
-  index_call(call_id, line, ARGV[7])
+  line_change(call_id, line, group, ARGV[7])
   return 1
 end
 

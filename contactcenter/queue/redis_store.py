@@ -182,7 +182,8 @@ class RedisStore:
             changed = changed_call(decode_call(text), queue, priority, entered_at)
             done = int(await self._update_waiting(args=[
                 self._prefix, call_id, text, encode_call(changed), changed.queue,
-                str(changed.priority), repr(changed.entered_at)]))
+                str(changed.priority), repr(changed.entered_at),
+                repr(self._aging.get(changed.queue, 0.0))]))
             if done >= 0:
                 return changed if done else None
         raise StoreConflict(f"call {call_id} keeps changing; not updated")
