@@ -95,17 +95,16 @@ class ReplayServer:
 async def ours(server: ReplayServer) -> float:
     """Seconds from the trigger until the bridge has fed everything to the model and bus."""
     bus = EventBus()
-    bridge = AmiBridge(AmiConfig(port=server.port, secret="x", action_timeout=30), bus)
-    await bridge.start()
-    manager = bridge._manager
-    assert manager is not None
-    done = asyncio.get_running_loop().create_future()
-    manager.register_event("BenchDone", lambda _m, _e: done.set_result(time.perf_counter()))
-    with bus.subscribe():
-        start = time.perf_counter()
-        await manager.action({"Action": "Ping"})
-        end = await done
-    await bridge.close()
+    async with AmiBridge(AmiConfig(port=server.port, secret="x", action_timeout=30),
+                         bus) as bridge:
+        manager = bridge._manager
+        assert manager is not None
+        done = asyncio.get_running_loop().create_future()
+        manager.register_event("BenchDone", lambda _m, _e: done.set_result(time.perf_counter()))
+        with bus.subscribe():
+            start = time.perf_counter()
+            await manager.action({"Action": "Ping"})
+            end = await done
     await server.drained()
     return end - start
 

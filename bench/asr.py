@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -34,13 +35,21 @@ from contactcenter.speech.audio import FRAME_BYTES, FRAME_SECONDS, read_pcm, sec
 from contactcenter.speech.pool import RecognitionPool  # noqa: E402
 from contactcenter.speech.recognizer import Recognizer, open_recognizer, recognize  # noqa: E402
 
-ENGLISH = {"menu": ["billing", "pay my bill", "technical support", "sales", "operator"],
-           "said": ["pay my bill", "technical support", "sales", "operator",
-                    "I would like to buy a new phone", "my modem is broken"],
-           "voice": "en-us+f2", "speed": 130}
-KOREAN = {"menu": ["요금 납부", "기술 지원", "상담원 연결", "인터넷", "전화기"],
-          "said": ["요금 납부", "상담원 연결", "인터넷", "네"],
-          "voice": "ko+f2", "speed": 150}
+
+@dataclass(frozen=True)
+class Language:
+    menu: list[str]  # the grammar's phrases
+    said: list[str]  # what the callers say
+    voice: str  # espeak-ng's
+    speed: int  # words a minute
+
+
+ENGLISH = Language(menu=["billing", "pay my bill", "technical support", "sales", "operator"],
+                   said=["pay my bill", "technical support", "sales", "operator",
+                         "I would like to buy a new phone", "my modem is broken"],
+                   voice="en-us+f2", speed=130)
+KOREAN = Language(menu=["요금 납부", "기술 지원", "상담원 연결", "인터넷", "전화기"],
+                  said=["요금 납부", "상담원 연결", "인터넷", "네"], voice="ko+f2", speed=150)
 
 
 GOAL_MS = 300.0
@@ -117,13 +126,13 @@ def bench(name: str, vosk_model: str, seconds_: float) -> dict[str, object]:
     assert engine is not None
     lang = KOREAN if name == "vosk" else ENGLISH
     with tempfile.TemporaryDirectory() as folder:
-        clips = render(lang["said"], lang["voice"], lang["speed"], Path(folder))
-    hints = [*lang["menu"], *lang["said"]] if name == "pocketsphinx" else []
-    bound = asyncio.run(capacity(engine, clips, lang["menu"])) * cores()
+        clips = render(lang.said, lang.voice, lang.speed, Path(folder))
+    hints = [*lang.menu, *lang.said] if name == "pocketsphinx" else []
+    bound = asyncio.run(capacity(engine, clips, lang.menu)) * cores()
     sustained, p99 = 0, 0.0
     for share in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
         streams = max(1, int(bound * share))
-        waits = asyncio.run(latency(engine, clips, lang["menu"], streams, seconds_))
+        waits = asyncio.run(latency(engine, clips, lang.menu, streams, seconds_))
         found = statistics.quantiles(waits, n=100)[98] if len(waits) > 1 else waits[0]
         if found > GOAL_MS and sustained:
             break
@@ -131,7 +140,7 @@ def bench(name: str, vosk_model: str, seconds_: float) -> dict[str, object]:
         if found > GOAL_MS:
             break
         sustained = streams
-    return {"engine": name, "rtf_grammar": round(rtf(engine, clips, lang["menu"], False), 4),
+    return {"engine": name, "rtf_grammar": round(rtf(engine, clips, lang.menu, False), 4),
             "rtf_free": round(rtf(engine, clips, hints, True, rounds=1), 4),
             "result_p99_ms": round(p99, 1), "streams_per_core": round(sustained / cores(), 1),
             "streams": sustained, "cores": cores(), "load_avg_1m": round(os.getloadavg()[0], 2)}

@@ -33,11 +33,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import ClientSession, ClientWebSocketResponse, web  # noqa: E402
-from playwright.async_api import Page, async_playwright  # noqa: E402
+from playwright.async_api import Browser, Page, async_playwright  # noqa: E402
 
 from contactcenter.acd.agents import AgentProfile  # noqa: E402
 from contactcenter.acd.distributor import Distributor  # noqa: E402
@@ -136,7 +137,7 @@ def percentiles(prefix: str, seconds: tuple[float, ...] | list[float]) -> dict[s
             f"{prefix}p99_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.99))], 2)}
 
 
-async def console_page(chromium, app: web.Application, base: str) -> Page:  # type: ignore[no-untyped-def]
+async def console_page(chromium: Browser, app: web.Application, base: str) -> Page:
     """The browser agent's console, signed in by its session cookie, watching its pops."""
     context = await chromium.new_context(viewport={"width": 1366, "height": 768})
     session = app[SESSIONS].create(BROWSER_AGENT, "agent")
@@ -190,7 +191,7 @@ async def offer_at_rate(bus: EventBus, sockets: dict[str, tuple[ClientSession,
 async def received(ws: ClientWebSocketResponse,
                    offered: dict[str, float]) -> tuple[float, float]:
     """(first pop, CRM pop) latencies of one agent's call."""
-    pops = []
+    pops: list[tuple[float, dict[str, Any]]] = []
     while not pops or pops[-1][1]["payload"]["lookup"] == "pending":
         message = json.loads((await ws.receive(timeout=30)).data)
         pops.append((time.perf_counter() - offered[message["call_id"]], message))

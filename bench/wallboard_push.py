@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiohttp import ClientSession, web  # noqa: E402
+from aiohttp import ClientSession, ClientWebSocketResponse, web  # noqa: E402
 
 from contactcenter.acd.agents import AgentProfile  # noqa: E402
 from contactcenter.acd.distributor import Distributor  # noqa: E402
@@ -87,7 +87,7 @@ async def _measure(app: web.Application, port: int, desk: Distributor, names: li
             await ws.receive(timeout=10)  # the whole board, at once
             sockets.append(ws)
 
-        async def read(i: int, ws) -> None:  # type: ignore[no-untyped-def]
+        async def read(i: int, ws: ClientWebSocketResponse) -> None:
             async for message in ws:
                 board = json.loads(message.data)
                 received[i].append((time.time(), board["at"], len(message.data)))

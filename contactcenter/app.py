@@ -21,7 +21,7 @@ from pathlib import Path
 from aiohttp import web
 
 from contactcenter.acd.agents import AgentProfile
-from contactcenter.acd.announcer import Announcer
+from contactcenter.acd.announcer import ANNOUNCE_FLOW, Announcer
 from contactcenter.acd.call_actions import CallActions
 from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.monitoring import Monitoring
@@ -41,7 +41,7 @@ from contactcenter.cti.bridge import AmiBridge
 from contactcenter.errors import ConfigError
 from contactcenter.events import EventBus
 from contactcenter.ivr.crm_lookup import crm_lookup
-from contactcenter.ivr.fastagi import FastAgiServer
+from contactcenter.ivr.fastagi import AgiRoutes, FastAgiServer
 from contactcenter.ivr.flow import FlowErrors
 from contactcenter.ivr.runtime import COMPLAINTS_FILE, FlowRegistry, IvrService
 from contactcenter.ivr.voice import VoiceTurns
@@ -114,9 +114,10 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         distributor = await stack.enter_async_context(
             Distributor(store, bridge, bus, queues=queues, owner=process,
                         lease_seconds=config.store.lease_seconds))
-        agi = await stack.enter_async_context(FastAgiServer(  # the queue's announcements too
-            Announcer(distributor, renderer).route(ivr.handle), host=config.agi.host,
-            port=config.agi.port, command_timeout=config.agi.command_timeout,
+        routes = AgiRoutes(ivr.handle, {ANNOUNCE_FLOW: Announcer(distributor, renderer).handle})
+        agi = await stack.enter_async_context(FastAgiServer(
+            routes, host=config.agi.host, port=config.agi.port,
+            command_timeout=config.agi.command_timeout,
             session_timeout=config.agi.session_timeout, max_sessions=config.agi.max_sessions))
         for profile in await asyncio.to_thread(agent_profiles, db):
             await distributor.register_agent(profile)
@@ -127,8 +128,7 @@ async def open_platform(config: Config, *, bus: EventBus | None = None,
         escalator = None
         if complaints is not None:
             escalator = await stack.enter_async_context(Escalator(complaints))
-        await bridge.start()
-        stack.push_async_callback(bridge.close)
+        await stack.enter_async_context(bridge)  # linked last: every consumer sees its resync
         if console:
             calls = await stack.enter_async_context(CallActions(distributor, bridge, bus))
             monitor = await stack.enter_async_context(Monitoring(distributor, bridge, bus))

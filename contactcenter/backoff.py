@@ -18,14 +18,7 @@ class Backoff:
     rng: random.Random = field(default_factory=random.Random, compare=False, repr=False)
 
     def ceiling(self, attempt: int) -> float:
-        return min(self.cap, self.base * 2 ** min(attempt, 32))
+        return min(self.cap, self.base * 2.0 ** min(attempt, 32))
 
     def delay(self, attempt: int) -> float:
         return self.rng.uniform(self.base, max(self.base, self.ceiling(attempt)))
-
-    # redis-py's backoff interface, so its Retry can use this policy too
-    def reset(self) -> None:
-        """Nothing to reset: the policy keeps no state between operations."""
-
-    def compute(self, failures: int) -> float:
-        return self.delay(failures - 1)

@@ -133,7 +133,7 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
             raise ConfigError(f"{path}: {exc}") from exc
     sections = {}
     for section in dataclasses.fields(Config):
-        cls = section.default_factory  # type: ignore[misc]
+        cls = section.default_factory
         values = dict(data.pop(section.name, {}) or {})
         sections[section.name] = _build(cls, section.name, values, env, path)
     if data:

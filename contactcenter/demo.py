@@ -20,6 +20,7 @@ import secrets
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import assert_never
 
 from contactcenter.acd.announcer import ANNOUNCE_CONTEXT, ANNOUNCE_FLOW
 from contactcenter.acd.events import CallEnded, CallQueued
@@ -76,15 +77,18 @@ class CallLedger:
         self.queued: set[str] = set()
         self.closed: set[str] = set()
 
-    async def feed(self, event: object) -> None:
-        if isinstance(event, CallArrived):
-            self.arrived.add(event.uniqueid)
-        elif isinstance(event, CallHungUp):
-            self.hung_up.add(event.uniqueid)
-        elif isinstance(event, CallQueued):
-            self.queued.add(event.call_id)
-        elif isinstance(event, CallEnded):
-            self.closed.add(event.call_id)
+    async def feed(self, event: CallArrived | CallHungUp | CallQueued | CallEnded) -> None:
+        match event:
+            case CallArrived():
+                self.arrived.add(event.uniqueid)
+            case CallHungUp():
+                self.hung_up.add(event.uniqueid)
+            case CallQueued():
+                self.queued.add(event.call_id)
+            case CallEnded():
+                self.closed.add(event.call_id)
+            case _:
+                assert_never(event)
 
     def lost(self, calls: Sequence[SimCall], live: set[str]) -> list[str]:
         """Calls the platform lost track of: never seen arriving, ended unnoticed, alive in

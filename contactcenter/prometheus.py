@@ -22,13 +22,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from typing import assert_never
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from contactcenter.acd.agents import AgentState
 from contactcenter.acd.events import AgentStateChanged, CallOffered, CallQueued
 from contactcenter.events import BusConsumer, EventBus
-from contactcenter.health import AMI, DATABASE, STORE, PartDown, PartUp
+from contactcenter.health import AMI, DATABASE, STORE, HealthEvent, PartDown, PartUp
 from contactcenter.ivr.events import IvrFinished
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -42,16 +43,21 @@ class OfferLatency:
         self._calls: OrderedDict[str, float] = OrderedDict()  # call -> joined its queue
         self._agents: OrderedDict[str, float] = OrderedDict()  # agent -> became available
 
-    def record(self, event: object) -> float | None:
+    def record(self, event: CallQueued | AgentStateChanged | CallOffered) -> float | None:
         """The offer latency of a CallOffered (never below 0), else None."""
-        if isinstance(event, CallQueued):
-            _keep(self._calls, event.call_id, event.entered_at)
-        elif isinstance(event, AgentStateChanged) and event.state == AgentState.AVAILABLE:
-            _keep(self._agents, event.agent_id, event.at)
-        elif isinstance(event, CallOffered):
-            ready = max(self._calls.pop(event.call_id, event.entered_at),
-                        self._agents.pop(event.agent_id, 0.0))
-            return max(0.0, event.at - ready)
+        match event:
+            case CallQueued():
+                _keep(self._calls, event.call_id, event.entered_at)
+            case AgentStateChanged(state=AgentState.AVAILABLE):
+                _keep(self._agents, event.agent_id, event.at)
+            case AgentStateChanged():
+                pass
+            case CallOffered():
+                ready = max(self._calls.pop(event.call_id, event.entered_at),
+                            self._agents.pop(event.agent_id, 0.0))
+                return max(0.0, event.at - ready)
+            case _:
+                assert_never(event)
         return None
 
 
@@ -62,7 +68,11 @@ def _keep(memory: OrderedDict[str, float], key: str, at: float) -> None:
         memory.popitem(last=False)
 
 
-class PlatformMetrics:
+# what /metrics counts off the bus (the queue figures are read from the distributor)
+Exported = CallQueued | AgentStateChanged | CallOffered | HealthEvent | IvrFinished
+
+
+class PlatformMetrics(BusConsumer[Exported]):
     """`async with PlatformMetrics(bus):` counts the bus's events until closed."""
 
     def __init__(self, bus: EventBus) -> None:
@@ -96,14 +106,7 @@ class PlatformMetrics:
             self.part_up.labels(part).set(1 if part != AMI else 0)  # AMI: until it links
         self._latency = OfferLatency()
         self._ami = "never"  # never linked | up | lost (linked once, down now)
-        self._consumer = BusConsumer(bus, self._handle, "prometheus-metrics")
-
-    async def __aenter__(self) -> PlatformMetrics:
-        await self._consumer.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self._consumer.__aexit__(*exc_info)
+        super().__init__(bus, self._handle, "prometheus-metrics")
 
     def watch(self, *, fastagi_sessions: Callable[[], float] | None = None,
               writes_kept: Callable[[], float] | None = None) -> None:
@@ -129,23 +132,27 @@ class PlatformMetrics:
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
 
-    async def _handle(self, event: object) -> None:
+    async def _handle(self, event: Exported) -> None:
         self.record(event)
 
-    def record(self, event: object) -> None:
-        if (latency := self._latency.record(event)) is not None:
-            self.offer_latency.observe(latency)
-        elif isinstance(event, PartDown):
-            self.part_up.labels(event.part).set(0)
-            if event.part == STORE:
-                self.store_errors.inc()
-            elif event.part == AMI and self._ami == "up":
-                self._ami = "lost"
-        elif isinstance(event, PartUp):
-            self.part_up.labels(event.part).set(1)
-            if event.part == AMI:
-                if self._ami == "lost":  # the first link is no reconnect
-                    self.ami_reconnects.inc()
-                self._ami = "up"
-        elif isinstance(event, IvrFinished):
-            self.ivr_sessions.labels(event.flow, event.outcome).inc()
+    def record(self, event: Exported) -> None:
+        match event:
+            case CallQueued() | AgentStateChanged() | CallOffered():
+                if (latency := self._latency.record(event)) is not None:
+                    self.offer_latency.observe(latency)
+            case PartDown():
+                self.part_up.labels(event.part).set(0)
+                if event.part == STORE:
+                    self.store_errors.inc()
+                elif event.part == AMI and self._ami == "up":
+                    self._ami = "lost"
+            case PartUp():
+                self.part_up.labels(event.part).set(1)
+                if event.part == AMI:
+                    if self._ami == "lost":  # the first link is no reconnect
+                        self.ami_reconnects.inc()
+                    self._ami = "up"
+            case IvrFinished():
+                self.ivr_sessions.labels(event.flow, event.outcome).inc()
+            case _:
+                assert_never(event)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -18,6 +18,7 @@ from contactcenter.errors import FlowError
 
 QUEUES_FILE = "queues.yaml"  # beside the flows
 OVERFLOW_KINDS = ("queue", "voicemail", "callback", "message")
+Number = TypeVar("Number", int, float)
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def _at_key(node: CommentedMap, key: Any) -> tuple[int, int]:
     return line + 1, column + 1
 
 
-def _number(file: str, node: CommentedMap, key: str, kind: type) -> float | int:
+def _number(file: str, node: CommentedMap, key: str, kind: type[Number]) -> Number:
     value = node[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (
             kind is int and not isinstance(value, int)):

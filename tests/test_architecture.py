@@ -7,6 +7,7 @@ broken anywhere fails here with the file and line."""
 from __future__ import annotations
 
 import ast
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +15,8 @@ import pytest
 
 ROOT = Path(__file__).parents[1] / "contactcenter"
 BASE = {"errors", "logs", "config", "events", "backoff", "health", "yamlguard", "queue_config"}
-# what each part may import besides itself and the base modules (a dotted name allows
-# that module and what is inside it only)
+# what each part may import besides itself, the base modules and any events module (a
+# dotted name allows that module and what is inside it only)
 ALLOWED: dict[str, set[str]] = {
     **{name: set() for name in BASE},
     "speech": set(),
@@ -23,12 +24,12 @@ ALLOWED: dict[str, set[str]] = {
     "cti": set(),
     "sim": set(),
     "ivr": {"speech", "crm", "cti"},
-    "acd": {"speech", "cti", "ivr.events"},
+    "acd": {"speech", "cti"},
     "queue": {"acd"},
     "complaints": {"crm", "ivr"},
-    "crm_link": {"crm", "cti", "acd", "ivr.events"},
-    "reports": {"crm", "acd", "ivr.events"},
-    "prometheus": {"acd", "ivr.events"},
+    "crm_link": {"crm", "cti", "acd"},
+    "reports": {"crm", "acd"},
+    "prometheus": {"acd"},
     "agent_console": {"speech", "crm", "cti", "ivr", "acd", "queue", "complaints", "crm_link",
                       "reports", "prometheus"},
     "app": {"speech", "crm", "cti", "ivr", "acd", "queue", "complaints", "crm_link",
@@ -79,10 +80,16 @@ def imports(path: Path) -> Iterator[tuple[int, str]]:
 
 def allowed(source: str, target: str) -> bool:
     top = target.split(".")[0]
-    if top in (source, "contactcenter") or top in BASE:
+    if top in (source, "contactcenter") or top in BASE or is_events(target):
         return True
     return any(target == rule or target.startswith(f"{rule}.") or top == rule
                for rule in ALLOWED[source])
+
+
+def is_events(target: str) -> bool:
+    """A producer's events module (or a name in it): values every part may import."""
+    parts = target.split(".")
+    return len(parts) >= 2 and parts[1] == "events"
 
 
 def sources() -> list[Path]:
@@ -118,6 +125,30 @@ def test_pure_modules_have_no_awaits_and_no_io(pattern: str) -> None:
                         f"{where}:{node.lineno}: {name}"
 
 
+def test_events_modules_hold_values_only() -> None:
+    """Every part may import a producer's events module, so one imports nothing that acts:
+    the base modules, other events modules and pure modules (an enum such as AgentState)."""
+    pure = {path.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".")
+            for pattern in PURE for path in ROOT.glob(pattern)}
+    modules = sorted(ROOT.glob("*/events.py"))
+    assert len(modules) >= 4
+    for path in modules:
+        for line, target in imports(path):
+            assert target.split(".")[0] in BASE or is_events(target) \
+                or target.rsplit(".", 1)[0] in pure, f"{path.relative_to(ROOT.parent)}:{line}"
+
+
+def test_the_pure_modules_are_type_checked_strictly() -> None:
+    """mypy (scripts/test runs it) holds the pure modules to --strict's flags: the override
+    in pyproject.toml names exactly the modules of PURE."""
+    config = tomllib.loads((ROOT.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    strict = [override for override in config["tool"]["mypy"]["overrides"]
+              if override.get("disallow_untyped_defs")]
+    assert len(strict) == 1
+    assert sorted(strict[0]["module"]) == sorted(
+        "contactcenter." + pattern.removesuffix(".py").replace("/", ".") for pattern in PURE)
+
+
 def test_the_rules_catch_an_upward_import(tmp_path: Path) -> None:
     """The check itself: an acd module importing the console is refused, one importing the
     call model is not."""
@@ -125,3 +156,4 @@ def test_the_rules_catch_an_upward_import(tmp_path: Path) -> None:
     assert not allowed("ivr", "acd.distributor")
     assert not allowed("acd", "ivr.runtime") and allowed("acd", "ivr.events.CallbackRequested")
     assert allowed("acd", "cti.events.CallHungUp") and allowed("queue", "acd.store")
+    assert allowed("events", "crm_link.events.ScreenPop") and not allowed("acd", "crm_link")

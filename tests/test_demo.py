@@ -36,9 +36,12 @@ def _config(tmp_path):
     )
 
 
-async def test_headless_demo_tracks_every_call(tmp_path) -> None:
-    summary = await run_demo(_config(tmp_path), headless=True, seconds=2.0, rate=6.0, seed=7)
+async def test_headless_demo_answers_calls_and_tracks_every_one(tmp_path) -> None:
+    """Long enough for calls to be answered, talked and ended (the IVR, a ring of up to
+    2 s and 3 to 8 s of talk): a demo that routed no call would end with none answered."""
+    summary = await run_demo(_config(tmp_path), headless=True, seconds=8.0, rate=2.0, seed=7)
     assert summary["offered"] > 0
+    assert summary["answered"] > 0
     assert summary["lost"] == 0
     assert summary["double_offers"] == 0
     ended = summary["answered"] + summary["abandoned"] + summary["ended_in_ivr"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from contactcenter.acd.routing import WaitingCall
@@ -76,8 +76,8 @@ class WaitingDesk(Protocol):
 
 
 class Announcer:
-    """Serves the `announce` FastAGI script: says the caller's place and wait, and takes
-    the callback key."""
+    """Serves the `announce` FastAGI script (app.py's route table sends it `handle`): says
+    the caller's place and wait, and takes the callback key."""
 
     def __init__(self, desk: WaitingDesk, renderer: PromptRenderer, *,
                  offer_callback: bool = True, key_timeout_ms: int = 3000) -> None:
@@ -85,15 +85,6 @@ class Announcer:
         self.renderer = renderer
         self.offer_callback = offer_callback
         self.key_timeout_ms = key_timeout_ms
-
-    def route(self, other: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
-        """A FastAGI handler: the announce script here, every other script to `other`."""
-        async def handle(session: Any) -> None:
-            if session.flow == ANNOUNCE_FLOW:
-                await self.handle(session)
-            else:
-                await other(session)
-        return handle
 
     async def handle(self, session: AgiChannel) -> None:
         """One announcement; returning lets the dialplan put the caller back on hold."""

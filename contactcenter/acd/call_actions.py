@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, assert_never
 
 from contactcenter.acd.agents import AgentState
 from contactcenter.acd.distributor import Distributor
@@ -68,7 +68,7 @@ class _Legs:
     after_call: str = ""  # the queue's after-call flow (Bridge F), "" for none
 
 
-class CallActions:
+class CallActions(BusConsumer[CallEnded | CallHungUp]):
     def __init__(self, acd: Distributor, pbx: PbxActions, bus: EventBus, *,
                  dial_timeout_ms: int = 30000) -> None:
         self._acd = acd
@@ -78,14 +78,7 @@ class CallActions:
         self._held: dict[str, _Legs] = {}  # agent_id -> their call on hold
         self._consulting: dict[str, str] = {}  # agent_id -> number of an attended transfer
         self._ended: dict[str, asyncio.Future[None]] = {}  # call_id -> ACD closed it
-        self._consumer = BusConsumer(bus, self._handle, "call-actions")
-
-    async def __aenter__(self) -> CallActions:
-        await self._consumer.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._consumer.__aexit__(*exc)
+        super().__init__(bus, self._handle, "call-actions")
 
     def status(self, agent_id: str) -> dict[str, object]:
         """What the console shows beside the call: on hold, consulting whom."""
@@ -214,22 +207,25 @@ class CallActions:
             self._ended.pop(legs.call_id, None)
         await self._pbx.redirect(legs.caller, WAIT_CONTEXT, "s")
 
-    async def _handle(self, event: object) -> None:
+    async def _handle(self, event: CallEnded | CallHungUp) -> None:
         """Bus consumer: a held call whose one leg hangs up loses the other too (but for a
         queue transfer, which keeps the caller); an ended call ends its attended transfer
         and releases a queue transfer waiting for it."""
-        if isinstance(event, CallEnded):
-            if (released := self._ended.get(event.call_id)) and not released.done():
-                released.set_result(None)
-            self._consulting.pop(event.agent_id or "", None)
-        elif isinstance(event, CallHungUp):
-            for agent_id, legs in list(self._held.items()):
-                if event.channel in (legs.caller, legs.agent):
-                    del self._held[agent_id]
-                    if legs.call_id not in self._ended:
-                        with contextlib.suppress(AmiError):  # gone already, usually
-                            await self._pbx.hangup(legs.agent if event.channel == legs.caller
-                                                   else legs.caller)
+        match event:
+            case CallEnded():
+                if (released := self._ended.get(event.call_id)) and not released.done():
+                    released.set_result(None)
+                self._consulting.pop(event.agent_id or "", None)
+            case CallHungUp():
+                for agent_id, legs in list(self._held.items()):
+                    if event.channel in (legs.caller, legs.agent):
+                        del self._held[agent_id]
+                        if legs.call_id not in self._ended:
+                            with contextlib.suppress(AmiError):  # gone already, usually
+                                await self._pbx.hangup(
+                                    legs.agent if event.channel == legs.caller else legs.caller)
+            case _:
+                assert_never(event)
 
 
 def _number(text: str) -> str:

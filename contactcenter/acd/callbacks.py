@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
-from contactcenter.acd.events import CallbackQueued, CallQueued
+from contactcenter.acd.events import AcdEvent, CallbackQueued, CallQueued
 from contactcenter.acd.routing import WaitingCall
 from contactcenter.acd.store import QueueStore
 from contactcenter.cti.dialing import dialable
@@ -27,7 +27,7 @@ class CallbackBook:
     """Adds callbacks to the store and keeps what their hangups and failed tries mean."""
 
     def __init__(self, store: QueueStore, clock: Callable[[], float],
-                 publish: Callable[[object], None]) -> None:
+                 publish: Callable[[AcdEvent], None]) -> None:
         self.store = store
         self.clock = clock
         self.publish = publish

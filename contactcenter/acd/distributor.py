@@ -27,6 +27,7 @@ import socket
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import asdict, replace
+from typing import Self, assert_never
 
 from contactcenter.acd.agents import (
     Agent,
@@ -39,6 +40,7 @@ from contactcenter.acd.call_control import CallControl
 from contactcenter.acd.callbacks import CallbackBook
 from contactcenter.acd.entry import Entry, on_hold_start
 from contactcenter.acd.events import (
+    AcdEvent,
     AgentStateChanged,
     CallConnected,
     CallEnded,
@@ -87,10 +89,14 @@ from contactcenter.cti.events import (
     AgentLegRinging,
     CallArrived,
     CallBridged,
+    CallHoldStopped,
     CallHungUp,
+    CallUnbridged,
     CallVariableSet,
     CallWaiting,
     ChannelSnapshot,
+    CtiEvent,
+    LinkDown,
     OriginateResult,
     Resynced,
 )
@@ -102,12 +108,14 @@ from contactcenter.errors import (
     StoreError,
 )
 from contactcenter.events import BusConsumer, EventBus
-from contactcenter.health import STORE, HealthBoard, PartDown, PartUp
-from contactcenter.ivr.events import CallbackRequested, IvrFinished
+from contactcenter.health import STORE, HealthBoard, HealthEvent, PartDown, PartUp
+from contactcenter.ivr.events import CallbackRequested, IvrEvent, IvrFinished
 from contactcenter.logs import call_fields
 from contactcenter.queue_config import QueueDefinition
 
 log = logging.getLogger(__name__)
+
+Heard = CtiEvent | IvrEvent | HealthEvent  # what the distributor reads off the bus
 
 MAX_REFUSALS = 3  # offers of one call the PBX may refuse before it overflows
 MAX_PRIORITY = 1000  # a supervisor's priority, either way (the IVR sets small ones)
@@ -117,7 +125,7 @@ SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CAL
                      AgentState.WRAP_UP})
 
 
-class Distributor:
+class Distributor(BusConsumer[Heard]):
     """`async with Distributor(store, control, bus):` consumes the bus until closed.
 
     Ring timeout and wrap-up come from the call's queue in `queues` (load_queue_definitions),
@@ -154,17 +162,17 @@ class Distributor:
         self._finished: dict[str, str] = {}  # call_id -> CC_ENTRY of a call closed, caller alive
         self._timers: set[asyncio.Task[None]] = set()
         self._retry = Backoff(base=0.1, cap=5.0)  # a timer's work while the store fails
-        self._consumer = BusConsumer(bus, self.handle, "distributor")
         self.counts = {"answered": 0, "abandoned": 0, "overflowed": 0}  # since start
         self.metrics = QueueMetrics(self.queues, window_seconds=metrics_window_seconds)
         self.health = HealthBoard()  # parts down now (PartDown/PartUp on the bus)
         self._callbacks = CallbackBook(store, clock, self._publish)
         self._watch = QueueWatch(store, control, self.queues, clock, self._callbacks,
                                  publish=self._publish, end=self._end, dispatch=self.dispatch)
+        super().__init__(bus, self.handle, "distributor")
 
-    async def __aenter__(self) -> Distributor:
+    async def __aenter__(self) -> Self:
         await self.store.heartbeat(self.owner, self.lease_seconds)
-        await self._consumer.__aenter__()
+        await super().__aenter__()
         self._own(self._watch.run(self._lock, self.tick_seconds), "acd-queue-watch")
         self._own(self._keep_lease(), "acd-lease")
         return self
@@ -188,7 +196,7 @@ class Distributor:
         for timer in self._timers:
             timer.cancel()
         await asyncio.gather(*self._timers, return_exceptions=True)
-        await self._consumer.__aexit__(*exc)
+        await super().__aexit__(*exc)
 
     # -- agents ---------------------------------------------------------------------------
 
@@ -320,7 +328,7 @@ class Distributor:
             return await self._watch.change(call, by=by, queue=queue, priority=priority,
                                             reset_entry=reset_entry)
 
-    def _publish(self, event: object) -> None:
+    def _publish(self, event: AcdEvent) -> None:
         self.metrics.record(event)
         self.bus.publish(event)
 
@@ -523,7 +531,7 @@ class Distributor:
 
     # -- events -----------------------------------------------------------------------------
 
-    async def handle(self, event: object) -> None:
+    async def handle(self, event: Heard) -> None:
         """One bus event under the lock. A PBX refusal or a refused state change is logged
         and skipped; anything else is logged by the bus reader, which goes on."""
         try:
@@ -536,36 +544,41 @@ class Distributor:
         except (AmiError, InvalidTransition) as exc:
             log.warning("distributor: %s while handling %r; that event is skipped", exc, event)
 
-    async def _handle(self, event: object) -> None:
-        if isinstance(event, PartDown | PartUp):
-            self.health.record(event)
-        elif isinstance(event, IvrFinished):  # a post-call survey's rating, for the board
-            self.metrics.record(event)
-        elif isinstance(event, CallArrived):
-            self._callers[event.uniqueid] = (event.caller_num, event.caller_name)
-        elif isinstance(event, CallVariableSet):
-            self._vars.setdefault(event.uniqueid, {})[event.name] = event.value
-        elif isinstance(event, CallWaiting):
-            self._watch.back_on_hold(event.uniqueid)
-            await self._hold_started(event)
-        elif isinstance(event, AgentLegRinging):
-            await self._agent_leg_rings(event)
-        elif isinstance(event, OriginateResult):
-            if (offer := self._offer_of(event.action_id)) is not None:
-                await self._apply(offer, Answered(event.channel, self.clock()) if event.success
-                                  else Failed(event.reason))
-        elif isinstance(event, CallBridged):
-            offer = self._offers.get(event.uniqueid) or self._offer_of(event.originate_id,
-                                                                       event.channel)
-            if offer is not None:
-                await self._apply(offer, Bridged(event.at))
-        elif isinstance(event, CallbackRequested):
-            if await self._callbacks.requested(event):
-                await self.dispatch()
-        elif isinstance(event, CallHungUp):
-            await self._hung_up(event)
-        elif isinstance(event, Resynced):
-            await self._reconcile(event)
+    async def _handle(self, event: Heard) -> None:
+        match event:
+            case PartDown() | PartUp():
+                self.health.record(event)
+            case IvrFinished():  # a post-call survey's rating, for the board
+                self.metrics.record(event)
+            case CallArrived():
+                self._callers[event.uniqueid] = (event.caller_num, event.caller_name)
+            case CallVariableSet():
+                self._vars.setdefault(event.uniqueid, {})[event.name] = event.value
+            case CallWaiting():
+                self._watch.back_on_hold(event.uniqueid)
+                await self._hold_started(event)
+            case AgentLegRinging():
+                await self._agent_leg_rings(event)
+            case OriginateResult():
+                if (offer := self._offer_of(event.action_id)) is not None:
+                    await self._apply(offer, Answered(event.channel, self.clock())
+                                      if event.success else Failed(event.reason))
+            case CallBridged():
+                offer = self._offers.get(event.uniqueid) or self._offer_of(event.originate_id,
+                                                                           event.channel)
+                if offer is not None:
+                    await self._apply(offer, Bridged(event.at))
+            case CallbackRequested():
+                if await self._callbacks.requested(event):
+                    await self.dispatch()
+            case CallHungUp():
+                await self._hung_up(event)
+            case Resynced():
+                await self._reconcile(event)
+            case CallHoldStopped() | CallUnbridged() | LinkDown():
+                pass  # the next Resynced tells what a lost link missed
+            case _:
+                assert_never(event)
 
     async def _agent_leg_rings(self, event: AgentLegRinging) -> None:
         """Note the leg of the offer; a leg of no offer of ours is hung up."""

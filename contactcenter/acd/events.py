@@ -202,3 +202,9 @@ class Reconciled:
     kept: frozenset[str]
     started: float
     at: float
+
+
+AcdEvent = (AgentStateChanged | CallQueued | CallOffered | OfferExplained | CallConnected
+            | CallEnded | CallOverflowed | CallbackQueued | CallTransferred | CallMoved
+            | MonitorStarted | MonitorModeChanged | MonitorEnded | Reconciled)
+"""Every event the ACD publishes."""

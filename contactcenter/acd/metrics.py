@@ -39,12 +39,29 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from typing import assert_never
 
 from contactcenter.acd.agent_time import AgentTimeline, StateTime, total
 from contactcenter.acd.agents import Agent, AgentState
-from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded, CallOverflowed
+from contactcenter.acd.events import (
+    AcdEvent,
+    AgentStateChanged,
+    CallbackQueued,
+    CallConnected,
+    CallEnded,
+    CallMoved,
+    CallOffered,
+    CallOverflowed,
+    CallQueued,
+    CallTransferred,
+    MonitorEnded,
+    MonitorModeChanged,
+    MonitorStarted,
+    OfferExplained,
+    Reconciled,
+)
 from contactcenter.acd.routing import WaitingCall
-from contactcenter.ivr.events import IvrFinished
+from contactcenter.ivr.events import CallbackRequested, IvrEvent, IvrFinished
 from contactcenter.queue_config import QueueDefinition
 
 DEFAULT_SERVICE_LEVEL_S = 20.0
@@ -93,28 +110,36 @@ class QueueMetrics:
         definition = self.queues.get(queue)
         return definition.short_abandon_seconds if definition else DEFAULT_SHORT_ABANDON_S
 
-    def record(self, event: object) -> None:
-        """Take in one ACD event or IvrFinished; anything else is ignored."""
-        if isinstance(event, CallConnected):
-            self._add(_Fact("answered", event.queue, event.wait_s, event.at))
-            self._answered[event.call_id] = event.queue
-            self._answered.move_to_end(event.call_id)  # answered again: by its last queue
-            if len(self._answered) > ANSWERS_KEPT:
-                self._answered.popitem(last=False)
-        elif isinstance(event, CallOverflowed):
-            self._add(_Fact("overflowed", event.queue, event.wait_s, event.at))
-        elif isinstance(event, CallEnded) and event.outcome == "answered":
-            self._talk[event.call_id] = (event.queue, event.talk_s)
-        elif isinstance(event, CallEnded) and event.outcome == "abandoned":
-            short = event.wait_s < self.short_abandon_s(event.queue)
-            self._add(_Fact("short_abandoned" if short else "abandoned", event.queue,
-                            event.wait_s, event.at))
-        elif isinstance(event, AgentStateChanged):
-            self._agent_changed(event)
-        elif isinstance(event, IvrFinished) and event.survey_score is not None:
-            queue = self._answered.pop(event.uniqueid, None)  # one rating per answer
-            if queue is not None:
-                self._add(_Fact("survey", queue, event.survey_score, event.at))
+    def record(self, event: AcdEvent | IvrEvent) -> None:
+        """Take in one ACD or IVR event; the others say nothing the board counts."""
+        match event:
+            case CallConnected():
+                self._add(_Fact("answered", event.queue, event.wait_s, event.at))
+                self._answered[event.call_id] = event.queue
+                self._answered.move_to_end(event.call_id)  # answered again: by its last queue
+                if len(self._answered) > ANSWERS_KEPT:
+                    self._answered.popitem(last=False)
+            case CallOverflowed():
+                self._add(_Fact("overflowed", event.queue, event.wait_s, event.at))
+            case CallEnded(outcome="answered"):
+                self._talk[event.call_id] = (event.queue, event.talk_s)
+            case CallEnded(outcome="abandoned"):
+                short = event.wait_s < self.short_abandon_s(event.queue)
+                self._add(_Fact("short_abandoned" if short else "abandoned", event.queue,
+                                event.wait_s, event.at))
+            case AgentStateChanged():
+                self._agent_changed(event)
+            case IvrFinished() if event.survey_score is not None:
+                queue = self._answered.pop(event.uniqueid, None)  # one rating per answer
+                if queue is not None:
+                    self._add(_Fact("survey", queue, event.survey_score, event.at))
+            case (CallEnded() | CallQueued() | CallOffered() | CallbackQueued()
+                  | CallTransferred() | Reconciled() | IvrFinished() | CallbackRequested()
+                  | OfferExplained() | CallMoved() | MonitorStarted() | MonitorModeChanged()
+                  | MonitorEnded()):
+                pass
+            case _:
+                assert_never(event)
 
     def _agent_changed(self, event: AgentStateChanged) -> None:
         self._agents.change(event.agent_id, event.state, event.reason, event.at)

@@ -23,7 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, assert_never
 
 from contactcenter.acd.distributor import Distributor
 from contactcenter.acd.events import MonitorEnded, MonitorModeChanged, MonitorStarted
@@ -77,7 +77,7 @@ class Session:
                 "for_s": round(now - (self.started_at or self.requested_at), 1)}
 
 
-class Monitoring:
+class Monitoring(BusConsumer[OriginateResult | CallHungUp | Resynced]):
     def __init__(self, acd: Distributor, pbx: SpyPbx, bus: EventBus, *,
                  ring_timeout_ms: int = RING_TIMEOUT_MS,
                  clock: Callable[[], float] = time.time) -> None:
@@ -88,14 +88,7 @@ class Monitoring:
         self._clock = clock
         self._sessions: dict[str, Session] = {}  # by supervisor
         self._gone: deque[str] = deque(maxlen=GONE_KEPT)
-        self._consumer = BusConsumer(bus, self._handle, "monitoring")
-
-    async def __aenter__(self) -> Monitoring:
-        await self._consumer.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self._consumer.__aexit__(*exc)
+        super().__init__(bus, self._handle, "monitoring")
 
     def sessions(self) -> list[dict[str, object]]:
         """Every session under way, by supervisor."""
@@ -170,22 +163,25 @@ class Monitoring:
 
     # -- the bus --------------------------------------------------------------------------
 
-    async def _handle(self, event: object) -> None:
-        if isinstance(event, OriginateResult):
-            session = next((s for s in self._sessions.values()
-                            if s.action_id and s.action_id == event.action_id), None)
-            if session is not None:
-                await self._answered(session, event)
-        elif isinstance(event, CallHungUp):
-            self._gone.append(event.channel)
-            for session in list(self._sessions.values()):
-                if event.channel == session.channel:
-                    self._end(session, "stopped" if session.stopping else
-                              "call ended" if session.leg_gone else "hung up", event.at)
-                elif event.channel == session.agent_leg:
-                    session.leg_gone = True  # ChanSpy ends with it (E), and the spy's leg
-        elif isinstance(event, Resynced):
-            self._check(event)
+    async def _handle(self, event: OriginateResult | CallHungUp | Resynced) -> None:
+        match event:
+            case OriginateResult():
+                session = next((s for s in self._sessions.values()
+                                if s.action_id and s.action_id == event.action_id), None)
+                if session is not None:
+                    await self._answered(session, event)
+            case CallHungUp():
+                self._gone.append(event.channel)
+                for session in list(self._sessions.values()):
+                    if event.channel == session.channel:
+                        self._end(session, "stopped" if session.stopping else
+                                  "call ended" if session.leg_gone else "hung up", event.at)
+                    elif event.channel == session.agent_leg:
+                        session.leg_gone = True  # ChanSpy ends with it (E), and the spy's leg
+            case Resynced():
+                self._check(event)
+            case _:
+                assert_never(event)
 
     async def _answered(self, session: Session, result: OriginateResult) -> None:
         now = self._clock()

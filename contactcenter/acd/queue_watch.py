@@ -16,7 +16,7 @@ from dataclasses import replace
 from contactcenter.acd.announcer import ANNOUNCE_CONTEXT, announcements_due
 from contactcenter.acd.call_control import CallControl
 from contactcenter.acd.callbacks import CallbackBook
-from contactcenter.acd.events import CallMoved, CallOverflowed, CallQueued
+from contactcenter.acd.events import AcdEvent, CallMoved, CallOverflowed, CallQueued
 from contactcenter.acd.overflow import ALL_BUSY, at_entry, destination, overflows_due
 from contactcenter.acd.routing import WaitingCall, changed_call
 from contactcenter.acd.store import QueueStore
@@ -41,7 +41,7 @@ class QueueWatch:
 
     def __init__(self, store: QueueStore, control: CallControl,
                  queues: Mapping[str, QueueDefinition], clock: Callable[[], float],
-                 callbacks: CallbackBook, *, publish: Callable[[object], None], end: End,
+                 callbacks: CallbackBook, *, publish: Callable[[AcdEvent], None], end: End,
                  dispatch: Callable[[], Awaitable[None]]) -> None:
         self.store = store
         self.control = control

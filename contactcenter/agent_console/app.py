@@ -434,9 +434,9 @@ async def _wrapup(request: web.Request) -> web.StreamResponse:
     if isinstance(saved, Kept):
         return web.json_response({"saved": False, "queued": True, "call_id": call_id},
                                  status=202)
-    record, complaint = saved
+    record, followed = saved
     return web.json_response({**as_json(record), "saved": True,
-                              "complaint": None if complaint is None else as_json(complaint)},
+                              "complaint": None if followed is None else as_json(followed)},
                              dumps=_dumps)
 
 
@@ -469,9 +469,9 @@ def _complaint_change(request: web.Request, value: dict[str, object]) -> Complai
     desk = request.app.get(COMPLAINTS)
     if desk is None:
         raise web.HTTPBadRequest(text="complaints are not configured (flows/complaints.yaml)")
-    text = {key: v.text(value, key) for key in ("subject", "category", "subcategory",
-                                                "severity")}
-    return replace(change, new=desk.draft(**text))
+    return replace(change, new=desk.draft(
+        subject=v.text(value, "subject"), category=v.text(value, "category"),
+        subcategory=v.text(value, "subcategory"), severity=v.text(value, "severity")))
 
 
 async def _dispositions(request: web.Request) -> web.StreamResponse:
@@ -492,17 +492,16 @@ async def _save_customer(request: web.Request) -> web.StreamResponse:
     """Create (no id in the path) or edit a customer: the given fields (null: not given),
     text as strings and phones a list of strings; the CRM validates their values."""
     body = await v.json_object(request)
-    fields: dict[str, object] = {key: v.text(body, key) for key in CUSTOMER_TEXT
-                                 if body.get(key) is not None}
-    if (phones := v.string_list(body, "phones")) is not None:
-        fields["phones"] = phones
+    text = {key: v.text(body, key) for key in CUSTOMER_TEXT if body.get(key) is not None}
+    phones = v.string_list(body, "phones")
     customers, actor = Customers(request.app[DB]), _session(request).username
     if "customer_id" in request.match_info:
         record = await asyncio.to_thread(customers.update,
                                          v.path_id(request, "customer_id"),
-                                         actor=actor, **fields)
-    else:
-        record = await asyncio.to_thread(customers.create, actor=actor, **fields)
+                                         phones=phones, actor=actor, **text)
+    else:  # no name is the CRM's "name is required", not a missing argument
+        record = await asyncio.to_thread(customers.create, phones=phones or (), actor=actor,
+                                         **{"name": "", **text})
     return web.json_response(as_json(record), dumps=_dumps)
 
 

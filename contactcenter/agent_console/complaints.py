@@ -13,6 +13,7 @@ need the resolver role or above. Bad input is 400 with its field, an unknown com
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -39,7 +40,7 @@ STATIC = Path(__file__).parent / "static"
 DESK = web.AppKey("complaint_desk", ComplaintDesk)
 ESCALATOR = web.AppKey("complaint_escalator", Escalator)
 BUS = web.AppKey("complaint_bus", EventBus)
-SESSION_OF = web.AppKey("complaint_session_of", Callable[[web.Request], Session])
+SESSION_OF: web.AppKey[Callable[[web.Request], Session]] = web.AppKey("complaint_session_of")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 ANYONE = ("agent", "resolver", "supervisor", "admin")
@@ -114,12 +115,12 @@ async def _queue(request: web.Request) -> web.StreamResponse:
     if set(statuses) - set(STATUSES):
         raise _error(web.HTTPBadRequest, f"status: one of {', '.join(STATUSES)}",
                      field="status")
-    where = ComplaintFilter(
-        statuses=statuses, assignee=me.username if scope == "mine" else None,
+    where = dataclasses.replace(
+        _filters(request), statuses=statuses,
+        assignee=me.username if scope == "mine" else None,
         scope_user=me.username if scope == "team" else None,
         scope_teams=desk.settings.teams_of(me.username) if scope == "team" else None,
-        escalated=True if request.query.get("escalated") else None,
-        **_filters(request))
+        escalated=True if request.query.get("escalated") else None)
     found = await asyncio.to_thread(desk.complaints.listing, where)
     return _listing(request, found)
 
@@ -169,8 +170,10 @@ async def _reported(request: web.Request) -> list[Complaint]:
     """The complaints the MIS filters select; a resolver's are their teams' only."""
     desk, me = request.app[DESK], request.app[SESSION_OF](request)
     teams = desk.settings.teams_of(me.username) if me.role == "resolver" else None
-    where = ComplaintFilter(scope_user=me.username if teams is not None else None,
-                            scope_teams=teams, **_filters(request), **_received(request))
+    start, end = _received(request)
+    where = dataclasses.replace(_filters(request),
+                                scope_user=me.username if teams is not None else None,
+                                scope_teams=teams, received_from=start, received_before=end)
     return await asyncio.to_thread(desk.complaints.listing, where)
 
 
@@ -242,8 +245,8 @@ async def _resolve(request: web.Request) -> web.StreamResponse:
 
 async def _classify(request: web.Request) -> web.StreamResponse:
     body = await v.json_object(request)
-    inputs = {key: v.text(body, key) for key in ("category", "subcategory", "severity")
-              if key in body}
+    inputs: dict[str, str] = {key: v.text(body, key)
+                              for key in ("category", "subcategory", "severity") if key in body}
     return await _act(request, "classify", inputs, back_office=True)
 
 
@@ -317,12 +320,15 @@ def _escalation(request: web.Request) -> dict[str, Any] | None:
     return None if escalator is None else as_json(escalator.status())
 
 
-def _filters(request: web.Request) -> dict[str, str | None]:
-    return {key: request.query.get(key) or None
-            for key in ("category", "severity", "team", "channel")}
+def _filters(request: web.Request) -> ComplaintFilter:
+    """?category, ?severity, ?team and ?channel; an empty one matches all."""
+    query = request.query
+    return ComplaintFilter(category=query.get("category") or None,
+                           severity=query.get("severity") or None,
+                           team=query.get("team") or None, channel=query.get("channel") or None)
 
 
-def _received(request: web.Request) -> dict[str, datetime | None]:
+def _received(request: web.Request) -> tuple[datetime | None, datetime | None]:
     """?from and ?to, local dates (inclusive), as the filter's received_from/_before."""
     days = {}
     for key in ("from", "to"):
@@ -331,8 +337,7 @@ def _received(request: web.Request) -> dict[str, datetime | None]:
                 else None
         except ValueError:
             raise _error(web.HTTPBadRequest, f"{key}: a date YYYY-MM-DD", field=key) from None
-    start, end = period(days["from"], days["to"], request.app[DESK].settings.hours.timezone)
-    return {"received_from": start, "received_before": end}
+    return period(days["from"], days["to"], request.app[DESK].settings.hours.timezone)
 
 
 def _json(value: object) -> web.StreamResponse:

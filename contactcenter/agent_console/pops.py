@@ -29,6 +29,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict
+from typing import assert_never
 
 from aiohttp import web
 
@@ -52,28 +53,34 @@ class PopHub:
         self._shown: dict[str, str] = {}  # agent -> call their page shows (until the next)
         self._ringing: dict[str, str] = {}  # agent -> call offered to them, not yet answered
 
-    async def handle(self, event: object) -> None:
+    async def handle(self, event: CallOffered | ScreenPop | AgentStateChanged | CallEnded) -> None:
         """Bus consumer: route each event to the one agent it belongs to."""
-        if isinstance(event, CallOffered):
-            self._shown[event.agent_id] = event.call_id
-            self._offered_at[event.agent_id] = event.at
-            message = _pop(event.call_id, offer_pop(event), event.at)
-            self.last_pop[event.agent_id] = message
-            if await self.send(event.agent_id, message):
-                self._observe("offer", self._clock() - event.at)
-        elif isinstance(event, ScreenPop) and self._shown.get(event.agent_id) == event.call_id:
-            message = _pop(event.call_id, event.payload, event.at)
-            live = self.last_pop.get(event.agent_id)
-            if live is not None and live["call_id"] == event.call_id:
+        match event:
+            case CallOffered():
+                self._shown[event.agent_id] = event.call_id
+                self._offered_at[event.agent_id] = event.at
+                message = _pop(event.call_id, offer_pop(event), event.at)
                 self.last_pop[event.agent_id] = message
-            if await self.send(event.agent_id, message):
-                self._observe("record", self._clock() - self._offered_at[event.agent_id])
-        elif isinstance(event, AgentStateChanged):
-            await self._agent_changed(event)
-        elif isinstance(event, CallEnded) and event.agent_id:
-            self._drop_last_pop(event.agent_id, event.call_id)
-            await self.send(event.agent_id, {"type": "ended", "call_id": event.call_id,
-                                             "outcome": event.outcome})
+                if await self.send(event.agent_id, message):
+                    self._observe("offer", self._clock() - event.at)
+            case ScreenPop() if self._shown.get(event.agent_id) == event.call_id:
+                message = _pop(event.call_id, event.payload, event.at)
+                live = self.last_pop.get(event.agent_id)
+                if live is not None and live["call_id"] == event.call_id:
+                    self.last_pop[event.agent_id] = message
+                if await self.send(event.agent_id, message):
+                    self._observe("record", self._clock() - self._offered_at[event.agent_id])
+            case ScreenPop():
+                pass  # the record of a call the agent's page no longer shows
+            case AgentStateChanged():
+                await self._agent_changed(event)
+            case CallEnded():
+                if event.agent_id:
+                    self._drop_last_pop(event.agent_id, event.call_id)
+                    await self.send(event.agent_id, {"type": "ended", "call_id": event.call_id,
+                                                     "outcome": event.outcome})
+            case _:
+                assert_never(event)
 
     async def _agent_changed(self, event: AgentStateChanged) -> None:
         ringing = self._ringing.pop(event.agent_id, None)

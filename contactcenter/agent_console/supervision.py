@@ -38,7 +38,7 @@ from .desk import AgentDesk, MonitorDesk
 DB = web.AppKey("supervision_db", Database)
 MONITOR = web.AppKey("supervision_monitor", MonitorDesk)
 DESK = web.AppKey("supervision_desk", AgentDesk)
-SESSION_OF = web.AppKey("supervision_session_of", Callable[[web.Request], Session])
+SESSION_OF: web.AppKey[Callable[[web.Request], Session]] = web.AppKey("supervision_session_of")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 MODES = ", ".join(mode.value for mode in SpyMode)
 LISTED = 200  # audit rows a page shows

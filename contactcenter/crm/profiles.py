@@ -7,8 +7,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, RowMapping, func, select
 
 from contactcenter.crm.database import Database
 from contactcenter.crm.models import ComplaintRow, CustomerRow, InteractionRow, PhoneRow
@@ -65,8 +66,8 @@ def caller_profiles(
         recent = _recent_interactions(conn, ids, history) if history > 0 else {}
         found = _complaints(conn, customers) if complaints else {}
     return [
-        CallerProfile(
-            customer=customers.get(customer_id) if customer_id is not None else None,
+        CallerProfile(None, matched_by, number) if customer_id is None else CallerProfile(
+            customer=customers.get(customer_id),
             matched_by=matched_by,
             phone_e164=number,
             interactions=tuple(recent.get(customer_id, ())),
@@ -76,7 +77,8 @@ def caller_profiles(
     ]
 
 
-def _ids(conn: Connection, key_column, id_column, keys: Iterable[str | None]) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _ids(conn: Connection, key_column: ColumnElement[str], id_column: ColumnElement[int],
+         keys: Iterable[str | None]) -> dict[str, int]:
     wanted = {key for key in keys if key}
     if not wanted:
         return {}
@@ -140,10 +142,11 @@ def _complaints(conn: Connection, customers: dict[int, Customer]) -> dict[int, l
     return found
 
 
-def _fields(record: type, row: object) -> dict[str, object]:
-    """The row's columns that the record has (the record may add its own, like phones)."""
+def _fields(record: type, row: RowMapping) -> dict[str, Any]:
+    """The row's columns that the record has (the record may add its own, like phones); the
+    values are the database's, as untyped as SQLAlchemy's RowMapping holds them."""
     return {
-        field.name: row[field.name]  # type: ignore[index]
+        field.name: row[field.name]
         for field in dataclasses.fields(record)
-        if field.name in row  # type: ignore[operator]
+        if field.name in row
     }

@@ -207,12 +207,13 @@ class RoutingDecision:
     explanation: dict[str, Any]
 
 
-def as_json(record: Any) -> dict[str, Any]:
+def as_json(record: object) -> dict[str, Any]:
     """A record as a JSON-ready dict: datetimes become ISO 8601 strings, tuples lists.
 
     Shallow and fast (dataclasses.asdict deep-copies): it runs for every screen pop.
     """
-    return {field.name: _plain(getattr(record, field.name)) for field in _fields(type(record))}
+    kind: type = type(record)  # a plain `type`: mypy holds type[object] unhashable (#11470)
+    return {field.name: _plain(getattr(record, field.name)) for field in _fields(kind)}
 
 
 @functools.cache

@@ -22,13 +22,14 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 
-from contactcenter.crm.complaints import Complaints, NewComplaint
+from contactcenter.crm.complaints import Clock, Complaints, NewComplaint
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
 from contactcenter.crm.interactions import Interactions
 from contactcenter.crm.users import Users
 
-USERS = (
+# username, role, name, device, queues (name -> priority), skills (name -> level)
+USERS: tuple[tuple[str, str, str, str, dict[str, int], dict[str, int]], ...] = (
     (
         "agent101",
         "agent",
@@ -238,7 +239,7 @@ def seed(
             complainants, COMPLAINTS, strict=True):
         opened = now - timedelta(days=rng.randint(2, 20), minutes=rng.randint(0, 600))
         response, resolution = DUE_HOURS[severity]
-        Complaints(db, clock=lambda at=opened: at).open(NewComplaint(
+        Complaints(db, clock=_stopped(opened)).open(NewComplaint(
             subject, person.id, "Opened from the demo data.", category, subcategory, severity,
             "call", team, opened + timedelta(hours=response),
             opened + timedelta(hours=resolution)), actor="seed")
@@ -249,3 +250,8 @@ def seed(
                                     severity="low", team="support"), actor="seed")
     solved.act(done.id, "resolve", actor="seed", inputs={"solution": "New password sent."})
     return SeedSummary(len(people), calls, len(COMPLAINTS), len(USERS))
+
+
+def _stopped(at: datetime) -> Clock:
+    """A clock that always says `at`: a complaint opened in the demo's past."""
+    return lambda: at

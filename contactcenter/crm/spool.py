@@ -29,12 +29,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from contactcenter.backoff import Backoff
 from contactcenter.crm.database import failure_reason, unreachable
 from contactcenter.errors import ContactCenterError
-from contactcenter.health import DATABASE, PartDown, PartUp
+from contactcenter.health import DATABASE, HealthEvent, PartDown, PartUp
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,10 @@ KEPT = Kept()
 
 
 @dataclass(eq=False)
-class _Entry:
+class _Entry(Generic[T]):
     what: str  # for the logs: which write this is, e.g. "CallEnded of call 17.3"
-    write: Callable[[], object]  # blocking; runs in a worker thread
-    reply: asyncio.Future[object] | None = None  # for a caller waiting on the outcome
+    write: Callable[[], T]  # blocking; runs in a worker thread
+    reply: asyncio.Future[T | Kept] | None = None  # for a caller waiting on the outcome
     kept: bool = False  # it waited out an outage
 
 
@@ -68,7 +68,7 @@ class WriteSpool:
     """`async with WriteSpool(publish=bus.publish):` starts the writer; exit writes what is
     kept (for up to `drain_seconds`), then stops and logs whatever could not be written."""
 
-    def __init__(self, *, publish: Callable[[object], None] = lambda _event: None,
+    def __init__(self, *, publish: Callable[[HealthEvent], None] = lambda _event: None,
                  backoff: Backoff | None = None, limit: int = 10_000,
                  drain_seconds: float = 5.0, clock: Callable[[], float] = time.time) -> None:
         self._publish = publish
@@ -76,7 +76,7 @@ class WriteSpool:
         self.limit = limit
         self._drain_seconds = drain_seconds
         self._clock = clock
-        self._entries: deque[_Entry] = deque()
+        self._entries: deque[_Entry[Any]] = deque()
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -127,15 +127,15 @@ class WriteSpool:
         """`submit`, then wait for the outcome: the write's result once it is written, or
         KEPT at once if the database is down (or after `wait_seconds` if it is slow): it
         stays in the spool. A refusal (say a bad value) is raised: nothing is kept."""
-        reply: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+        reply: asyncio.Future[T | Kept] = asyncio.get_running_loop().create_future()
         reply.add_done_callback(_retrieve)
         self._add(_Entry(what, write, reply))
         try:
-            return await asyncio.wait_for(asyncio.shield(reply), wait_seconds)  # type: ignore[return-value]
+            return await asyncio.wait_for(asyncio.shield(reply), wait_seconds)
         except TimeoutError:
             return KEPT
 
-    def _add(self, entry: _Entry) -> None:
+    def _add(self, entry: _Entry[Any]) -> None:
         if len(self._entries) >= self.limit:
             log.error("database spool full (%d writes kept while the database is down): "
                       "%s is refused and lost", len(self._entries), entry.what)
@@ -214,7 +214,7 @@ class WriteSpool:
         self._publish(PartUp(DATABASE, now))
 
 
-def _retrieve(reply: asyncio.Future[object]) -> None:
+def _retrieve(reply: asyncio.Future[Any]) -> None:
     """Mark a refusal seen even when its caller stopped waiting (it was logged already)."""
     if not reply.cancelled():
         reply.exception()

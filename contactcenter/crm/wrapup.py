@@ -48,10 +48,11 @@ def wrap_up_with_complaint(db: Database, call_id: str, change: ComplaintChange, 
             new = replace(change.new, customer_id=owner, description=change.notes)
             row = open_row(session, new, actor=actor, now=now)
         else:
-            row = session.get(ComplaintRow, change.complaint_id)
-            if row is None or (owner is not None and row.customer_id != owner):
+            named = session.get(ComplaintRow, change.complaint_id)
+            if named is None or (owner is not None and named.customer_id != owner):
                 raise ValidationError("complaint_id",
                                       f"no complaint {change.complaint_id} for this customer")
+            row = named
             if change.notes.strip():
                 note_row(session, row.id, change.notes, actor=actor, now=now, call_id=call_id)
         if change.resolve:

@@ -13,3 +13,7 @@ class ScreenPop:
     call_id: str
     payload: dict[str, object]
     at: float
+
+
+CrmLinkEvent = ScreenPop
+"""Every event the CRM link publishes."""

@@ -22,7 +22,7 @@ import contextlib
 import functools
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Self, assert_never
 
 from contactcenter.acd.events import (
     CallConnected,
@@ -42,35 +42,38 @@ from contactcenter.ivr.events import IvrFinished
 
 log = logging.getLogger(__name__)
 
-RECORDED = (CallQueued, CallOffered, CallConnected, CallEnded, IvrFinished, Reconciled)
+CallStep = CallQueued | CallOffered | CallConnected | CallEnded  # a row's columns change
+Recorded = CallStep | IvrFinished | Reconciled  # what the recorder reads off the bus
 
 
-def interaction_changes(event: object) -> tuple[str, dict[str, Any]] | None:
-    """(call_id, columns to set) for an ACD call event; None for any other event."""
-    if isinstance(event, CallQueued):
-        return event.call_id, _drop_empty({
-            "state": "queued", "queue": event.queue, "caller_num": event.caller_num,
-            "entered_at": _when(event.entered_at), "ivr_fields": dict(event.fields),
-        })  # fmt: skip
-    if isinstance(event, CallOffered):
-        return event.call_id, _drop_empty({
-            "state": "offered", "queue": event.queue, "agent_id": event.agent_id,
-            "caller_num": event.caller_num, "caller_name": event.caller_name,
-            "entered_at": _when(event.entered_at), "offered_at": _when(event.at),
-            "ivr_path": event.ivr_path, "ivr_fields": dict(event.fields),
-        })  # fmt: skip
-    if isinstance(event, CallConnected):
-        return event.call_id, _drop_empty({
-            "state": "connected", "queue": event.queue, "agent_id": event.agent_id,
-            "connected_at": _when(event.at), "wait_s": event.wait_s,
-        })  # fmt: skip
-    if isinstance(event, CallEnded):
-        return event.call_id, _drop_empty({
-            "state": "ended", "queue": event.queue, "agent_id": event.agent_id,
-            "outcome": event.outcome, "ended_at": _when(event.at), "wait_s": event.wait_s,
-            "talk_s": event.talk_s,
-        })  # fmt: skip
-    return None
+def interaction_changes(event: CallStep) -> tuple[str, dict[str, Any]]:
+    """(call_id, columns to set) for an ACD call event."""
+    match event:
+        case CallQueued():
+            return event.call_id, _drop_empty({
+                "state": "queued", "queue": event.queue, "caller_num": event.caller_num,
+                "entered_at": _when(event.entered_at), "ivr_fields": dict(event.fields),
+            })  # fmt: skip
+        case CallOffered():
+            return event.call_id, _drop_empty({
+                "state": "offered", "queue": event.queue, "agent_id": event.agent_id,
+                "caller_num": event.caller_num, "caller_name": event.caller_name,
+                "entered_at": _when(event.entered_at), "offered_at": _when(event.at),
+                "ivr_path": event.ivr_path, "ivr_fields": dict(event.fields),
+            })  # fmt: skip
+        case CallConnected():
+            return event.call_id, _drop_empty({
+                "state": "connected", "queue": event.queue, "agent_id": event.agent_id,
+                "connected_at": _when(event.at), "wait_s": event.wait_s,
+            })  # fmt: skip
+        case CallEnded():
+            return event.call_id, _drop_empty({
+                "state": "ended", "queue": event.queue, "agent_id": event.agent_id,
+                "outcome": event.outcome, "ended_at": _when(event.at), "wait_s": event.wait_s,
+                "talk_s": event.talk_s,
+            })  # fmt: skip
+        case _:
+            assert_never(event)
 
 
 def _when(epoch: float) -> datetime | None:
@@ -82,7 +85,7 @@ def _drop_empty(changes: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in changes.items() if value not in ("", None, {}, 0)}
 
 
-class InteractionRecorder:
+class InteractionRecorder(BusConsumer[Recorded]):
     """Writes the bus's call events to the interactions table, in order, through `spool`.
 
     `async with InteractionRecorder(bus, db, spool):` subscribes on entry; on exit it hands
@@ -96,21 +99,24 @@ class InteractionRecorder:
         self._customers = Customers(db, region)
         self._own_spool = spool is None
         self._spool = spool or WriteSpool()
-        self._consumer = BusConsumer(bus, self._write, "interaction-recorder")
-        self._stack = contextlib.AsyncExitStack()
+        self._stack = contextlib.AsyncExitStack()  # its own spool, if it has one
+        super().__init__(bus, self._write, "interaction-recorder")
 
-    async def __aenter__(self) -> InteractionRecorder:
+    async def __aenter__(self) -> Self:
         async with contextlib.AsyncExitStack() as stack:
             if self._own_spool:
                 await stack.enter_async_context(self._spool)
-            await stack.enter_async_context(self._consumer)
+            await super().__aenter__()
             self._stack = stack.pop_all()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        await self._stack.__aexit__(*exc_info)
+        try:
+            await super().__aexit__(*exc_info)
+        finally:
+            await self._stack.aclose()
 
-    def record(self, event: object) -> None:
+    def record(self, event: Recorded) -> None:
         """Apply one event to the database (blocking): link the caller, then the columns."""
         if isinstance(event, IvrFinished):
             if event.outcome == "queued":  # seen by the ACD or not (its AMI link down)
@@ -120,16 +126,14 @@ class InteractionRecorder:
                 self._interactions.rate(event.uniqueid, event.survey_score)
             return
         if isinstance(event, Reconciled):
-            closed = self._interactions.close_stale(event.kept, _when(event.started),
-                                                    _when(event.at))
+            closed = self._interactions.close_stale(
+                event.kept, datetime.fromtimestamp(event.started, UTC),
+                datetime.fromtimestamp(event.at, UTC))
             if closed:
                 log.warning("interaction recorder: closed %d record(s) a dead process left "
                             "open: %s", len(closed), ", ".join(closed[:20]))
             return
-        found = interaction_changes(event)
-        if found is None:
-            return
-        call_id, changes = found
+        call_id, changes = interaction_changes(event)
         if isinstance(event, CallQueued | CallOffered):
             caller = caller_of(event)
             customer, _ = self._customers.identify(account=caller.account, phone=caller.phone)
@@ -137,9 +141,7 @@ class InteractionRecorder:
                 changes["customer_id"] = customer.id
         self._interactions.track(call_id, changes)
 
-    async def _write(self, event: object) -> None:
-        if not isinstance(event, RECORDED):
-            return
+    async def _write(self, event: Recorded) -> None:
         if isinstance(event, IvrFinished):
             if event.survey_score is None and event.outcome != "queued":
                 return  # an IVR run that neither queued nor rated changes no row

@@ -94,7 +94,7 @@ def offer_pop(offer: CallOffered) -> dict[str, Any]:
     return {**pending, "new_customer": None, "lookup": "pending"}
 
 
-class ScreenPopper:
+class ScreenPopper(BusConsumer[CallOffered]):
     """Listens for CallOffered on the bus and publishes a ScreenPop for each at once.
 
     `async with ScreenPopper(bus, db):` subscribes on entry; on exit it pops what was
@@ -117,16 +117,12 @@ class ScreenPopper:
         self._region = region
         self._clock = clock
         self._lookup_seconds = lookup_seconds
-        self._consumer = BusConsumer(bus, self._on_event, "screen-popper")
         self._pending: list[CallOffered] = []
         self._worker: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> ScreenPopper:
-        await self._consumer.__aenter__()
-        return self
+        super().__init__(bus, self._on_event, "screen-popper")
 
     async def __aexit__(self, *exc_info: object) -> None:
-        await self._consumer.__aexit__(*exc_info)
+        await super().__aexit__(*exc_info)
         if self._worker is not None:
             try:
                 await self._worker
@@ -158,9 +154,7 @@ class ScreenPopper:
             self._bus.publish(event)
         return pops
 
-    async def _on_event(self, event: object) -> None:
-        if not isinstance(event, CallOffered):
-            return
+    async def _on_event(self, event: CallOffered) -> None:
         self._pending.append(event)
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._pop_pending(), name="screen-pops")

@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Self
 
 from panoramisk.message import Message
 
@@ -34,7 +35,12 @@ AGENT_CONTEXT = "cc-agent"  # extensions.conf: Bridge(${CC_PEER},${CC_BRIDGE_OPT
 
 
 class AmiBridge:
-    """Owns the AMI session, the call model and the reconnect task."""
+    """Owns the AMI session, the call model and the reconnect task.
+
+    `async with AmiBridge(config, bus) as bridge:` connects, logs in (verified), turns
+    events on and resyncs, or raises AmiError leaving nothing open; inside, the link is
+    kept (reconnect, resync); exit stops reconnecting and logs off.
+    """
 
     def __init__(self, config: AmiConfig, bus: EventBus, *, model: CallModel | None = None,
                  first_retry: float = FIRST_RETRY) -> None:
@@ -51,12 +57,19 @@ class AmiBridge:
     def connected(self) -> bool:
         return self._manager is not None and self._manager.connected
 
-    async def start(self) -> None:
-        """Connect, log in (verified), Events on, resync; AmiError if any of it fails."""
-        await self._connect()
+    async def __aenter__(self) -> Self:
+        try:
+            await self._connect()
+        except BaseException:
+            await self._close()
+            raise
         self._task = asyncio.create_task(self._keep_linked(), name="ami-reconnect")
+        return self
 
-    async def close(self) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._close()
+
+    async def _close(self) -> None:
         """Stop reconnecting, log off, and wait for the task and the socket."""
         self._closing = True
         self._lost.set()

@@ -24,6 +24,7 @@ from contactcenter.cti.events import (
     CallVariableSet,
     CallWaiting,
     ChannelSnapshot,
+    CtiEvent,
     OriginateResult,
 )
 
@@ -84,7 +85,7 @@ class CallModel:
         self._resyncing = False
         self._born: set[str] = set()  # channels created / gone since begin_resync
         self._gone: set[str] = set()
-        self._handlers: dict[str, Callable[[Mapping[str, Any]], list[object]]] = {
+        self._handlers: dict[str, Callable[[Mapping[str, Any]], list[CtiEvent]]] = {
             "Newchannel": self._newchannel,
             "Newstate": self._newstate,
             "VarSet": self._varset,
@@ -116,7 +117,7 @@ class CallModel:
         """The Originate was never accepted: its device must not claim a later channel."""
         self._expected = [e for e in self._expected if e.action_id != action_id]
 
-    def feed(self, message: Mapping[str, Any]) -> list[object]:
+    def feed(self, message: Mapping[str, Any]) -> list[CtiEvent]:
         """The call-model events one AMI message means (often none)."""
         handler = self._handlers.get(message.get("Event", ""))
         return handler(message) if handler is not None else []
@@ -154,7 +155,7 @@ class CallModel:
 
     # -- handlers ----------------------------------------------------------------------
 
-    def _newchannel(self, msg: Mapping[str, Any]) -> list[object]:
+    def _newchannel(self, msg: Mapping[str, Any]) -> list[CtiEvent]:
         uniqueid, name = msg.get("Uniqueid", ""), msg.get("Channel", "")
         if not uniqueid or not name:
             log.warning("Newchannel without Uniqueid/Channel skipped")
@@ -191,7 +192,7 @@ class CallModel:
                 return _Expected(chan.action_id, chan.device, chan.call_id)
         return None
 
-    def _newstate(self, msg: Mapping[str, Any]) -> list[object]:
+    def _newstate(self, msg: Mapping[str, Any]) -> list[CtiEvent]:
         chan = self._channels.get(msg.get("Uniqueid", ""))
         if chan is None:
             return []
@@ -200,18 +201,18 @@ class CallModel:
         chan.caller_name = msg.get("CallerIDName", chan.caller_name)
         return self._ringing(chan) if chan.state == RINGING else []
 
-    def _dial_begin(self, msg: Mapping[str, Any]) -> list[object]:
+    def _dial_begin(self, msg: Mapping[str, Any]) -> list[CtiEvent]:
         chan = self._channels.get(msg.get("DestUniqueid", ""))
         return self._ringing(chan) if chan is not None else []
 
-    def _ringing(self, chan: LiveChannel) -> list[object]:
+    def _ringing(self, chan: LiveChannel) -> list[CtiEvent]:
         if not chan.agent_leg or chan.rang:
             return []
         chan.rang = True
         return [AgentLegRinging(chan.uniqueid, chan.channel, chan.device, chan.call_id,
                                 chan.action_id)]
 
-    def _varset(self, msg: Mapping[str, Any]) -> list[object]:
+    def _varset(self, msg: Mapping[str, Any]) -> list[CtiEvent]:
         name = msg.get("Variable", "")
         if not isinstance(name, str) or not name.startswith("CC_"):
             return []
@@ -221,14 +222,14 @@ class CallModel:
             chan.variables[name] = value
         return [CallVariableSet(uniqueid, msg.get("Channel", ""), name, value)]
 
-    def _moh_start(self, msg: Mapping[str, Any]) -> list[object]:
+    def _moh_start(self, msg: Mapping[str, Any]) -> list[CtiEvent]:
         return [CallWaiting(msg.get("Uniqueid", ""), msg.get("Channel", ""), self._clock(),
                             msg.get("Context", ""))]
 
-    def _moh_stop(self, msg: Mapping[str, Any]) -> list[object]:
+    def _moh_stop(self, msg: Mapping[str, Any]) -> list[CtiEvent]:
         return [CallHoldStopped(msg.get("Uniqueid", ""), msg.get("Channel", ""))]
 
-    def _originate_response(self, msg: Mapping[str, Any]) -> list[object]:
+    def _originate_response(self, msg: Mapping[str, Any]) -> list[CtiEvent]:
         action_id = msg.get("ActionID", "")
         # A leg that never appeared (device unreachable) must not claim a later channel.
         self.forget_originate(action_id)
@@ -241,7 +242,7 @@ class CallModel:
             uniqueid="" if uniqueid == "<unknown>" else uniqueid,
         )]
 
-    def _bridge_enter(self, msg: Mapping[str, Any]) -> list[object]:
+    def _bridge_enter(self, msg: Mapping[str, Any]) -> list[CtiEvent]:
         uniqueid, bridge_id = msg.get("Uniqueid", ""), msg.get("BridgeUniqueid", "")
         chan = self._channels.get(uniqueid)
         if chan is not None:
@@ -249,14 +250,14 @@ class CallModel:
         return [CallBridged(uniqueid, msg.get("Channel", ""), bridge_id, self._clock(),
                             chan.action_id if chan is not None else "")]
 
-    def _bridge_leave(self, msg: Mapping[str, Any]) -> list[object]:
+    def _bridge_leave(self, msg: Mapping[str, Any]) -> list[CtiEvent]:
         uniqueid = msg.get("Uniqueid", "")
         chan = self._channels.get(uniqueid)
         if chan is not None:
             chan.bridge_id = ""
         return [CallUnbridged(uniqueid, msg.get("Channel", ""), msg.get("BridgeUniqueid", ""))]
 
-    def _hangup(self, msg: Mapping[str, Any]) -> list[object]:
+    def _hangup(self, msg: Mapping[str, Any]) -> list[CtiEvent]:
         uniqueid = msg.get("Uniqueid", "")
         chan = self._channels.pop(uniqueid, None)
         if self._resyncing:

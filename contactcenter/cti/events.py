@@ -139,3 +139,8 @@ class LinkDown:
     """The AMI link dropped; events may be missed until the next Resynced."""
 
     at: float
+
+
+CtiEvent = (CallArrived | CallVariableSet | CallWaiting | CallHoldStopped | AgentLegRinging
+            | OriginateResult | CallBridged | CallUnbridged | CallHungUp | Resynced | LinkDown)
+"""Every event the call model and the AMI bridge publish."""

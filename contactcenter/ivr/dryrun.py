@@ -38,11 +38,13 @@ def fixture_crm(customers: Sequence[Mapping[str, object]]) -> FindCustomer:
 
     def find(by: str, value: str) -> dict[str, str] | None:
         for customer in customers:
-            phones = [digits(p) for p in customer.get("phones") or ()]  # type: ignore[union-attr]
-            if (digits(value) in phones if by == "phone"
+            listed = customer.get("phones") or ()
+            phones = [str(p) for p in listed] if isinstance(listed, list | tuple) \
+                else [str(listed)]
+            if (digits(value) in map(digits, phones) if by == "phone"
                     else str(customer.get("account", "")) == value):
                 found = {k: str(v) for k, v in customer.items() if k != "phones"}
-                return {**found, "phone": str((customer.get("phones") or [""])[0])}  # type: ignore[index]
+                return {**found, "phone": phones[0] if phones else ""}
         return None
     return find
 
@@ -61,7 +63,7 @@ class DryRun:
     heard: tuple[str, ...]
     variables: dict[str, str]
     finish: ivr.Finish
-    unused: tuple[str | None, ...]
+    unused: tuple[Answer, ...]
 
 
 def dry_run(flow: Flow, call: ivr.CallInfo, answers: Iterable[Answer], *,

@@ -45,3 +45,7 @@ class CallbackRequested:
     fields: dict[str, str] = field(default_factory=dict)
     ivr_path: str = ""
     at: float = 0.0
+
+
+IvrEvent = IvrFinished | CallbackRequested
+"""Every event the IVR publishes."""

@@ -146,6 +146,20 @@ class AgiSession:
 SessionHandler = Callable[[AgiSession], Awaitable[None]]
 
 
+@dataclass
+class AgiRoutes:
+    """The FastAGI route table: which handler serves each script name the dialplan's
+    AGI(agi://host/<script>) asks for, and `default` for every other name (the IVR's,
+    whose scripts are flow names). A handler itself, so FastAgiServer serves a table or a
+    single handler alike; app.py builds the platform's."""
+
+    default: SessionHandler
+    scripts: dict[str, SessionHandler] = field(default_factory=dict)
+
+    async def __call__(self, session: AgiSession) -> None:
+        await self.scripts.get(session.flow, self.default)(session)
+
+
 async def read_environment(reader: asyncio.StreamReader) -> dict[str, str] | None:
     """The `agi_*` block up to its empty line; None if the peer closed or sent garbage.
 
@@ -185,7 +199,8 @@ def allow_open_files(wanted: int) -> int:
 
 
 class FastAgiServer:
-    """Accepts Asterisk's FastAGI connections and runs `handler` for each session."""
+    """Accepts Asterisk's FastAGI connections and runs `handler` (an AgiRoutes table, or
+    one handler for every script) for each session."""
 
     def __init__(self, handler: SessionHandler, *, host: str = "127.0.0.1", port: int = 4573,
                  header_timeout: float = HEADER_TIMEOUT,

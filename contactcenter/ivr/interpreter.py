@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 
+from contactcenter.ivr.events import IvrEvent
 from contactcenter.ivr.model import Flow, Step
 from contactcenter.speech.phrases import match_phrase
 from contactcenter.speech.recognizer import Recognition
@@ -85,7 +86,7 @@ class Lookup:
 class Publish:
     """Put an event on the platform's bus (the callback step's CallbackRequested)."""
 
-    event: object
+    event: IvrEvent
 
 
 @dataclass(frozen=True)

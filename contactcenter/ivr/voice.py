@@ -17,7 +17,7 @@ import functools
 import logging
 from pathlib import Path
 
-from contactcenter.ivr.fastagi import AgiHangup, AgiSession, quote
+from contactcenter.ivr.fastagi import AgiHangup, AgiReply, AgiSession, quote
 from contactcenter.ivr.interpreter import Ask, Result
 from contactcenter.speech.audio import read_pcm
 from contactcenter.speech.audiosocket import AudioSocketServer
@@ -62,7 +62,7 @@ class VoiceTurns:
         command = asyncio.ensure_future(session.command(
             f"EXEC AudioSocket {quote(f'{call_uuid},{self.address}')}"))
         try:
-            await asyncio.wait({linked, command}, timeout=CONNECT_SECONDS,
+            await asyncio.wait((linked, command), timeout=CONNECT_SECONDS,
                                return_when=asyncio.FIRST_COMPLETED)
             if not linked.done():
                 stream.cancel()
@@ -86,7 +86,7 @@ class VoiceTurns:
         return self._answer(session, outcome)
 
     @staticmethod
-    async def _finish(command: asyncio.Future[object]) -> None:
+    async def _finish(command: asyncio.Future[AgiReply]) -> None:
         """The EXEC's reply: once the socket is hung up Asterisk answers at once. Waiting
         for it keeps the AGI's replies in step with its commands."""
         done, _ = await asyncio.wait({command}, timeout=CONNECT_SECONDS)

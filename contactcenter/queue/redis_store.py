@@ -11,14 +11,15 @@ from __future__ import annotations
 import functools
 import json
 import struct
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from importlib.resources import files
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
+from redis.backoff import AbstractBackoff
 from redis.commands.core import AsyncScript
 from redis.connection import parse_url
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -38,7 +39,8 @@ CHANGE_RETRIES = 3  # a call changed by another process meanwhile is read again 
 SOCKET_TIMEOUT_S = 2.0  # a frozen server fails a command after this, rather than hang
 
 
-def store_errors(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+def store_errors(
+        method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
     """Redis's errors (and the socket's) become StoreError at this edge, with what failed."""
     @functools.wraps(method)
     async def mapped(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -48,6 +50,17 @@ def store_errors(method: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]
             raise StoreError(f"Redis {method.__name__} failed: {exc}") from exc
     return mapped
 
+
+class _RetryBackoff(AbstractBackoff):
+    """The project's backoff policy behind redis-py's interface, for its Retry."""
+
+    def __init__(self, policy: Backoff) -> None:
+        self._policy = policy
+
+    def compute(self, failures: int) -> float:
+        return self._policy.delay(failures - 1)
+
+
 _LIBRARY = files(__package__).joinpath("redis_store.lua").read_text(encoding="utf-8")
 
 
@@ -55,10 +68,10 @@ def _script(redis: Redis, function: str) -> AsyncScript:
     return redis.register_script(f"{_LIBRARY}\nreturn {function}()\n")
 
 
-def _client_options() -> dict[str, object]:
+def _client_options() -> dict[str, Any]:
     return {"decode_responses": True, "socket_timeout": SOCKET_TIMEOUT_S,
             "socket_connect_timeout": SOCKET_TIMEOUT_S,
-            "retry": Retry(Backoff(base=0.05, cap=0.5), RETRIES,
+            "retry": Retry(_RetryBackoff(Backoff(base=0.05, cap=0.5)), RETRIES,
                            (RedisConnectionError, RedisTimeoutError))}
 
 
@@ -176,7 +189,8 @@ class RedisStore:
         """Read the call, change it, and write it only over what was read (the script
         compares): another process's change in between makes this one read again."""
         for _ in range(CHANGE_RETRIES):
-            text = await self._redis.hget(f"{self._prefix}calls", call_id)
+            # decode_responses=True: a str, which redis-py's types cannot know
+            text = cast("str | None", await self._redis.hget(f"{self._prefix}calls", call_id))
             if text is None:
                 return None
             changed = changed_call(decode_call(text), queue, priority, entered_at)
@@ -203,11 +217,12 @@ class RedisStore:
     @store_errors
     async def agent(self, agent_id: str) -> Agent | None:
         fields = await self._redis.hgetall(f"{self._prefix}agent:{agent_id}")
-        return decode_agent(fields) if fields else None
+        # decode_responses=True: replies are str, which redis-py's types cannot know
+        return decode_agent(cast("dict[str, str]", fields)) if fields else None
 
     @store_errors
     async def agents(self) -> list[Agent]:
-        ids = await self._redis.smembers(f"{self._prefix}agents")
+        ids = cast("set[str]", await self._redis.smembers(f"{self._prefix}agents"))
         async with self._redis.pipeline(transaction=False) as pipe:
             for agent_id in sorted(ids):
                 pipe.hgetall(f"{self._prefix}agent:{agent_id}")

@@ -30,18 +30,25 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, assert_never
 
 from contactcenter.acd.agents import Agent
 from contactcenter.acd.events import (
+    AcdEvent,
     AgentStateChanged,
     CallbackQueued,
     CallConnected,
     CallEnded,
+    CallMoved,
     CallOffered,
     CallOverflowed,
     CallQueued,
     CallTransferred,
+    MonitorEnded,
+    MonitorModeChanged,
+    MonitorStarted,
+    OfferExplained,
+    Reconciled,
 )
 from contactcenter.crm.database import Database
 from contactcenter.crm.queue_log import AGENT, QueueLog
@@ -52,6 +59,7 @@ from contactcenter.ivr.events import IvrFinished
 
 log = logging.getLogger(__name__)
 
+Logged = AcdEvent | IvrFinished  # what the queue log reads off the bus
 MOVED_KEPT = 10_000  # calls moved by an overflow whose CallQueued is still to come
 
 
@@ -62,8 +70,8 @@ class QueueLogRows:
         self.process = process
         self._moved: dict[tuple[str, str], float] = {}  # (call, queue) -> moved in at
 
-    def row(self, event: object) -> QueueEvent | None:
-        """The row for an ACD event or a rated IvrFinished; None for anything else."""
+    def row(self, event: Logged) -> QueueEvent | None:
+        """The row for an ACD event or a rated IvrFinished; None for an unrated one."""
         match event:
             case CallQueued():
                 arrived = self._moved.pop((event.call_id, event.queue), event.entered_at)
@@ -101,7 +109,11 @@ class QueueLogRows:
             case IvrFinished() if event.survey_score is not None:
                 return self._row(event.at, "survey", event.uniqueid, "", "",
                                  {"score": event.survey_score, "flow": event.flow})
-        return None
+            case (IvrFinished() | Reconciled() | OfferExplained() | CallMoved()
+                  | MonitorStarted() | MonitorModeChanged() | MonitorEnded()):
+                return None  # no survey; bookkeeping; supervision (crm_link/supervision.py)
+            case _:
+                assert_never(event)
 
     def snapshot(self, agents: Iterable[Agent], at: float) -> list[QueueEvent]:
         """Rows saying each agent's state as the store has it at `at`."""
@@ -142,7 +154,7 @@ class _Batch:
             return self._rows
 
 
-class HistoryRecorder:
+class HistoryRecorder(BusConsumer[Logged]):
     """`async with HistoryRecorder(bus, db, spool, process=...):` subscribes on entry; on
     exit it hands the spool what was already published, then stops."""
 
@@ -153,21 +165,14 @@ class HistoryRecorder:
         self._rows = QueueLogRows(process)
         self._clock = clock
         self._batch: _Batch | None = None
-        self._consumer = BusConsumer(bus, self._record, "history-recorder")
-
-    async def __aenter__(self) -> HistoryRecorder:
-        await self._consumer.__aenter__()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self._consumer.__aexit__(*exc_info)
+        super().__init__(bus, self._record, "history-recorder")
 
     def note_agents(self, agents: Iterable[Agent]) -> None:
         """Keep every agent's state now, as the store has it (at the platform's start)."""
         for row in self._rows.snapshot(agents, self._clock()):
             self._keep(row)
 
-    async def _record(self, event: object) -> None:
+    async def _record(self, event: Logged) -> None:
         if (row := self._rows.row(event)) is not None:
             self._keep(row)
 

@@ -175,7 +175,7 @@ class AgiSession:
                     self._pbx.caller_hangs_up(self._ch)
                     self.hang_up(0)
                 line_task = line_task or asyncio.ensure_future(reader.readline())
-                waiting = {line_task} if dead else {line_task, hangup_wait}
+                waiting = (line_task,) if dead else (line_task, hangup_wait)
                 done, _ = await asyncio.wait(waiting, timeout=self._dead_linger if dead else None,
                                              return_when=asyncio.FIRST_COMPLETED)
                 if not done:

@@ -24,7 +24,8 @@ WIDTH = 2  # bytes per sample
 FRAME_BYTES = 320  # 20 ms at 8 kHz: the frame AudioSocket and the VAD work in
 FRAME_SECONDS = 0.02
 
-Resampling = tuple[object, ...] | None  # audioop.ratecv's state between chunks
+# audioop.ratecv's state between chunks (its typeshed shape)
+Resampling = tuple[int, tuple[tuple[int, int], ...]] | None
 
 
 def read_pcm(path: str | Path) -> bytes:

@@ -14,7 +14,7 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from contactcenter.speech.recognizer import Recognition, Recognizer, RecognizerError, Utterance
 
@@ -81,7 +81,8 @@ class Stream:
         started = asyncio.ensure_future(
             pool.run(functools.partial(pool.recognizer.start, phrases, free=free)))
         started.add_done_callback(self._started)
-        self._job: asyncio.Future[object] = started  # the engine call in flight, if any
+        # the engine call in flight, if any
+        self._job: asyncio.Future[Utterance] | asyncio.Future[None] = started
 
     def _started(self, job: asyncio.Future[Utterance]) -> None:
         if _succeeded(job):
@@ -92,7 +93,7 @@ class Stream:
         if len(self._buffer) >= FEED_BYTES and _succeeded(self._job):
             self._job = self._feed_next()  # a failed job stays, for result() to raise
 
-    def _feed_next(self, *, last: bool = False) -> asyncio.Future[object]:
+    def _feed_next(self, *, last: bool = False) -> asyncio.Future[None]:
         """A job for the buffered audio in FEED_BYTES chunks (the rest waits, unless this is
         the last): the engine always gets the same chunks whatever the timing, and so gives
         the same result (pocketsphinx's cepstral mean moves chunk by chunk)."""
@@ -127,11 +128,11 @@ class Stream:
                 self._job.add_done_callback(_consume)
 
 
-def _succeeded(job: asyncio.Future[object]) -> bool:
+def _succeeded(job: asyncio.Future[Any]) -> bool:  # whatever the job's result
     return job.done() and not job.cancelled() and job.exception() is None
 
 
-def _consume(job: asyncio.Future[object]) -> None:
+def _consume(job: asyncio.Future[Any]) -> None:
     """An abandoned job's failure is logged, not left to 'exception never retrieved'."""
     with contextlib.suppress(asyncio.CancelledError):
         if job.exception() is not None:

@@ -52,7 +52,7 @@ def _silence_driver() -> None:
     want); swapping sys.stdout instead would swallow other threads' output meanwhile."""
     from pyttsx3.drivers import espeak as driver
 
-    driver.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+    driver.print = lambda *args, **kwargs: None
 
 
 def _speak(text: str, voice: str, raw: Path) -> None:

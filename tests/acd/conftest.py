@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,13 +17,13 @@ from contactcenter.acd.store import QueueStore
 from contactcenter.config import AmiConfig
 from contactcenter.cti.bridge import AmiBridge
 from contactcenter.events import EventBus
-from contactcenter.ivr.fastagi import FastAgiServer
+from contactcenter.ivr.fastagi import AgiRoutes, FastAgiServer
 from contactcenter.ivr.runtime import FlowRegistry, IvrService
 from contactcenter.queue.memory_store import MemoryStore
 from contactcenter.queue_config import QueueDefinition
 from contactcenter.sim import PbxSimulator, ScriptedAgent
 from contactcenter.speech.tts import PromptRenderer
-from tests.cti.test_bridge_sim import CuttableLink
+from tests.helpers import CuttableLink
 
 FLOWS = Path(__file__).parents[2] / "flows"
 KEYS = {"billing": "1", "support": "2", "sales": "3", "operator": "0"}
@@ -38,7 +38,7 @@ class AcdRig:
     events: asyncio.Queue[object]
     seen: list[object]
     link: CuttableLink
-    router: Router  # what FastAGI sessions run
+    routes: AgiRoutes  # what FastAGI sessions run
 
     async def next(self, kind: type[E], where: Callable[[E], bool] = lambda _e: True,
                    within: float = 10.0) -> E:
@@ -59,16 +59,6 @@ class AcdRig:
         return [e for e in self.drain() if isinstance(e, kind)]
 
 
-@dataclass
-class Router:
-    """The FastAGI handler, swapped once the distributor (which announcements ask) exists."""
-
-    handle: Callable[[Any], Awaitable[None]]
-
-    async def __call__(self, session: Any) -> None:
-        await self.handle(session)
-
-
 @contextlib.asynccontextmanager
 async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None = None,
                   queues: Mapping[str, QueueDefinition] | None = None,
@@ -85,25 +75,18 @@ async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None 
     registry.reload()
     renderer = PromptRenderer(prompts or tmp_path / "prompts")
     service = IvrService(registry, renderer, bus)
-    handler = Router(service.handle)
+    routes = AgiRoutes(service.handle)  # announcements once the distributor exists
     with bus.subscribe() as events:
-        async with FastAgiServer(handler, port=0) as agi, \
+        async with FastAgiServer(routes, port=0) as agi, \
                 PbxSimulator(agi_port=agi_port or agi.port, agents=agents or {},
                              agi_contexts={ANNOUNCE_CONTEXT: ANNOUNCE_FLOW},
                              customers=customers, callback_dial_seconds=0.5,
-                             overflow_seconds=0.05, chaos=chaos) as sim:
-            link = CuttableLink(sim.ami_port)
-            await link.start()
+                             overflow_seconds=0.05, chaos=chaos) as sim, \
+                CuttableLink(sim.ami_port) as link:
             bridge = AmiBridge(AmiConfig(port=link.port, secret="ccsecret"), bus,
                                first_retry=0.02)
-            try:
-                async with Distributor(store or MemoryStore(), bridge, bus, queues=queues,
-                                       **{"tick_seconds": 0.05, **distributor}) as acd:
-                    handler.handle = Announcer(acd, renderer).route(service.handle)
-                    await bridge.start()
-                    try:
-                        yield AcdRig(sim, acd, bridge, events, [], link, handler)
-                    finally:
-                        await bridge.close()
-            finally:
-                await link.close()
+            async with Distributor(store or MemoryStore(), bridge, bus, queues=queues,
+                                   **{"tick_seconds": 0.05, **distributor}) as acd:
+                routes.scripts[ANNOUNCE_FLOW] = Announcer(acd, renderer).handle
+                async with bridge:
+                    yield AcdRig(sim, acd, bridge, events, [], link, routes)

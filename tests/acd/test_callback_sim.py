@@ -23,7 +23,7 @@ from contactcenter.sim import ScriptedAgent, ScriptedCaller
 from contactcenter.sim.stats import CallOutcome
 from contactcenter.speech.tts import PromptRenderer
 from tests.acd.conftest import KEYS, AcdRig, acd_rig
-from tests.cti.test_bridge import until
+from tests.helpers import eventually
 
 AGENT = AgentProfile("agent101", "SIP/agent101", {"support": 0})
 CUSTOMER = "+14155550141"
@@ -105,7 +105,7 @@ async def test_an_ivr_callback_the_customer_never_answers_is_retried_then_closed
         rig.acd.bus.publish(CallbackRequested("ivr-call-1", "support", "+14155550199",
                                               "Ada Lovelace", at=rig.acd.clock() - 30))
         ended = await rig.next(CallEnded, lambda e: e.call_id == "ivr-call-1")
-        await until(lambda: len(rig.sim.pbx.channels) == 0)
+        await eventually(lambda: len(rig.sim.pbx.channels) == 0)
         agent = await rig.acd.agent_view("agent101")
     assert ended.outcome == "abandoned" and ended.wait_s >= 30
     assert [c.caller.number for c in rig.sim.callbacks] == ["+14155550199"] * 2

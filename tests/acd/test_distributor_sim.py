@@ -23,7 +23,7 @@ from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller
 from contactcenter.sim.stats import CallOutcome
 from contactcenter.speech.tts import PromptRenderer
 from tests.acd.conftest import KEYS, acd_rig
-from tests.cti.test_bridge import until
+from tests.helpers import eventually
 
 FLOWS = Path(__file__).parents[2] / "flows"
 
@@ -49,14 +49,11 @@ async def test_every_call_ends_answered_or_abandoned_none_offered_twice(tmp_path
                 for agent in ("agent101", "agent102"):
                     await acd.register_agent(AgentProfile(agent, f"SIP/{agent}", {"support": 0}))
                     await acd.login(agent)
-                await bridge.start()
-                try:
+                async with bridge:
                     calls = [sim.place_call(c) for c in callers]
                     await asyncio.wait_for(asyncio.gather(*(c.wait() for c in calls)), 20)
                     await asyncio.sleep(0.2)
                     board = await acd.wallboard()
-                finally:
-                    await bridge.close()
         seen = [events.get_nowait() for _ in range(events.qsize())]
     ended = [e for e in seen if isinstance(e, CallEnded)]
     assert sorted(e.call_id for e in ended) == sorted(c.uniqueid for c in calls)  # none lost
@@ -94,7 +91,7 @@ async def test_a_call_ringing_an_agent_who_logs_out_goes_to_the_next_agent(tmp_p
         await rig.acd.login("agent102")
         assert await asyncio.wait_for(call.wait(), 10) is CallOutcome.ANSWERED
         await rig.next(CallEnded)
-        await until(lambda: not rig.sim.channels)  # agent101's leg was hung up, not left
+        await eventually(lambda: not rig.sim.channels)  # agent101's leg was hung up, not left
     assert [e.agent_id for e in rig.of(CallConnected)] == ["agent102"]
     assert [(e.call_id, e.outcome) for e in rig.of(CallEnded)] == [(call.uniqueid, "answered")]
     assert rig.sim.stats.double_offers == 0
@@ -119,7 +116,7 @@ async def test_the_distributor_forgets_each_call_once_it_ended(tmp_path) -> None
                                                    patience=0.1 if i % 4 == 0 else None))
                  for i in range(24)]
         outcomes = await asyncio.wait_for(asyncio.gather(*(c.wait() for c in calls)), 30)
-        await until(lambda: not rig.sim.channels, within=5)
+        await eventually(lambda: not rig.sim.channels)
         acd = rig.acd
 
         def held() -> dict[str, int]:
@@ -132,8 +129,8 @@ async def test_the_distributor_forgets_each_call_once_it_ended(tmp_path) -> None
                         "timers": [t for t in acd._timers if not t.get_name().startswith("acd-")]}
             return {name: len(kept) for name, kept in per_call.items() if kept}
 
-        with contextlib.suppress(AssertionError):  # the last wrap-up may still run
-            await until(lambda: not held(), within=5)
+        with contextlib.suppress(TimeoutError):  # the last wrap-up may still run
+            await eventually(lambda: not held())
         assert held() == {}
     assert CallOutcome.ANSWERED in outcomes and CallOutcome.ABANDONED in outcomes
     assert rig.sim.stats.double_offers == 0

@@ -10,7 +10,7 @@ from contactcenter.acd.agents import AgentProfile
 from contactcenter.acd.events import CallEnded, CallOffered, CallQueued
 from contactcenter.sim import CallOutcome, ScriptedAgent, ScriptedCaller
 from tests.acd.conftest import acd_rig
-from tests.cti.test_bridge import until
+from tests.helpers import eventually
 
 AGENT = {"SIP/agent101": ScriptedAgent(answer_after=0.05, talk_seconds=0.1)}
 
@@ -41,7 +41,7 @@ async def test_a_caller_who_fell_back_while_the_link_was_down_is_found_by_the_re
         await login(rig)
         rig.link.cut()  # the platform hears nothing of this caller's arrival
         call = rig.sim.place_call(ScriptedCaller())
-        await until(lambda: call.phase == "waiting", within=5)
+        await eventually(lambda: call.phase == "waiting", within=5)
         entered = float(rig.sim.pbx.channels[call.channel].variables["CC_ENTERED"])
         rig.link.down = False  # the bridge reconnects, resyncs and finds them
         queued = await rig.next(CallQueued, within=10)
@@ -57,7 +57,7 @@ async def test_a_caller_whose_ivr_session_the_platform_dropped_is_queued(tmp_pat
 
     async with acd_rig(tmp_path, agents=AGENT) as rig:
         await login(rig)
-        rig.router.handle = crashes
+        rig.routes.default = crashes
         call = rig.sim.place_call(ScriptedCaller(answers=("2",)))
         queued = await rig.next(CallQueued)
         offered = await rig.next(CallOffered)

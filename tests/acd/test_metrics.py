@@ -155,7 +155,8 @@ def test_handle_time_waits_for_the_end_of_wrap_up() -> None:
 
 
 def test_events_that_say_nothing_new_are_ignored() -> None:
-    m = metrics(CallQueued("c", "support", "+1", 100.0), object(),
+    m = metrics(CallQueued("c", "support", "+1", 100.0),
+                CallEnded("c", "support", "overflowed", wait_s=30.0, at=130.0),
                 AgentStateChanged("a", "available", "", None, 100.0))
     assert m.figures(200.0, [], [])["total"]["answered"] == 0
 

@@ -14,7 +14,7 @@ from contactcenter.queue_config import QueueDefinition
 from contactcenter.sim import ScriptedAgent, ScriptedCaller, SimCall
 from contactcenter.sim.stats import CallOutcome
 from tests.acd.conftest import KEYS, AcdRig, acd_rig
-from tests.cti.test_bridge import until
+from tests.helpers import eventually
 
 
 async def queued(rig: AcdRig, number: str) -> SimCall:
@@ -43,7 +43,7 @@ async def test_an_outage_abandons_the_gone_and_queues_the_new_at_their_own_time(
         rig.sim.pbx.hangup(gone, 0)
         late = rig.sim.place_call(ScriptedCaller(number="+14155550124",
                                                  answers=(KEYS["support"],)))
-        await until(lambda: late.channel in rig.sim.channels
+        await eventually(lambda: late.channel in rig.sim.channels
                     and rig.sim.channels[late.channel].on_hold, within=10)
         entered = float(rig.sim.pbx.channels[late.channel].variables["CC_ENTERED"])
         await asyncio.sleep(0.1)  # the resync comes clearly after the IVR's entry time
@@ -87,7 +87,7 @@ async def test_callers_who_parked_during_an_outage_go_to_an_available_agent_olde
         for n in range(4):
             call = rig.sim.place_call(ScriptedCaller(number=f"+1415555013{n}",
                                                      answers=(KEYS["support"],)))
-            await until(lambda c=call: c.channel in rig.sim.channels
+            await eventually(lambda c=call: c.channel in rig.sim.channels
                         and rig.sim.channels[c.channel].on_hold, within=10)
             calls.append(call)
         listed = [f["Uniqueid"] for f in map(dict, rig.sim.pbx.show_channels(""))

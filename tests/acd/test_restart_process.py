@@ -21,7 +21,7 @@ from contactcenter.crm.users import Users
 from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller, SimCall
 from contactcenter.sim.stats import CallOutcome
 from tests.conftest import free_port
-from tests.cti.test_bridge import until
+from tests.helpers import eventually
 
 PLATFORM = Path(sys.executable).parent / "contactcenter"
 SECRET = "restart-secret"
@@ -137,7 +137,7 @@ async def test_a_killed_platform_is_replaced_and_loses_no_caller(tmp_path) -> No
             dialled = [sim.place_call(ScriptedCaller(number=f"+1415555013{i}",
                                                      think_seconds=0.2 * (CALLERS - i)))
                        for i in range(CALLERS)]
-            await until(lambda: all(c.phase == "waiting" for c in dialled), within=10)
+            await eventually(lambda: all(c.phase == "waiting" for c in dialled), within=10)
             calls = sorted(dialled, key=lambda c: float(
                 sim.pbx.channels[c.channel].variables["CC_ENTERED"]))
             assert calls == dialled[::-1]

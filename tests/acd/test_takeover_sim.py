@@ -20,7 +20,7 @@ from contactcenter.queue_config import QueueDefinition
 from contactcenter.sim import ScriptedAgent, ScriptedCaller
 from contactcenter.sim.stats import CallOutcome
 from tests.acd.conftest import KEYS, acd_rig
-from tests.cti.test_bridge import until
+from tests.helpers import eventually
 
 
 async def test_a_new_distributor_takes_over_a_dead_ones_offers(tmp_path, redis_url) -> None:
@@ -44,7 +44,7 @@ async def test_a_new_distributor_takes_over_a_dead_ones_offers(tmp_path, redis_u
             ringing = rig.sim.place_call(ScriptedCaller(number="+14155550122",
                                                         answers=(KEYS["support"],)))
             await rig.next(CallOffered, lambda e: e.call_id == ringing.uniqueid)
-            await until(lambda: any(ch.startswith("SIP/agent102") for ch in rig.sim.channels))
+            await eventually(lambda: any(ch.startswith("SIP/agent102") for ch in rig.sim.channels))
 
             await old.__aexit__(None, None, None)  # the process dies: its offers are forgotten
             await asyncio.sleep(0.4)  # and its lease ends
@@ -54,7 +54,7 @@ async def test_a_new_distributor_takes_over_a_dead_ones_offers(tmp_path, redis_u
                 await rig.bridge.resync()
                 reoffer = await rig.next(CallOffered, lambda e: e.call_id == ringing.uniqueid)
                 outcomes = [await talking.wait(), await ringing.wait()]
-                await until(lambda: new.counts["answered"] == 2, within=5)
+                await eventually(lambda: new.counts["answered"] == 2, within=5)
                 ends = {e.call_id: (e.outcome, e.agent_id) for e in rig.of(CallEnded)}
                 wrapped = [e for e in rig.of(AgentStateChanged)
                            if e.agent_id == "agent101" and e.state == AgentState.WRAP_UP]
@@ -88,7 +88,7 @@ async def test_a_call_bridged_after_its_process_died_is_followed_never_cut(
                                                      talk_seconds=1.5))
             await rig.next(CallOffered, lambda e: e.call_id == call.uniqueid)
             await old.__aexit__(None, None, None)  # dies while the agent's phone rings
-            await until(lambda: call.answered, within=5)
+            await eventually(lambda: call.answered, within=5)
             await asyncio.sleep(0.4)  # its lease ends
             async with Distributor(store, rig.bridge, old.bus, queues=queues) as new:
                 await rig.bridge.resync()
@@ -96,7 +96,7 @@ async def test_a_call_bridged_after_its_process_died_is_followed_never_cut(
                 assert (await store.agent("agent101")).state is AgentState.ON_CALL
                 assert await call.wait() is CallOutcome.ANSWERED
                 ended = await rig.next(CallEnded)
-                await until(lambda: new.counts["answered"] == 1)
+                await eventually(lambda: new.counts["answered"] == 1)
     finally:
         await store.close()
     assert (connected.call_id, connected.agent_id) == (call.uniqueid, "agent101")
@@ -122,7 +122,7 @@ async def test_a_restart_that_lost_the_memory_store_follows_the_bridged_calls(
         await rig.acd.__aexit__(None, None, None)  # the process and its memory store die
         waiting = rig.sim.place_call(ScriptedCaller(number="+14155550199",
                                                     answers=(KEYS["support"],)))
-        await until(lambda: waiting.phase == "waiting", within=5)
+        await eventually(lambda: waiting.phase == "waiting", within=5)
         async with Distributor(MemoryStore(), rig.bridge, rig.acd.bus, queues=queues) as new:
             await new.register_agent(profile)
             await rig.bridge.resync()
@@ -163,7 +163,7 @@ async def test_a_call_that_ended_while_no_process_followed_it_is_closed_answered
                                    wrap_up_seconds=0.1):
                 await rig.bridge.resync()
                 ended = await rig.next(CallEnded)
-                await until(lambda: any(e.state == AgentState.AVAILABLE for e in
+                await eventually(lambda: any(e.state == AgentState.AVAILABLE for e in
                                         rig.of(AgentStateChanged)[-1:]), within=5)
     finally:
         await store.close()

@@ -49,19 +49,16 @@ async def agi(asterisk: Asterisk) -> AsyncIterator[QueueingAgi]:
 
 
 async def test_a_wrong_secret_is_refused(asterisk: Asterisk) -> None:
-    ami = AmiBridge(AmiConfig(port=asterisk.ports.ami, secret="wrong"), EventBus())
     with pytest.raises(AmiError):
-        await ami.start()
-    await ami.close()
+        async with AmiBridge(AmiConfig(port=asterisk.ports.ami, secret="wrong"), EventBus()):
+            pass
 
 
 async def test_one_call_through_the_shipped_dialplan(asterisk: Asterisk, agi: QueueingAgi,
                                                      watch: AmiWatch, phones: Phones,
                                                      bus: BusLog) -> None:
     phones.agent("agent101", answer_after_ms=200)  # stays up until Asterisk hangs up
-    ami = AmiBridge(AmiConfig(port=asterisk.ports.ami, secret=SECRET), bus.bus)
-    await ami.start()
-    try:
+    async with AmiBridge(AmiConfig(port=asterisk.ports.ami, secret=SECRET), bus.bus) as ami:
         # a "carrier" call to 5000: the ;2 half of a Local channel runs [from-pstn]
         await watch.action({"Action": "Originate", "Channel": "Local/5000@from-pstn",
                             "Application": "Wait", "Data": "60",
@@ -87,5 +84,3 @@ async def test_one_call_through_the_shipped_dialplan(asterisk: Asterisk, agi: Qu
         hung = await bus.wait_for(CallHungUp, lambda e: e.uniqueid == waiting.uniqueid)
         assert hung.cause == 16
         await bus.wait_for(CallHungUp, lambda e: e.channel == leg.channel)  # the bridge ends
-    finally:
-        await ami.close()

@@ -13,8 +13,7 @@ from contactcenter.complaints.config import ComplaintSettings, load_settings
 from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.database import Database
-from tests.crm.databases import BACKENDS, fresh_database_url
-from tests.helpers import Clock
+from tests.helpers import BACKENDS, Clock, fresh_database_url
 
 SETTINGS = load_settings(Path(__file__).parents[2] / "flows" / "complaints.yaml")
 MONDAY = datetime(2026, 12, 7, 14, tzinfo=UTC)  # 09:00 in New York

@@ -13,8 +13,7 @@ from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.complaints.escalation import Escalation
 from contactcenter.complaints.escalator import Escalator
 from tests.complaints.conftest import MONDAY
-from tests.helpers import Clock
-from tests.sim.conftest import eventually
+from tests.helpers import Clock, eventually
 
 
 class FailsOnce(ComplaintDesk):

@@ -6,10 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from aiohttp import ClientSession, CookieJar
@@ -27,20 +26,21 @@ from contactcenter.complaints.config import load_settings
 from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.config import load_config
 from contactcenter.crm.database import Database
+from contactcenter.crm.queue_log import QueueLog
 from contactcenter.crm.seed import demo_password, seed
 from contactcenter.events import EventBus
 from contactcenter.ivr.events import IvrFinished
 from contactcenter.queue.memory_store import MemoryStore
 from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller, SimCall
 from tests.conftest import free_port
-from tests.sim.conftest import eventually
+from tests.helpers import SHIPPED, next_event, rows
+from tests.reports.scripted_day import EVENTS
 
 AGENTS = ("agent101", "agent102")
 SUPERVISOR_PHONE = "SIP/supervisor"  # the simulator's phone for monitoring (its user's device)
 TRANSFER_TARGET = "+15550100"  # a number whose phone answers transfers and dials at once
 ADA = ScriptedCaller(number="+14155550123", name="Ada Lovelace", answers=("2",))  # support
 ANSWERS = ScriptedAgent(answer_after=0.2, talk_seconds=None)  # and stays until hung up
-E = TypeVar("E")
 FLOWS = Path(__file__).parents[2] / "flows"
 COMPLAINTS = load_settings(FLOWS / "complaints.yaml")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -88,6 +88,14 @@ def db(db_url: str) -> Iterator[Database]:
 @pytest.fixture
 async def console(db: Database) -> AsyncIterator[tuple[TestServer, EventBus, Distributor]]:
     async with console_server(db) as console:
+        yield console
+
+
+@pytest.fixture
+async def reports(db: Database) -> AsyncIterator[tuple[TestServer, EventBus, Distributor]]:
+    """The console with the shipped queues, the scripted day in the queue log."""
+    QueueLog(db).add(rows(EVENTS))
+    async with console_server(db, queues=SHIPPED) as console:
         yield console
 
 
@@ -212,20 +220,6 @@ async def signed_in(live: LivePlatform, username: str) -> AsyncIterator[Console]
             assert signed.status == 200
         async with http.get("/api/session") as session:
             yield Console(http, (await session.json())["csrf"])
-
-
-async def until(condition: Callable[[], object]) -> None:
-    """Poll state the simulator or the page has no event for; fail after 5 s."""
-    await eventually(lambda: bool(condition()), 5.0)
-
-
-async def next_event(events: asyncio.Queue[object], kind: type[E],
-                     where: Callable[[E], bool] = lambda _e: True, within: float = 10.0) -> E:
-    """The next bus event of `kind` that satisfies `where`."""
-    async with asyncio.timeout(within):
-        while not (isinstance(event := await events.get(), kind) and where(event)):
-            pass
-        return event
 
 
 def survey_ratings(now: float) -> list[object]:

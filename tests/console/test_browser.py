@@ -16,16 +16,15 @@ from contactcenter.crm.complaints import Complaints
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.interactions import Interactions
 from contactcenter.sim import CallOutcome, Speech
+from tests.helpers import eventually, next_event
 
 from .conftest import (
     ADA,
     TRANSFER_TARGET,
     connected_call,
-    next_event,
     signed_in,
     signed_in_page,
     survey_ratings,
-    until,
 )
 
 
@@ -151,7 +150,7 @@ async def test_the_agent_holds_transfers_and_dials_out_from_the_page(live, brows
     await page.click(f"#results >> text=Call {ADA.number}")
     await page.wait_for_selector(f"#dialled >> text=Dialling {ADA.number}")
     await page.wait_for_selector("#state >> text=paused")
-    await until(lambda: live.sim.callbacks)
+    await eventually(lambda: live.sim.callbacks)
     assert live.sim.callbacks[0].caller.number == ADA.number
 
 
@@ -163,7 +162,7 @@ async def test_the_wallboard_shows_service_level_abandon_rate_asa_and_aht(live, 
             call, _leg = await connected_call(live, agent, events)
             assert (await agent.post("/api/hangup"))[0] == 200
             await next_event(events, CallEnded, lambda e: e.call_id == call.uniqueid)
-            await until(lambda: live.platform.distributor.current_call("agent101") is None)
+            await eventually(lambda: live.platform.distributor.current_call("agent101") is None)
             assert (await agent.post("/api/state", {"state": "available"}))[0] == 200
     board = await live.platform.distributor.wallboard()
     support = board["queues"]["support"]

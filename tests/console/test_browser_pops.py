@@ -15,8 +15,9 @@ from ruamel.yaml import YAML
 from contactcenter.acd.events import CallOffered
 from contactcenter.crm_link import screenpop
 from contactcenter.sim import ScriptedAgent
+from tests.helpers import eventually, next_event
 
-from .conftest import ADA, FLOWS, live_platform, next_event, signed_in_page, until
+from .conftest import ADA, FLOWS, live_platform, signed_in_page
 
 NOBODY_PICKS_UP = ScriptedAgent(answer_after=None, talk_seconds=None)
 PICKS_UP_AT_ONCE = ScriptedAgent(answer_after=0.01, talk_seconds=None)
@@ -88,7 +89,7 @@ async def test_a_phone_that_answers_at_once_has_the_pop_before_on_call_with_a_sl
             return [(f["type"], f["payload"]["lookup"] if f["type"] == "pop" else f.get("state"))
                     for f in frames if f.get("call_id") == call.uniqueid]
 
-        await until(lambda: ("pop", "done") in seen())  # Playwright reports frames late
+        await eventually(lambda: ("pop", "done") in seen())  # Playwright reports frames late
         assert seen().index(("pop", "pending")) < seen().index(("state", "on_call")) \
             < seen().index(("pop", "done")), seen()
         await page.close()

@@ -10,7 +10,6 @@ import pytest
 from playwright.async_api import expect
 
 from .conftest import signed_in_page
-from .test_reports_api import reports  # noqa: F401  (the fixture)
 
 
 async def cells(page, column: str) -> list[str]:  # type: ignore[no-untyped-def]
@@ -21,7 +20,7 @@ async def cells(page, column: str) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.browser
-async def test_the_reports_page_charts_tables_and_plans(reports, browser,  # noqa: F811
+async def test_the_reports_page_charts_tables_and_plans(reports, browser,
                                                          tmp_path) -> None:
     server, _bus, _desk = reports
     page = await signed_in_page(browser, str(server.make_url("")).rstrip("/"), "supervisor")

@@ -13,6 +13,7 @@ import pytest
 from contactcenter.acd.events import CallQueued, MonitorEnded
 from contactcenter.crm.supervision import Supervision
 from contactcenter.crm.users import Users
+from tests.helpers import eventually
 
 from .conftest import (
     ADA,
@@ -21,7 +22,6 @@ from .conftest import (
     next_event,
     signed_in,
     signed_in_page,
-    until,
 )
 
 
@@ -44,7 +44,7 @@ async def test_listen_whisper_barge_and_stop_from_the_page(live, browser, tmp_pa
                 await page.click(f"#spy-{mode}")
                 await page.locator("#monitor", has_text=f"agent101: {mode}").wait_for(
                     timeout=3000)
-                await until(lambda m=mode: spy.modes[-1] == m)
+                await eventually(lambda m=mode: spy.modes[-1] == m)
             assert await page.locator("#spy-barge").is_disabled()  # the mode it is in
             await row.get_by_role("button", name="Why?").click()
             await page.locator("#why", has_text=f"Call {call.uniqueid} (support) went to "
@@ -58,7 +58,7 @@ async def test_listen_whisper_barge_and_stop_from_the_page(live, browser, tmp_pa
     assert (ended.reason, ended.supervisor) == ("stopped", "supervisor")
     assert not live.sim.is_alive(spy.spyer) and live.sim.is_alive(call.channel)
     supervision = Supervision(live.platform.db)
-    await until(supervision.sessions)
+    await eventually(supervision.sessions)
     (audited,) = supervision.sessions()
     assert [mode for mode, _ in audited.modes] == ["listen", "whisper", "barge"]
     admin = await signed_in_page(browser, live.base, "admin")

@@ -10,8 +10,9 @@ import pytest
 
 from contactcenter.acd.events import AgentStateChanged, CallEnded
 from contactcenter.agent_console.app import PUSHER
+from tests.helpers import eventually
 
-from .conftest import signed_in_page, until
+from .conftest import signed_in_page
 
 
 @pytest.mark.browser
@@ -35,7 +36,7 @@ async def test_the_page_is_pushed_to_survives_a_dropped_socket_and_never_polls(
 
     pusher = server.app[PUSHER]
     await pusher.close()  # the server drops every supervisor's socket
-    await until(lambda: len(pusher.sockets) == 1)  # the page came back and subscribed
+    await eventually(lambda: len(pusher.sockets) == 1)  # the page came back and subscribed
     await page.wait_for_selector("#live >> text=live")
     await desk.pause("agent102", "coffee")
     await agent102.filter(has_text="paused (coffee)").wait_for(timeout=1000)

@@ -8,15 +8,9 @@ import dataclasses
 from collections.abc import Callable
 
 from contactcenter.acd.events import CallConnected, CallEnded, CallQueued, CallTransferred
+from tests.helpers import eventually, next_event
 
-from .conftest import (
-    TRANSFER_TARGET,
-    LivePlatform,
-    connected_call,
-    next_event,
-    signed_in,
-    until,
-)
+from .conftest import TRANSFER_TARGET, LivePlatform, connected_call, signed_in
 
 
 async def ended_and_transferred(events: asyncio.Queue[object],
@@ -60,15 +54,15 @@ async def test_hold_resume_and_hang_up_while_held_end_both_legs(live) -> None:
 
             assert await agent.post("/api/call/resume") == (200, {"held": False,
                                                                    "consulting": None})
-            await until(lambda: live.sim.channels[call.channel].bridged_with == leg)
+            await eventually(lambda: live.sim.channels[call.channel].bridged_with == leg)
             assert not live.sim.channels[call.channel].on_hold
 
             assert (await agent.post("/api/call/hold"))[0] == 200
             assert (await agent.post("/api/hangup"))[0] == 200
             await asyncio.wait_for(call.wait(), 5)
-            await until(lambda: not live.sim.is_alive(leg))
+            await eventually(lambda: not live.sim.is_alive(leg))
             await next_event(events, CallEnded, lambda e: e.call_id == call.uniqueid)
-            await until(lambda: live.platform.distributor.current_call("agent101") is None)
+            await eventually(lambda: live.platform.distributor.current_call("agent101") is None)
     assert await state(live, "agent101") == "wrap_up"
 
 
@@ -83,11 +77,11 @@ async def test_a_held_then_resumed_call_still_sends_the_caller_to_the_after_call
             call, leg = await connected_call(live, agent, events)
             assert (await agent.post("/api/call/hold"))[0] == 200
             assert (await agent.post("/api/call/resume"))[0] == 200
-            await until(lambda: live.sim.channels[call.channel].bridged_with == leg)
+            await eventually(lambda: live.sim.channels[call.channel].bridged_with == leg)
             live.sim.pbx.agent_hangs_up(live.sim.pbx.channels[leg])
             await next_event(events, CallEnded, lambda e: e.call_id == call.uniqueid)
             caller = live.sim.pbx.channels[call.channel]
-            await until(lambda: (caller.context, caller.exten) == ("cc-after-call", "survey"))
+            await eventually(lambda: (caller.context, caller.exten) == ("cc-after-call", "survey"))
 
 
 async def test_blind_transfer_to_a_number_bridges_the_caller_and_wraps_the_agent_up(
@@ -106,10 +100,10 @@ async def test_blind_transfer_to_a_number_bridges_the_caller_and_wraps_the_agent
             assert (ended.outcome, ended.agent_id) == ("answered", "agent101")
             assert (done.call_id, done.agent_id, done.queue, done.to, done.kind) == (
                 call.uniqueid, "agent101", "support", f"number:{TRANSFER_TARGET}", "blind")
-            await until(lambda: live.sim.transfers and live.sim.transfers[0].answered)
+            await eventually(lambda: live.sim.transfers and live.sim.transfers[0].answered)
             target = live.sim.transfers[0]
             assert target.number == TRANSFER_TARGET
-            await until(lambda: live.sim.channels[call.channel].bridged_with == target.channel)
+            await eventually(lambda: live.sim.channels[call.channel].bridged_with == target.channel)
             assert not live.sim.is_alive(leg)
     assert await state(live, "agent101") == "wrap_up"
 
@@ -145,24 +139,24 @@ async def test_attended_transfer_is_cancelled_then_completed(live) -> None:
             call, leg = await connected_call(live, agent, events)
             assert await agent.post("/api/call/consult", {"number": TRANSFER_TARGET}) == (
                 200, {"held": False, "consulting": TRANSFER_TARGET})
-            await until(lambda: live.sim.transfers and live.sim.transfers[-1].answered)
+            await eventually(lambda: live.sim.transfers and live.sim.transfers[-1].answered)
             first_target = live.sim.transfers[-1].channel
-            await until(lambda: live.sim.channels[leg].bridged_with == first_target)
+            await eventually(lambda: live.sim.channels[leg].bridged_with == first_target)
             assert live.sim.channels[call.channel].on_hold
 
             assert (await agent.post("/api/call/consult/cancel"))[0] == 200
-            await until(lambda: live.sim.channels[call.channel].bridged_with == leg)
+            await eventually(lambda: live.sim.channels[call.channel].bridged_with == leg)
             assert not live.sim.is_alive(first_target)
 
             assert (await agent.post("/api/call/consult", {"number": TRANSFER_TARGET}))[0] \
                 == 200
-            await until(lambda: len(live.sim.transfers) == 2 and live.sim.transfers[1].answered)
+            await eventually(lambda: len(live.sim.transfers) == 2 and live.sim.transfers[1].answered)
             target = live.sim.transfers[1].channel
-            await until(lambda: live.sim.channels[leg].bridged_with == target)
+            await eventually(lambda: live.sim.channels[leg].bridged_with == target)
             assert (await agent.post("/api/call/consult/complete"))[0] == 200
             _ended, done = await ended_and_transferred(events, call.uniqueid)
             assert (done.to, done.kind) == (f"number:{TRANSFER_TARGET}", "attended")
-            await until(lambda: live.sim.channels[call.channel].bridged_with == target)
+            await eventually(lambda: live.sim.channels[call.channel].bridged_with == target)
             assert not live.sim.is_alive(leg)
             assert not call.ended.is_set()
     assert await state(live, "agent101") == "wrap_up"
@@ -178,7 +172,7 @@ async def test_click_to_dial_pauses_the_agent_and_bridges_them_to_the_number(liv
         assert status == 200 and dialled["number"] == TRANSFER_TARGET  # as E.164
         view = await live.platform.distributor.agent_view("agent101")
         assert (view["state"], view["reason"]) == ("paused", "outbound call")
-        await until(lambda: live.sim.callbacks and live.sim.callbacks[0].answered)
+        await eventually(lambda: live.sim.callbacks and live.sim.callbacks[0].answered)
         customer = live.sim.callbacks[0]
         assert customer.caller.number == TRANSFER_TARGET
         assert live.sim.channels[customer.channel].bridged_with.startswith("SIP/agent101")

@@ -16,8 +16,9 @@ from contactcenter.acd.events import CallbackQueued
 from contactcenter.complaints.desk import ComplaintDesk
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.interactions import Interactions
+from tests.helpers import next_event
 
-from .conftest import COMPLAINTS, logged_in, next_event
+from .conftest import COMPLAINTS, logged_in
 
 ROLES = ("agent101", "agent102", "resolver1", "resolver2", "supervisor", "admin")
 FRONT = {"agent101", "resolver1", "supervisor", "admin"}  # may see Cleo's billing complaint

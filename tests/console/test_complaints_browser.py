@@ -18,9 +18,9 @@ from contactcenter.crm.complaints import Complaints
 from contactcenter.crm.customers import Customers
 from contactcenter.crm.interactions import Interactions
 from contactcenter.sim import CallOutcome, SimCall
-from tests.helpers import Clock
+from tests.helpers import Clock, next_event
 
-from .conftest import ADA, LivePlatform, next_event, signed_in_page
+from .conftest import ADA, LivePlatform, signed_in_page
 
 SUBJECT = "Charged twice for November"
 SOLUTION = "We refunded the duplicate charge of 42 EUR."

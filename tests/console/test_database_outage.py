@@ -23,10 +23,9 @@ from contactcenter.crm.queue_log import QueueLog
 from contactcenter.crm.seed import seed
 from contactcenter.sim import CallOutcome, ScriptedAgent, ScriptedCaller
 from tests.conftest import PostgresCluster
-from tests.crm.databases import new_postgres_database
-from tests.sim.conftest import eventually
+from tests.helpers import eventually, new_postgres_database, next_event
 
-from .conftest import ADA, Console, live_platform, next_event, signed_in, signed_in_page
+from .conftest import ADA, Console, live_platform, signed_in, signed_in_page
 
 pytestmark = pytest.mark.postgres
 

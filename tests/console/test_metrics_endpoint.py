@@ -13,8 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from contactcenter.acd.events import CallConnected
 from contactcenter.crm.database import Database
+from tests.helpers import next_event
 
-from .conftest import ADA, LivePlatform, console_server, next_event, signed_in
+from .conftest import ADA, LivePlatform, console_server, signed_in
 
 
 def values(text: str) -> dict[tuple[str, tuple], float]:

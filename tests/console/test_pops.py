@@ -16,8 +16,9 @@ from contactcenter.acd.events import AgentStateChanged, CallEnded, CallOffered
 from contactcenter.agent_console.app import HUB
 from contactcenter.crm_link.events import ScreenPop
 from contactcenter.events import EventBus
+from tests.helpers import eventually
 
-from .conftest import logged_in, until
+from .conftest import logged_in
 
 CALL = "call-1"
 OFFER = CallOffered(CALL, "agent101", "support", 1000.0, "+14155550123", "Ada Lovelace",
@@ -55,7 +56,7 @@ async def page(console) -> AsyncIterator[Page]:
     client, _csrf = await logged_in(server, "agent101")
     try:
         ws = await client.ws_connect("/ws")
-        await until(lambda: server.app[HUB].sockets["agent101"])
+        await eventually(lambda: server.app[HUB].sockets["agent101"])
         yield Page(client, ws, bus)
         await ws.close()
     finally:
@@ -135,7 +136,7 @@ async def test_a_page_gone_mid_send_is_dropped_and_pops_go_on_for_everyone(conso
     other, _csrf = await logged_in(server, "agent102")
     try:
         ws2 = await other.ws_connect("/ws")
-        await until(lambda: hub.sockets["agent102"])
+        await eventually(lambda: hub.sockets["agent102"])
         bus.publish(OFFER)
         bus.publish(CallOffered("call-2", "agent102", "support", 1000.0, "+14155550102"))
         assert await page.received(1) == [("pop", "pending")]  # agent101's live page

@@ -8,29 +8,18 @@ import asyncio
 import csv
 import io
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-
-import pytest
 
 from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded, CallQueued
 from contactcenter.acd.staffing import agents_needed
 from contactcenter.crm.database import Database
 from contactcenter.crm.queue_log import QueueLog
-from tests.reports.scripted_day import COLUMNS, EVENTS, FIRST, QUEUES
-from tests.reports.test_intervals import SHIPPED, rows
+from tests.helpers import SHIPPED, rows
+from tests.reports.scripted_day import COLUMNS, FIRST, QUEUES
 
 from .conftest import console_server, logged_in
 
 DAY = "from=2026-03-02T09:00&to=2026-03-02T10:00&tz=Europe/Paris&interval=30m"
-
-
-@pytest.fixture
-async def reports(db: Database) -> AsyncIterator[tuple]:
-    """The console with the shipped queues, the scripted day in the queue log."""
-    QueueLog(db).add(rows(EVENTS))
-    async with console_server(db, queues=SHIPPED) as console:
-        yield console
 
 
 async def test_the_queue_report_as_json_and_csv_is_the_scripted_day(reports) -> None:

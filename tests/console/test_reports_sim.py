@@ -16,8 +16,9 @@ from contactcenter.cli import main
 from contactcenter.crm.database import Database
 from contactcenter.crm.queue_log import QueueLog
 from contactcenter.sim import CallOutcome, ScriptedAgent, ScriptedCaller
+from tests.helpers import next_event
 
-from .conftest import AGENTS, FLOWS, live_platform, next_event
+from .conftest import AGENTS, FLOWS, live_platform
 
 PHONE = ScriptedAgent(answer_after=0.2, talk_seconds=0.5)  # answers, talks, hangs up
 

@@ -17,7 +17,7 @@ from contactcenter.agent_console.app import COOKIE, create_app
 from contactcenter.agent_console.auth import LoginLimiter, PasswordCheck
 from contactcenter.agent_console.openapi import API
 from contactcenter.crm.users import Users
-from tests.sim.conftest import eventually
+from tests.helpers import eventually
 
 from .conftest import logged_in
 

@@ -9,8 +9,9 @@ import asyncio
 
 from contactcenter.acd.events import CallQueued, MonitorEnded, MonitorStarted
 from contactcenter.crm.users import Users
+from tests.helpers import eventually
 
-from .conftest import ADA, SUPERVISOR_PHONE, connected_call, next_event, signed_in, until
+from .conftest import ADA, SUPERVISOR_PHONE, connected_call, next_event, signed_in
 
 
 async def test_monitoring_by_rest_is_audited_and_refused_to_agents(live) -> None:
@@ -41,7 +42,7 @@ async def test_monitoring_by_rest_is_audited_and_refused_to_agents(live) -> None
                 status, body = await sup.post("/api/monitoring/mode", {"mode": mode})
                 assert (status, body["mode"]) == (200, mode)
             (spy,) = live.sim.spies
-            await until(lambda: spy.modes == ["listen", "whisper", "barge"])
+            await eventually(lambda: spy.modes == ["listen", "whisper", "barge"])
             assert spy.spyee == leg
             assert (await sup.post("/api/monitoring/stop"))[0] == 200
             ended = await next_event(events, MonitorEnded)

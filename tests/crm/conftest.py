@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from contactcenter.crm.database import Database
-from tests.crm.databases import BACKENDS, fresh_database_url
+from tests.helpers import BACKENDS, fresh_database_url
 
 
 @pytest.fixture(params=BACKENDS)

@@ -12,13 +12,10 @@ import threading
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from contactcenter.backoff import Backoff
 from contactcenter.crm.errors import ValidationError
 from contactcenter.crm.spool import KEPT, SpoolFull, WriteSpool
 from contactcenter.health import DATABASE, PartDown, PartUp
-from tests.sim.conftest import eventually
-
-FAST = Backoff(base=0.01, cap=0.05)
+from tests.helpers import FAST_BACKOFF, eventually
 
 
 class Outage:
@@ -43,7 +40,7 @@ class Outage:
 async def test_writes_are_kept_through_an_outage_and_land_in_the_order_given() -> None:
     database, health = Outage(), []
     call = ["queued", "offered", "connected", "ended"]
-    async with WriteSpool(publish=health.append, backoff=FAST) as spool:
+    async with WriteSpool(publish=health.append, backoff=FAST_BACKOFF) as spool:
         assert await spool.write("a: queued", database.write("a:queued")) == "a:queued"
         database.down.set()
         for step in call[1:]:
@@ -73,7 +70,7 @@ async def test_a_refused_write_is_given_up_and_the_next_one_goes_on(caplog) -> N
     def refused() -> None:
         raise ValidationError("outcome", "must be one of answered, abandoned, overflowed")
 
-    async with WriteSpool(backoff=FAST) as spool:
+    async with WriteSpool(backoff=FAST_BACKOFF) as spool:
         spool.submit("CallEnded of call c1", refused)
         spool.submit("CallQueued of call c2", database.write("c2"))
         with pytest.raises(ValidationError):  # a waiting caller is told, nothing kept
@@ -87,7 +84,7 @@ async def test_a_refused_write_is_given_up_and_the_next_one_goes_on(caplog) -> N
 async def test_at_its_bound_the_spool_refuses_and_says_what_is_lost(caplog) -> None:
     database = Outage()
     database.down.set()
-    async with WriteSpool(backoff=FAST, limit=3) as spool:
+    async with WriteSpool(backoff=FAST_BACKOFF, limit=3) as spool:
         spool.submit("call 1", database.write("1"))
         await eventually(lambda: spool.down)
         spool.submit("call 2", database.write("2"))
@@ -111,7 +108,7 @@ async def test_a_slow_database_answers_kept_then_writes_it() -> None:
         written.append("notes")
         return "notes"
 
-    async with WriteSpool(backoff=FAST) as spool:
+    async with WriteSpool(backoff=FAST_BACKOFF) as spool:
         assert await spool.write("wrap-up", slow, wait_seconds=0.1) is KEPT
         release.set()
         await spool.drained()
@@ -122,7 +119,7 @@ async def test_stopping_while_the_database_is_down_logs_every_write_it_loses(cap
     database = Outage()
     database.down.set()
     with caplog.at_level(logging.ERROR):
-        async with WriteSpool(backoff=FAST, drain_seconds=0.2) as spool:
+        async with WriteSpool(backoff=FAST_BACKOFF, drain_seconds=0.2) as spool:
             spool.submit("CallEnded of call c7", database.write("c7"))
             spool.submit("wrap-up of call c7 by agent101", database.write("w7"))
     assert database.written == []

@@ -19,7 +19,7 @@ from contactcenter.crm.interactions import Interactions
 from contactcenter.crm_link.interactions import InteractionRecorder, interaction_changes
 from contactcenter.events import EventBus
 from contactcenter.ivr.events import IvrFinished
-from tests.crm.databases import BACKENDS, fresh_database_url
+from tests.helpers import BACKENDS, fresh_database_url
 
 T0 = 1_767_600_000.0  # 2026-01-05 08:00 UTC
 
@@ -67,8 +67,7 @@ def answered_call(call_id: str = "c1", account: str = "1001") -> list[object]:
     ]
 
 
-def test_only_call_events_change_interactions() -> None:
-    assert interaction_changes(AgentStateChanged("agent101", "available")) is None
+def test_an_ended_call_sets_its_outcome_and_times() -> None:
     call_id, changes = interaction_changes(
         CallEnded("c1", "support", "abandoned", wait_s=33.0, at=T0 + 33)
     )

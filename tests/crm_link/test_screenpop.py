@@ -17,7 +17,7 @@ from contactcenter.crm.records import Interaction
 from contactcenter.crm_link.events import ScreenPop
 from contactcenter.crm_link.screenpop import ScreenPopper, build_pop, caller_of
 from contactcenter.events import EventBus
-from tests.crm.databases import BACKENDS, fresh_database_url
+from tests.helpers import BACKENDS, fresh_database_url
 
 T0 = 1_767_600_000.0  # 2026-01-05 08:00 UTC
 

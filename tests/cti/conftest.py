@@ -156,7 +156,5 @@ def ami_config(port: int, **overrides: object) -> AmiConfig:
 @pytest.fixture
 async def bridge(asterisk: FakeAsterisk) -> AsyncIterator[tuple[AmiBridge, EventBus]]:
     bus = EventBus()
-    ami = AmiBridge(ami_config(asterisk.port), bus, first_retry=0.01)
-    await ami.start()
-    yield ami, bus
-    await ami.close()
+    async with AmiBridge(ami_config(asterisk.port), bus, first_retry=0.01) as ami:
+        yield ami, bus

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import panoramisk.utils
 import pytest
@@ -14,25 +13,9 @@ from contactcenter.errors import AmiError, UnsafeValueError
 from contactcenter.events import EventBus
 from tests.conftest import free_port
 from tests.cti.conftest import FakeAsterisk, ami_config, newchannel
+from tests.helpers import eventually, next_event
 
 Bridge = tuple[AmiBridge, EventBus]
-
-
-async def next_of(queue: asyncio.Queue[object], kind: type, within: float = 2.0) -> object:
-    """The next event of `kind` on a bus queue, skipping others."""
-    async def wait() -> object:
-        while True:
-            event = await queue.get()
-            if isinstance(event, kind):
-                return event
-    return await asyncio.wait_for(wait(), within)
-
-
-async def until(condition: Callable[[], bool], within: float = 2.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "condition never held"
-        await asyncio.sleep(0.005)
 
 
 # -- UTF-8 split across reads -------------------------------------------------------------
@@ -46,7 +29,7 @@ async def test_a_utf8_character_split_across_reads_survives(asterisk: FakeAsteri
         asterisk.push(data[:cut])
         await asyncio.sleep(0.05)  # two TCP reads
         asterisk.push(data[cut:])
-        arrived = await next_of(queue, CallArrived)
+        arrived = await next_event(queue, CallArrived)
     assert arrived.caller_name == "Jürgen"
 
 
@@ -61,8 +44,8 @@ async def test_a_failing_event_callback_keeps_the_link(asterisk: FakeAsterisk,
     with bus.subscribe() as queue:
         asterisk.push(newchannel("1.1", "SIP/carrier-1"))
         asterisk.push(newchannel("1.2", "SIP/carrier-2"))
-        assert (await next_of(queue, CallArrived)).uniqueid == "1.1"
-        assert (await next_of(queue, CallArrived)).uniqueid == "1.2"
+        assert (await next_event(queue, CallArrived)).uniqueid == "1.1"
+        assert (await next_event(queue, CallArrived)).uniqueid == "1.2"
     assert ami.connected
     await ami.hangup("SIP/carrier-0000000d")  # the link still carries actions
 
@@ -72,26 +55,23 @@ async def test_a_failing_event_callback_keeps_the_link(asterisk: FakeAsterisk,
 async def test_a_wrong_secret_raises_on_start(asterisk: FakeAsterisk) -> None:
     ami = AmiBridge(ami_config(asterisk.port, secret="wrong"), EventBus())
     with pytest.raises(AmiError, match="Authentication failed"):
-        await ami.start()
+        async with ami:
+            pass
     assert not ami.connected
-    await ami.close()
 
 
 async def test_an_unreachable_host_raises_on_start() -> None:
-    ami = AmiBridge(ami_config(free_port()), EventBus())
     with pytest.raises(AmiError, match="unreachable"):
-        await ami.start()
-    await ami.close()
+        async with AmiBridge(ami_config(free_port()), EventBus()):
+            pass
 
 
 async def test_an_unanswered_action_times_out(asterisk: FakeAsterisk) -> None:
-    ami = AmiBridge(ami_config(asterisk.port, action_timeout=0.2), EventBus())
-    await ami.start()
-    asterisk.silent.add("Getvar")
-    with pytest.raises(AmiError, match="no reply"):
-        await ami.get_variable("SIP/carrier-0000000d", "CC_QUEUE")
-    assert ami.connected
-    await ami.close()
+    async with AmiBridge(ami_config(asterisk.port, action_timeout=0.2), EventBus()) as ami:
+        asterisk.silent.add("Getvar")
+        with pytest.raises(AmiError, match="no reply"):
+            await ami.get_variable("SIP/carrier-0000000d", "CC_QUEUE")
+        assert ami.connected
 
 
 async def test_an_error_response_raises(bridge: Bridge) -> None:
@@ -110,12 +90,12 @@ async def test_a_pending_originate_fails_on_link_loss_and_is_never_resent(
         pending = asyncio.create_task(ami.originate_bridge(
             device="SIP/agent101", caller_channel="SIP/carrier-0000000d", timeout_ms=10000,
             caller_id='"Ada Lovelace" <+14155550123>', call_id="call-1"))
-        await until(lambda: len(asterisk.actions("Originate")) == 1)
+        await eventually(lambda: len(asterisk.actions("Originate")) == 1)
         asterisk.drop()
         with pytest.raises(AmiError, match="lost"):
             await pending
-        await next_of(queue, LinkDown)
-        await next_of(queue, Resynced)
+        await next_event(queue, LinkDown)
+        await next_event(queue, Resynced)
     assert asterisk.logins == 2
     await ami.set_variable("SIP/carrier-0000000d", "CC_QUEUE", "sales")
     assert len(asterisk.actions("Originate")) == 1
@@ -148,7 +128,7 @@ async def test_cr_or_lf_in_any_value_raises_before_sending(asterisk: FakeAsteris
     # the refused Originates left no expectation behind to claim the device's next channel
     with bus.subscribe() as queue:
         asterisk.push(newchannel("9.9", "SIP/agent101-00000042"))
-        assert (await next_of(queue, CallArrived)).uniqueid == "9.9"
+        assert (await next_event(queue, CallArrived)).uniqueid == "9.9"
 
 
 # -- the Originate's bytes, and panoramisk.testing's global line ending ---------------------
@@ -175,7 +155,7 @@ async def test_originate_bytes_match_the_transcript_even_with_testing_eol(
             b"Variable: CC_BRIDGE_OPTS=xT\r\n\r\n")
         asterisk.push(newchannel("1795412920.15", "SIP/agent102-0000000e"))
         asterisk.push(newchannel("1795412999.1", "SIP/carrier-00000099"))
-        arrived = await next_of(queue, CallArrived)
+        arrived = await next_event(queue, CallArrived)
     assert arrived.uniqueid == "1795412999.1"  # the agent leg was not taken for a call
     assert ami.model.channels["1795412920.15"].call_id == "call-1"
 
@@ -191,7 +171,7 @@ async def test_garbage_truncated_and_huge_frames_are_skipped(
         asterisk.push(b"Event: Newchannel\r\nCallerIDName: " + b"x" * (2 * 1024 * 1024))
         asterisk.push(b"\r\n\r\n")
         asterisk.push(newchannel("1.1", "SIP/carrier-1"))
-        arrived = await next_of(queue, CallArrived, within=5.0)
+        arrived = await next_event(queue, CallArrived, within=5.0)
     assert arrived.uniqueid == "1.1"
     assert ami.connected
     assert "dropped" in caplog.text and "skipped" in caplog.text
@@ -201,45 +181,42 @@ async def test_garbage_truncated_and_huge_frames_are_skipped(
 
 async def test_every_reconnect_resyncs_channels_and_variables(asterisk: FakeAsterisk) -> None:
     bus = EventBus()
-    ami = AmiBridge(ami_config(asterisk.port), bus, first_retry=0.01)
     with bus.subscribe() as queue:
-        await ami.start()
-        first = await next_of(queue, Resynced)
-        assert [c.variables for c in first.channels] == [
-            {"CC_QUEUE": "support", "CC_CALL_ID": "call-1"}]
-        # while the link is down a second caller arrives and the first one's queue changes
-        asterisk.channels["SIP/carrier-00000010"] = {"CC_QUEUE": "sales"}
-        asterisk.uniqueids["SIP/carrier-00000010"] = "1795412934.18"
-        asterisk.channels["SIP/carrier-0000000d"]["CC_QUEUE"] = "vip"
-        asterisk.drop()
-        await next_of(queue, LinkDown)
-        again = await next_of(queue, Resynced)
+        async with AmiBridge(ami_config(asterisk.port), bus, first_retry=0.01) as ami:
+            first = await next_event(queue, Resynced)
+            assert [c.variables for c in first.channels] == [
+                {"CC_QUEUE": "support", "CC_CALL_ID": "call-1"}]
+            # while the link is down a second caller arrives and the first one's queue
+            # changes
+            asterisk.channels["SIP/carrier-00000010"] = {"CC_QUEUE": "sales"}
+            asterisk.uniqueids["SIP/carrier-00000010"] = "1795412934.18"
+            asterisk.channels["SIP/carrier-0000000d"]["CC_QUEUE"] = "vip"
+            asterisk.drop()
+            await next_event(queue, LinkDown)
+            again = await next_event(queue, Resynced)
     by_id = {c.uniqueid: c for c in again.channels}
     assert by_id["1795412934.18"].variables == {"CC_QUEUE": "sales"}
     assert by_id["1795412914.14"].variables["CC_QUEUE"] == "vip"
     assert set(ami.model.channels) == {"1795412914.14", "1795412934.18"}
     assert ami.model.channels["1795412934.18"].channel == "SIP/carrier-00000010"
-    await ami.close()
 
 
 async def test_reconnect_backs_off_while_asterisk_is_away() -> None:
     server = FakeAsterisk()
     await server.start()
     bus = EventBus()
-    ami = AmiBridge(ami_config(server.port), bus, first_retry=0.01)
-    await ami.start()
-    port = server.port
-    await server.close()
-    await until(lambda: not ami.connected)
-    await asyncio.sleep(0.3)  # several failed attempts, capped at 0.2 s apart
-    assert not ami.connected
     revived = FakeAsterisk()
-    revived._server = await asyncio.start_server(revived._serve, "127.0.0.1", port)
-    revived.port = port
-    with bus.subscribe() as queue:
-        await next_of(queue, Resynced)
-    assert ami.connected
-    await ami.close()
+    async with AmiBridge(ami_config(server.port), bus, first_retry=0.01) as ami:
+        port = server.port
+        await server.close()
+        await eventually(lambda: not ami.connected)
+        await asyncio.sleep(0.3)  # several failed attempts, capped at 0.2 s apart
+        assert not ami.connected
+        revived._server = await asyncio.start_server(revived._serve, "127.0.0.1", port)
+        revived.port = port
+        with bus.subscribe() as queue:
+            await next_event(queue, Resynced)
+        assert ami.connected
     await revived.close()
 
 
@@ -247,14 +224,12 @@ async def test_an_asterisk_that_goes_silent_is_dropped_and_reconnected(
         asterisk: FakeAsterisk) -> None:
     """A half-open link (no FIN, no replies) would otherwise look connected for ever."""
     bus = EventBus()
-    ami = AmiBridge(ami_config(asterisk.port, action_timeout=0.2, check_seconds=0.1), bus,
-                    first_retry=0.01)
     with bus.subscribe() as queue:
-        await ami.start()
-        await next_of(queue, Resynced)
-        asterisk.silent.add("CoreShowChannels")  # the periodic check gets no reply
-        await next_of(queue, LinkDown, within=2.0)
-        asterisk.silent.clear()
-        await next_of(queue, Resynced, within=2.0)
-    assert ami.connected and asterisk.logins >= 2
-    await ami.close()
+        async with AmiBridge(ami_config(asterisk.port, action_timeout=0.2, check_seconds=0.1),
+                             bus, first_retry=0.01) as ami:
+            await next_event(queue, Resynced)
+            asterisk.silent.add("CoreShowChannels")  # the periodic check gets no reply
+            await next_event(queue, LinkDown, within=2.0)
+            asterisk.silent.clear()
+            await next_event(queue, Resynced, within=2.0)
+            assert ami.connected and asterisk.logins >= 2

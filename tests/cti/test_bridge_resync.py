@@ -11,7 +11,7 @@ from contactcenter.cti.bridge import RESYNC_CONCURRENCY, AmiBridge
 from contactcenter.errors import AmiUnanswered
 from contactcenter.events import EventBus
 from tests.cti.conftest import FakeAsterisk, ami_config
-from tests.cti.test_bridge import until
+from tests.helpers import eventually
 
 CALLERS = 40
 
@@ -26,12 +26,8 @@ def park(asterisk: FakeAsterisk, count: int) -> None:
 
 async def test_resync_reads_every_variable_of_every_channel(asterisk: FakeAsterisk) -> None:
     park(asterisk, CALLERS)
-    ami = AmiBridge(ami_config(asterisk.port), EventBus())
-    await ami.start()
-    try:
+    async with AmiBridge(ami_config(asterisk.port), EventBus()) as ami:
         channels = await ami.resync()
-    finally:
-        await ami.close()
     by_id = {c.uniqueid: c.variables for c in channels}
     assert len(by_id) == CALLERS + 1
     for i in range(CALLERS):
@@ -44,19 +40,18 @@ async def test_getvars_are_in_flight_together_up_to_the_bound() -> None:
     asterisk = FakeAsterisk()
     park(asterisk, CALLERS)
     await asterisk.start()
-    ami = AmiBridge(ami_config(asterisk.port, action_timeout=2.0), EventBus())
     try:
-        await ami.start()  # the first resync, answered
-        asterisk.silent.add("Getvar")
-        asterisk.received.clear()
-        resync = asyncio.create_task(ami.resync())
-        await until(lambda: len(asterisk.actions("Getvar")) >= RESYNC_CONCURRENCY)
-        await asyncio.sleep(0.1)  # no more than the bound go out while none is answered
-        assert len(asterisk.actions("Getvar")) == RESYNC_CONCURRENCY
-        resync.cancel()
-        await asyncio.gather(resync, return_exceptions=True)
+        # entry's resync is answered
+        async with AmiBridge(ami_config(asterisk.port, action_timeout=2.0), EventBus()) as ami:
+            asterisk.silent.add("Getvar")
+            asterisk.received.clear()
+            resync = asyncio.create_task(ami.resync())
+            await eventually(lambda: len(asterisk.actions("Getvar")) >= RESYNC_CONCURRENCY)
+            await asyncio.sleep(0.1)  # no more than the bound go out while none is answered
+            assert len(asterisk.actions("Getvar")) == RESYNC_CONCURRENCY
+            resync.cancel()
+            await asyncio.gather(resync, return_exceptions=True)
     finally:
-        await ami.close()
         await asterisk.close()
 
 
@@ -66,16 +61,14 @@ async def test_a_resync_whose_getvars_go_unanswered_fails_rather_than_omit_chann
     asterisk = FakeAsterisk()
     park(asterisk, 2)
     await asterisk.start()
-    ami = AmiBridge(ami_config(asterisk.port, action_timeout=0.3), EventBus())
     try:
-        await ami.start()
-        asterisk.silent.add("Getvar")  # a stalled Asterisk: no reply
-        with pytest.raises(AmiUnanswered):
-            await ami.resync()
-        asterisk.silent.clear()
-        del asterisk.channels["SIP/trunk-00000001"]  # listed, then gone: "No such channel"
-        asterisk.ghosts.add("SIP/trunk-00000001")
-        assert {c.channel for c in await ami.resync()} == set(asterisk.channels)
+        async with AmiBridge(ami_config(asterisk.port, action_timeout=0.3), EventBus()) as ami:
+            asterisk.silent.add("Getvar")  # a stalled Asterisk: no reply
+            with pytest.raises(AmiUnanswered):
+                await ami.resync()
+            asterisk.silent.clear()
+            del asterisk.channels["SIP/trunk-00000001"]  # listed, then gone: "No such channel"
+            asterisk.ghosts.add("SIP/trunk-00000001")
+            assert {c.channel for c in await ami.resync()} == set(asterisk.channels)
     finally:
-        await ami.close()
         await asterisk.close()

@@ -24,6 +24,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from argon2 import PasswordHasher
@@ -299,7 +300,7 @@ class Sentinel(Redis):
                                 "--sentinel"], tmp / "sentinel.log")
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
-    async def command(self, *args: str) -> object:
+    async def command(self, *args: str) -> Any:
         client = RedisClient(port=self.port, decode_responses=True)
         try:
             return await client.execute_command("SENTINEL", *args)

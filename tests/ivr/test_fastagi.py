@@ -16,12 +16,14 @@ from contactcenter.errors import UnsafeValueError
 from contactcenter.ivr.fastagi import (
     FILES_BESIDES_SESSIONS,
     AgiHangup,
+    AgiRoutes,
     AgiSession,
     FastAgiServer,
+    SessionHandler,
     parse_reply,
     quote,
 )
-from tests.sim.conftest import eventually
+from tests.helpers import eventually
 
 TRANSCRIPT = Path(__file__).parents[1] / "fixtures" / "asterisk-20" / "fastagi-transcript.log"
 
@@ -64,6 +66,22 @@ async def serve(handler):
     server = FastAgiServer(handler, port=0)
     await server.start()
     return server
+
+
+async def test_the_route_table_serves_each_script_by_name_and_flows_by_default() -> None:
+    served: list[tuple[str, str]] = []
+
+    def handler(name: str) -> SessionHandler:
+        async def handle(session: AgiSession) -> None:
+            served.append((name, session.flow))
+        return handle
+
+    routes = AgiRoutes(handler("ivr"), {"announce": handler("announcer")})
+    async with FastAgiServer(routes, port=0) as server:
+        for script in ("announce", "main?dnis=5000", "/announce?x=1", "billing"):
+            await asterisk(server.port, [f"agi_network_script: {script}\n\n".encode()], [])
+    assert served == [("announcer", "announce"), ("ivr", "main"), ("announcer", "announce"),
+                      ("ivr", "billing")]
 
 
 async def test_session_reproduces_the_transcript_byte_for_byte() -> None:

@@ -32,18 +32,14 @@ async def run_callers(tmp_path: Path, callers: list[ScriptedCaller],
     ivr = IvrService(registry, PromptRenderer(tmp_path / "prompts"), bus, **service)
     with bus.subscribe() as events:
         async with FastAgiServer(ivr.handle, port=0) as agi, \
-                PbxSimulator(agi_port=agi.port) as sim:
-            bridge = AmiBridge(AmiConfig(port=sim.ami_port, secret="ccsecret"), bus)
-            await bridge.start()
-            try:
-                calls = [sim.place_call(caller) for caller in callers]
-                for _ in range(300):
-                    if all(c.phase in ("waiting", "done") for c in calls):
-                        break
-                    await asyncio.sleep(0.05)
-                await asyncio.sleep(0.1)
-            finally:
-                await bridge.close()
+                PbxSimulator(agi_port=agi.port) as sim, \
+                AmiBridge(AmiConfig(port=sim.ami_port, secret="ccsecret"), bus):
+            calls = [sim.place_call(caller) for caller in callers]
+            for _ in range(300):
+                if all(c.phase in ("waiting", "done") for c in calls):
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.1)
         return [events.get_nowait() for _ in range(events.qsize())]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from contactcenter.cli import main
 from contactcenter.ivr.interpreter import CallInfo, Finish, FlowRun
 from contactcenter.ivr.runtime import FlowRegistry
-from tests.sim.conftest import eventually
+from tests.helpers import eventually
 
 FLOW = """name: main
 start: hello

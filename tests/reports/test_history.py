@@ -13,20 +13,26 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState
-from contactcenter.backoff import Backoff
 from contactcenter.crm.database import Database
-from contactcenter.crm.models import QueueEventRow, UserQueueRow, UserRow
+from contactcenter.crm.models import QueueEventRow
 from contactcenter.crm.queue_log import QueueLog
 from contactcenter.crm.spool import WriteSpool
 from contactcenter.events import EventBus
 from contactcenter.reports.history import HistoryRecorder
 from contactcenter.reports.load import Period, queues_report
-from tests.crm.databases import BACKENDS, fresh_database_url
+from tests.helpers import (
+    BACKENDS,
+    FAST_BACKOFF,
+    SHIPPED,
+    add_agents,
+    fresh_database_url,
+    record,
+    rows,
+    table,
+)
 
 from .scripted_day import COLUMNS, END, EVENTS, FIRST, MEMBERS, PARIS, QUEUES
-from .test_intervals import SHIPPED, rows, table
 
-FAST = Backoff(base=0.01, cap=0.05)
 DAY = Period(FIRST, END, 1800, PARIS)
 LATER = END + timedelta(hours=1)
 
@@ -35,28 +41,9 @@ LATER = END + timedelta(hours=1)
 def db(request: pytest.FixtureRequest) -> Iterator[Database]:
     with fresh_database_url(request, request.param) as url:
         database = Database.open(url)
-        add_agents(database)
+        add_agents(database, MEMBERS)
         yield database
         database.close()
-
-
-def add_agents(db: Database) -> None:
-    """The seeded agents and their queues (rows written directly: no password to hash)."""
-    with db.session() as session:
-        for name, queues in MEMBERS.items():
-            session.add(UserRow(username=name, password_hash="-", role="agent",
-                                device=f"SIP/{name}",
-                                queues=[UserQueueRow(queue=queue) for queue in queues]))
-
-
-async def record(db: Database, events: list[object], process: str,
-                 spool: WriteSpool | None = None) -> None:
-    """Publish `events` on a bus a recorder of `process` reads; return once written."""
-    bus = EventBus()
-    async with WriteSpool(backoff=FAST) as own:
-        async with HistoryRecorder(bus, db, spool or own, process=process):
-            for event in events:
-                bus.publish(event)
 
 
 def count(db: Database) -> int:
@@ -97,7 +84,7 @@ async def test_an_outage_keeps_every_row_and_a_lost_reply_doubles_none(db, monke
             raise OperationalError("COMMIT", {}, ConnectionResetError("reset"))
 
     monkeypatch.setattr(QueueLog, "add", add)
-    async with WriteSpool(backoff=FAST) as spool:
+    async with WriteSpool(backoff=FAST_BACKOFF) as spool:
         bus = EventBus()
         async with HistoryRecorder(bus, db, spool, process="p1"):
             for event in EVENTS:
@@ -112,7 +99,7 @@ async def test_an_outage_keeps_every_row_and_a_lost_reply_doubles_none(db, monke
 
 async def test_the_agents_are_noted_as_the_store_has_them(db) -> None:
     bus = EventBus()
-    async with WriteSpool(backoff=FAST) as spool:
+    async with WriteSpool(backoff=FAST_BACKOFF) as spool:
         async with HistoryRecorder(bus, db, spool, process="p9",
                                    clock=lambda: FIRST.timestamp()) as recorder:
             recorder.note_agents([Agent(AgentProfile("agent101", "SIP/agent101"),

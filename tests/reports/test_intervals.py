@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +15,6 @@ from contactcenter.acd.agents import Agent, AgentProfile, AgentState
 from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded, CallQueued
 from contactcenter.crm.records import QueueEvent
 from contactcenter.ivr.events import IvrFinished
-from contactcenter.queue_config import load_queue_definitions
 from contactcenter.reports.history import QueueLogRows
 from contactcenter.reports.intervals import (
     ALL,
@@ -28,6 +26,7 @@ from contactcenter.reports.intervals import (
     queue_report,
 )
 from contactcenter.reports.intervals import Span as Interval
+from tests.helpers import SHIPPED, rows, table
 
 from .scripted_day import (
     AGENT_COLUMNS,
@@ -44,21 +43,8 @@ from .scripted_day import (
     t,
 )
 
-SHIPPED = load_queue_definitions(Path(__file__).parents[2] / "flows" / "queues.yaml")
 SPANS = [Interval(FIRST, SECOND), Interval(SECOND, END)]
 LATER = END + timedelta(hours=1)
-
-
-def rows(events: list[object], process: str = "p1") -> list[QueueEvent]:
-    translate = QueueLogRows(process)
-    return [row for event in events if (row := translate.row(event)) is not None]
-
-
-def table(report: list, columns: tuple[str, ...]) -> dict[datetime, list[tuple]]:
-    found: dict[datetime, list[tuple]] = {}
-    for row in report:
-        found.setdefault(row.start, []).append(tuple(getattr(row, c) for c in columns))
-    return found
 
 
 def test_the_scripted_day_per_queue_matches_the_figures_worked_by_hand() -> None:

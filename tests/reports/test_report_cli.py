@@ -12,6 +12,7 @@ import pytest
 
 from contactcenter.cli import main
 from contactcenter.crm.database import Database
+from tests.helpers import add_agents, record
 
 from .scripted_day import (
     AGENT_COLUMNS,
@@ -21,10 +22,10 @@ from .scripted_day import (
     DAY,
     EVENTS,
     FIRST,
+    MEMBERS,
     QUEUES,
     SECOND,
 )
-from .test_history import add_agents, record
 
 FLOWS = Path(__file__).parents[2] / "flows"
 PERIOD = ("--from", f"{DAY}T09:00", "--to", f"{DAY}T10:00", "--tz", "Europe/Paris")
@@ -34,7 +35,7 @@ PERIOD = ("--from", f"{DAY}T09:00", "--to", f"{DAY}T10:00", "--tz", "Europe/Pari
 async def config(tmp_path: Path) -> Path:
     url = f"sqlite:///{tmp_path}/crm.db"
     db = Database.open(url)
-    add_agents(db)
+    add_agents(db, MEMBERS)
     await record(db, EVENTS, "host-a:101:aa")
     db.close()
     path = tmp_path / "contactcenter.toml"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import asyncio
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,13 +153,6 @@ class ScriptedAgiServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
-
-
-async def eventually(predicate: Callable[[], bool], seconds: float = 2.0) -> None:
-    """Poll a condition the simulator exposes no event for; fail after ``seconds``."""
-    async with asyncio.timeout(seconds):
-        while not predicate():  # noqa: ASYNC110 - polling public state is the point
-            await asyncio.sleep(0.01)
 
 
 QUEUE_FLOW = ['SET VARIABLE CC_QUEUE "support"']

@@ -11,7 +11,8 @@ from contactcenter.sim.agi_client import parse_args
 from contactcenter.sim.scenario import ScriptedCaller, Speech
 from contactcenter.sim.simulator import PbxSimulator
 from contactcenter.sim.stats import CallOutcome
-from tests.sim.conftest import FIXTURE_COMMANDS, RawAmi, ScriptedAgiServer, eventually
+from tests.helpers import eventually
+from tests.sim.conftest import FIXTURE_COMMANDS, RawAmi, ScriptedAgiServer
 
 
 def transcript_lines(path) -> tuple[list[bytes], list[bytes]]:

@@ -9,11 +9,11 @@ import time
 from contactcenter.sim.scenario import ScriptedAgent, ScriptedCaller
 from contactcenter.sim.simulator import PbxSimulator
 from contactcenter.sim.stats import CallOutcome
+from tests.helpers import eventually
 from tests.sim.conftest import (
     QUEUE_FLOW,
     RawAmi,
     ScriptedAgiServer,
-    eventually,
     originate,
     queued_setup,
     teardown,

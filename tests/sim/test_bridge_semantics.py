@@ -9,12 +9,12 @@ import asyncio
 
 from contactcenter.sim.scenario import ScriptedAgent, ScriptedCaller
 from contactcenter.sim.stats import CallOutcome
+from tests.helpers import eventually
 from tests.sim.conftest import (
     QUEUE_FLOW,
     Fields,
     RawAmi,
     ScriptedAgiServer,
-    eventually,
     originate,
     queued_setup,
     teardown,

@@ -15,7 +15,8 @@ from contactcenter.sim.interleave import Interleaver, streams
 from contactcenter.sim.scenario import ScriptedAgent, ScriptedCaller
 from contactcenter.sim.simulator import PbxSimulator
 from contactcenter.sim.stats import CallOutcome
-from tests.sim.conftest import Fields, RawAmi, eventually, originate, queued_setup, teardown
+from tests.helpers import eventually
+from tests.sim.conftest import Fields, RawAmi, originate, queued_setup, teardown
 
 
 def stream_orders(events: list[Fields]) -> dict[str, list[list[tuple[str, str]]]]:

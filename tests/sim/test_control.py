@@ -15,7 +15,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from contactcenter.sim import PbxSimulator, ScriptedAgent
 from contactcenter.sim.control import create_control_app
-from tests.sim.conftest import RawAmi, eventually
+from tests.helpers import eventually
+from tests.sim.conftest import RawAmi
 
 
 @pytest.fixture

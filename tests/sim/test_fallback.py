@@ -13,7 +13,8 @@ import pytest
 from contactcenter.sim import CallOutcome, PbxSimulator, ScriptedCaller
 from contactcenter.sim.channels import Pbx
 from contactcenter.sim.dialplan import Dialplan, Location
-from tests.sim.conftest import ScriptedAgiServer, eventually
+from tests.helpers import eventually
+from tests.sim.conftest import ScriptedAgiServer
 from tests.test_asterisk_config import conf_lines
 
 EXTENSIONS = Path(__file__).parents[2] / "asterisk-config" / "extensions.conf"

@@ -52,18 +52,14 @@ async def place_calls(tmp_path: Path, callers: Sequence[ScriptedCaller],
     ivr = IvrService(registry, PromptRenderer(tmp_path / "prompts"), bus, voice=voice)
     with bus.subscribe() as events:
         async with FastAgiServer(ivr.handle, port=0) as agi, \
-                PbxSimulator(agi_port=agi.port, flow=flow) as sim:
-            bridge = AmiBridge(AmiConfig(port=sim.ami_port, secret="ccsecret"), bus)
-            await bridge.start()
-            try:
-                calls = [sim.place_call(caller) for caller in callers]
-                for _ in range(int(seconds / 0.05)):
-                    if all(c.phase in ("waiting", "done") for c in calls):
-                        break
-                    await asyncio.sleep(0.05)
-                await asyncio.sleep(0.2)
-            finally:
-                await bridge.close()
+                PbxSimulator(agi_port=agi.port, flow=flow) as sim, \
+                AmiBridge(AmiConfig(port=sim.ami_port, secret="ccsecret"), bus):
+            calls = [sim.place_call(caller) for caller in callers]
+            for _ in range(int(seconds / 0.05)):
+                if all(c.phase in ("waiting", "done") for c in calls):
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.2)
         seen = [events.get_nowait() for _ in range(events.qsize())]
     records = []
     for call in calls:
