@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from contactcenter.acd.agents import AgentState
 from contactcenter.acd.events import AgentStateChanged, CallOffered, CallQueued
 from contactcenter.events import EventBus
 from contactcenter.health import AMI, DATABASE, STORE, PartDown, PartUp
@@ -26,11 +27,11 @@ def offered(call: str, agent: str, at: float, entered: float = 0.0) -> CallOffer
 
 def test_offer_latency_counts_from_the_later_of_call_and_agent_ready() -> None:
     latency = OfferLatency()
-    assert latency.record(AgentStateChanged("a", "available", "", None, 100.0)) is None
+    assert latency.record(AgentStateChanged("a", AgentState.AVAILABLE, "", None, 100.0)) is None
     assert latency.record(CallQueued("c1", "support", "+1", 130.0)) is None
     assert latency.record(offered("c1", "a", 130.05, 130.0)) == pytest.approx(0.05)  # agent idle
     latency.record(CallQueued("c2", "support", "+1", 140.0))
-    latency.record(AgentStateChanged("a", "available", "", None, 200.0))
+    latency.record(AgentStateChanged("a", AgentState.AVAILABLE, "", None, 200.0))
     assert latency.record(offered("c2", "a", 200.2, 140.0)) == pytest.approx(0.2)  # call waited
     # an agent whose availability this process never saw: from the call's entry
     assert latency.record(offered("c3", "b", 305.0, 300.0)) == pytest.approx(5.0)
@@ -39,7 +40,7 @@ def test_offer_latency_counts_from_the_later_of_call_and_agent_ready() -> None:
 
 def test_the_exposition_counts_what_the_bus_said() -> None:
     metrics = PlatformMetrics(EventBus())
-    for event in (AgentStateChanged("a", "available", "", None, 100.0),
+    for event in (AgentStateChanged("a", AgentState.AVAILABLE, "", None, 100.0),
                   CallQueued("c1", "support", "+1", 100.5), offered("c1", "a", 100.52, 100.5),
                   PartUp(AMI, 1.0), PartDown(AMI, "link lost", 2.0),
                   PartDown(AMI, "refused", 3.0), PartUp(AMI, 4.0),  # one reconnect

@@ -45,6 +45,7 @@ from contactcenter.acd.events import (
     CallConnected,
     CallEnded,
     CallOffered,
+    CallOutcome,
     CallQueued,
     OfferExplained,
     Reconciled,
@@ -363,7 +364,7 @@ class Distributor(BusConsumer[Heard]):
                 agent = await self.store.put_agent(agent)
             except StoreConflict:
                 continue
-            self._publish(AgentStateChanged(agent_id, agent.state.value, agent.reason,
+            self._publish(AgentStateChanged(agent_id, agent.state, agent.reason,
                                             agent.call_id, agent.since))
             return agent
         raise StoreConflict(f"agent {agent_id} keeps changing; not moved to {state}")
@@ -379,7 +380,7 @@ class Distributor(BusConsumer[Heard]):
             now = self.clock()
             offer = Offer(call, agent.agent_id, agent.profile.device, at=now)
             self._keep(offer)
-            self._publish(AgentStateChanged(agent.agent_id, agent.state.value, "",
+            self._publish(AgentStateChanged(agent.agent_id, agent.state, "",
                                             call.call_id, now))
             self._publish(CallOffered(call.call_id, agent.agent_id, call.queue, now,
                                       call.caller_num, call.caller_name, call.channel,
@@ -461,9 +462,9 @@ class Distributor(BusConsumer[Heard]):
             await self._hang_up(decision.hang_up_leg)
         if decision.connect:
             await self._connected(offer)
-        if decision.end == "abandoned":
+        if decision.end is CallOutcome.ABANDONED:
             await self.store.remove_call(offer.call_id)
-            self._end(offer.call, "abandoned", None, decision.at)
+            self._end(offer.call, CallOutcome.ABANDONED, None, decision.at)
         elif decision.end:
             self._end(offer.call, decision.end, offer.agent_id, decision.at, offer.connected_at)
             if not offer.callback:  # its connect's settle may have failed: the store forgets it
@@ -653,14 +654,14 @@ class Distributor(BusConsumer[Heard]):
         if (offer := self._offers.get(call_id)) is not None:
             await self._apply(offer, CallerGone(event.at))
         elif (call := await self.store.abandon(call_id)) is not None:  # another's offer: theirs
-            self._end(call, "abandoned", None, event.at)
+            self._end(call, CallOutcome.ABANDONED, None, event.at)
 
     async def _callback_failed(self, call: WaitingCall, at: float) -> None:
         """The agent answered but the customer did not: the callback keeps its place and
         is tried again later, or ends after the last try."""
         if self._callbacks.failed(call.call_id) >= self.callback_attempts:
             await self.store.remove_call(call.call_id)
-            self._end(call, "abandoned", None, at)
+            self._end(call, CallOutcome.ABANDONED, None, at)
         else:
             self._own(self._retry_callback(call.call_id), f"callback-retry-{call.call_id}")
 
@@ -686,7 +687,7 @@ class Distributor(BusConsumer[Heard]):
                 self.bus.publish(PartDown(STORE, str(exc), self.clock()))
                 await asyncio.sleep(self._retry.delay(attempt))
 
-    def _end(self, call: WaitingCall, outcome: str, agent_id: str | None, at: float,
+    def _end(self, call: WaitingCall, outcome: CallOutcome, agent_id: str | None, at: float,
              connected_at: float = 0.0) -> None:
         self.counts[outcome] += 1
         self._refusals.pop(call.call_id, None)
@@ -774,7 +775,7 @@ class Distributor(BusConsumer[Heard]):
             if not orphan.requeue:
                 await self.store.remove_call(orphan.call.call_id)
                 if not orphan.stale:  # a stale one ended already (else Reconciled closes it)
-                    self._end(orphan.call, "abandoned", None, event.at)
+                    self._end(orphan.call, CallOutcome.ABANDONED, None, event.at)
             if orphan.leg:  # as a withdrawn offer: requeued and the agent freed once it is gone
                 self._keep(Offer(orphan.call, orphan.agent_id, "", Phase.RELEASING,
                                  leg=orphan.leg, requeue=orphan.requeue,
@@ -789,7 +790,7 @@ class Distributor(BusConsumer[Heard]):
                 await self._take_over(claimed, take_over, live, legs)
         for call in gone(await self.store.waiting(), live, started):
             await self.store.remove_call(call.call_id)
-            self._end(call, "abandoned", None, event.at)
+            self._end(call, CallOutcome.ABANDONED, None, event.at)
         for snap in parked(event.channels):
             self._vars[snap.uniqueid] = dict(snap.variables)
             self._callers.setdefault(snap.uniqueid, (snap.caller_num, snap.caller_name))
@@ -849,7 +850,8 @@ class Distributor(BusConsumer[Heard]):
                              leg=legs[call_id].channel, connected_at=agent.since))
         elif step is TakeOver.WRAP_UP:  # the call ended unseen: answered, and over
             now = self.clock()
-            self._end(WaitingCall(call_id, "", "", now), "answered", agent.agent_id, now)
+            self._end(WaitingCall(call_id, "", "", now), CallOutcome.ANSWERED,
+                      agent.agent_id, now)
             self._start_wrap_up_timer(agent.agent_id, call_id, "")
             await self._move(agent.agent_id, AgentState.WRAP_UP, call_id=call_id)
         else:

@@ -6,6 +6,17 @@ Published on the EventBus (contactcenter/events.py). Times are wall-clock second
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+from contactcenter.acd.agents import AgentState
+
+
+class CallOutcome(StrEnum):
+    """How a call left the ACD for good (a str: JSON and the database keep the value)."""
+
+    ANSWERED = "answered"
+    ABANDONED = "abandoned"
+    OVERFLOWED = "overflowed"
 
 
 @dataclass(frozen=True)
@@ -13,7 +24,7 @@ class AgentStateChanged:
     """An agent's state changed (see docs/agents.md for the states and transitions)."""
 
     agent_id: str
-    state: str  # logged_out | available | offered | on_call | wrap_up | paused
+    state: AgentState
     reason: str = ""
     call_id: str | None = None
     at: float = 0.0
@@ -73,11 +84,11 @@ class CallConnected:
 
 @dataclass(frozen=True)
 class CallEnded:
-    """A call left the ACD for good: outcome is answered, abandoned or overflowed."""
+    """A call left the ACD for good."""
 
     call_id: str
     queue: str
-    outcome: str
+    outcome: CallOutcome
     agent_id: str | None = None
     wait_s: float = 0.0
     talk_s: float = 0.0

@@ -51,6 +51,7 @@ from contactcenter.acd.events import (
     CallEnded,
     CallMoved,
     CallOffered,
+    CallOutcome,
     CallOverflowed,
     CallQueued,
     CallTransferred,
@@ -121,9 +122,9 @@ class QueueMetrics:
                     self._answered.popitem(last=False)
             case CallOverflowed():
                 self._add(_Fact("overflowed", event.queue, event.wait_s, event.at))
-            case CallEnded(outcome="answered"):
+            case CallEnded(outcome=CallOutcome.ANSWERED):
                 self._talk[event.call_id] = (event.queue, event.talk_s)
-            case CallEnded(outcome="abandoned"):
+            case CallEnded(outcome=CallOutcome.ABANDONED):
                 short = event.wait_s < self.short_abandon_s(event.queue)
                 self._add(_Fact("short_abandoned" if short else "abandoned", event.queue,
                                 event.wait_s, event.at))
@@ -150,7 +151,7 @@ class QueueMetrics:
             queue, talk_s = self._talk.pop(call_id, ("", 0.0))
             if queue:
                 self._add(_Fact("handled", queue, talk_s + event.at - since, event.at))
-        if event.state == AgentState.WRAP_UP.value and event.call_id:
+        if event.state is AgentState.WRAP_UP and event.call_id:
             self._wrapping[event.agent_id] = (event.call_id, event.at)
 
     def _add(self, fact: _Fact) -> None:

@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from contactcenter.acd.agents import AgentState
+from contactcenter.acd.events import CallOutcome
 from contactcenter.acd.routing import WaitingCall
 
 NO_ANSWER = "no answer"
@@ -149,7 +150,7 @@ class Decision:
     offer: Offer
     hang_up_leg: str = ""
     connect: bool = False
-    end: str = ""  # answered | abandoned
+    end: CallOutcome | None = None
     at: float = 0.0
     requeue: bool = False
     callback_failed: bool = False
@@ -209,7 +210,7 @@ def _caller_left(offer: Offer, event: CallerGone) -> Decision:
     if offer.callback:  # a callback's call id is no channel: not its customer's hangup
         return Decision(offer, ignored=True)
     return Decision(replace(offer, phase=Phase.RELEASING, requeue=False, free_agent=True),
-                    hang_up_leg=offer.leg, end="abandoned", at=event.at)
+                    hang_up_leg=offer.leg, end=CallOutcome.ABANDONED, at=event.at)
 
 
 def _withdrawn(offer: Offer, _event: Withdrawn) -> Decision:
@@ -234,14 +235,14 @@ def _talk_over_agent(offer: Offer, event: LegGone) -> Decision:
     Asterisk's to end: Bridge's `x` hangs them up, its F sends them to the after-call flow,
     a transfer took them, and a caller on hold is hung up by acd/call_actions.py, so the
     ACD sends no Hangup of its own (on a real Asterisk it only ever failed)."""
-    return Decision(_ended(offer), end="answered", at=event.at,
+    return Decision(_ended(offer), end=CallOutcome.ANSWERED, at=event.at,
                     agent=(AgentState.WRAP_UP, ""))
 
 
 def _talk_over_caller(offer: Offer, event: CallerGone) -> Decision:
     if offer.callback:
         return Decision(offer, ignored=True)
-    return Decision(_ended(offer), end="answered", at=event.at,
+    return Decision(_ended(offer), end=CallOutcome.ANSWERED, at=event.at,
                     agent=(AgentState.WRAP_UP, ""))
 
 
@@ -280,7 +281,7 @@ def _releasing_caller_left(offer: Offer, event: CallerGone) -> Decision:
     """A withdrawn call's caller hung up while we wait for the leg: abandoned, not requeued."""
     if offer.callback or not offer.requeue:
         return Decision(offer, ignored=True)
-    return Decision(replace(offer, requeue=False), end="abandoned", at=event.at)
+    return Decision(replace(offer, requeue=False), end=CallOutcome.ABANDONED, at=event.at)
 
 
 def _ended(offer: Offer) -> Offer:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from contactcenter.acd.announcer import ANNOUNCE_CONTEXT, announcements_due
 from contactcenter.acd.call_control import CallControl
 from contactcenter.acd.callbacks import CallbackBook
-from contactcenter.acd.events import AcdEvent, CallMoved, CallOverflowed, CallQueued
+from contactcenter.acd.events import AcdEvent, CallMoved, CallOutcome, CallOverflowed, CallQueued
 from contactcenter.acd.overflow import ALL_BUSY, at_entry, destination, overflows_due
 from contactcenter.acd.routing import WaitingCall, changed_call
 from contactcenter.acd.store import QueueStore
@@ -32,7 +32,7 @@ VOICEMAIL_CONTEXT = "cc-voicemail"  # extensions.conf: the Redirect's exten is t
 MESSAGE_CONTEXT = "cc-message"  # extensions.conf: the Redirect's exten is the prompt
 CALLBACK_QUEUED_PROMPT = "callback-queued"  # said before hanging up a callback overflow
 
-End = Callable[[WaitingCall, str, str | None, float], None]
+End = Callable[[WaitingCall, CallOutcome, str | None, float], None]
 
 
 class QueueWatch:
@@ -139,7 +139,7 @@ class QueueWatch:
             return
         self.publish(CallOverflowed(call.call_id, call.queue, destination(rule),
                                     round(now - call.entered_at, 3), now))
-        self.end(call, "overflowed", None, now)
+        self.end(call, CallOutcome.OVERFLOWED, None, now)
 
     async def _move_to_queue(self, call: WaitingCall, queue: str, now: float) -> None:
         """The caller waits on in `queue` at their original entry time, in music on hold;

@@ -33,13 +33,12 @@ from typing import assert_never
 
 from aiohttp import web
 
+from contactcenter.acd.agents import AgentState
 from contactcenter.acd.events import AgentStateChanged, CallEnded, CallOffered
 from contactcenter.crm_link.events import ScreenPop
 from contactcenter.crm_link.screenpop import offer_pop
 
 log = logging.getLogger(__name__)
-
-OFFERED, ON_CALL = "offered", "on_call"
 
 
 class PopHub:
@@ -84,9 +83,9 @@ class PopHub:
 
     async def _agent_changed(self, event: AgentStateChanged) -> None:
         ringing = self._ringing.pop(event.agent_id, None)
-        if event.state == OFFERED and event.call_id:
+        if event.state is AgentState.OFFERED and event.call_id:
             self._ringing[event.agent_id] = event.call_id
-        elif ringing is not None and event.state != ON_CALL:
+        elif ringing is not None and event.state is not AgentState.ON_CALL:
             await self._withdraw(event.agent_id, ringing)
         await self.send(event.agent_id, {"type": "state", **asdict(event)})
 

@@ -13,6 +13,7 @@ from contactcenter.acd.events import (
     AgentStateChanged,
     CallConnected,
     CallEnded,
+    CallOutcome,
     CallOverflowed,
     CallQueued,
 )
@@ -38,15 +39,15 @@ def answered(cid: str, wait: float, at: float, queue: str = "support") -> CallCo
 
 
 def abandoned(cid: str, wait: float, at: float, queue: str = "support") -> CallEnded:
-    return CallEnded(cid, queue, "abandoned", None, wait, 0.0, at)
+    return CallEnded(cid, queue, CallOutcome.ABANDONED, None, wait, 0.0, at)
 
 
 def handled(cid: str, agent: str, talk: float, end: float, wrap: float,
             queue: str = "support") -> list[object]:
     """The events of one call's end: CallEnded(answered), wrap-up, then available."""
-    return [CallEnded(cid, queue, "answered", agent, 5.0, talk, end),
-            AgentStateChanged(agent, "wrap_up", "", cid, end),
-            AgentStateChanged(agent, "available", "", None, end + wrap)]
+    return [CallEnded(cid, queue, CallOutcome.ANSWERED, agent, 5.0, talk, end),
+            AgentStateChanged(agent, AgentState.WRAP_UP, "", cid, end),
+            AgentStateChanged(agent, AgentState.AVAILABLE, "", None, end + wrap)]
 
 
 def rated(cid: str, score: str, at: float) -> IvrFinished:
@@ -122,7 +123,7 @@ def test_an_unknown_queue_uses_the_default_threshold() -> None:
 def test_overflows_count_for_the_queue_they_left_and_late_ones_miss_service_level() -> None:
     m = metrics(CallOverflowed("o1", "sales", "queue:support", 120.0, 100.0),
                 CallOverflowed("o2", "sales", "message:all-busy", 0.0, 110.0),
-                CallEnded("o2", "sales", "overflowed", None, 0.0, 0.0, 111.0),  # not twice
+                CallEnded("o2", "sales", CallOutcome.OVERFLOWED, None, 0.0, 0.0, 111.0),  # not twice
                 answered("a", 5.0, 120.0, "sales"))
     sales = m.figures(200.0, [], [])["queues"]["sales"]
     assert sales["overflowed"] == 2
@@ -142,22 +143,22 @@ def test_handle_time_is_talk_plus_wrap_up() -> None:
 
 
 def test_wrap_up_ending_in_a_pause_or_logout_also_finishes_the_call() -> None:
-    m = metrics(CallEnded("c", "support", "answered", "a", 1.0, 50.0, 100.0),
-                AgentStateChanged("a", "wrap_up", "", "c", 100.0),
-                AgentStateChanged("a", "paused", "lunch", None, 130.0))
+    m = metrics(CallEnded("c", "support", CallOutcome.ANSWERED, "a", 1.0, 50.0, 100.0),
+                AgentStateChanged("a", AgentState.WRAP_UP, "", "c", 100.0),
+                AgentStateChanged("a", AgentState.PAUSED, "lunch", None, 130.0))
     assert m.figures(200.0, [], [])["queues"]["support"]["aht_s"] == 80.0
 
 
 def test_handle_time_waits_for_the_end_of_wrap_up() -> None:
-    m = metrics(CallEnded("c", "support", "answered", "a", 1.0, 50.0, 100.0),
-                AgentStateChanged("a", "wrap_up", "", "c", 100.0))
+    m = metrics(CallEnded("c", "support", CallOutcome.ANSWERED, "a", 1.0, 50.0, 100.0),
+                AgentStateChanged("a", AgentState.WRAP_UP, "", "c", 100.0))
     assert m.figures(200.0, [], [])["queues"]["support"]["aht_s"] is None
 
 
 def test_events_that_say_nothing_new_are_ignored() -> None:
     m = metrics(CallQueued("c", "support", "+1", 100.0),
-                CallEnded("c", "support", "overflowed", wait_s=30.0, at=130.0),
-                AgentStateChanged("a", "available", "", None, 100.0))
+                CallEnded("c", "support", CallOutcome.OVERFLOWED, wait_s=30.0, at=130.0),
+                AgentStateChanged("a", AgentState.AVAILABLE, "", None, 100.0))
     assert m.figures(200.0, [], [])["total"]["answered"] == 0
 
 
@@ -184,7 +185,7 @@ def test_today_starts_at_midnight_in_the_configured_zone() -> None:
 def test_survey_ratings_count_for_the_queue_that_answered_the_call() -> None:
     m = metrics(answered("s1", 5.0, 100.0), answered("s2", 5.0, 110.0),
                 answered("l1", 5.0, 120.0, "sales"),
-                CallEnded("s1", "support", "answered", "agent1", 5.0, 60.0, 160.0),
+                CallEnded("s1", "support", CallOutcome.ANSWERED, "agent1", 5.0, 60.0, 160.0),
                 rated("s1", "4", 170.0), rated("s2", "5", 180.0), rated("l1", "1", 190.0))
     board = m.figures(200.0, [], [])
     support, sales = board["queues"]["support"], board["queues"]["sales"]
@@ -248,8 +249,8 @@ def test_a_queue_of_short_abandons_only_has_no_rates() -> None:
 
 
 def changed(name: str, state: str, at: float, reason: str = "") -> AgentStateChanged:
-    return AgentStateChanged(name, state, reason, "c" if state in ("on_call", "wrap_up")
-                             else None, at)
+    return AgentStateChanged(name, AgentState(state), reason,
+                             "c" if state in ("on_call", "wrap_up") else None, at)
 
 
 def test_occupancy_is_call_and_wrap_up_time_over_time_logged_in_and_not_paused() -> None:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from contactcenter.acd.events import AgentStateChanged, CallEnded
+from contactcenter.acd.events import AgentStateChanged, CallEnded, CallOutcome
 from contactcenter.agent_console.app import PUSHER
 from tests.helpers import eventually
 
@@ -40,7 +40,7 @@ async def test_the_page_is_pushed_to_survives_a_dropped_socket_and_never_polls(
     await page.wait_for_selector("#live >> text=live")
     await desk.pause("agent102", "coffee")
     await agent102.filter(has_text="paused (coffee)").wait_for(timeout=1000)
-    short = CallEnded("s1", "support", "abandoned", None, 2.0, 0.0, time.time())
+    short = CallEnded("s1", "support", CallOutcome.ABANDONED, None, 2.0, 0.0, time.time())
     desk.metrics.record(short)  # as the distributor publishes its own events
     bus.publish(short)
     support = page.locator("#queues tr", has_text="support").locator("td")

@@ -12,7 +12,8 @@ import pytest
 from aiohttp import ClientConnectionResetError, ClientWebSocketResponse
 from aiohttp.test_utils import TestClient
 
-from contactcenter.acd.events import AgentStateChanged, CallEnded, CallOffered
+from contactcenter.acd.agents import AgentState
+from contactcenter.acd.events import AgentStateChanged, CallEnded, CallOffered, CallOutcome
 from contactcenter.agent_console.app import HUB
 from contactcenter.crm_link.events import ScreenPop
 from contactcenter.events import EventBus
@@ -28,7 +29,7 @@ RECORD = ScreenPop("agent101", CALL, {"call_id": CALL, "customer": {"name": "Ada
 
 
 def state(name: str, call_id: str | None = CALL, reason: str = "") -> AgentStateChanged:
-    return AgentStateChanged("agent101", name, reason, call_id, 1000.0)
+    return AgentStateChanged("agent101", AgentState(name), reason, call_id, 1000.0)
 
 
 @dataclass
@@ -89,7 +90,7 @@ async def test_the_pop_comes_with_the_offer_before_on_call_while_the_crm_is_slow
 
 @pytest.mark.parametrize(("ending", "after"), [
     ((), state("paused", None, "no answer")),  # ring-no-answer: the call is queued again
-    ((CallEnded(CALL, "support", "abandoned", None, 12.0),), state("available", None)),
+    ((CallEnded(CALL, "support", CallOutcome.ABANDONED, None, 12.0),), state("available", None)),
     ((), state("logged_out", None)),
 ], ids=["ring-no-answer", "abandoned-while-ringing", "logout-while-ringing"])
 async def test_an_offer_that_ends_unanswered_withdraws_its_pop_and_keeps_out_a_late_record(
@@ -105,7 +106,7 @@ async def test_an_offer_that_ends_unanswered_withdraws_its_pop_and_keeps_out_a_l
 async def test_an_answered_call_keeps_its_pop_until_it_ends_and_a_late_record_still_helps(
         page) -> None:
     for event in (state("offered"), OFFER, state("on_call"),
-                  CallEnded(CALL, "support", "answered", "agent101", 10.0, 30.0),
+                  CallEnded(CALL, "support", CallOutcome.ANSWERED, "agent101", 10.0, 30.0),
                   state("wrap_up")):
         page.bus.publish(event)
     assert await page.received(5) == [("state", "offered"), ("pop", "pending"),

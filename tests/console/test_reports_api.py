@@ -10,6 +10,7 @@ import io
 import time
 from datetime import UTC, datetime
 
+from contactcenter.acd.agents import AgentState
 from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded, CallQueued
 from contactcenter.acd.staffing import agents_needed
 from contactcenter.crm.database import Database
@@ -74,8 +75,8 @@ async def test_staffing_from_the_last_interval_by_erlang_c(db: Database) -> None
         events += [CallQueued(f"k{n}", "support", "+1", at),
                    CallConnected(f"k{n}", agent, "support", 10.0, at + 10),
                    CallEnded(f"k{n}", "support", "answered", agent, 10.0, 120.0, at + 130),
-                   AgentStateChanged(agent, "wrap_up", "", f"k{n}", at + 130),
-                   AgentStateChanged(agent, "available", "", None, at + 190)]
+                   AgentStateChanged(agent, AgentState.WRAP_UP, "", f"k{n}", at + 130),
+                   AgentStateChanged(agent, AgentState.AVAILABLE, "", None, at + 190)]
     QueueLog(db).add(rows(events))
     async with console_server(db, queues=SHIPPED) as (server, _bus, desk):
         await desk.login("agent101")

@@ -5,11 +5,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from contactcenter.acd.agents import AgentState
 from contactcenter.acd.events import (
     AgentStateChanged,
     CallConnected,
     CallEnded,
     CallOffered,
+    CallOutcome,
     CallQueued,
     Reconciled,
 )
@@ -41,7 +43,7 @@ def answered_call(call_id: str = "c1", account: str = "1001") -> list[object]:
     fields = {"account": account}
     return [
         CallQueued(call_id, "support", "+12125550100", entered_at=T0, fields=fields),
-        AgentStateChanged("agent102", "available", at=T0 + 1),
+        AgentStateChanged("agent102", AgentState.AVAILABLE, at=T0 + 1),
         CallOffered(
             call_id,
             "agent102",
@@ -56,9 +58,7 @@ def answered_call(call_id: str = "c1", account: str = "1001") -> list[object]:
         ),
         CallConnected(call_id, "agent102", "support", wait_s=25.0, at=T0 + 25),
         CallEnded(
-            call_id,
-            "support",
-            "answered",
+            call_id, "support", CallOutcome.ANSWERED,
             agent_id="agent102",
             wait_s=25.0,
             talk_s=95.0,
@@ -69,7 +69,7 @@ def answered_call(call_id: str = "c1", account: str = "1001") -> list[object]:
 
 def test_an_ended_call_sets_its_outcome_and_times() -> None:
     call_id, changes = interaction_changes(
-        CallEnded("c1", "support", "abandoned", wait_s=33.0, at=T0 + 33)
+        CallEnded("c1", "support", CallOutcome.ABANDONED, wait_s=33.0, at=T0 + 33)
     )
     assert call_id == "c1"
     assert changes == {
@@ -115,7 +115,7 @@ async def test_an_abandoned_call_keeps_its_wait_and_an_unknown_caller(db: Databa
     bus = EventBus()
     async with InteractionRecorder(bus, db):
         bus.publish(CallQueued("c2", "sales", "anonymous", entered_at=T0))
-        bus.publish(CallEnded("c2", "sales", "abandoned", wait_s=48.0, at=T0 + 48))
+        bus.publish(CallEnded("c2", "sales", CallOutcome.ABANDONED, wait_s=48.0, at=T0 + 48))
     row = Interactions(db).get("c2")
     assert (row.state, row.outcome, row.wait_s, row.talk_s) == ("ended", "abandoned", 48.0, 0.0)
     assert (row.customer_id, row.agent_id, row.ended_at) == (None, None, at(48))
@@ -127,7 +127,7 @@ async def test_a_bad_event_is_skipped_and_the_next_ones_recorded(db: Database) -
         bus.publish(CallQueued("c3", "support", "+14155550123", entered_at=T0))
         bus.publish(CallEnded("c3", "support", "exploded", at=T0 + 5))
         bus.publish(CallQueued("c4", "support", "+14155550123", entered_at=T0 + 1))
-        bus.publish(CallEnded("c3", "support", "abandoned", wait_s=6.0, at=T0 + 6))
+        bus.publish(CallEnded("c3", "support", CallOutcome.ABANDONED, wait_s=6.0, at=T0 + 6))
     history = Interactions(db)
     assert (history.get("c3").outcome, history.get("c3").wait_s) == ("abandoned", 6.0)
     assert history.get("c4").state == "queued"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from contactcenter.acd.agents import AgentState
 from contactcenter.acd.events import AgentStateChanged, CallOffered
 from contactcenter.crm.complaints import Complaints, NewComplaint
 from contactcenter.crm.customers import Customers
@@ -174,7 +175,7 @@ async def test_popper_publishes_one_pop_per_offer_for_that_agent(db: Database) -
     bus = EventBus()
     with bus.subscribe() as seen:
         async with ScreenPopper(bus, db, clock=lambda: T0 + 43):
-            bus.publish(AgentStateChanged("agent101", "available"))
+            bus.publish(AgentStateChanged("agent101", AgentState.AVAILABLE))
             for n in range(20):
                 bus.publish(
                     offer(

@@ -31,6 +31,7 @@ from contactcenter.acd.events import (
     CallConnected,
     CallEnded,
     CallOffered,
+    CallOutcome,
     CallOverflowed,
     CallQueued,
     CallTransferred,
@@ -49,7 +50,7 @@ def t(seconds: float) -> float:
 
 def state(agent: str, to: AgentState, at: float, call: str | None = None,
           reason: str = "") -> AgentStateChanged:
-    return AgentStateChanged(agent, to.value, reason, call, t(at))
+    return AgentStateChanged(agent, to, reason, call, t(at))
 
 
 def answered_call(call: str, queue: str, agent: str, *, queued: float, rung: float,
@@ -62,7 +63,7 @@ def answered_call(call: str, queue: str, agent: str, *, queued: float, rung: flo
         CallOffered(call, agent, queue, t(rung), entered_at=t(queued)),
         state(agent, S.ON_CALL, answered, call),
         CallConnected(call, agent, queue, answered - queued, t(answered)),
-        CallEnded(call, queue, "answered", agent, answered - queued, talk, t(answered + talk)),
+        CallEnded(call, queue, CallOutcome.ANSWERED, agent, answered - queued, talk, t(answered + talk)),
         state(agent, S.WRAP_UP, answered + talk, call)]
     if wrap is not None:
         events.append(state(agent, after, answered + talk + wrap, reason=reason))
@@ -77,18 +78,18 @@ EVENTS: list[object] = [
     IvrFinished("c1", "survey", "v1", "hangup", "thanks", ("rate", "thanks"),
                 {"survey_score": "4"}, t(400)),
     CallQueued("c2", "support", "+33140000002", t(120)),
-    CallEnded("c2", "support", "abandoned", None, 3.0, 0.0, t(123)),
+    CallEnded("c2", "support", CallOutcome.ABANDONED, None, 3.0, 0.0, t(123)),
     CallQueued("c3", "support", "+33140000003", t(200)),
-    CallEnded("c3", "support", "abandoned", None, 90.0, 0.0, t(290)),
+    CallEnded("c3", "support", CallOutcome.ABANDONED, None, 90.0, 0.0, t(290)),
     CallQueued("c4", "sales", "+33140000004", t(300)),
     CallOverflowed("c4", "sales", "queue:operator", 120.0, t(420)),
     (420, CallQueued("c4", "operator", "+33140000004", t(300))),  # its first entry time
-    CallEnded("c4", "operator", "abandoned", None, 200.0, 0.0, t(500)),
+    CallEnded("c4", "operator", CallOutcome.ABANDONED, None, 200.0, 0.0, t(500)),
     state("agent102", S.AVAILABLE, 600),
     *answered_call("c5", "support", "agent102", queued=1700, rung=1790, answered=1795,
                    talk=300, wrap=None)[:-2],
     CallTransferred("c5", "agent102", "support", "queue:billing", "blind", t(2090)),
-    CallEnded("c5", "support", "answered", "agent102", 95.0, 300.0, t(2095)),
+    CallEnded("c5", "support", CallOutcome.ANSWERED, "agent102", 95.0, 300.0, t(2095)),
     state("agent102", S.WRAP_UP, 2095, "c5"),
     CallQueued("c5", "billing", "+33140000000", t(2096)),
     state("agent102", S.PAUSED, 2155, reason="lunch"),

@@ -12,7 +12,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contactcenter.acd.agents import Agent, AgentProfile, AgentState
-from contactcenter.acd.events import AgentStateChanged, CallConnected, CallEnded, CallQueued
+from contactcenter.acd.events import (
+    AgentStateChanged,
+    CallConnected,
+    CallEnded,
+    CallOutcome,
+    CallQueued,
+)
 from contactcenter.crm.records import QueueEvent
 from contactcenter.ivr.events import IvrFinished
 from contactcenter.reports.history import QueueLogRows
@@ -89,11 +95,11 @@ def test_now_ends_the_counting_and_later_intervals_are_empty() -> None:
 def test_a_wrap_up_across_the_start_counts_its_call_from_the_lookback() -> None:
     """The rows before the report (its hour of lookback) end calls whose wrap-up ends
     inside it; only what happens inside is counted."""
-    before = rows([AgentStateChanged("a", "on_call", "", "x", t(-200)),
+    before = rows([AgentStateChanged("a", AgentState.ON_CALL, "", "x", t(-200)),
                    CallConnected("x", "a", "support", 5.0, t(-200)),
-                   CallEnded("x", "support", "answered", "a", 5.0, 150.0, t(-50)),
-                   AgentStateChanged("a", "wrap_up", "", "x", t(-50)),
-                   AgentStateChanged("a", "available", "", None, t(10))])
+                   CallEnded("x", "support", CallOutcome.ANSWERED, "a", 5.0, 150.0, t(-50)),
+                   AgentStateChanged("a", AgentState.WRAP_UP, "", "x", t(-50)),
+                   AgentStateChanged("a", AgentState.AVAILABLE, "", None, t(10))])
     (row,) = [r for r in queue_report(before, SPANS[:1], LATER, queues=SHIPPED,
                                       members={"a": ("support",)}) if r.queue == "support"]
     assert (row.answered, row.asa_s, row.aht_s) == (0, None, 210.0)  # 150 talk + 60 wrap
@@ -107,15 +113,15 @@ def snapshot(agent: str, state: AgentState, at: float, call: str | None = None,
 
 
 def test_a_restart_s_snapshot_ends_a_state_the_store_forgot_and_keeps_one_it_kept() -> None:
-    events = rows([AgentStateChanged("a", "available", "", None, t(0)),
-                   AgentStateChanged("b", "available", "", None, t(0)),
-                   AgentStateChanged("c", "on_call", "", "z", t(0)),
-                   CallEnded("z", "support", "answered", "c", 1.0, 100.0, t(100)),
-                   AgentStateChanged("c", "wrap_up", "", "z", t(100))])
+    events = rows([AgentStateChanged("a", AgentState.AVAILABLE, "", None, t(0)),
+                   AgentStateChanged("b", AgentState.AVAILABLE, "", None, t(0)),
+                   AgentStateChanged("c", AgentState.ON_CALL, "", "z", t(0)),
+                   CallEnded("z", "support", CallOutcome.ANSWERED, "c", 1.0, 100.0, t(100)),
+                   AgentStateChanged("c", AgentState.WRAP_UP, "", "z", t(100))])
     events += [snapshot("a", AgentState.LOGGED_OUT, 600),  # memory store: logged out
                snapshot("b", AgentState.AVAILABLE, 600),  # Redis: as it was
                snapshot("c", AgentState.WRAP_UP, 600, "z")]  # still wrapping up z
-    events += rows([AgentStateChanged("c", "available", "", None, t(700))])
+    events += rows([AgentStateChanged("c", AgentState.AVAILABLE, "", None, t(700))])
     report = {r.agent_id: r for r in agent_report(events, SPANS[:1], LATER)}
     assert report["a"].seconds["available"] == 600 and report["a"].seconds["logged_out"] == 1200
     assert report["b"].seconds["available"] == 1800
@@ -139,7 +145,7 @@ def test_a_queue_the_log_names_but_the_file_does_not_uses_the_defaults() -> None
     events = rows([CallQueued("q", "legacy", "+1", t(0)),
                    CallConnected("q", "a", "legacy", 20.0, t(20)),
                    CallQueued("s", "legacy", "+1", t(30)),
-                   CallEnded("s", "legacy", "abandoned", None, 4.0, 0.0, t(34))])
+                   CallEnded("s", "legacy", CallOutcome.ABANDONED, None, 4.0, 0.0, t(34))])
     (legacy,) = [r for r in queue_report(events, SPANS[:1], LATER, queues={}, members={})]
     assert (legacy.queue, legacy.service_level_pct, legacy.short_abandoned) == (
         "legacy", 100.0, 1)  # 20 s is within the default 20 s; 4 s is under 5 s
