@@ -165,7 +165,7 @@ def complaint(id: int = 1, **fields: object) -> Complaint:
 
 # -- the queue log (tests/reports/scripted_day.py) ----------------------------------------
 
-def rows(events: list[object], process: str = "p1") -> list[QueueEvent]:
+def rows(events: list[Any], process: str = "p1") -> list[QueueEvent]:
     """The queue log rows a history recorder of `process` writes for `events`."""
     translate = QueueLogRows(process)
     return [row for event in events if (row := translate.row(event)) is not None]
@@ -188,7 +188,7 @@ def add_agents(db: Database, members: Mapping[str, Iterable[str]]) -> None:
                                 queues=[UserQueueRow(queue=queue) for queue in queues]))
 
 
-async def record(db: Database, events: list[object], process: str,
+async def record(db: Database, events: list[Any], process: str,
                  spool: WriteSpool | None = None) -> None:
     """Publish `events` on a bus a history recorder of `process` reads; return once
     written."""

@@ -80,8 +80,9 @@ from contactcenter.acd.recovery import (
     parked,
     unfollowed_bridges,
 )
-from contactcenter.acd.routing import WaitingCall, estimated_wait, explain_offer, position
+from contactcenter.acd.routing import WaitingCall, explain_offer, position
 from contactcenter.acd.store import QueueStore
+from contactcenter.acd.wait_estimate import HandleTimes, estimated_wait
 from contactcenter.acd.wallboard import agent_rows, call_rows
 from contactcenter.backoff import Backoff
 from contactcenter.cti import variables as cc
@@ -122,8 +123,6 @@ MAX_REFUSALS = 3  # offers of one call the PBX may refuse before it overflows
 MAX_PRIORITY = 1000  # a supervisor's priority, either way (the IVR sets small ones)
 CONFLICT_RETRIES = 3  # conditional agent writes decided again before giving up
 DEFAULT_HANDLE_S = 180.0  # the estimated wait's handle time until a queue has finished calls
-SERVING = frozenset({AgentState.AVAILABLE, AgentState.OFFERED, AgentState.ON_CALL,
-                     AgentState.WRAP_UP})
 
 
 class Distributor(BusConsumer[Heard]):
@@ -293,16 +292,23 @@ class Distributor(BusConsumer[Heard]):
 
     async def wait_estimate(self, call_id: str) -> tuple[int, float] | None:
         """(place in its queue, estimated seconds to wait) of a waiting call, else None.
-        The wait is the place times the queue's recent handle time, over its agents at work."""
+        The wait plays the routing forward over the agents at work, with each queue's
+        recent handle time (acd/wait_estimate.py)."""
         calls = await self.store.waiting()
         place = position(calls, call_id)
         if place is None:
             return None
-        queue = next(c.queue for c in calls if c.call_id == call_id)
-        serving = sum(a.state in SERVING and queue in a.profile.queues
-                      for a in await self.store.agents())
-        handle = self.metrics.average_handle_s(queue, self.clock()) or DEFAULT_HANDLE_S
-        return place, estimated_wait(place, handle, serving)
+        now = self.clock()
+        names = {*self.queues, *(c.queue for c in calls)}
+        handles = {name: handle for name in names
+                   if (handle := self.metrics.average_handle_s(name, now)) is not None}
+        times = HandleTimes(handles, {name: q.wrap_up_seconds for name, q in self.queues.items()},
+                            DEFAULT_HANDLE_S, self.wrap_up_seconds)
+        current = {offer.agent_id: offer.call.queue for offer in self._offers.values()}
+        aging = {name: queue.aging_seconds for name, queue in self.queues.items()}
+        wait = estimated_wait(call_id, calls, await self.store.agents(), times, now, current,
+                              aging)
+        return None if wait is None else (place, wait)
 
     async def request_callback(self, call_id: str, number: str) -> bool:
         """The waiting caller will hang up and be called back at `number`, keeping their

@@ -100,11 +100,6 @@ def position(calls: Iterable[WaitingCall], call_id: str) -> int | None:
     return len(ahead) + 1
 
 
-def estimated_wait(place: int, average_handle_s: float, agents_serving: int) -> float:
-    """Seconds until a caller at `place` is likely served: work ahead over agents."""
-    return place * average_handle_s / max(agents_serving, 1)
-
-
 def queue_figures(calls: Mapping[str, WaitingCall], agents: Mapping[str, Agent],
                   now: float) -> dict[str, dict[str, object]]:
     """Per queue: calls waiting, longest wait, agents by state (for the wallboard)."""

@@ -65,11 +65,12 @@ async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None 
                   customers: Mapping[str, ScriptedAgent] | None = None,
                   store: QueueStore | None = None, chaos: int | None = None,
                   prompts: Path | None = None, agi_port: int | None = None,
-                  **distributor: Any) -> AsyncIterator[AcdRig]:
+                  seed: int | None = None, **distributor: Any) -> AsyncIterator[AcdRig]:
     """Everything up and linked (the AMI through a link the test may cut); closes in
     reverse order. The simulator dials back `customers` with a 0.5 s Dial timeout; with
     `chaos`, it interleaves events with that seed. `prompts`: a prompt cache to share.
-    `agi_port`: where the simulator's calls look for FastAGI (default: the IVR's port)."""
+    `agi_port`: where the simulator's calls look for FastAGI (default: the IVR's port).
+    `seed`: the simulator's random arrivals (run_traffic's rate)."""
     bus = EventBus()
     registry = FlowRegistry(FLOWS)
     registry.reload()
@@ -81,7 +82,7 @@ async def acd_rig(tmp_path: Path, *, agents: Mapping[str, ScriptedAgent] | None 
                 PbxSimulator(agi_port=agi_port or agi.port, agents=agents or {},
                              agi_contexts={ANNOUNCE_CONTEXT: ANNOUNCE_FLOW},
                              customers=customers, callback_dial_seconds=0.5,
-                             overflow_seconds=0.05, chaos=chaos) as sim, \
+                             overflow_seconds=0.05, chaos=chaos, seed=seed) as sim, \
                 CuttableLink(sim.ami_port) as link:
             bridge = AmiBridge(AmiConfig(port=link.port, secret="ccsecret"), bus,
                                first_retry=0.02)

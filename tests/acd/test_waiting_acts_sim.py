@@ -23,11 +23,13 @@ from contactcenter.acd.routing import WaitingCall
 from contactcenter.errors import AmiError, InvalidTransition
 from contactcenter.events import EventBus
 from contactcenter.queue.memory_store import MemoryStore
-from contactcenter.queue_config import QueueDefinition
+from contactcenter.queue_config import Announcements, QueueDefinition
 from contactcenter.sim import ScriptedAgent, ScriptedCaller
 from tests.acd.conftest import KEYS, acd_rig
 
-QUEUES = {name: QueueDefinition(name, wrap_up_seconds=0.05)
+# no entry announcement: a caller taken to one is out of music on hold when the test looks
+QUEUES = {name: QueueDefinition(name, wrap_up_seconds=0.05,
+                                 announcements=Announcements(on_entry=False))
           for name in ("support", "sales", "operator")}
 PHONE = {"SIP/agent101": ScriptedAgent(answer_after=0.05, talk_seconds=0.1)}
 
