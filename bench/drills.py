@@ -43,7 +43,8 @@ async def run(traffic: Traffic, only: str, keep: str) -> list[Verdict]:
             verdict = await run_drill(drill.name, drill.fault, work, traffic,
                                       redis=drill.redis, prompts=root / "prompts",
                                       crm=root / "crm.db", platform_argv=drill.platform_argv,
-                                      evidence=drill.evidence, times=drill.times)
+                                      evidence=drill.evidence, times=drill.times,
+                                      sentinel=drill.sentinel)
             print(json.dumps(verdict.row()) if not verdict.passed else f"ok: {drill.name}",
                   file=sys.stderr, flush=True)
             if not verdict.passed:

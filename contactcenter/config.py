@@ -57,6 +57,21 @@ class StoreConfig:
     redis_url: str = field(default="redis://127.0.0.1:6379/0", repr=False)  # may hold a password
     key_prefix: str = "cc:"  # platforms sharing one Redis share queues only with the same prefix
     lease_seconds: float = 10.0  # a process silent this long has its agents and offers adopted
+    # host:port,... of Redis Sentinels: they name the primary (redis_url's host is unused,
+    # its password and database are); "" connects to redis_url itself
+    sentinels: str = ""
+    sentinel_service: str = "contactcenter"  # the primary's name in the sentinels' config
+
+    @property
+    def sentinel_addresses(self) -> list[tuple[str, int]]:
+        """The sentinels as (host, port); ConfigError names the entry that is not one."""
+        addresses = []
+        for entry in (e.strip() for e in self.sentinels.split(",") if e.strip()):
+            host, _, port = entry.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ConfigError(f"[store] sentinels: {entry!r} is not host:port")
+            addresses.append((host.strip("[]"), int(port)))
+        return addresses
 
 
 @dataclass(frozen=True)

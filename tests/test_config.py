@@ -48,3 +48,12 @@ def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, env: dict, messa
     with pytest.raises(ConfigError) as info:
         load_config(path, env=env)
     assert message in str(info.value)
+
+
+def test_sentinels_are_host_port_pairs_and_a_bad_one_is_named() -> None:
+    config = load_config(None, {"CC_STORE_SENTINELS": "10.0.0.1:26379, [::1]:26380,"})
+    assert config.store.sentinel_addresses == [("10.0.0.1", 26379), ("::1", 26380)]
+    assert load_config(None, {}).store.sentinel_addresses == []  # redis_url itself
+    bad = load_config(None, {"CC_STORE_SENTINELS": "10.0.0.1:26379,sentinel-b"})
+    with pytest.raises(ConfigError, match="'sentinel-b' is not host:port"):
+        bad.store.sentinel_addresses  # noqa: B018

@@ -645,13 +645,13 @@ class Distributor(BusConsumer[Heard]):
             log.warning("call %s: %s; the channel check forgets its offer", call_id, exc)
 
     async def _hung_up(self, event: CallHungUp) -> None:
+        call_id = event.uniqueid
+        self._callers.pop(call_id, None)
+        self._vars.pop(call_id, None)  # an agent leg's too: Originate set its CC_PEER
         if event.originate_id or event.channel in self._by_leg:
             if (offer := self._offer_of(event.originate_id, event.channel)) is not None:
                 await self._apply(offer, LegGone(event.at))
             return
-        call_id = event.uniqueid
-        self._callers.pop(call_id, None)
-        self._vars.pop(call_id, None)
         self._entered.pop(call_id, None)
         self._finished.pop(call_id, None)
         self._watch.caller_left(call_id)

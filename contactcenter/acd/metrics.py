@@ -5,7 +5,8 @@ Fed the distributor's own events (CallConnected, CallOverflowed, CallEnded,
 AgentStateChanged) as they happen, and the IVR's IvrFinished (a post-call survey's rating);
 `figures()` adds what is true now (the calls waiting, the agents) and counts only what
 happened inside the window: the last `window_seconds`, or since midnight in `tz` when
-window_seconds is 0 ("today").
+window_seconds is 0 ("today"). What falls out of the window is forgotten as events come in,
+not only when the board is read: memory stays flat however long nobody reads it.
 
 Definitions (what a supervisor reads):
 - answered / ASA / service level are counted when the agent answers;
@@ -114,25 +115,25 @@ class QueueMetrics:
         """Take in one ACD or IVR event; the others say nothing the board counts."""
         match event:
             case CallConnected():
-                self._facts.append(_Fact("answered", event.queue, event.wait_s, event.at))
+                self._add(_Fact("answered", event.queue, event.wait_s, event.at))
                 self._answered[event.call_id] = event.queue
                 self._answered.move_to_end(event.call_id)  # answered again: by its last queue
                 if len(self._answered) > ANSWERS_KEPT:
                     self._answered.popitem(last=False)
             case CallOverflowed():
-                self._facts.append(_Fact("overflowed", event.queue, event.wait_s, event.at))
+                self._add(_Fact("overflowed", event.queue, event.wait_s, event.at))
             case CallEnded(outcome=CallOutcome.ANSWERED):
                 self._talk[event.call_id] = (event.queue, event.talk_s)
             case CallEnded(outcome=CallOutcome.ABANDONED):
                 short = event.wait_s < self.short_abandon_s(event.queue)
-                self._facts.append(_Fact("short_abandoned" if short else "abandoned",
-                                         event.queue, event.wait_s, event.at))
+                self._add(_Fact("short_abandoned" if short else "abandoned", event.queue,
+                                event.wait_s, event.at))
             case AgentStateChanged():
                 self._agent_changed(event)
             case IvrFinished() if event.survey_score is not None:
                 queue = self._answered.pop(event.uniqueid, None)  # one rating per answer
                 if queue is not None:
-                    self._facts.append(_Fact("survey", queue, event.survey_score, event.at))
+                    self._add(_Fact("survey", queue, event.survey_score, event.at))
             case (CallEnded() | CallQueued() | CallOffered() | CallbackQueued()
                   | CallTransferred() | Reconciled() | IvrFinished() | CallbackRequested()
                   | OfferExplained() | CallMoved() | MonitorStarted() | MonitorModeChanged()
@@ -143,15 +144,24 @@ class QueueMetrics:
 
     def _agent_changed(self, event: AgentStateChanged) -> None:
         self._agents.change(event.agent_id, event.state, event.reason, event.at)
+        self._agents.forget_before(self.window_start(event.at))
         ended = self._wrapping.pop(event.agent_id, None)
         if ended is not None:
             call_id, since = ended
             queue, talk_s = self._talk.pop(call_id, ("", 0.0))
             if queue:
-                self._facts.append(_Fact("handled", queue, talk_s + event.at - since,
-                                         event.at))
+                self._add(_Fact("handled", queue, talk_s + event.at - since, event.at))
         if event.state is AgentState.WRAP_UP and event.call_id:
             self._wrapping[event.agent_id] = (event.call_id, event.at)
+
+    def _add(self, fact: _Fact) -> None:
+        """Keep a fact and forget those the window left behind as of it."""
+        self._facts.append(fact)
+        self._forget_before(self.window_start(fact.at))
+
+    def _forget_before(self, start: float) -> None:
+        while self._facts and self._facts[0].at < start:
+            self._facts.popleft()
 
     def average_handle_s(self, queue: str, now: float) -> float | None:
         """Mean talk + wrap-up of the queue's calls finished in the window (for EWT)."""
@@ -197,9 +207,7 @@ class QueueMetrics:
         return self._agents.seconds(start, now)
 
     def _window(self, now: float) -> list[_Fact]:
-        start = self.window_start(now)
-        while self._facts and self._facts[0].at < start:
-            self._facts.popleft()
+        self._forget_before(self.window_start(now))
         return [f for f in self._facts if f.at <= now]
 
     def _figures(self, now: float, calls: list[WaitingCall], agents: list[Agent],

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import resource
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -26,6 +27,9 @@ HEADER_TIMEOUT = 10.0  # seconds Asterisk has to send its agi_* block
 COMMAND_TIMEOUT = 300.0  # seconds for one reply: the longest prompt, recording or voicemail
 SESSION_TIMEOUT = 3600.0  # an IVR session longer than an hour is stuck, not a caller
 MAX_SESSIONS = 4000  # simultaneous connections; more are closed at once (AGI() fails)
+FILES_BESIDES_SESSIONS = 1024  # AMI, Redis, database, websockets, prompt files
+BACKLOG = 1024  # connections not yet accepted: a burst of calls (asyncio's default is 100,
+# and a connection the kernel drops is retried after 1 s, past AGI()'s 2 s connect limit)
 MAX_HEADER_LINES = 256
 REPLY = re.compile(r"^(\d{3})(?:[ -]|$)(?:result=(\S*)(?: \((.*?)\))?(.*))?")
 
@@ -182,6 +186,18 @@ async def read_environment(reader: asyncio.StreamReader) -> dict[str, str] | Non
     return None
 
 
+def allow_open_files(wanted: int) -> int:
+    """Raise this process's soft limit of open files to `wanted` (no further than the hard
+    limit): every session holds a socket, and a login shell's soft limit is often 1024.
+    Returns how many files may be open now, up to `wanted`."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return wanted
+    soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return soft
+
+
 class FastAgiServer:
     """Accepts Asterisk's FastAGI connections and runs `handler` (an AgiRoutes table, or
     one handler for every script) for each session."""
@@ -213,7 +229,13 @@ class FastAgiServer:
         return len(self._sessions)
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._accept, self._host, self._port)
+        wanted = self._max_sessions + FILES_BESIDES_SESSIONS
+        if (allowed := allow_open_files(wanted)) < wanted:
+            log.warning("FastAGI: %d sessions allowed but at most %d files may be open (the "
+                        "hard limit): raise it (systemd LimitNOFILE=) or lower "
+                        "[agi] max_sessions", self._max_sessions, allowed)
+        self._server = await asyncio.start_server(self._accept, self._host, self._port,
+                                                  backlog=BACKLOG)
 
     async def close(self) -> None:
         """Stop accepting, then end the open sessions (Asterisk continues its dialplan)."""

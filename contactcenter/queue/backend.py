@@ -16,14 +16,19 @@ from contactcenter.queue_config import QueueDefinition
 @contextlib.asynccontextmanager
 async def open_store(config: StoreConfig,
                      queues: Mapping[str, QueueDefinition]) -> AsyncIterator[QueueStore]:
-    """A memory store, or a Redis store checked reachable at start (its pool closed after)."""
+    """A memory store, or a Redis store (through its sentinels if [store] names any)
+    checked reachable at start (its pool closed after)."""
     aging = {name: queue.aging_seconds for name, queue in queues.items()}
     if config.backend == "memory":
         yield MemoryStore(aging)
         return
     if config.backend != "redis":
         raise ConfigError(f"[store] backend {config.backend!r}: expected 'memory' or 'redis'")
-    store = RedisStore.from_url(config.redis_url, prefix=config.key_prefix, aging=aging)
+    if sentinels := config.sentinel_addresses:
+        store = RedisStore.from_sentinels(sentinels, config.sentinel_service, config.redis_url,
+                                          prefix=config.key_prefix, aging=aging)
+    else:
+        store = RedisStore.from_url(config.redis_url, prefix=config.key_prefix, aging=aging)
     try:
         try:
             await store.ping()

@@ -2,12 +2,17 @@
 -- `return <function>()` line, so every change to the store is one atomic step.
 -- ARGV[1] is the key prefix. Keys, after it:
 --   calls          hash call_id -> call JSON (waiting and offered calls)
---   call:<id>      hash line, entered (exact repr), skills (JSON, only if the call needs any)
+--   call:<id>      hash line, entered (exact repr), group, skills (JSON, only if the call
+--                  needs any)
 --   offered        hash call_id -> agent_id
 --   line:<line>    zset of a line's waiting calls by entry time (ties: call_id, bytewise as
 --                  Python compares); a line is "<priority>:<queue>"
---   heads          hash line -> "<entered> <kind><call_id>" of the line's first call, kind
---                  s if it needs skills, else p: a decision reads every head in one command
+--   qlines:<queue> hash priority -> group of each of the queue's lines that holds calls
+--   ready:<group>  zset of the first calls of a group's lines whose queue has an available
+--                  agent, ordered as a line; a group is "<priority>|<aging seconds>" of the
+--                  queue, in which entry order is service order at any time (an older call
+--                  has aged as much or more): a decision reads about one head per group
+--   groups         set of groups whose ready zset is not empty
 --   agents         set of agent ids
 --   agent:<id>     hash of codec.encode_agent fields, plus avail (JSON queue -> member);
 --                  rev counts its writes: a write names the revision it read
@@ -20,24 +25,47 @@
 --   entry_at       zset of call_ids by when that token joined (ms): a day later, forgotten
 local p = ARGV[1]
 
-local function refresh_head(line)
-  local head = redis.call('ZRANGE', p .. 'line:' .. line, 0, 0, 'WITHSCORES')
-  if head[1] then
-    local kind = redis.call('HEXISTS', p .. 'call:' .. head[1], 'skills') == 1 and 's' or 'p'
-    redis.call('HSET', p .. 'heads', line, head[2] .. ' ' .. kind .. head[1])
-  else
-    redis.call('HDEL', p .. 'heads', line)
+local function head_of(line)
+  return redis.call('ZRANGE', p .. 'line:' .. line, 0, 0, 'WITHSCORES')
+end
+
+local function ready_add(group, head)
+  redis.call('ZADD', p .. 'ready:' .. group, head[2], head[1])
+  redis.call('SADD', p .. 'groups', group)
+end
+
+local function ready_remove(group, call_id)
+  local key = p .. 'ready:' .. group
+  redis.call('ZREM', key, call_id)
+  if redis.call('EXISTS', key) == 0 then redis.call('SREM', p .. 'groups', group) end
+end
+
+-- A queue's first calls join the ready index (its first agent became available) or leave
+-- it (its last one did not stay available).
+local function set_ready(queue, ready)
+  local lines = redis.call('HGETALL', p .. 'qlines:' .. queue)
+  for i = 1, #lines, 2 do
+    local head = head_of(lines[i] .. ':' .. queue)
+    if ready then ready_add(lines[i + 1], head) else ready_remove(lines[i + 1], head[1]) end
   end
 end
 
-local function index_call(call_id, line, entered)
-  redis.call('ZADD', p .. 'line:' .. line, entered, call_id)
-  refresh_head(line)
-end
-
-local function unindex_call(call_id, line)
-  redis.call('ZREM', p .. 'line:' .. line, call_id)
-  refresh_head(line)
+-- Add a call to its line (entered: its score) or take it out (entered nil), and keep the
+-- queue's lines and the ready index.
+local function line_change(call_id, line, group, entered)
+  local prio, queue = string.match(line, '^([^:]*):(.*)$')
+  local old = head_of(line)[1]
+  if entered then
+    redis.call('ZADD', p .. 'line:' .. line, entered, call_id)
+    redis.call('HSET', p .. 'qlines:' .. queue, prio, group)
+  else
+    redis.call('ZREM', p .. 'line:' .. line, call_id)
+  end
+  local new = head_of(line)
+  if not new[1] then redis.call('HDEL', p .. 'qlines:' .. queue, prio) end
+  if new[1] == old or redis.call('SISMEMBER', p .. 'availq', queue) == 0 then return end
+  if old then ready_remove(group, old) end
+  if new[1] then ready_add(group, new) end
 end
 
 local function make_unavailable(agent_key)
@@ -46,7 +74,10 @@ local function make_unavailable(agent_key)
     for queue, member in pairs(cjson.decode(avail)) do
       local key = p .. 'avail:' .. queue
       redis.call('ZREM', key, member)
-      if redis.call('EXISTS', key) == 0 then redis.call('SREM', p .. 'availq', queue) end
+      if redis.call('EXISTS', key) == 0 then
+        redis.call('SREM', p .. 'availq', queue)
+        set_ready(queue, false)
+      end
     end
   end
   redis.call('HSET', agent_key, 'avail', '{}')
@@ -74,16 +105,16 @@ local function entry_joins(call_id, entry)
 end
 
 -- ARGV: prefix, call_id, call JSON, queue, priority, entered_at, skills JSON ('' if none),
--- entry token ('' if none)
+-- entry token ('' if none), the queue's aging seconds (0: none)
 local function add_call()
   local call_id = ARGV[2]
   if redis.call('HEXISTS', p .. 'calls', call_id) == 1 then return 0 end
   if not entry_joins(call_id, ARGV[8]) then return 0 end
   redis.call('HSET', p .. 'calls', call_id, ARGV[3])
-  local line = ARGV[5] .. ':' .. ARGV[4]
-  redis.call('HSET', p .. 'call:' .. call_id, 'line', line, 'entered', ARGV[6])
+  local line, group = ARGV[5] .. ':' .. ARGV[4], ARGV[5] .. '|' .. ARGV[9]
+  redis.call('HSET', p .. 'call:' .. call_id, 'line', line, 'entered', ARGV[6], 'group', group)
   if ARGV[7] ~= '' then redis.call('HSET', p .. 'call:' .. call_id, 'skills', ARGV[7]) end
-  index_call(call_id, line, ARGV[6])
+  line_change(call_id, line, group, ARGV[6])
   return 1
 end
 
@@ -99,13 +130,13 @@ local function release()
   end
   local offered = redis.call('HDEL', p .. 'offered', call_id) == 1
   local key = p .. 'call:' .. call_id
-  local place = redis.call('HMGET', key, 'line', 'entered')
+  local place = redis.call('HMGET', key, 'line', 'entered', 'group')
   if not offered then
     if how ~= 'remove' then return false end
-    unindex_call(call_id, place[1])
+    line_change(call_id, place[1], place[3])
   end
   if how == 'requeue' then
-    index_call(call_id, place[1], place[2])
+    line_change(call_id, place[1], place[3], place[2])
   else
     redis.call('HDEL', p .. 'calls', call_id)
     redis.call('DEL', key)
@@ -113,20 +144,22 @@ local function release()
   return json
 end
 
--- ARGV: prefix, call_id, the call JSON read, the changed call JSON, its queue, priority and
--- entered_at. A waiting call takes its new line and place: 1. Not waiting (offered or gone):
--- 0, nothing written. Changed since it was read: -1, nothing written.
+-- ARGV: prefix, call_id, the call JSON read, the changed call JSON, its queue, priority,
+-- entered_at and that queue's aging seconds. A waiting call takes its new line and place:
+-- 1. Not waiting (offered or gone): 0, nothing written. Changed since it was read: -1,
+-- nothing written.
 local function update_waiting()
   local call_id = ARGV[2]
   local json = redis.call('HGET', p .. 'calls', call_id)
   if not json or redis.call('HEXISTS', p .. 'offered', call_id) == 1 then return 0 end
   if json ~= ARGV[3] then return -1 end
   local key = p .. 'call:' .. call_id
-  unindex_call(call_id, redis.call('HGET', key, 'line'))
-  local line = ARGV[6] .. ':' .. ARGV[5]
-  redis.call('HSET', key, 'line', line, 'entered', ARGV[7])
+  local place = redis.call('HMGET', key, 'line', 'group')
+  line_change(call_id, place[1], place[2])
+  local line, group = ARGV[6] .. ':' .. ARGV[5], ARGV[6] .. '|' .. ARGV[8]
+  redis.call('HSET', key, 'line', line, 'entered', ARGV[7], 'group', group)
   redis.call('HSET', p .. 'calls', call_id, ARGV[4])
-  index_call(call_id, line, ARGV[7])
+  line_change(call_id, line, group, ARGV[7])
   return 1
 end
 
@@ -142,7 +175,7 @@ local function put_agent()
   redis.call('SADD', p .. 'agents', ARGV[2])
   for queue, member in pairs(cjson.decode(ARGV[3])) do
     redis.call('ZADD', p .. 'avail:' .. queue, 0, member)
-    redis.call('SADD', p .. 'availq', queue)
+    if redis.call('SADD', p .. 'availq', queue) == 1 then set_ready(queue, true) end
   end
   return stored + 1
 end
@@ -184,13 +217,12 @@ end
 
 local CHUNK = 8
 
--- ARGV: prefix, at, aging JSON (queue -> aging_seconds), owner. Candidates are the line heads of
--- queues with an available agent. The earliest head that needs no skills is taken by its
--- queue's first available agent; a line whose head needs skills is read on, while its
--- calls come before the best so far, for a call that a qualified agent can take.
+-- ARGV: prefix, at, owner. Per group of the ready index, its first calls in order while
+-- they come before the best so far; from each, its line's first call that a qualified
+-- agent can take (a head may need skills no available agent has).
 -- Returns {call JSON, agent hash field/value pairs...} or nil.
 local function offer_next()
-  local at, aging = tonumber(ARGV[2]), cjson.decode(ARGV[3])
+  local at = tonumber(ARGV[2])
   local skills_of = {}
 
   local function agent_for(queue, needs)
@@ -216,60 +248,52 @@ local function offer_next()
     end
   end
 
-  local function scan(c, best)
-    local key, first = p .. 'line:' .. c.line, 0
+  -- the first call of a line (from a group) that an agent can take, if before `best`
+  local function scan(line, g, best)
+    local key, first = p .. 'line:' .. line, 0
+    local queue = string.match(line, '^[^:]*:(.*)$')
     while true do
       local batch = redis.call('ZRANGE', key, first, first + CHUNK - 1, 'WITHSCORES')
       if #batch == 0 then return nil end
       for i = 1, #batch, 2 do
-        local order = order_at(c.base, tonumber(batch[i + 1]), batch[i], c.step, at)
+        local order = order_at(g.base, tonumber(batch[i + 1]), batch[i], g.step, at)
         if best and not before(order, best.order) then return nil end
         local needs = redis.call('HGET', p .. 'call:' .. batch[i], 'skills')
-        local agent = agent_for(c.queue, needs and cjson.decode(needs))
-        if agent then return {order = order, line = c.line, agent = agent} end
+        local agent = agent_for(queue, needs and cjson.decode(needs))
+        if agent then return {order = order, line = line, group = g.name, agent = agent} end
       end
       first = first + CHUNK
     end
   end
 
-  local open = {}
-  for _, queue in ipairs(redis.call('SMEMBERS', p .. 'availq')) do open[queue] = true end
-  local best, skilled = nil, {}
-  local heads = redis.call('HGETALL', p .. 'heads')
-  for i = 1, #heads, 2 do
-    local prio, queue = string.match(heads[i], '^([^:]*):(.*)$')
-    if open[queue] then
-      local entered, kind, call_id = string.match(heads[i + 1], '^(%S+) (%a)(.*)$')
-      local base, step = tonumber(prio), aging[queue] or 0
-      local order = order_at(base, tonumber(entered), call_id, step, at)
-      if kind == 's' then
-        skilled[#skilled + 1] = {line = heads[i], queue = queue, base = base, step = step,
-                                 order = order}
-      elseif not best or before(order, best.order) then
-        best = {order = order, line = heads[i], queue = queue}
-      end
-    end
+  local groups = {}
+  for _, name in ipairs(redis.call('SMEMBERS', p .. 'groups')) do
+    local prio, step = string.match(name, '^([^|]*)|(.*)$')
+    groups[#groups + 1] = {name = name, base = tonumber(prio), step = tonumber(step)}
   end
-  while true do  -- the lines with skills heads, earliest first, while before the best
-    local pick
-    for _, c in ipairs(skilled) do
-      if not c.done and (not best or before(c.order, best.order))
-          and (not pick or before(c.order, pick.order)) then
-        pick = c
+  table.sort(groups, function(a, b) return a.base > b.base end)  -- likely best first
+  local best
+  for _, g in ipairs(groups) do
+    local key, first, more = p .. 'ready:' .. g.name, 0, true
+    while more do
+      local batch = redis.call('ZRANGE', key, first, first + CHUNK - 1, 'WITHSCORES')
+      more = #batch == 2 * CHUNK
+      for i = 1, #batch, 2 do
+        local order = order_at(g.base, tonumber(batch[i + 1]), batch[i], g.step, at)
+        if best and not before(order, best.order) then more = false break end
+        best = scan(redis.call('HGET', p .. 'call:' .. batch[i], 'line'), g, best) or best
       end
+      first = first + CHUNK
     end
-    if not pick then break end
-    pick.done = true
-    best = scan(pick, best) or best
   end
   if not best then return false end
-  local call_id, agent = best.order[3], best.agent or agent_for(best.queue, nil)
-  unindex_call(call_id, best.line)
+  local call_id, agent = best.order[3], best.agent
+  line_change(call_id, best.line, best.group)
   redis.call('HSET', p .. 'offered', call_id, agent)
   local agent_key = p .. 'agent:' .. agent
   make_unavailable(agent_key)  -- as agents.transition(agent, OFFERED, at, call_id=...)
   redis.call('HSET', agent_key, 'state', 'offered', 'reason', '', 'since', ARGV[2],
-             'call_id', call_id, 'owner', ARGV[4])
+             'call_id', call_id, 'owner', ARGV[3])
   redis.call('HINCRBY', agent_key, 'rev', 1)
   local reply = redis.call('HGETALL', agent_key)
   table.insert(reply, 1, redis.call('HGET', p .. 'calls', call_id))

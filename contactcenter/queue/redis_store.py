@@ -11,15 +11,17 @@ from __future__ import annotations
 import functools
 import json
 import struct
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from importlib.resources import files
 from typing import Any, ParamSpec, TypeVar, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel
 from redis.backoff import AbstractBackoff
 from redis.commands.core import AsyncScript
+from redis.connection import parse_url
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -66,6 +68,13 @@ def _script(redis: Redis, function: str) -> AsyncScript:
     return redis.register_script(f"{_LIBRARY}\nreturn {function}()\n")
 
 
+def _client_options() -> dict[str, Any]:
+    return {"decode_responses": True, "socket_timeout": SOCKET_TIMEOUT_S,
+            "socket_connect_timeout": SOCKET_TIMEOUT_S,
+            "retry": Retry(_RetryBackoff(Backoff(base=0.05, cap=0.5)), RETRIES,
+                           (RedisConnectionError, RedisTimeoutError))}
+
+
 def sortable(number: float) -> str:
     """16 hex digits whose string order is the number order (IEEE 754 bits, sign flipped)."""
     bits = struct.unpack(">Q", struct.pack(">d", number + 0.0))[0]  # + 0.0: -0.0 is 0.0
@@ -81,13 +90,17 @@ def available_members(agent: Agent) -> dict[str, str]:
 
 
 class RedisStore:
-    """`aging` maps a queue to its aging_seconds (routing.effective_priority)."""
+    """`aging` maps a queue to its aging_seconds (routing.effective_priority). A call is
+    kept with the step of the process that queued it (its group in the ready index), so
+    processes sharing a prefix share queues.yaml."""
 
     def __init__(self, redis: Redis, prefix: str = "cc:",
-                 aging: Mapping[str, float] | None = None) -> None:
+                 aging: Mapping[str, float] | None = None,
+                 sentinel: Sentinel | None = None) -> None:
         self._redis = redis
+        self._sentinel = sentinel
         self._prefix = prefix
-        self._aging = json.dumps({q: s for q, s in (aging or {}).items() if s > 0})
+        self._aging = {queue: step for queue, step in (aging or {}).items() if step > 0}
         self._add_call = _script(redis, "add_call")
         self._release = _script(redis, "release")
         self._update_waiting = _script(redis, "update_waiting")
@@ -101,12 +114,22 @@ class RedisStore:
                  aging: Mapping[str, float] | None = None) -> RedisStore:
         """A store whose commands retry a lost connection with the backoff policy and fail
         (StoreError) rather than hang when the server is frozen."""
-        redis = Redis.from_url(
-            url, decode_responses=True, socket_timeout=SOCKET_TIMEOUT_S,
-            socket_connect_timeout=SOCKET_TIMEOUT_S,
-            retry=Retry(_RetryBackoff(Backoff(base=0.05, cap=0.5)), RETRIES,
-                        (RedisConnectionError, RedisTimeoutError)))
-        return cls(redis, prefix, aging)
+        return cls(Redis.from_url(url, **_client_options()), prefix, aging)
+
+    @classmethod
+    def from_sentinels(cls, sentinels: Sequence[tuple[str, int]], service: str,
+                       url: str = "", prefix: str = "cc:",
+                       aging: Mapping[str, float] | None = None) -> RedisStore:
+        """A store on whichever server the sentinels name the primary of `service`, asked
+        again at every new connection: after a failover the old primary refuses writes
+        (READONLY) or drops its clients, the command is retried, and it reaches the new
+        one. `url` gives the primary's password and database (its host is unused)."""
+        sentinel = Sentinel(sentinels, socket_timeout=SOCKET_TIMEOUT_S,
+                            socket_connect_timeout=SOCKET_TIMEOUT_S)
+        given = parse_url(url) if url else {}
+        redis = sentinel.master_for(service, **_client_options(), **{
+            key: given[key] for key in ("db", "username", "password") if key in given})
+        return cls(redis, prefix, aging, sentinel)
 
     @store_errors
     async def ping(self) -> None:
@@ -114,13 +137,15 @@ class RedisStore:
 
     async def close(self) -> None:
         await self._redis.aclose()
+        for client in self._sentinel.sentinels if self._sentinel else ():
+            await client.aclose()
 
     @store_errors
     async def add_call(self, call: WaitingCall, entry: str = "") -> bool:
         skills = json.dumps(dict(call.skills)) if call.skills else ""
         return bool(await self._add_call(args=[
             self._prefix, call.call_id, encode_call(call), call.queue, str(call.priority),
-            repr(call.entered_at), skills, entry]))
+            repr(call.entered_at), skills, entry, repr(self._aging.get(call.queue, 0.0))]))
 
     async def remove_call(self, call_id: str) -> WaitingCall | None:
         return await self._release_call(call_id, "remove")
@@ -171,7 +196,8 @@ class RedisStore:
             changed = changed_call(decode_call(text), queue, priority, entered_at)
             done = int(await self._update_waiting(args=[
                 self._prefix, call_id, text, encode_call(changed), changed.queue,
-                str(changed.priority), repr(changed.entered_at)]))
+                str(changed.priority), repr(changed.entered_at),
+                repr(self._aging.get(changed.queue, 0.0))]))
             if done >= 0:
                 return changed if done else None
         raise StoreConflict(f"call {call_id} keeps changing; not updated")
@@ -204,7 +230,7 @@ class RedisStore:
 
     @store_errors
     async def offer_next(self, at: float, owner: str = "") -> tuple[WaitingCall, Agent] | None:
-        found = await self._offer_next(args=[self._prefix, repr(at), self._aging, owner])
+        found = await self._offer_next(args=[self._prefix, repr(at), owner])
         if found is None:
             return None
         return decode_call(found[0]), decode_agent(dict(zip(found[1::2], found[2::2],

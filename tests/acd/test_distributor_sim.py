@@ -5,6 +5,7 @@ Every call must end answered or abandoned, none lost, none offered twice."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 from contactcenter.acd.agents import AgentProfile
@@ -94,3 +95,43 @@ async def test_a_call_ringing_an_agent_who_logs_out_goes_to_the_next_agent(tmp_p
     assert [e.agent_id for e in rig.of(CallConnected)] == ["agent102"]
     assert [(e.call_id, e.outcome) for e in rig.of(CallEnded)] == [(call.uniqueid, "answered")]
     assert rig.sim.stats.double_offers == 0
+
+
+async def test_the_distributor_forgets_each_call_once_it_ended(tmp_path) -> None:
+    """Per-call state (caller ids, channel variables, offers, entry tokens, timers, the
+    board's talk times) is dropped as calls end: after 24 calls, some answered, one not
+    picked up, some abandoned, a ring-no-answer among them, nothing of them is left."""
+    agents = {"SIP/agent101": ScriptedAgent(answer_after=0.02, talk_seconds=0.05),
+              "SIP/agent102": ScriptedAgent(answer_after=0.02, talk_seconds=0.05),
+              "SIP/agent103": ScriptedAgent(answer_after=None)}
+    queues = {"support": QueueDefinition("support", ring_timeout_seconds=0.2,
+                                         wrap_up_seconds=0.02,
+                                         announcements=Announcements(on_entry=False))}
+    async with acd_rig(tmp_path, agents=agents, queues=queues) as rig:
+        for agent in ("agent101", "agent102", "agent103"):
+            await rig.acd.register_agent(AgentProfile(agent, f"SIP/{agent}", {"support": 0}))
+            await rig.acd.login(agent)
+        calls = [rig.sim.place_call(ScriptedCaller(number=f"+1415555{i:04}",
+                                                   answers=(KEYS["support"],),
+                                                   patience=0.1 if i % 4 == 0 else None))
+                 for i in range(24)]
+        outcomes = await asyncio.wait_for(asyncio.gather(*(c.wait() for c in calls)), 30)
+        await eventually(lambda: not rig.sim.channels)
+        acd = rig.acd
+
+        def held() -> dict[str, int]:
+            per_call = {"vars": acd._vars, "callers": acd._callers, "offers": acd._offers,
+                        "by_action": acd._by_action, "by_leg": acd._by_leg,
+                        "entered": acd._entered, "refusals": acd._refusals,
+                        "finished": acd._finished, "talk": acd.metrics._talk,
+                        "wrapping": acd.metrics._wrapping, "joined": acd._watch._joined,
+                        "announced": acd._watch._announced,
+                        "timers": [t for t in acd._timers if not t.get_name().startswith("acd-")]}
+            return {name: len(kept) for name, kept in per_call.items() if kept}
+
+        with contextlib.suppress(TimeoutError):  # the last wrap-up may still run
+            await eventually(lambda: not held())
+        assert held() == {}
+    assert CallOutcome.ANSWERED in outcomes and CallOutcome.ABANDONED in outcomes
+    assert rig.sim.stats.double_offers == 0
+    assert any(e.reason == "no answer" for e in rig.of(AgentStateChanged))

@@ -3,6 +3,7 @@ ASA, AHT, occupancy, post-call survey ratings, the sliding window and "today".""
 
 from __future__ import annotations
 
+import tracemalloc
 from datetime import timedelta, timezone
 
 import pytest
@@ -290,3 +291,40 @@ def test_an_agent_whose_change_was_not_seen_counts_from_the_store_s_state() -> N
     paused = Agent(AgentProfile("z", "SIP/z", {"support": 0}), AgentState.PAUSED,
                    reason="break", since=1500.0)
     assert m.figures(2000.0, [], [on_call, paused])["agent_occupancy"]["z"] is None
+
+
+@pytest.mark.parametrize("window", [60.0, 0.0])  # 0: "today"
+def test_memory_stays_flat_over_many_calls_nobody_reads(window: float, monkeypatch) -> None:
+    """What left the window is forgotten as events come in (issue 16: it grew ~0.6 KB a
+    call until the board was read). A call every 100 s, nobody calls figures(): the
+    memory held one day later, at the same time of day, is what it was."""
+    monkeypatch.setattr("contactcenter.acd.metrics.ANSWERS_KEPT", 50)  # bounded apart
+    m = QueueMetrics(QUEUES, window_seconds=window)
+    start, per_day = 1_700_000_000.0, 864
+
+    def calls(first: int, last: int) -> None:
+        for n in range(first, last):
+            at = start + n * 100.0
+            for event in (answered(f"c{n}", 3.0, at), changed("a", "on_call", at),
+                          *handled(f"c{n}", "a", 4.0, at + 4.0, 2.0),
+                          abandoned(f"x{n}", 2.0, at + 5.0)):
+                m.record(event)
+
+    def held_bytes() -> int:
+        sites = [tracemalloc.Filter(True, "*/acd/metrics.py"),
+                 tracemalloc.Filter(True, "*/acd/agent_time.py")]
+        return sum(s.size for s in tracemalloc.take_snapshot().filter_traces(sites).traces)
+
+    tracemalloc.start()
+    try:
+        calls(0, 1000)
+        before = held_bytes()
+        calls(1000, 1000 + per_day)
+        after = held_bytes()
+    finally:
+        tracemalloc.stop()
+    assert after < before * 1.2 + 4096, (before, after)
+    last = start + (1000 + per_day - 1) * 100.0
+    board = m.figures(last + 9.0, [], [])["total"]  # what is in the window is all there
+    inside = sum(start + n * 100.0 >= m.window_start(last + 9.0) for n in range(1000 + per_day))
+    assert board["answered"] == board["short_abandoned"] == inside > 0

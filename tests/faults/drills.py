@@ -63,6 +63,21 @@ async def redis_frozen(rig: Rig) -> None:
     await rig.redis.freeze(9.0)
 
 
+async def sentinel_failover(rig: Rig) -> None:
+    """kill -9 of the Redis primary mid-traffic: the sentinel sees it down after 1 s and
+    promotes the replica; the platform asks the sentinel where the primary is now. (A
+    SENTINEL FAILOVER would leave the old primary taking writes until the sentinel next
+    reconfigures it, seconds later: it would not show that the platform follows.)"""
+    assert rig.sentinel is not None and rig.redis is not None
+    await _into_traffic(rig, 0.3)
+    await rig.redis.kill()
+    for _ in range(150):
+        if await rig.sentinel.primary_port() != rig.redis.port:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the sentinel never named a new primary")
+
+
 async def ami_reset(rig: Rig) -> None:
     """The AMI connection reset twice (the platform relinks within its backoff)."""
     for share in (0.3, 0.3):
@@ -131,6 +146,7 @@ class Drill:
     platform_argv: Sequence[str] | None = None
     evidence: str = ""
     times: int = 1
+    sentinel: bool = False  # Redis is a primary, a replica and a sentinel
 
 
 REDIS_FAILED = r"Redis \w+ failed"
@@ -141,6 +157,8 @@ DRILLS = (
     Drill("redis restarted (data kept)", redis_restarted, redis=True),
     Drill("redis stopped 3 s", redis_stopped, redis=True, evidence=REDIS_FAILED),
     Drill("redis frozen 9 s", redis_frozen, redis=True, evidence=REDIS_FAILED),
+    Drill("redis primary killed, sentinel fails over", sentinel_failover, sentinel=True,
+          evidence=REDIS_FAILED),
     Drill("AMI reset x2", ami_reset, evidence=LINK_LOST, times=2),
     Drill("AMI frozen 8 s", ami_frozen, evidence=r"no reply in \d+ s"),
     Drill("AMI refused 5 s", ami_refused, evidence=r"AMI reconnect to \S+ failed"),

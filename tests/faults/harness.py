@@ -24,9 +24,11 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from argon2 import PasswordHasher
+from redis.asyncio import Redis as RedisClient
 from sqlalchemy import select
 
 from contactcenter.agent_console.app import COOKIE
@@ -37,6 +39,7 @@ from contactcenter.crm.users import Users
 from tests.conftest import free_port
 
 SECRET = "drill-secret"
+SERVICE = "drill"  # the primary's name in the sentinel's config
 QUEUES = ("support", "operator")  # the flow's queue, and the dialplan's fallback queue
 FLOW = """name: main
 start: hold
@@ -192,9 +195,12 @@ class Simulator(Process):
 
 def platform_config(tmp: Path, name: str, *, ami_port: int, agi_port: int, web_port: int,
                     db_url: str, prompts: Path, redis_url: str = "",
-                    log_level: str = os.environ.get("DRILL_LOG_LEVEL", "INFO")) -> Path:
+                    log_level: str = os.environ.get("DRILL_LOG_LEVEL", "INFO"),
+                    sentinel_port: int = 0) -> Path:
     store = (f'backend = "redis"\nredis_url = "{redis_url}"\nkey_prefix = "drill:"\n'
              "lease_seconds = 3.0\n" if redis_url else 'backend = "memory"\n')
+    if sentinel_port:
+        store += f'sentinels = "127.0.0.1:{sentinel_port}"\nsentinel_service = "{SERVICE}"\n'
     path = tmp / f"{name}.toml"
     path.write_text(f"""
 [ami]
@@ -250,14 +256,17 @@ class Redis(Process):
     file so that a restart finds it again (`fsync`: its appendfsync, "everysec" as most
     deployments run it, "always" when a drill restarts it)."""
 
-    def __init__(self, tmp: Path, fsync: str = "always") -> None:
+    def __init__(self, tmp: Path, fsync: str = "always", name: str = "redis",
+                 replica_of: int = 0) -> None:
         self.port = free_port()
-        workdir = tmp / "redis"
+        workdir = tmp / name
         workdir.mkdir(exist_ok=True)
         binary = shutil.which("redis-server") or "redis-server"
         super().__init__([binary, "--port", str(self.port), "--bind", "127.0.0.1",
                           "--save", "", "--appendonly", "yes", "--appendfsync", fsync,
-                          "--dir", str(workdir)], tmp / "redis.log")
+                          "--dir", str(workdir),
+                          *(("--replicaof", "127.0.0.1", str(replica_of)) if replica_of else ())],
+                         tmp / f"{name}.log")
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
     async def start(self, stdout: int | None = None) -> asyncio.subprocess.Process:
@@ -277,6 +286,43 @@ class Redis(Process):
             await asyncio.sleep(seconds)
         finally:
             self.send(signal.SIGCONT)
+
+
+class Sentinel(Redis):
+    """A Redis Sentinel (`redis-server FILE --sentinel`: Debian's redis-server is the same
+    binary) watching `primary` as SERVICE, quick to act: down after 1 s."""
+
+    def __init__(self, tmp: Path, primary: Redis) -> None:
+        self.port = free_port()
+        conf = tmp / "sentinel.conf"  # the sentinel rewrites it as it learns
+        conf.write_text(f"port {self.port}\nbind 127.0.0.1\ndir {tmp}\n"
+                        f"sentinel monitor {SERVICE} 127.0.0.1 {primary.port} 1\n"
+                        f"sentinel down-after-milliseconds {SERVICE} 1000\n"
+                        f"sentinel failover-timeout {SERVICE} 10000\n")
+        Process.__init__(self, [shutil.which("redis-server") or "redis-server", str(conf),
+                                "--sentinel"], tmp / "sentinel.log")
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    async def command(self, *args: str) -> Any:
+        client = RedisClient(port=self.port, decode_responses=True)
+        try:
+            return await client.execute_command("SENTINEL", *args)
+        finally:
+            await client.aclose()
+
+    async def primary_port(self) -> int:
+        return int((await self.command("GET-MASTER-ADDR-BY-NAME", SERVICE))[1])
+
+    async def ready(self, within: float = 20.0) -> None:
+        """Once the sentinel sees a replica in sync, a failover has somewhere to go."""
+        deadline = time.monotonic() + within
+        while True:
+            replicas = await self.command("REPLICAS", SERVICE)
+            if any(r.get("master-link-status") == "ok" and "s_down" not in r.get("flags", "")
+                   for r in replicas):
+                return
+            assert time.monotonic() < deadline, f"no replica in sync: {replicas}"
+            await asyncio.sleep(0.2)
 
 
 # -- the agents' consoles --------------------------------------------------------------------
@@ -491,6 +537,7 @@ class Rig:
     redis: Redis | None
     db_url: str
     prompts: Path
+    sentinel: Sentinel | None = None  # then `redis` is the first primary, with a replica
     outages: list[tuple[float, float]] = field(default_factory=list)  # no platform ran
     log_level: str = os.environ.get("DRILL_LOG_LEVEL", "INFO")
 
@@ -501,7 +548,8 @@ class Rig:
                                  agi_port=agi_port or free_port(), web_port=web_port,
                                  db_url=self.db_url, prompts=self.prompts,
                                  redis_url=self.redis.url if self.redis else "",
-                                 log_level=self.log_level)
+                                 log_level=self.log_level,
+                                 sentinel_port=self.sentinel.port if self.sentinel else 0)
         return Platform(config, web_port, self.tmp / f"{name}.log",
                         [*argv, "--config", str(config), "run"] if argv else None)
 
@@ -529,25 +577,33 @@ async def drill_rig(tmp: Path, traffic: Traffic, *, redis: bool, prompts: Path,
                     crm: Path, platform_argv: Sequence[str] | None = None,
                     flow: str = FLOW, queues: str = QUEUES_YAML, processes: int = 1,
                     redis_fsync: str = "always", log_level: str | None = None,
-                    ) -> AsyncIterator[Rig]:
+                    sentinel: bool = False) -> AsyncIterator[Rig]:
     """The simulator, `processes` platforms (the simulator's AGI calls go to each in turn),
     and the agents logged in to the first one's console, their pages watching every one;
-    everything started here is stopped here."""
+    everything started here is stopped here. With `sentinel`, Redis is a primary, a replica
+    and a sentinel, and the platforms find the primary through the sentinel."""
     (tmp / "flows").mkdir()
     (tmp / "flows" / "main.yaml").write_text(flow)
     (tmp / "flows" / "queues.yaml").write_text(queues)
     shutil.copyfile(crm, tmp / "crm.db")
     agi_ports = [free_port() for _ in range(processes)]
     agents = agent_names(traffic.agents)
-    server = Redis(tmp, redis_fsync) if redis else None
+    server = Redis(tmp, redis_fsync) if redis or sentinel else None
+    stores = [server] if server else []
+    if server and sentinel:
+        stores += [Redis(tmp, redis_fsync, "replica", replica_of=server.port),
+                   Sentinel(tmp, server)]
     sim = Simulator(tmp, agi_ports, agents, traffic.talk_seconds)
     rig = Rig(tmp, sim, [], Consoles("", agents), traffic, server,
-              f"sqlite:///{tmp / 'crm.db'}", prompts)
+              f"sqlite:///{tmp / 'crm.db'}", prompts,
+              sentinel=stores[-1] if sentinel else None)  # type: ignore[arg-type]
     if log_level:
         rig.log_level = log_level
     try:
-        if server is not None:
-            await server.start()
+        for store in stores:
+            await store.start()
+        if rig.sentinel is not None:
+            await rig.sentinel.ready()
         await sim.start()
         for i, agi_port in enumerate(agi_ports):
             platform = rig.new_platform(f"platform-{'abcdefgh'[i]}", agi_port=agi_port,
@@ -562,18 +618,18 @@ async def drill_rig(tmp: Path, traffic: Traffic, *, redis: bool, prompts: Path,
         yield rig
     finally:
         await rig.consoles.close()
-        for process in [*reversed(rig.platforms), sim, *([server] if server else [])]:
+        for process in [*reversed(rig.platforms), sim, *reversed(stores)]:
             await process.stop()
 
 
 async def run_drill(name: str, fault: Fault, tmp: Path, traffic: Traffic, *, redis: bool,
                     prompts: Path, crm: Path, platform_argv: Sequence[str] | None = None,
-                    evidence: str = "", times: int = 1) -> Verdict:
+                    evidence: str = "", times: int = 1, sentinel: bool = False) -> Verdict:
     """Traffic and `fault` at once, then the calls drain; the verdict. `evidence`: a
     regex the platforms' logs hold at least `times` times if the fault reached them."""
     started = time.monotonic()
     async with drill_rig(tmp, traffic, redis=redis, prompts=prompts, crm=crm,
-                         platform_argv=platform_argv) as rig:
+                         platform_argv=platform_argv, sentinel=sentinel) as rig:
         await rig.sim.place(traffic.callers(), traffic.seconds)
         await asyncio.gather(fault(rig), asyncio.sleep(traffic.seconds))
         record = await drained(rig)

@@ -32,6 +32,7 @@ async def test_no_caller_stranded_no_agent_stuck_nothing_offered_twice(
         drill: Drill, tmp_path: Path, crm: Path, prompts: Path) -> None:
     verdict = await run_drill(drill.name, drill.fault, tmp_path, TRAFFIC, redis=drill.redis,
                               prompts=prompts, crm=crm, platform_argv=drill.platform_argv,
-                              evidence=drill.evidence, times=drill.times)
+                              evidence=drill.evidence, times=drill.times,
+                              sentinel=drill.sentinel)
     assert verdict.passed, verdict.explain()
     assert verdict.calls == TRAFFIC.calls

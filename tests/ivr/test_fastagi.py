@@ -7,12 +7,14 @@ import ast
 import asyncio
 import contextlib
 import re
+import resource
 from pathlib import Path
 
 import pytest
 
 from contactcenter.errors import UnsafeValueError
 from contactcenter.ivr.fastagi import (
+    FILES_BESIDES_SESSIONS,
     AgiHangup,
     AgiRoutes,
     AgiSession,
@@ -355,6 +357,21 @@ async def test_connections_beyond_the_cap_are_closed_at_once() -> None:
         writer.close()
     finally:
         await server.close()
+
+
+async def test_the_server_raises_the_open_files_limit_its_sessions_need() -> None:
+    """Each session holds a socket; a login shell's soft limit (often 1024) would make
+    accept() fail with EMFILE long before max_sessions."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 3000 + FILES_BESIDES_SESSIONS:
+        pytest.skip(f"the hard limit of open files here is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1024, hard))
+    try:
+        async with FastAgiServer(lambda _session: asyncio.sleep(0), port=0, max_sessions=3000):
+            assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == \
+                3000 + FILES_BESIDES_SESSIONS
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 async def closed(reader: asyncio.StreamReader) -> bool:
