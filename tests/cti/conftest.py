@@ -147,7 +147,7 @@ async def asterisk() -> AsyncIterator[FakeAsterisk]:
 
 
 def ami_config(port: int, **overrides: object) -> AmiConfig:
-    values: dict[str, object] = {"port": port, "secret": "ccsecret", "action_timeout": 1.0,
+    values: dict[str, object] = {"port": port, "secret": "ccsecret", "action_timeout": 3.0,
                                  "reconnect_max_delay": 0.2}
     values.update(overrides)
     return AmiConfig(**values)  # type: ignore[arg-type]
