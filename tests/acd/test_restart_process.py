@@ -21,21 +21,12 @@ from contactcenter.crm.users import Users
 from contactcenter.sim import PbxSimulator, ScriptedAgent, ScriptedCaller, SimCall
 from contactcenter.sim.stats import CallOutcome
 from tests.conftest import free_port
+from tests.faults.harness import FLOW  # play a prompt, then queue for support
 from tests.helpers import eventually
 
 PLATFORM = Path(sys.executable).parent / "contactcenter"
 SECRET = "restart-secret"
 CALLERS = 4
-FLOW = """name: main
-start: hold
-steps:
-  hold:
-    play: one-moment-please
-    next: support
-  support:
-    queue:
-      name: support
-"""
 QUEUES = """queues:
   support: {wrap_up_seconds: 0.1, ring_timeout_seconds: 5, announce: {on_entry: false}}
   sales: {wrap_up_seconds: 0.1}
